@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using XxExporter.Logs;
+using XxExporter.Logs.Tailing;
+using XxExporter.Telemetry;
+using XxExporter.Web;
+
+namespace XxExporter.Hosting;
+
+/// <summary>Wires the running exporter: one metric registry, the log followers, and the web endpoints.</summary>
+public static class ExporterHost
+{
+    public static WebApplication Build(ExporterSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffK ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        // Kestrel and the host say a lot at Information; keep them to warnings unless debugging.
+        builder.Logging.AddFilter("Microsoft", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var listen = settings.ListenAddress;
+            if (listen.Host is null) kestrel.ListenAnyIP(listen.Port);
+            else kestrel.Listen(listen.Host, listen.Port);
+        });
+
+        var registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(registry);
+        var exporterMetrics = new ExporterMetrics(factory);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(registry);
+
+        PositionStore? positions = null;
+        if (settings.Logs.PositionsFile is { } positionsFile)
+        {
+            positions = new PositionStore(positionsFile);
+            try { positions.Load(); }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                throw new SettingsException($"invalid --logs.positions-file: {ex.Message}");
+            }
+            builder.Services.AddHostedService(services =>
+                new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
+        }
+        builder.Services.AddSingleton(services =>
+            LogSource.CreateAll(settings.Logs, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>(), positions, startAtEnd: true));
+        foreach (var index in Enumerable.Range(0, settings.Logs.Files.Count))
+        {
+            builder.Services.AddSingleton<IHostedService>(services => new LogFollowerService(
+                services.GetRequiredService<IReadOnlyList<LogSource>>()[index], settings.Logs.PollInterval, positions));
+        }
+
+        var app = builder.Build();
+        app.MapExporterEndpoints(settings, registry);
+        return app;
+    }
+}

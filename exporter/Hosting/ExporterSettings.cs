@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using XxExporter.Logs;
+using XxExporter.Logs.Rules;
+
+namespace XxExporter.Hosting;
+
+/// <summary>Where to listen: an IP address (null = all interfaces) and a port (0 = any free port).</summary>
+public sealed record ListenAddress(IPAddress? Host, int Port)
+{
+    public override string ToString() => Host is null ? $":{Port}" : new IPEndPoint(Host, Port).ToString();
+}
+
+/// <summary>A log file to follow.</summary>
+public sealed record LogFile(LogKind Kind, string Path);
+
+public sealed record LogSettings(
+    IReadOnlyList<LogFile> Files, bool FromStart, TimeZoneInfo TimeZone, int MaxLineBytes, TimeSpan PollInterval, string? PositionsFile);
+
+/// <summary>Every setting, parsed and validated at start.</summary>
+public sealed record ExporterSettings(
+    ListenAddress ListenAddress, string TelemetryPath, Microsoft.Extensions.Logging.LogLevel LogLevel, LogSettings Logs, bool Once)
+{
+    public const string EnvironmentPrefix = "XX_EXPORTER_";
+
+    /// <summary>
+    /// Builds the configuration (flag defaults &lt; appsettings.json or --config.file &lt; environment &lt; flags)
+    /// and reads the settings from it. Throws <see cref="SettingsException"/> with a one-line message.
+    /// </summary>
+    public static ExporterSettings Load(CommandLineRequest request)
+    {
+        var builder = new ConfigurationBuilder()
+            .AddInMemoryCollection(CommandLine.Flags.Where(f => f.Key is not null).Select(f => KeyValuePair.Create(f.Key!, (string?)f.Default)));
+        if (request.ConfigFile is { } file)
+        {
+            string full = System.IO.Path.GetFullPath(file);
+            if (!File.Exists(full)) throw new SettingsException($"--config.file {file}: no such file");
+            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+        else
+        {
+            builder.AddJsonFile(System.IO.Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        }
+        builder.AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(request.Settings);
+        IConfiguration configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"cannot read settings file: {ex.GetBaseException().Message}");
+        }
+        return FromConfiguration(configuration, request.Once);
+    }
+
+    public static ExporterSettings FromConfiguration(IConfiguration configuration, bool once)
+    {
+        string Get(string key) => configuration[key] ?? "";
+
+        var listen = ParseListenAddress(Get("Web:ListenAddress"));
+        string telemetryPath = Get("Web:TelemetryPath");
+        if (!telemetryPath.StartsWith('/') || telemetryPath.Length < 2)
+            throw Invalid("web.telemetry-path", telemetryPath, "must start with / and name a path other than /");
+        var logLevel = Get("Log:Level").ToLowerInvariant() switch
+        {
+            "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+            "info" => Microsoft.Extensions.Logging.LogLevel.Information,
+            "warn" => Microsoft.Extensions.Logging.LogLevel.Warning,
+            "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+            var other => throw Invalid("log.level", other, "must be debug, info, warn or error"),
+        };
+        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), once);
+    }
+
+    private static LogSettings ReadLogSettings(Func<string, string> get)
+    {
+        string dir = get("Logs:Dir");
+        var enabled = new HashSet<LogKind>();
+        foreach (string name in get("Logs:Enabled").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kind = Array.Find(LogKinds.All, k => k.Label() == name);
+            if (kind.Label() != name) throw Invalid("logs.enabled", name, "is not one of cmix, gateway, cmix_wrapper, gateway_wrapper");
+            enabled.Add(kind);
+        }
+        var files = LogKinds.All.Where(enabled.Contains).Select(kind =>
+        {
+            string configured = get($"Logs:{kind}:Path");
+            return new LogFile(kind, configured.Length > 0 ? configured : System.IO.Path.Combine(dir, kind.DefaultFileName()));
+        }).ToList();
+
+        if (!bool.TryParse(get("Logs:FromStart"), out bool fromStart)) throw Invalid("logs.from-start", get("Logs:FromStart"), "must be true or false");
+
+        string zoneName = get("Logs:TimeZone");
+        TimeZoneInfo zone;
+        try
+        {
+            zone = zoneName.Length == 0 ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(zoneName);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw Invalid("logs.timezone", zoneName, "is not a time zone known to this host (try an IANA name such as Europe/Berlin or UTC)");
+        }
+
+        string maxLine = get("Logs:MaxLineBytes");
+        if (!int.TryParse(maxLine, out int maxLineBytes) || maxLineBytes < 1024 || maxLineBytes > 64 << 20)
+            throw Invalid("logs.max-line-bytes", maxLine, "must be a whole number of bytes from 1024 to 67108864");
+
+        string poll = get("Logs:PollInterval");
+        var pollInterval = ParseDuration("logs.poll-interval", poll);
+        if (pollInterval < TimeSpan.FromMilliseconds(10) || pollInterval > TimeSpan.FromSeconds(10))
+            throw Invalid("logs.poll-interval", poll, "must be from 10ms to 10s");
+
+        string positions = get("Logs:PositionsFile");
+        if (positions.Length > 0)
+        {
+            string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(positions));
+            if (folder is null || !Directory.Exists(folder)) throw Invalid("logs.positions-file", positions, "is in a folder that does not exist");
+        }
+        return new LogSettings(files, fromStart, zone, maxLineBytes, pollInterval, positions.Length > 0 ? positions : null);
+    }
+
+    public static ListenAddress ParseListenAddress(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon < 0) throw Invalid("web.listen-address", text, "must be host:port or :port");
+        string host = text[..colon];
+        string portText = text[(colon + 1)..];
+        if (!int.TryParse(portText, out int port) || port is < 0 or > 65535)
+            throw Invalid("web.listen-address", text, "port must be a number from 0 to 65535");
+        if (host.Length == 0) return new ListenAddress(null, port);
+        if (host == "localhost") return new ListenAddress(IPAddress.Loopback, port);
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        if (!IPAddress.TryParse(host, out var address))
+            throw Invalid("web.listen-address", text, "host must be an IP address, localhost, or empty for all interfaces");
+        return new ListenAddress(address, port);
+    }
+
+    /// <summary>Go-style durations, as Prometheus tools write them: 250ms, 1s, 1m30s.</summary>
+    public static TimeSpan ParseDuration(string flag, string text)
+    {
+        var bytes = Encoding.ASCII.GetBytes(text);
+        if (!MessageText.TryReadGoDuration(bytes, out double seconds, out int used) || used != bytes.Length)
+            throw Invalid(flag, text, "must be a duration such as 250ms, 1s or 1m30s");
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static SettingsException Invalid(string flag, string value, string problem) =>
+        new($"invalid --{flag} \"{value}\": {problem}");
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using XxExporter.Logs;
+using XxExporter.Telemetry;
+
+namespace XxExporter.Hosting;
+
+/// <summary>
+/// <c>--once</c>: reads every configured log file from its start to its current end, writes the exposition
+/// text to <paramref name="output"/> and returns. The same pipeline as the running exporter, without a server.
+/// </summary>
+public static class OneShot
+{
+    public static async Task RunAsync(ExporterSettings settings, Stream output, ILoggerFactory loggers)
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(registry);
+        var sources = LogSource.CreateAll(settings.Logs with { FromStart = true }, factory, new ExporterMetrics(factory), loggers,
+            positions: null, startAtEnd: false);
+        foreach (var source in sources)
+        {
+            using (source)
+            {
+                source.Poll();
+                source.Follower.Finish();
+            }
+        }
+        await registry.CollectAndExportAsTextAsync(output);
+        await output.FlushAsync();
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using XxExporter.Hosting;
+using XxExporter.Logs.Grammar;
+using XxExporter.Logs.Rules;
+using XxExporter.Logs.Tailing;
+using XxExporter.Telemetry;
+
+namespace XxExporter.Logs;
+
+/// <summary>One followed log: its follower (I/O) wired to its pipeline and rules (parsing), and its collector health.</summary>
+public sealed class LogSource(LogFile file, LogFollower follower, CollectorSeries health) : IDisposable
+{
+    public LogFile File { get; } = file;
+    public LogFollower Follower { get; } = follower;
+    public CollectorSeries Health { get; } = health;
+
+    /// <summary>Builds a source for every configured log, registering their metrics on <paramref name="factory"/>.</summary>
+    public static IReadOnlyList<LogSource> CreateAll(LogSettings settings, IMetricFactory factory, ExporterMetrics exporter,
+        ILoggerFactory loggers, PositionStore? positions, bool startAtEnd)
+    {
+        var logMetrics = new LogMetrics(factory);
+        var options = new FollowerOptions(startAtEnd && !settings.FromStart, settings.MaxLineBytes);
+        return settings.Files.Select(file =>
+        {
+            var series = logMetrics.For(file.Kind);
+            var pipeline = new LogPipeline(file.Kind, series, CreateRules(file.Kind, factory), new LocalTimeConverter(settings.TimeZone));
+            var follower = new LogFollower(file.Path, pipeline, series, options,
+                loggers.CreateLogger($"XxExporter.Logs.{file.Kind.Label()}"), positions?.Get(file.Path));
+            return new LogSource(file, follower, exporter.Collector($"log_{file.Kind.Label()}"));
+        }).ToList();
+    }
+
+    public static ILogRules CreateRules(LogKind kind, IMetricFactory factory) => kind switch
+    {
+        LogKind.Cmix => new CmixRules(factory),
+        LogKind.Gateway => new GatewayRules(factory),
+        _ => new WrapperRules(factory, kind.Service()),
+    };
+
+    /// <summary>One poll, reported as the collector's success and duration.</summary>
+    public void Poll()
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        bool ok = Follower.Poll();
+        Health.Report(ok, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
+    public void Dispose() => Follower.Dispose();
+}

@@ -1,0 +1,121 @@
+using Prometheus;
+using XxExporter.Telemetry;
+
+namespace XxExporter.Logs.Rules;
+
+/// <summary>Kinds of failure talking to the gateway's own node or to permissioning for the NDF.</summary>
+public enum GatewayPollFailure { NodePoll, NdfPoll, NodeConnect }
+
+/// <summary>Kinds of gateway database failure.</summary>
+public enum GatewayDatabaseError { Timeout, StorageFull, InsertFailed, Unavailable }
+
+/// <summary>
+/// Reads gateway.log: rounds received and their messages, slow queries, poll failures, certificate
+/// errors, database errors, starts and crashes.
+/// </summary>
+public sealed class GatewayRules : ILogRules
+{
+    private static readonly string[] PollFailureLabels = ["node_poll", "ndf_poll", "node_connect"];
+    private static readonly string[] DatabaseErrorLabels = ["timeout", "storage_full", "insert_failed", "unavailable"];
+
+    private readonly Counter _roundsReceived;
+    private readonly Counter.Child _realMessages;
+    private readonly Counter.Child _dummyMessages;
+    private readonly Gauge _lastRoundReceived;
+    private readonly Counter _slowQueries;
+    private readonly Counter.Child[] _pollFailures;
+    private readonly Counter _certificateErrors;
+    private readonly Counter.Child[] _databaseErrors;
+    private readonly GoProcessLifecycle _process;
+
+    public GatewayRules(IMetricFactory factory)
+    {
+        _roundsReceived = factory.CreateCounter("xx_gateway_rounds_received_total",
+            "Completed rounds whose messages the gateway stored (\"Round N received, ...\").");
+        var messages = factory.CreateCounter("xx_gateway_messages_total",
+            "Messages in the rounds the gateway received, by kind: real (stored for clients) or dummy (ignored).", ["kind"]);
+        _realMessages = messages.WithLabels("real");
+        _dummyMessages = messages.WithLabels("dummy");
+        _lastRoundReceived = factory.CreateGauge("xx_gateway_last_round_received_timestamp_seconds",
+            "Log time of the newest round the gateway received, as Unix seconds.");
+        _slowQueries = factory.CreateCounter("xx_gateway_slow_queries_total",
+            "Database queries the gateway reported as taking over a second (\"Query ... took an unexpectedly long time\").");
+        _pollFailures = factory.CreateCounter("xx_gateway_poll_failures_total",
+            "Failed polls, by kind: node_poll (its node, every 100 ms), ndf_poll (the network definition at start), node_connect (cannot connect to its node).",
+            ["kind"]).ChildrenFor(PollFailureLabels);
+        _certificateErrors = factory.CreateCounter("xx_gateway_certificate_errors_total",
+            "Times the gateway reported its HTTPS certificate expired.");
+        _databaseErrors = factory.CreateCounter("xx_gateway_database_errors_total",
+            "Gateway database failures, by kind: timeout (crashes the gateway), storage_full, insert_failed (mixed messages not stored), unavailable (no database at start).",
+            ["kind"]).ChildrenFor(DatabaseErrorLabels);
+        _process = new GoProcessLifecycle(
+            factory.CreateCounter("xx_gateway_starts_total", "Gateway process starts (\"Starting xx network gateway\")."),
+            factory.CreateCounter("xx_gateway_crashes_total", "Gateway process crashes (FATAL line or Go panic), counted once per process."),
+            factory.CreateGauge("xx_gateway_version_info", "Version of the running gateway binary, from its start line.", ["version"]),
+            "Starting xx network gateway v"u8.ToArray());
+    }
+
+    public void OnRecord(in LogRecord record)
+    {
+        var message = record.Message;
+        if (message.Length > 0) OnMessage(message, record.UnixSeconds);
+        _process.OnRecordLevel(record.Level);
+    }
+
+    public void OnContinuation(ReadOnlySpan<byte> line) => _process.OnContinuation(line);
+
+    private void OnMessage(ReadOnlySpan<byte> message, long unixSeconds)
+    {
+        switch (message[0])
+        {
+            case (byte)'R':
+                if (message.StartsWith("Round "u8)) OnRoundReceived(message["Round "u8.Length..], unixSeconds);
+                break;
+            case (byte)'Q':
+                if (message.StartsWith("Query "u8) && message.IndexOf(" took an unexpectedly long time"u8) > 0) _slowQueries.Inc();
+                break;
+            case (byte)'F':
+                if (message.StartsWith("Failed to Poll: "u8)) _pollFailures[(int)GatewayPollFailure.NodePoll].Inc();
+                break;
+            case (byte)'E':
+                if (message.StartsWith("Error polling NDF "u8)) _pollFailures[(int)GatewayPollFailure.NdfPoll].Inc();
+                break;
+            case (byte)'C':
+                if (message.StartsWith("Cannot connect to node, retrying"u8)) _pollFailures[(int)GatewayPollFailure.NodeConnect].Inc();
+                else if (message.StartsWith("Certificate expired at "u8)) _certificateErrors.Inc();
+                break;
+            case (byte)'L':
+                if (message.StartsWith("Loaded certificate expired at "u8)) _certificateErrors.Inc();
+                break;
+            case (byte)'D':
+                if (message.StartsWith("Database call timed out"u8)) _databaseErrors[(int)GatewayDatabaseError.Timeout].Inc();
+                break;
+            case (byte)'S':
+                if (message.StartsWith("Storage device full"u8)) _databaseErrors[(int)GatewayDatabaseError.StorageFull].Inc();
+                else _process.TryStart(message);
+                break;
+            case (byte)'I':
+                if (message.StartsWith("Inserting new mixed messages failed"u8)) _databaseErrors[(int)GatewayDatabaseError.InsertFailed].Inc();
+                break;
+            case (byte)'G':
+                if (message.StartsWith("Gateway cannot run in production without a database"u8)) _databaseErrors[(int)GatewayDatabaseError.Unavailable].Inc();
+                break;
+        }
+    }
+
+    /// <summary>"Round %d received, %d real messages processed, %d dummies ignored" (after "Round ").</summary>
+    private void OnRoundReceived(ReadOnlySpan<byte> rest, long unixSeconds)
+    {
+        if (!MessageText.TryReadNumber(rest, out _, out int used)) return;
+        rest = rest[used..];
+        if (!rest.StartsWith(" received, "u8)) return;
+        rest = rest[" received, "u8.Length..];
+        if (!MessageText.TryReadNumber(rest, out long real, out used) || !rest[used..].StartsWith(" real messages processed, "u8)) return;
+        rest = rest[(used + " real messages processed, "u8.Length)..];
+        if (!MessageText.TryReadNumber(rest, out long dummies, out used) || !rest[used..].StartsWith(" dummies ignored"u8)) return;
+        _roundsReceived.Inc();
+        _realMessages.Inc(real);
+        _dummyMessages.Inc(dummies);
+        if (unixSeconds >= 0) _lastRoundReceived.Set(unixSeconds);
+    }
+}
