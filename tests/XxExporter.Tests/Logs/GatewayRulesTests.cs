@@ -1,0 +1,77 @@
+using XxExporter.Logs;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Logs;
+
+/// <summary>gateway.log lines built from elixxir-gateway format strings (xx-domain.md §2.6-§2.7).</summary>
+public class GatewayRulesTests
+{
+    [Fact]
+    public async Task Received_rounds_count_messages_and_keep_their_time()
+    {
+        var metrics = await new RulesHarness(LogKind.Gateway).Feed(
+            "INFO 2023/07/26 14:08:25 Round 9876543 received, 412 real messages processed, 588 dummies ignored",
+            "INFO 2023/07/26 14:08:57 Round 9876544 received, 0 real messages processed, 1000 dummies ignored",
+            // Near misses: not the storage line.
+            "INFO 2023/07/26 14:08:58 Round 9876545 received from node",
+            "INFO 2023/07/26 14:08:59 Round trip duration for round 9876545: 12 ms");
+        Assert.Equal(2, metrics["xx_gateway_rounds_received_total"]);
+        Assert.Equal(412, metrics["xx_gateway_messages_total{kind=\"real\"}"]);
+        Assert.Equal(1588, metrics["xx_gateway_messages_total{kind=\"dummy\"}"]);
+        Assert.Equal(new DateTimeOffset(2023, 7, 26, 14, 8, 57, TimeSpan.Zero).ToUnixTimeSeconds(), metrics["xx_gateway_last_round_received_timestamp_seconds"]);
+    }
+
+    [Fact]
+    public async Task Multi_line_messages_are_one_record()
+    {
+        var metrics = await new RulesHarness(LogKind.Gateway).Feed(
+            "INFO 2023/07/26 14:08:26 Local round data for round 9876543 with 57 recipients at 2023-07-26 14:08:25.1: ",
+            "\t inserts finished at 2023-07-26 14:08:25.3, KR insert finished at 2023-07-26 14:08:25.4, ",
+            "]t round started at ts 2023-07-26 14:08:20, average attempts: 1.000000 (total: 57)",
+            "INFO 2023/07/26 14:08:27 Gossip received for round 9876543 with 57 recipients at 2023-07-26 14:08:26.9: ",
+            "\t inserts finished at 2023-07-26 14:08:27.0, KR insert finished at 2023-07-26 14:08:27.0, ");
+        Assert.Equal(2, metrics["xx_log_records_total{log=\"gateway\",level=\"info\"}"]);
+        Assert.Equal(3, metrics["xx_log_continuation_lines_total{log=\"gateway\"}"]);
+        Assert.Equal(5, metrics["xx_log_lines_total{log=\"gateway\"}"]);
+    }
+
+    public static TheoryData<string, string> EventLines => new()
+    {
+        { "WARN 2023/07/26 14:00:00 Query InsertMixedMessages took an unexpectedly long time: 1.204s", "xx_gateway_slow_queries_total" },
+        { "WARN 2023/07/26 14:00:00 Failed to Poll: rpc error: code = Unavailable desc = transport is closing", "xx_gateway_poll_failures_total{kind=\"node_poll\"}" },
+        { "WARN 2023/07/26 14:00:00 Error polling NDF 3/100 times: Node not ready", "xx_gateway_poll_failures_total{kind=\"ndf_poll\"}" },
+        { "ERROR 2023/07/26 14:00:00 Cannot connect to node, retrying in 10s: dial tcp 10.0.0.2:11420: i/o timeout", "xx_gateway_poll_failures_total{kind=\"node_connect\"}" },
+        { "ERROR 2023/07/26 14:00:00 Certificate expired at 2023-07-01 00:00:00 +0000 UTC...", "xx_gateway_certificate_errors_total" },
+        { "WARN 2023/07/26 14:00:00 Loaded certificate expired at 2023-07-01 00:00:00 +0000 UTC, requesting new credentials", "xx_gateway_certificate_errors_total" },
+        { "FATAL 2023/07/26 14:00:00 Database call timed out: context deadline exceeded", "xx_gateway_database_errors_total{kind=\"timeout\"}" },
+        { "FATAL 2023/07/26 14:00:00 Storage device full: write /var/lib/postgresql: No space left on device", "xx_gateway_database_errors_total{kind=\"storage_full\"}" },
+        { "ERROR 2023/07/26 14:00:00 Inserting new mixed messages failed in ProcessCompletedBatch for round 9876543: timeout", "xx_gateway_database_errors_total{kind=\"insert_failed\"}" },
+        { "FATAL 2023/07/26 14:00:00 Gateway cannot run in production without a database: connection refused", "xx_gateway_database_errors_total{kind=\"unavailable\"}" },
+        { "INFO 2023/07/26 14:00:00 Starting xx network gateway v3.16.1", "xx_gateway_starts_total" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EventLines))]
+    public async Task Gateway_events_are_counted_by_kind(string line, string series)
+    {
+        var metrics = await new RulesHarness(LogKind.Gateway).Feed(line);
+        Assert.Equal(1, metrics[series]);
+        var others = metrics.Series.Where(s => s.StartsWith("xx_gateway_") && s.Contains("_total") && s != series && metrics[s] != 0 && !s.StartsWith("xx_gateway_crashes_total"));
+        Assert.Empty(others);
+    }
+
+    [Fact]
+    public async Task A_fatal_line_and_its_panic_are_one_crash_until_the_next_start()
+    {
+        var metrics = await new RulesHarness(LogKind.Gateway).Feed(
+            "INFO 2023/07/26 14:00:00 Starting xx network gateway v3.16.1",
+            "FATAL 2023/07/26 14:10:00 Database call timed out: context deadline exceeded",
+            "panic: Database call timed out: context deadline exceeded",
+            "goroutine 1 [running]:",
+            "INFO 2023/07/26 14:10:05 Starting xx network gateway v3.16.1",
+            "panic: runtime error: index out of range [3] with length 3");
+        Assert.Equal(2, metrics["xx_gateway_starts_total"]);
+        Assert.Equal(2, metrics["xx_gateway_crashes_total"]);
+        Assert.Equal(1, metrics["xx_gateway_version_info{version=\"3.16.1\"}"]);
+    }
+}
