@@ -13,8 +13,8 @@ public sealed class Exposition
         Text = text;
         _samples = text.Split('\n')
             .Where(line => line.Length > 0 && line[0] != '#')
-            .Select(line => line.Split(' '))
-            .ToDictionary(parts => parts[0], parts => double.Parse(parts[1], CultureInfo.InvariantCulture));
+            // Label values may hold spaces; the value is after the last one (no timestamps are written).
+            .ToDictionary(line => line[..line.LastIndexOf(' ')], line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
     public string Text { get; }

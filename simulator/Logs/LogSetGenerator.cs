@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Text;
+
+namespace XxSimulator.Logs;
+
+/// <summary>Shape of a generated log set.</summary>
+/// <param name="Seed">Same seed, same bytes.</param>
+/// <param name="CmixBytes">Stop once cmix.log is at least this big.</param>
+/// <param name="RoundFailureRate">Share of rounds that fail (spread over the four reasons).</param>
+/// <param name="IdleCrashRate">Per round, chance of a crash while WAITING (not a round failure).</param>
+/// <param name="InvalidBytesRate">Per round, chance of a record carrying invalid UTF-8 and NUL bytes.</param>
+/// <param name="LongLineEveryRounds">Every so many rounds a long line (0: never).</param>
+/// <param name="LongLineBytes">Length of those lines.</param>
+/// <param name="MaxLineBytes">The exporter's line cap: longer lines are expected to be skipped.</param>
+public sealed record LogSetOptions(
+    int Seed = 1,
+    long CmixBytes = 2_000_000,
+    double RoundFailureRate = 0.04,
+    double IdleCrashRate = 0.005,
+    double InvalidBytesRate = 0.01,
+    int LongLineEveryRounds = 0,
+    int LongLineBytes = 200_000,
+    int MaxLineBytes = 1 << 20,
+    bool WithGateway = true);
+
+/// <summary>
+/// Writes a realistic cmix.log, cmix-wrapper.log, gateway.log and gateway-wrapper.log: rounds with their phase
+/// chatter, round failures by each reason ending in the real crash-restart cycle (FATAL, the deferred
+/// "Updating to ERROR failed", panic and goroutine dump, wrapper restart, recovery), crashes while idle,
+/// notices about completed and old rounds, invalid bytes and long lines - and counts what it wrote.
+/// Lines follow the format strings in the xx sources (see ../shared/docs/xx-domain.md §2).
+/// </summary>
+public sealed class LogSetGenerator
+{
+    private static readonly string[] NodeIds =
+    [
+        "MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC", "c6wptSinakErZHrk0SlgGQXExETPYYLB2CwpLNze6FMC",
+        "Qm9vdHN0cmFwTm9kZTAwMDAwMDAwMDAwMDAwMDAwMDAC", "dGVhbU1lbWJlcjNhYmNkZWZnaGlqa2xtbm9wcXJzdHUC",
+        "bGFzdE5vZGVJblRoZVRlYW1vZkZpdmVfX19fX19fX18C",
+    ];
+    private static readonly string[] PrecompPhases = ["PrecompGeneration", "PrecompShare", "PrecompDecrypt", "PrecompPermute", "PrecompReveal"];
+    private static readonly string[] RealtimePhases = ["RealDecrypt", "RealPermute"];
+    private static readonly string[] Reasons = ["phase_timeout", "participatory_fail", "team_error", "other"];
+
+    private readonly LogSetOptions _options;
+    private readonly Random _random;
+    private readonly GroundTruth _truth = new();
+    private readonly LogWriter _cmix, _cmixWrapper, _gateway, _gatewayWrapper;
+    private readonly string _self;
+    private DateTime _now = new(2023, 7, 26, 14, 0, 0);
+    private long _round = 9_876_000;
+    private int _pid = 4000;
+
+    private LogSetGenerator(string folder, LogSetOptions options)
+    {
+        _options = options;
+        _random = new Random(options.Seed);
+        _self = $"{NodeIds[0]}:11420";
+        LogWriter Open(string file, string log, bool python) =>
+            new(new FileStream(Path.Combine(folder, file), FileMode.Create, FileAccess.Write, FileShare.Read), log, python, _truth);
+        _cmix = Open("cmix.log", "cmix", python: false);
+        _cmixWrapper = Open("cmix-wrapper.log", "cmix_wrapper", python: true);
+        _gateway = Open("gateway.log", "gateway", python: false);
+        _gatewayWrapper = Open("gateway-wrapper.log", "gateway_wrapper", python: true);
+    }
+
+    /// <summary>Writes the four logs into <paramref name="folder"/> and returns what they contain.</summary>
+    public static GroundTruth Generate(string folder, LogSetOptions options)
+    {
+        var generator = new LogSetGenerator(folder, options);
+        using (generator._cmix)
+        using (generator._cmixWrapper)
+        using (generator._gateway)
+        using (generator._gatewayWrapper)
+            generator.Run();
+        return generator._truth;
+    }
+
+    private void Run()
+    {
+        WrapperStartsBinary(_cmixWrapper, "xxnetwork-cmix", firstStart: true);
+        NodeStarts(recovering: false);
+        if (_options.WithGateway)
+        {
+            WrapperStartsBinary(_gatewayWrapper, "xxnetwork-gateway", firstStart: true);
+            _gateway.Record(Tick(1), "INFO", "Starting xx network gateway v3.16.1");
+            _gateway.Record(Tick(0), "INFO", "Beginning polling NDF...");
+            _gateway.Record(Tick(1), "INFO", "Successfully obtained NDF!");
+        }
+        long rounds = 0;
+        while (_truth.Bytes < _options.CmixBytes)
+        {
+            rounds++;
+            _round += 1 + _random.Next(3);
+            if (_options.LongLineEveryRounds > 0 && rounds % _options.LongLineEveryRounds == 0) LongLine();
+            if (_random.NextDouble() < _options.IdleCrashRate) CrashWhileWaiting();
+            else if (_random.NextDouble() < _options.RoundFailureRate) FailedRound(Reasons[_random.Next(Reasons.Length)]);
+            else CompletedRound();
+        }
+    }
+
+    private DateTime Tick(int seconds) => _now = _now.AddSeconds(seconds);
+
+    private string Tagged(long round) => $"[{_self}]: RID {round}";
+
+    private void NodeStarts(bool recovering)
+    {
+        _cmix.Record(Tick(2), "INFO", "Starting xx network node (server) v3.13.0");
+        _truth.CmixStarts++;
+        _cmix.Record(Tick(0), "INFO", "Initializing GPU maths, CUDA backend, with memory size 4096");
+        _cmix.Record(Tick(1), "INFO", "Connecting to scheduling with address: scheduling.mainnet.cmix.rip:11420, from input mainnet.cmix.rip:11420");
+        if (recovering)
+        {
+            _cmix.Record(Tick(0), "INFO", "Server instance was recovered from error round failure: removing file at /opt/xxnetwork/log/cmix-err.log");
+            _cmix.Record(Tick(0), "INFO", "Server has recovered from an error");
+            _cmix.Record(Tick(1), "INFO", "Reporting error to permissioning: round failure");
+            // The restarted process reports the old error: not a new failure.
+            _cmix.Record(Tick(0), "INFO", "Updated to ERROR successfully");
+        }
+        _cmix.Record(Tick(1), "INFO", "Waiting on communication from gateway to continue");
+        _cmix.Record(Tick(1), "INFO", "Communication from gateway received");
+        _cmix.Record(Tick(0), "INFO", "Updated to WAITING successfully");
+    }
+
+    private void WrapperStartsBinary(LogWriter wrapper, string binary, bool firstStart)
+    {
+        if (firstStart)
+        {
+            wrapper.Record(Tick(0), "INFO", $"Script initialized at {_now:yyyy-MM-dd HH:mm:ss}");
+            wrapper.Record(Tick(0), "INFO", "Waiting on IDF for consensus...");
+            wrapper.Record(Tick(5), "INFO", "Waiting on consensus ready state...");
+            wrapper.Record(Tick(30), "INFO", "Consensus ready!");
+        }
+        wrapper.Record(Tick(0), "INFO", $"/opt/xxnetwork/bin/{binary} started at PID {++_pid}");
+    }
+
+    private void Precomputation(long round)
+    {
+        _cmix.Record(Tick(1), "INFO", "Updated to PRECOMPUTING successfully");
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} CreateNewRound COMPLETE");
+        for (int member = 1; member < NodeIds.Length; member++)
+        {
+            _cmix.Record(Tick(0), "INFO", $"Waiting for cMix server {NodeIds[member]}:11420 ({member}/4)...");
+            if (_random.Next(50) == 0)
+                _cmix.Record(Tick(0), "WARN", $"Could not contact cMix server {NodeIds[member]}:11420 ({member}/4): context deadline exceeded");
+            _cmix.Record(Tick(0), "INFO", $"cMix server {NodeIds[member]}:11420 ({member}/4) is online...");
+        }
+        foreach (string phase in PrecompPhases) Phase(round, phase);
+    }
+
+    private void Phase(long round, string phase)
+    {
+        var next = NodeIds[_random.Next(1, NodeIds.Length)];
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} Beginning execution of Phase \"{phase}\"");
+        _cmix.Record(Tick(1), "INFO", $"[{_self} - (1/5)] RID {round} StreamTransmitPhase FOR \"{phase}\" COMPLETE/SEND");
+        _cmix.Record(Tick(0), "INFO",
+            $"\tbwLogging: Round {round}, transmitted phase: {phase}, from: {_self}, to: {next}:11420, started: {_now:HH:mm:ss.fff}, ended: {_now:HH:mm:ss.fff}, duration: {_random.Next(20, 900)},");
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} StreamPostPhase FROM \"{NodeIds[4]}:11420\" TO \"{_self}\" RECEIVE/START");
+        _cmix.Record(Tick(1), "INFO",
+            $"{Tagged(round)} Finishing execution of Phase \"{phase}\" -- Adapt: {_random.NextDouble() * 5:F6}ms, outMod: {_random.NextDouble() * 2:F6}ms");
+    }
+
+    private void ToRealtime(long round)
+    {
+        _cmix.Record(Tick(1), "INFO", "Updated to STANDBY successfully");
+        _cmix.Record(Tick(0), "INFO", $"Sleeping for {_random.Next(100, 2000)}ms for realtime start");
+        _cmix.Record(Tick(1), "INFO", "Updated to REALTIME successfully");
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} PostNewBatch START");
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} receiveUploadUnmixedBatch END");
+    }
+
+    private void CompletedRound()
+    {
+        long round = _round;
+        Precomputation(round);
+        ToRealtime(round);
+        foreach (string phase in RealtimePhases) Phase(round, phase);
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} ReceiveFinishRealtime START");
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} ReceiveFinishRealtime END");
+        string seconds = (_random.Next(8_000_000, 60_000_000) / 1e6).ToString("0.######", CultureInfo.InvariantCulture);
+        _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} Round took {seconds}s seconds");
+        _truth.RoundsCompleted++;
+        _truth.RoundSecondsSum += double.Parse(seconds, CultureInfo.InvariantCulture);
+        _cmix.Record(Tick(0), "INFO", "Updated to COMPLETED successfully");
+        _cmix.Record(Tick(0), "INFO", $"Sending mixed batch for round {round} to gateway");
+        _cmix.Record(Tick(0), "INFO", $"Round trip duration for round {round}: {_random.Next(5, 90)} ms");
+        if (_random.Next(20) == 0)
+            _cmix.Record(Tick(0), "WARN", $"Received participatory fail in round {round} which node has completed");
+        if (_random.Next(40) == 0)
+            _cmix.Record(Tick(0), "WARN", $"Received participatory fail from old round {round - 7}");
+        if (_random.NextDouble() < _options.InvalidBytesRate)
+            _cmix.Record(Tick(0), "INFO", [.. "New NDF Received, hash: "u8, 0xff, 0xfe, 0x00, 0xc3, 0x28, .. "\u00e9\u00e8"u8]);
+        _cmix.Record(Tick(1), "INFO", "Updated to WAITING successfully");
+        GatewayStores(round);
+    }
+
+    private void GatewayStores(long round)
+    {
+        if (!_options.WithGateway) return;
+        int real = _random.Next(0, 1000);
+        _gateway.Record(_now, "INFO", $"Sending batch for round {round} with {1000} messages...");
+        _gateway.Record(_now, "INFO", "Uploading batch to server");
+        _gateway.Record(_now, "INFO", "Upload complete");
+        _gateway.Record(_now, "INFO", $"Round {round} received, {real} real messages processed, {1000 - real} dummies ignored");
+        _truth.GatewayRoundsReceived++;
+        _truth.GatewayRealMessages += real;
+        _truth.GatewayDummyMessages += 1000 - real;
+        _gateway.Record(_now, "INFO", $"Local round data for round {round} with {real} recipients at {_now:yyyy-MM-dd HH:mm:ss}: ");
+        _gateway.Continuation($"\t inserts finished at {_now:yyyy-MM-dd HH:mm:ss}, KR insert finished at {_now:yyyy-MM-dd HH:mm:ss}, ");
+        _gateway.Continuation($"]t round started at ts {_now:yyyy-MM-dd HH:mm:ss}, average attempts: 1.000000 (total: {real})");
+        if (_random.Next(30) == 0)
+        {
+            _gateway.Record(_now, "WARN", $"Query InsertMixedMessages took an unexpectedly long time: 1.{_random.Next(100, 999)}s");
+            _truth.GatewaySlowQueries++;
+        }
+    }
+
+    private void FailedRound(string reason)
+    {
+        long round = _round;
+        Precomputation(round);
+        int stage = _random.Next(3); // fail in PRECOMPUTING, STANDBY or REALTIME
+        if (stage >= 1) ToRealtime(round);
+        switch (reason)
+        {
+            case "phase_timeout":
+                _cmix.Record(Tick(180), "ERROR", $"{Tagged(round)} Graph {PrecompPhases[_random.Next(5)]} of phase {PrecompPhases[_random.Next(5)]} has timed out");
+                break;
+            case "participatory_fail":
+                _cmix.Record(Tick(3), "WARN", $"Received participatory fail in round {round} which is in progress");
+                break;
+            case "team_error":
+                _cmix.Record(Tick(3), "ERROR",
+                    $"ReceiveRoundError received error from [{NodeIds[2]}:11420]: round {round} failed on member. Transitioning to ERROR...");
+                break;
+            default:
+                _cmix.Record(Tick(3), "ERROR", $"Error in module PermuteStream of graph RealPermute: stream reset");
+                break;
+        }
+        _truth.RoundFailures[reason]++;
+        CrashAndRestart($"Round {round} failed: {reason}");
+    }
+
+    private void CrashWhileWaiting()
+    {
+        _cmix.Record(Tick(5), "ERROR", "Failed to poll permission due to connection being reset by peer: rpc error: code = Unavailable");
+        CrashAndRestart("poll error: rpc error: code = Unknown desc = unexpected EOF");
+    }
+
+    /// <summary>The crash-restart cycle of xx-domain.md §2.4, ending in a recovered, WAITING node.</summary>
+    private void CrashAndRestart(string error)
+    {
+        _cmix.Record(Tick(0), "FATAL", $"Error encountered - closing server & writing error to /opt/xxnetwork/log/cmix-err.log: {error}");
+        _cmix.Record(Tick(0), "INFO", "Updating to ERROR failed: <nil>");
+        _cmix.Continuation($"panic: {error}");
+        _cmix.Continuation("");
+        int frames = _random.Next(4, 15);
+        _cmix.Continuation($"goroutine {_random.Next(1, 900)} [running]:");
+        for (int i = 0; i < frames; i++)
+        {
+            _cmix.Continuation($"gitlab.com/elixxir/server/internal/state.Machine.Update(0xc000{i:x4}, 0x6)");
+            _cmix.Continuation($"\t/builds/elixxir/server/internal/state/state.go:{100 + i} +0x{_random.Next(4096):x}");
+        }
+        if (_random.Next(3) == 0)
+            _cmix.Record(Tick(0), "FATAL", $"Round failure reported, but the node is already in ERROR state. RoundID {_round}; nodeID {NodeIds[0]}; error text x");
+        _truth.CmixCrashes++;
+        _cmixWrapper.Record(Tick(2), "WARNING", "Restarting binary due to error...");
+        _truth.WrapperRestarts++;
+        if (_random.Next(4) == 0)
+        {
+            _cmixWrapper.Record(Tick(0), "ERROR", "Failed to query sync state: [Errno 111] Connection refused");
+            _cmixWrapper.Continuation("Traceback (most recent call last):");
+            _cmixWrapper.Continuation("  File \"/opt/xxnetwork/cmix-wrapper.py\", line 412, in poll_ready");
+            _cmixWrapper.Continuation("ConnectionRefusedError: [Errno 111] Connection refused");
+        }
+        WrapperStartsBinary(_cmixWrapper, "xxnetwork-cmix", firstStart: false);
+        NodeStarts(recovering: true);
+    }
+
+    private void LongLine()
+    {
+        if (_options.LongLineBytes > _options.MaxLineBytes)
+        {
+            _cmix.Oversized(_options.LongLineBytes, (byte)'x');
+            return;
+        }
+        var message = new byte[_options.LongLineBytes - "INFO 2023/07/26 14:00:00 ".Length];
+        message.AsSpan().Fill((byte)'n');
+        Encoding.ASCII.GetBytes("New NDF Received, hash: ").CopyTo(message, 0);
+        _cmix.Record(Tick(0), "INFO", message);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text;
+
+namespace XxSimulator.Logs;
+
+/// <summary>Writes records of one log in its real grammar and keeps the ground truth of what it wrote.</summary>
+internal sealed class LogWriter(Stream stream, string log, bool python, GroundTruth truth) : IDisposable
+{
+    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    private readonly BufferedStream _out = new(stream, 1 << 16);
+
+    public string Log { get; } = log;
+
+    /// <summary>A record header line; <paramref name="level"/> as the program prints it (INFO, WARN, WARNING...).</summary>
+    public void Record(DateTime time, string level, string message) => Record(time, level, Encoding.UTF8.GetBytes(message));
+
+    public void Record(DateTime time, string level, ReadOnlySpan<byte> message)
+    {
+        string prefix = python
+            ? $"[{level}] {time.Day:D2}-{Months[time.Month - 1]}-{time.Year % 100:D2} {time:HH:mm:ss}: "
+            : $"{level} {time:yyyy/MM/dd HH:mm:ss} ";
+        WriteLine(Encoding.ASCII.GetBytes(prefix), message);
+        GroundTruth.Add(truth.Records, (Log, level == "WARNING" ? "warn" : level.ToLowerInvariant()));
+    }
+
+    /// <summary>An unprefixed line that belongs to the record before it.</summary>
+    public void Continuation(string line)
+    {
+        WriteLine(Encoding.UTF8.GetBytes(line), default);
+        GroundTruth.Add(truth.ContinuationLines, Log);
+    }
+
+    /// <summary>A line longer than the exporter's cap: dropped and counted as skipped.</summary>
+    public void Oversized(int length, byte fill)
+    {
+        var line = new byte[length];
+        line.AsSpan().Fill(fill);
+        WriteLine(line, default);
+        GroundTruth.Add(truth.OversizedLines, Log);
+    }
+
+    private void WriteLine(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        _out.Write(first);
+        _out.Write(second);
+        _out.WriteByte((byte)'\n');
+        truth.Bytes += first.Length + second.Length + 1;
+        GroundTruth.Add(truth.Lines, Log);
+    }
+
+    public void Dispose() => _out.Dispose();
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using XxExporter.Hosting;
+using XxExporter.Tests.Support;
+using XxSimulator.Logs;
+
+namespace XxExporter.Tests.Hosting;
+
+public partial class OneShotTests
+{
+    private static async Task<string> RunOnce(params string[] args)
+    {
+        var settings = ExporterSettings.Load(CommandLine.Parse(["--once", .. args]));
+        using var output = new MemoryStream();
+        await OneShot.RunAsync(settings, output, NullLoggerFactory.Instance);
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, 0, 0)]
+    [InlineData(2, 40, 3000)]       // long lines under the cap are records
+    [InlineData(3, 25, 1_100_000)]  // lines over the 1 MiB cap are skipped
+    public async Task A_generated_log_set_is_counted_exactly(int seed, int longLineEvery, int longLineBytes)
+    {
+        using var folder = new TempFolder();
+        var truth = LogSetGenerator.Generate(folder.Path, new LogSetOptions(Seed: seed, CmixBytes: 3_000_000,
+            LongLineEveryRounds: longLineEvery, LongLineBytes: longLineBytes, RoundFailureRate: 0.05, IdleCrashRate: 0.01));
+        var metrics = Exposition.Parse(await RunOnce("--logs.dir", folder.Path, "--logs.timezone", "UTC"));
+
+        Assert.Equal(truth.RoundsCompleted, metrics["xx_cmix_rounds_completed_total"]);
+        Assert.Equal(truth.RoundSecondsSum, metrics["xx_cmix_round_duration_seconds_sum"], 6);
+        foreach (var (reason, count) in truth.RoundFailures)
+            Assert.Equal(count, metrics[$"xx_cmix_round_failures_total{{reason=\"{reason}\"}}"]);
+        Assert.True(truth.RoundFailures.Values.Sum() > 0);
+        Assert.Equal(truth.CmixCrashes, metrics["xx_cmix_crashes_total"]);
+        Assert.Equal(truth.CmixStarts, metrics["xx_cmix_starts_total"]);
+        Assert.Equal(truth.WrapperRestarts, metrics["xx_wrapper_restarts_total{service=\"cmix\"}"]);
+        Assert.Equal(truth.GatewayRoundsReceived, metrics["xx_gateway_rounds_received_total"]);
+        Assert.Equal(truth.GatewayRealMessages, metrics["xx_gateway_messages_total{kind=\"real\"}"]);
+        Assert.Equal(truth.GatewayDummyMessages, metrics["xx_gateway_messages_total{kind=\"dummy\"}"]);
+        Assert.Equal(truth.GatewaySlowQueries, metrics["xx_gateway_slow_queries_total"]);
+        foreach (string log in new[] { "cmix", "gateway", "cmix_wrapper", "gateway_wrapper" })
+        {
+            Assert.Equal(truth.Lines.GetValueOrDefault(log), metrics[$"xx_log_lines_total{{log=\"{log}\"}}"]);
+            Assert.Equal(truth.ContinuationLines.GetValueOrDefault(log), metrics[$"xx_log_continuation_lines_total{{log=\"{log}\"}}"]);
+            Assert.Equal(truth.OversizedLines.GetValueOrDefault(log), metrics[$"xx_log_skipped_total{{log=\"{log}\",reason=\"oversized_line\"}}"]);
+        }
+        var recordSeries = metrics.Series.Where(s => s.StartsWith("xx_log_records_total{")).ToList();
+        foreach (string series in recordSeries)
+        {
+            var match = LabelsOfRecords().Match(series);
+            Assert.Equal(truth.Records.GetValueOrDefault((match.Groups[1].Value, match.Groups[2].Value)), metrics[series]);
+        }
+        Assert.Equal(truth.Records.Count, recordSeries.Count(s => metrics[s] > 0));
+    }
+
+    [Fact]
+    public async Task Golden_metrics_output_is_unchanged()
+    {
+        string golden = Path.Combine(AppContext.BaseDirectory, "Golden");
+        string actual = Mask(await RunOnce("--logs.dir", Path.Combine(golden, "logs"), "--logs.timezone", "UTC", "--logs.max-line-bytes", "2048"));
+        string goldenFile = Path.Combine(golden, "oneshot.prom");
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            string source = Path.Combine(SourceFolder(), "Golden", "oneshot.prom");
+            await File.WriteAllTextAsync(source, actual);
+            return;
+        }
+        Assert.Equal(await File.ReadAllTextAsync(goldenFile), actual);
+    }
+
+    [Fact]
+    public async Task Promtool_finds_nothing_to_lint()
+    {
+        string text = await RunOnce("--logs.dir", Path.Combine(AppContext.BaseDirectory, "Golden", "logs"), "--logs.timezone", "UTC");
+        var promtool = Process.Start(new ProcessStartInfo("promtool", "check metrics")
+        {
+            RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true,
+        }) ?? throw new InvalidOperationException("promtool did not start (apt-get install prometheus)");
+        await promtool.StandardInput.WriteAsync(text);
+        promtool.StandardInput.Close();
+        string problems = await promtool.StandardError.ReadToEndAsync() + await promtool.StandardOutput.ReadToEndAsync();
+        await promtool.WaitForExitAsync();
+        Assert.True(promtool.ExitCode == 0, problems);
+    }
+
+    [Fact]
+    public async Task Every_family_has_help_and_known_series_start_at_zero()
+    {
+        using var folder = new TempFolder();
+        var metrics = Exposition.Parse(await RunOnce("--logs.dir", folder.Path));
+        var families = metrics.Text.Split('\n').Where(l => l.StartsWith("# TYPE ")).Select(l => l.Split(' ')[2]).ToList();
+        Assert.All(families, family => Assert.Contains($"# HELP {family} ", metrics.Text));
+        Assert.Equal(0, metrics["xx_cmix_round_failures_total{reason=\"team_error\"}"]);
+        Assert.Equal(0, metrics["xx_log_file_present{log=\"gateway\"}"]);
+        Assert.Equal(0, metrics["xx_wrapper_errors_total{service=\"gateway\",kind=\"signature\"}"]);
+        Assert.Equal(0, metrics["xx_cmix_round_duration_seconds_count"]);
+    }
+
+    /// <summary>Blanks what legitimately differs between runs: timings and the runtime's patch version.</summary>
+    private static string Mask(string text)
+    {
+        text = DurationSample().Replace(text, "$1 <duration>");
+        return RuntimeLabel().Replace(text, "runtime=\"<runtime>\"");
+    }
+
+    private static string SourceFolder([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetDirectoryName(Path.GetDirectoryName(file))!;
+
+    [GeneratedRegex(@"^(xx_exporter_collector_duration_seconds\{[^}]*\}) \S+$", RegexOptions.Multiline)]
+    private static partial Regex DurationSample();
+
+    [GeneratedRegex("runtime=\"[^\"]*\"")]
+    private static partial Regex RuntimeLabel();
+
+    [GeneratedRegex("log=\"([a-z_]+)\",level=\"([a-z]+)\"")]
+    private static partial Regex LabelsOfRecords();
+}
