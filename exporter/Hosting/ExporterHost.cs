@@ -37,6 +37,7 @@ public static class ExporterHost
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
         var exporterMetrics = new ExporterMetrics(factory);
+        ProcessMetrics.Register(registry, factory);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(registry);
 

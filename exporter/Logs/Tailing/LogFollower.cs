@@ -82,6 +82,15 @@ public sealed class LogFollower : IDisposable
             _series.FilePresent.Set(0);
             return;
         }
+        // Checked before reading on: past the old offset, a file rewritten in place holds the middle of its new content.
+        if (RandomAccess.GetLength(_handle!) < _offset || !HeadUnchanged())
+        {
+            _logger.LogInformation("{Path} was truncated; reading it again from its start", _path);
+            _series.Truncations.Inc();
+            _reader.FlushPartial(_pipeline);
+            _offset = 0;
+            _head = [];
+        }
         ReadAvailable();
         if (!FileStat.TryStat(_path, out var atPath))
         {
@@ -103,18 +112,7 @@ public sealed class LogFollower : IDisposable
             if (TryOpen()) ReadAvailable();
             return;
         }
-        long length = RandomAccess.GetLength(_handle!);
-        if (length < _offset || !HeadUnchanged())
-        {
-            _logger.LogInformation("{Path} was truncated; reading it again from its start", _path);
-            _series.Truncations.Inc();
-            _reader.FlushPartial(_pipeline);
-            _offset = 0;
-            _head = [];
-            ReadAvailable();
-            length = RandomAccess.GetLength(_handle!);
-        }
-        _series.FileSize.Set(length);
+        _series.FileSize.Set(RandomAccess.GetLength(_handle!));
     }
 
     private bool TryOpen()
@@ -136,11 +134,15 @@ public sealed class LogFollower : IDisposable
         _head = [];
         if (_atStartup)
         {
-            if (_resume is { } saved && saved.Identity == _identity && saved.Offset <= length && HeadEquals(saved.Head))
+            if (_resume is { } saved)
             {
-                _offset = saved.Offset;
-                _head = saved.Head;
-                _logger.LogInformation("Resuming {Path} at byte {Offset}", _path, _offset);
+                // A file that no longer fits the saved position was written since it was saved: all of it is new.
+                if (saved.Identity == _identity && saved.Offset <= length && HeadEquals(saved.Head))
+                {
+                    _offset = saved.Offset;
+                    _head = saved.Head;
+                    _logger.LogInformation("Resuming {Path} at byte {Offset}", _path, _offset);
+                }
             }
             else if (_options.StartAtEnd)
             {

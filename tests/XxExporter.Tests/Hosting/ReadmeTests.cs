@@ -1,0 +1,24 @@
+using System.Runtime.CompilerServices;
+using XxExporter.Hosting;
+
+namespace XxExporter.Tests.Hosting;
+
+/// <summary>The README is the metric and flag reference: nothing exported or accepted may be missing from it.</summary>
+public class ReadmeTests
+{
+    private static string Readme([CallerFilePath] string file = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", "..", "README.md"));
+
+    [Fact]
+    public void Every_metric_family_is_documented()
+    {
+        string golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "oneshot.prom"));
+        var families = golden.Split('\n').Where(l => l.StartsWith("# TYPE ")).Select(l => l.Split(' ')[2]);
+        string readme = Readme();
+        Assert.All(families, family => Assert.Contains($"`{family}", readme));
+    }
+
+    [Fact]
+    public void Every_flag_is_documented() =>
+        Assert.All(CommandLine.Flags, flag => Assert.Contains($"`--{flag.Name}`", Readme()));
+}

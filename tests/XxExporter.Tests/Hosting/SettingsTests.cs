@@ -1,0 +1,111 @@
+using XxExporter.Hosting;
+using XxExporter.Logs;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Hosting;
+
+public class SettingsTests
+{
+    private static ExporterSettings Load(params string[] args) => ExporterSettings.Load(CommandLine.Parse(args));
+
+    [Fact]
+    public void Defaults_match_the_mainnet_layout()
+    {
+        var settings = Load();
+        Assert.Equal(":19420", settings.ListenAddress.ToString());
+        Assert.Equal("/metrics", settings.TelemetryPath);
+        Assert.Equal(
+            ["/opt/xxnetwork/log/cmix.log", "/opt/xxnetwork/log/gateway.log", "/opt/xxnetwork/log/cmix-wrapper.log", "/opt/xxnetwork/log/gateway-wrapper.log"],
+            settings.Logs.Files.Select(f => f.Path));
+        Assert.False(settings.Logs.FromStart);
+        Assert.Equal(1 << 20, settings.Logs.MaxLineBytes);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Logs.PollInterval);
+        Assert.Equal(TimeZoneInfo.Local, settings.Logs.TimeZone);
+        Assert.Null(settings.Logs.PositionsFile);
+        Assert.False(settings.Once);
+    }
+
+    [Fact]
+    public void Flags_override_the_folder_and_single_files()
+    {
+        var settings = Load("--logs.dir=/var/log/xx", "--logs.gateway.path", "/elsewhere/gw.log", "--logs.enabled", "cmix, gateway",
+            "--web.listen-address", "127.0.0.1:9999", "--logs.from-start", "--logs.timezone", "Europe/Berlin", "--once");
+        Assert.Equal([new LogFile(LogKind.Cmix, "/var/log/xx/cmix.log"), new LogFile(LogKind.Gateway, "/elsewhere/gw.log")], settings.Logs.Files);
+        Assert.Equal("127.0.0.1:9999", settings.ListenAddress.ToString());
+        Assert.True(settings.Logs.FromStart);
+        Assert.Equal("Europe/Berlin", settings.Logs.TimeZone.Id);
+        Assert.True(settings.Once);
+    }
+
+    [Fact]
+    public void A_settings_file_sets_keys_and_flags_win_over_it()
+    {
+        using var folder = new TempFolder();
+        string file = folder.File("settings.json");
+        File.WriteAllText(file, """{ "Logs": { "Dir": "/from/json", "MaxLineBytes": 4096 }, "Web": { "ListenAddress": "[::1]:8080" } }""");
+        var settings = Load("--config.file", file, "--logs.max-line-bytes", "8192");
+        Assert.Equal("/from/json/cmix.log", settings.Logs.Files[0].Path);
+        Assert.Equal(8192, settings.Logs.MaxLineBytes);
+        Assert.Equal("[::1]:8080", settings.ListenAddress.ToString());
+    }
+
+    [Theory]
+    [InlineData("invalid --web.listen-address \"abc\": must be host:port or :port", "--web.listen-address", "abc")]
+    [InlineData("invalid --web.listen-address \":70000\": port must be a number from 0 to 65535", "--web.listen-address", ":70000")]
+    [InlineData("invalid --web.listen-address \"example.com:80\": host must be an IP address, localhost, or empty for all interfaces", "--web.listen-address", "example.com:80")]
+    [InlineData("invalid --web.telemetry-path \"metrics\": must start with / and name a path other than /", "--web.telemetry-path", "metrics")]
+    [InlineData("invalid --log.level \"loud\": must be debug, info, warn or error", "--log.level", "loud")]
+    [InlineData("invalid --logs.enabled \"node\": is not one of cmix, gateway, cmix_wrapper, gateway_wrapper", "--logs.enabled", "cmix,node")]
+    [InlineData("invalid --logs.timezone \"Mars/Olympus\": is not a time zone known to this host (try an IANA name such as Europe/Berlin or UTC)", "--logs.timezone", "Mars/Olympus")]
+    [InlineData("invalid --logs.max-line-bytes \"12\": must be a whole number of bytes from 1024 to 67108864", "--logs.max-line-bytes", "12")]
+    [InlineData("invalid --logs.poll-interval \"fast\": must be a duration such as 250ms, 1s or 1m30s", "--logs.poll-interval", "fast")]
+    [InlineData("invalid --logs.poll-interval \"1m\": must be from 10ms to 10s", "--logs.poll-interval", "1m")]
+    [InlineData("invalid --logs.positions-file \"/no/such/folder/p.json\": is in a folder that does not exist", "--logs.positions-file", "/no/such/folder/p.json")]
+    [InlineData("unknown flag --web.port (see --help)", "--web.port", "1")]
+    [InlineData("--logs.dir needs a value", "--logs.dir")]
+    [InlineData("--once takes true or false, not \"yes\"", "--once=yes")]
+    [InlineData("unexpected argument \"metrics\" (flags look like --name=value; see --help)", "metrics")]
+    [InlineData("--config.file /no/such.json: no such file", "--config.file", "/no/such.json")]
+    public void Invalid_settings_give_one_clear_line(string expected, params string[] args)
+    {
+        var error = Assert.Throws<SettingsException>(() => Load(args));
+        Assert.Equal(expected, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void An_unreadable_settings_file_is_one_clear_line()
+    {
+        using var folder = new TempFolder();
+        string file = folder.File("broken.json");
+        File.WriteAllText(file, "{ \"Logs\": ");
+        var error = Assert.Throws<SettingsException>(() => Load("--config.file", file));
+        Assert.StartsWith("cannot read settings file: ", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Environment_variables_sit_between_the_file_and_the_flags()
+    {
+        Environment.SetEnvironmentVariable("XX_EXPORTER_LOGS__DIR", "/from/env");
+        Environment.SetEnvironmentVariable("XX_EXPORTER_WEB__TELEMETRYPATH", "/env-metrics");
+        try
+        {
+            var settings = Load("--web.telemetry-path", "/flag-metrics");
+            Assert.Equal("/from/env/cmix.log", settings.Logs.Files[0].Path);
+            Assert.Equal("/flag-metrics", settings.TelemetryPath);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XX_EXPORTER_LOGS__DIR", null);
+            Environment.SetEnvironmentVariable("XX_EXPORTER_WEB__TELEMETRYPATH", null);
+        }
+    }
+
+    [Fact]
+    public void Usage_lists_every_flag()
+    {
+        string usage = CommandLine.Usage();
+        Assert.All(CommandLine.Flags, flag => Assert.Contains($"--{flag.Name}", usage));
+    }
+}
