@@ -25,19 +25,12 @@ public sealed class RunningExporterTests : IAsyncLifetime
         string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         _http.BaseAddress = new Uri(address);
         // Followers start polling in the background; until each has polled once, "exists at start" is undecided.
-        var started = Stopwatch.StartNew();
-        while (!await AllPolled())
-        {
-            Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), "log followers did not start");
-            await Task.Delay(20);
-        }
+        var ready = await ScrapeUntil(AllPolled, TimeSpan.FromSeconds(5));
+        Assert.True(AllPolled(ready), "log followers did not start");
     }
 
-    private async Task<bool> AllPolled()
-    {
-        var metrics = await Scrape();
-        return metrics.Series.Where(s => s.StartsWith("xx_exporter_collector_success")).All(s => metrics[s] == 1);
-    }
+    private static bool AllPolled(Exposition metrics) =>
+        metrics.Series.Where(s => s.StartsWith("xx_exporter_collector_success")).All(s => metrics[s] == 1);
 
     public async Task DisposeAsync()
     {
@@ -58,6 +51,18 @@ public sealed class RunningExporterTests : IAsyncLifetime
         return Exposition.Parse(await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Scrapes until <paramref name="done"/> holds or <paramref name="limit"/> has passed; returns the last scrape.</summary>
+    private async Task<Exposition> ScrapeUntil(Func<Exposition, bool> done, TimeSpan limit)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var metrics = await Scrape();
+            if (done(metrics) || waited.Elapsed > limit) return metrics;
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task A_line_written_shows_on_metrics_within_a_second()
     {
@@ -68,14 +73,8 @@ public sealed class RunningExporterTests : IAsyncLifetime
         Assert.Equal(0, before["xx_log_file_present{log=\"gateway\"}"]);
 
         await File.AppendAllTextAsync(_logs.File("cmix.log"), "INFO 2023/07/26 14:00:10 [n:11420]: RID 5 Round took 20.5s seconds\n");
-        var written = Stopwatch.StartNew();
-        Exposition after;
-        do
-        {
-            after = await Scrape();
-        }
-        while ((after["xx_cmix_rounds_completed_total"] == 0 || after["xx_log_last_record_timestamp_seconds{log=\"cmix\"}"] == 0)
-            && written.Elapsed < TimeSpan.FromSeconds(1));
+        var after = await ScrapeUntil(m => m["xx_cmix_rounds_completed_total"] > 0 && m["xx_log_last_record_timestamp_seconds{log=\"cmix\"}"] > 0,
+            TimeSpan.FromSeconds(1));
         Assert.Equal(1, after["xx_cmix_rounds_completed_total"]);
         Assert.Equal(1690380010, after["xx_log_last_record_timestamp_seconds{log=\"cmix\"}"]);
         Assert.Equal(1, after["xx_exporter_collector_success{collector=\"log_cmix\"}"]);
@@ -86,14 +85,8 @@ public sealed class RunningExporterTests : IAsyncLifetime
     {
         await File.WriteAllTextAsync(_logs.File("gateway.log"),
             "INFO 2023/07/26 14:00:00 Starting xx network gateway v3.16.1\nINFO 2023/07/26 14:00:01 Round 7 received, 3 real messages processed, 997 dummies ignored\n");
-        var created = Stopwatch.StartNew();
-        Exposition metrics;
-        do
-        {
-            metrics = await Scrape();
-        }
-        while ((metrics["xx_gateway_rounds_received_total"] == 0 || metrics["xx_log_file_present{log=\"gateway\"}"] == 0)
-            && created.Elapsed < TimeSpan.FromSeconds(2));
+        var metrics = await ScrapeUntil(m => m["xx_gateway_rounds_received_total"] > 0 && m["xx_log_file_present{log=\"gateway\"}"] > 0,
+            TimeSpan.FromSeconds(2));
         Assert.Equal(1, metrics["xx_gateway_starts_total"]);
         Assert.Equal(3, metrics["xx_gateway_messages_total{kind=\"real\"}"]);
         Assert.Equal(1, metrics["xx_log_file_present{log=\"gateway\"}"]);

@@ -6,54 +6,40 @@ namespace XxExporter.Tests.Logs;
 
 public class HeaderGrammarTests
 {
-    public static TheoryData<string, RecordLevel, string, string> GoJwwHeaders => new()
+    public static TheoryData<LogGrammar, string, RecordLevel, string, string> Headers => new()
     {
         // Real line (forum.xx.network t/6883, with the author's placeholders replaced by a date).
-        { "FATAL 2023/02/11 04:12:55 Database call timed out: context deadline exceeded panic: Database call timed out: context deadline exceeded",
+        { LogGrammar.GoJww, "FATAL 2023/02/11 04:12:55 Database call timed out: context deadline exceeded panic: Database call timed out: context deadline exceeded",
             RecordLevel.Fatal, "2023-02-11 04:12:55", "Database call timed out: context deadline exceeded panic: Database call timed out: context deadline exceeded" },
         // Reconstructed from elixxir-server format strings (xx-domain.md §2.3).
-        { "INFO 2023/07/26 14:07:52 Updated to PRECOMPUTING successfully", RecordLevel.Info, "2023-07-26 14:07:52", "Updated to PRECOMPUTING successfully" },
-        { "INFO 2023/07/26 14:08:24 [MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC:11420]: RID 9876543 Round took 31.482193667s seconds",
+        { LogGrammar.GoJww, "INFO 2023/07/26 14:07:52 Updated to PRECOMPUTING successfully", RecordLevel.Info, "2023-07-26 14:07:52", "Updated to PRECOMPUTING successfully" },
+        { LogGrammar.GoJww, "INFO 2023/07/26 14:08:24 [MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC:11420]: RID 9876543 Round took 31.482193667s seconds",
             RecordLevel.Info, "2023-07-26 14:08:24", "[MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC:11420]: RID 9876543 Round took 31.482193667s seconds" },
-        { "WARN 2023/07/26 14:09:00 Received participatory fail in round 9876544 which is in progress", RecordLevel.Warn, "2023-07-26 14:09:00",
+        { LogGrammar.GoJww, "WARN 2023/07/26 14:09:00 Received participatory fail in round 9876544 which is in progress", RecordLevel.Warn, "2023-07-26 14:09:00",
             "Received participatory fail in round 9876544 which is in progress" },
-        { "ERROR 2023/07/26 14:09:01 ReceiveRoundError received error from [c6wptSinakErZHrk0SlgGQXExETPYYLB2CwpLNze6FMC]: boom. Transitioning to ERROR...",
+        { LogGrammar.GoJww, "ERROR 2023/07/26 14:09:01 ReceiveRoundError received error from [c6wptSinakErZHrk0SlgGQXExETPYYLB2CwpLNze6FMC]: boom. Transitioning to ERROR...",
             RecordLevel.Error, "2023-07-26 14:09:01", "ReceiveRoundError received error from [c6wptSinakErZHrk0SlgGQXExETPYYLB2CwpLNze6FMC]: boom. Transitioning to ERROR..." },
-        { "DEBUG 2024/01/01 00:00:00 x", RecordLevel.Debug, "2024-01-01 00:00:00", "x" },
-        { "TRACE 2024/12/31 23:59:59 y", RecordLevel.Trace, "2024-12-31 23:59:59", "y" },
-        { "CRITICAL 2024/02/29 12:00:00 z", RecordLevel.Critical, "2024-02-29 12:00:00", "z" },
-        { "INFO 2024/02/29 12:00:00", RecordLevel.Info, "2024-02-29 12:00:00", "" },
-        { "\0\0\0INFO 2024/02/29 12:00:00 after a hole", RecordLevel.Info, "2024-02-29 12:00:00", "after a hole" },
-    };
-
-    [Theory]
-    [MemberData(nameof(GoJwwHeaders))]
-    public void Go_jww_headers_give_level_stamp_and_message(string line, RecordLevel level, string stamp, string message)
-    {
-        Assert.True(HeaderGrammars.TryParse(LogGrammar.GoJww, Encoding.UTF8.GetBytes(line), out var header));
-        Assert.Equal(level, header.Level);
-        Assert.Equal(stamp, Format(header.Stamp));
-        Assert.Equal(message, Encoding.UTF8.GetString(header.Message));
-    }
-
-    public static TheoryData<string, RecordLevel, string, string> PythonHeaders => new()
-    {
+        { LogGrammar.GoJww, "DEBUG 2024/01/01 00:00:00 x", RecordLevel.Debug, "2024-01-01 00:00:00", "x" },
+        { LogGrammar.GoJww, "TRACE 2024/12/31 23:59:59 y", RecordLevel.Trace, "2024-12-31 23:59:59", "y" },
+        { LogGrammar.GoJww, "CRITICAL 2024/02/29 12:00:00 z", RecordLevel.Critical, "2024-02-29 12:00:00", "z" },
+        { LogGrammar.GoJww, "INFO 2024/02/29 12:00:00", RecordLevel.Info, "2024-02-29 12:00:00", "" },
+        { LogGrammar.GoJww, "\0\0\0INFO 2024/02/29 12:00:00 after a hole", RecordLevel.Info, "2024-02-29 12:00:00", "after a hole" },
         // Real lines (handbook.xx.network/staking/monitoring).
-        { "[INFO] 25-Aug-21 07:14:07: Waiting on IDF for consensus...", RecordLevel.Info, "2021-08-25 07:14:07", "Waiting on IDF for consensus..." },
-        { "[INFO] 25-Aug-21 07:14:07: Waiting on consensus ready state...", RecordLevel.Info, "2021-08-25 07:14:07", "Waiting on consensus ready state..." },
-        { "[INFO] 09-Jul-21 16:25:07: Waiting on IDF for consensus...", RecordLevel.Info, "2021-07-09 16:25:07", "Waiting on IDF for consensus..." },
+        { LogGrammar.PythonLogging, "[INFO] 25-Aug-21 07:14:07: Waiting on IDF for consensus...", RecordLevel.Info, "2021-08-25 07:14:07", "Waiting on IDF for consensus..." },
+        { LogGrammar.PythonLogging, "[INFO] 25-Aug-21 07:14:07: Waiting on consensus ready state...", RecordLevel.Info, "2021-08-25 07:14:07", "Waiting on consensus ready state..." },
+        { LogGrammar.PythonLogging, "[INFO] 09-Jul-21 16:25:07: Waiting on IDF for consensus...", RecordLevel.Info, "2021-07-09 16:25:07", "Waiting on IDF for consensus..." },
         // Reconstructed from elixxir-wrapper format strings (xx-domain.md §2.8).
-        { "[WARNING] 03-Mar-24 10:00:01: Restarting binary due to error...", RecordLevel.Warn, "2024-03-03 10:00:01", "Restarting binary due to error..." },
-        { "[ERROR] 31-Dec-23 23:59:59: No local Substrate node running.", RecordLevel.Error, "2023-12-31 23:59:59", "No local Substrate node running." },
-        { "[CRITICAL] 01-Jan-25 00:00:00: boom", RecordLevel.Critical, "2025-01-01 00:00:00", "boom" },
-        { "[DEBUG] 15-Nov-22 08:30:00: poll", RecordLevel.Debug, "2022-11-15 08:30:00", "poll" },
+        { LogGrammar.PythonLogging, "[WARNING] 03-Mar-24 10:00:01: Restarting binary due to error...", RecordLevel.Warn, "2024-03-03 10:00:01", "Restarting binary due to error..." },
+        { LogGrammar.PythonLogging, "[ERROR] 31-Dec-23 23:59:59: No local Substrate node running.", RecordLevel.Error, "2023-12-31 23:59:59", "No local Substrate node running." },
+        { LogGrammar.PythonLogging, "[CRITICAL] 01-Jan-25 00:00:00: boom", RecordLevel.Critical, "2025-01-01 00:00:00", "boom" },
+        { LogGrammar.PythonLogging, "[DEBUG] 15-Nov-22 08:30:00: poll", RecordLevel.Debug, "2022-11-15 08:30:00", "poll" },
     };
 
     [Theory]
-    [MemberData(nameof(PythonHeaders))]
-    public void Python_logging_headers_give_level_stamp_and_message(string line, RecordLevel level, string stamp, string message)
+    [MemberData(nameof(Headers))]
+    public void Headers_give_level_stamp_and_message(LogGrammar grammar, string line, RecordLevel level, string stamp, string message)
     {
-        Assert.True(HeaderGrammars.TryParse(LogGrammar.PythonLogging, Encoding.UTF8.GetBytes(line), out var header));
+        Assert.True(HeaderGrammars.TryParse(grammar, Encoding.UTF8.GetBytes(line), out var header));
         Assert.Equal(level, header.Level);
         Assert.Equal(stamp, Format(header.Stamp));
         Assert.Equal(message, Encoding.UTF8.GetString(header.Message));
