@@ -58,7 +58,8 @@ public static class ExporterHost
         foreach (var index in Enumerable.Range(0, settings.Logs.Files.Count))
         {
             builder.Services.AddSingleton<IHostedService>(services => new LogFollowerService(
-                services.GetRequiredService<IReadOnlyList<LogSource>>()[index], settings.Logs.PollInterval, positions));
+                services.GetRequiredService<IReadOnlyList<LogSource>>()[index], settings.Logs.PollInterval, positions,
+                services.GetRequiredService<ILogger<LogFollowerService>>()));
         }
 
         var app = builder.Build();

@@ -21,7 +21,7 @@ public static class OneShot
         {
             using (source)
             {
-                source.Poll();
+                source.Poll(loggers.CreateLogger("XxExporter.OneShot"));
                 source.Follower.Finish();
             }
         }

@@ -1,17 +1,18 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using XxExporter.Logs.Tailing;
 
 namespace XxExporter.Logs;
 
 /// <summary>Polls one log at the configured interval for as long as the exporter runs.</summary>
-public sealed class LogFollowerService(LogSource source, TimeSpan interval, PositionStore? positions) : BackgroundService
+public sealed class LogFollowerService(LogSource source, TimeSpan interval, PositionStore? positions, ILogger logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval);
         do
         {
-            source.Poll();
+            source.Poll(logger);
             positions?.Set(source.File.Path, source.Follower.Position);
         }
         while (await WaitForTick(timer, stoppingToken));
@@ -31,7 +32,7 @@ public sealed class LogFollowerService(LogSource source, TimeSpan interval, Posi
 }
 
 /// <summary>Writes the read positions every few seconds and once more on shutdown.</summary>
-public sealed class PositionSaverService(PositionStore store, Microsoft.Extensions.Logging.ILogger<PositionSaverService> logger) : BackgroundService
+public sealed class PositionSaverService(PositionStore store, ILogger<PositionSaverService> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
@@ -56,7 +57,7 @@ public sealed class PositionSaverService(PositionStore store, Microsoft.Extensio
         try { store.Save(); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "Cannot save read positions to {File}: {Error}", store.File, ex.Message);
+            logger.LogWarning("Cannot save read positions to {File}: {Error}", store.File, ex.Message);
         }
     }
 }

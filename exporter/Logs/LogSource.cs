@@ -38,11 +38,23 @@ public sealed class LogSource(LogFile file, LogFollower follower, CollectorSerie
         _ => new WrapperRules(factory, kind.Service()),
     };
 
-    /// <summary>One poll, reported as the collector's success and duration.</summary>
-    public void Poll()
+    /// <summary>
+    /// One poll, reported as the collector's success and duration. I/O trouble is handled by the follower; anything
+    /// else is a bug, logged and reported as a failed run so one log cannot stop the exporter.
+    /// </summary>
+    public void Poll(ILogger logger)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        bool ok = Follower.Poll();
+        bool ok;
+        try
+        {
+            ok = Follower.Poll();
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Unexpected failure following {Path}", File.Path);
+            ok = false;
+        }
         Health.Report(ok, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
