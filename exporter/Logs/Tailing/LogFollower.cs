@@ -34,6 +34,7 @@ public sealed class LogFollower : IDisposable
     private long _offset;
     private byte[] _head = [];
     private string? _lastError;
+    private bool _deleted; // the followed file was deleted and closed; the next one at the path is a rotation
 
     public LogFollower(string path, LogPipeline pipeline, LogSeries series, FollowerOptions options, ILogger logger, SavedPosition? resume = null)
     {
@@ -100,6 +101,7 @@ public sealed class LogFollower : IDisposable
             {
                 _logger.LogInformation("{Path} was deleted; waiting for it to be created again", _path);
                 EndOfFile();
+                _deleted = true;
             }
             return;
         }
@@ -129,6 +131,8 @@ public sealed class LogFollower : IDisposable
             return false;
         }
         _handle = handle;
+        if (_deleted) _series.Rotations.Inc();
+        _deleted = false;
         _identity = FileStat.FStat(handle).Identity;
         long length = RandomAccess.GetLength(handle);
         _offset = 0;
