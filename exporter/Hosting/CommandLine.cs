@@ -34,7 +34,23 @@ public static class CommandLine
         new("logs.max-line-bytes", "Logs:MaxLineBytes", "1048576", "Lines longer than this are skipped and counted."),
         new("logs.poll-interval", "Logs:PollInterval", "250ms", "How often files are checked for new lines and rotation."),
         new("logs.positions-file", "Logs:PositionsFile", "", "Keep read positions in this file across restarts (default: off; see README)."),
+        .. PostgresFlags("node", "Node", "cmix_node"),
+        .. PostgresFlags("gateway", "Gateway", "cmix_gateway"),
+        new("postgres.timeout", "Postgres:Timeout", "5s", "Per-database collection timeout (also the server-side statement_timeout)."),
+        new("postgres.max-connections", "Postgres:MaxConnections", "2", "Most connections the exporter opens to each database."),
+        new("postgres.other-tables", "Postgres:OtherTables", "10", "Tables outside the xx schemas exported per database (the largest)."),
         new(OnceFlag, null, "false", "Read the log files from their start, print the metrics to stdout and exit.", IsSwitch: true),
+    ];
+
+    private static Flag[] PostgresFlags(string name, string key, string database) =>
+    [
+        new($"postgres.{name}.host", $"Postgres:{key}:Host", "", $"Host or socket folder of the {database} server (empty: not collected)."),
+        new($"postgres.{name}.port", $"Postgres:{key}:Port", "5432", "Port."),
+        new($"postgres.{name}.user", $"Postgres:{key}:User", "cmix", "User (a role with pg_monitor is enough, see README)."),
+        new($"postgres.{name}.database", $"Postgres:{key}:Database", database, "Database name."),
+        new($"postgres.{name}.password-file", $"Postgres:{key}:PasswordFile", "",
+            $"File holding the password; or set XX_EXPORTER_POSTGRES__{key.ToUpperInvariant()}__PASSWORD (never a flag)."),
+        new($"postgres.{name}.sslmode", $"Postgres:{key}:SslMode", "prefer", "disable, allow, prefer, require, verify-ca or verify-full."),
     ];
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="SettingsException"/> with a one-line message.</summary>
@@ -59,7 +75,9 @@ public static class CommandLine
                 name = name[..equals];
             }
             var flag = Array.Find(Flags, f => f.Name == name)
-                ?? throw new SettingsException($"unknown flag --{name} (see --help)");
+                ?? throw new SettingsException(name.EndsWith(".password", StringComparison.Ordinal)
+                    ? $"passwords are not taken on the command line (it shows in ps): use --{name}-file or the environment (see --help)"
+                    : $"unknown flag --{name} (see --help)");
             if (flag.IsSwitch)
             {
                 value ??= "true";

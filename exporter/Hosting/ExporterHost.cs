@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Logs;
 using XxExporter.Logs.Tailing;
+using XxExporter.Postgres;
 using XxExporter.Telemetry;
 using XxExporter.Web;
 
@@ -62,7 +63,11 @@ public static class ExporterHost
                 services.GetRequiredService<ILogger<LogFollowerService>>()));
         }
 
+        builder.Services.AddSingleton(services =>
+            new PostgresCollectors(settings.Postgres, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
+
         var app = builder.Build();
+        app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         app.MapExporterEndpoints(settings, registry);
         return app;
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using XxExporter.Logs;
 using XxExporter.Logs.Rules;
+using XxExporter.Postgres;
 
 namespace XxExporter.Hosting;
 
@@ -20,7 +21,8 @@ public sealed record LogSettings(
 
 /// <summary>Every setting, parsed and validated at start.</summary>
 public sealed record ExporterSettings(
-    ListenAddress ListenAddress, string TelemetryPath, Microsoft.Extensions.Logging.LogLevel LogLevel, LogSettings Logs, bool Once)
+    ListenAddress ListenAddress, string TelemetryPath, Microsoft.Extensions.Logging.LogLevel LogLevel, LogSettings Logs,
+    PostgresSettings Postgres, bool Once)
 {
     public const string EnvironmentPrefix = "XX_EXPORTER_";
 
@@ -71,7 +73,7 @@ public sealed record ExporterSettings(
             "error" => Microsoft.Extensions.Logging.LogLevel.Error,
             var other => throw Invalid("log.level", other, "must be debug, info, warn or error"),
         };
-        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), once);
+        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), ReadPostgresSettings(Get), once);
     }
 
     private static LogSettings ReadLogSettings(Func<string, string> get)
@@ -103,9 +105,7 @@ public sealed record ExporterSettings(
             throw Invalid("logs.timezone", zoneName, "is not a time zone known to this host (try an IANA name such as Europe/Berlin or UTC)");
         }
 
-        string maxLine = get("Logs:MaxLineBytes");
-        if (!int.TryParse(maxLine, out int maxLineBytes) || maxLineBytes < 1024 || maxLineBytes > 64 << 20)
-            throw Invalid("logs.max-line-bytes", maxLine, "must be a whole number of bytes from 1024 to 67108864");
+        int maxLineBytes = ParseInt("logs.max-line-bytes", get("Logs:MaxLineBytes"), 1024, 64 << 20);
 
         string poll = get("Logs:PollInterval");
         var pollInterval = ParseDuration("logs.poll-interval", poll);
@@ -120,6 +120,50 @@ public sealed record ExporterSettings(
         }
         return new LogSettings(files, fromStart, zone, maxLineBytes, pollInterval, positions.Length > 0 ? positions : null);
     }
+
+    private static PostgresSettings ReadPostgresSettings(Func<string, string> get)
+    {
+        var timeout = ParseDuration("postgres.timeout", get("Postgres:Timeout"));
+        if (timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromMinutes(1))
+            throw Invalid("postgres.timeout", get("Postgres:Timeout"), "must be from 100ms to 1m");
+        int maxConnections = ParseInt("postgres.max-connections", get("Postgres:MaxConnections"), 1, 20);
+        int otherTables = ParseInt("postgres.other-tables", get("Postgres:OtherTables"), 0, 1000);
+        var targets = new List<PostgresTarget>();
+        foreach (var (name, key, isGateway) in new[] { ("node", "Node", false), ("gateway", "Gateway", true) })
+        {
+            string host = get($"Postgres:{key}:Host");
+            if (host.Length == 0) continue;
+            int port = ParseInt($"postgres.{name}.port", get($"Postgres:{key}:Port"), 1, 65535);
+            string sslMode = get($"Postgres:{key}:SslMode");
+            if (sslMode is not ("disable" or "allow" or "prefer" or "require" or "verify-ca" or "verify-full"))
+                throw Invalid($"postgres.{name}.sslmode", sslMode, "must be disable, allow, prefer, require, verify-ca or verify-full");
+            string? password = get($"Postgres:{key}:Password") is { Length: > 0 } given ? given : null;
+            string passwordFile = get($"Postgres:{key}:PasswordFile");
+            if (passwordFile.Length > 0)
+            {
+                try
+                {
+                    password = File.ReadAllText(passwordFile).TrimEnd('\r', '\n');
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw Invalid($"postgres.{name}.password-file", passwordFile, ex switch
+                    {
+                        FileNotFoundException or DirectoryNotFoundException => "does not exist",
+                        UnauthorizedAccessException => "is not readable by this user",
+                        _ => "cannot be read",
+                    });
+                }
+            }
+            targets.Add(new PostgresTarget(isGateway, host, port, get($"Postgres:{key}:User"), get($"Postgres:{key}:Database"), password, sslMode));
+        }
+        return new PostgresSettings(targets, timeout, maxConnections, otherTables);
+    }
+
+    private static int ParseInt(string flag, string text, int min, int max) =>
+        int.TryParse(text, out int value) && value >= min && value <= max
+            ? value
+            : throw Invalid(flag, text, $"must be a whole number from {min} to {max}");
 
     public static ListenAddress ParseListenAddress(string text)
     {

@@ -19,6 +19,12 @@ public class ReadmeTests
     }
 
     [Fact]
-    public void Every_flag_is_documented() =>
-        Assert.All(CommandLine.Flags, flag => Assert.Contains($"`--{flag.Name}`", Readme()));
+    public void Every_flag_is_documented()
+    {
+        // The gateway database's six flags share one row with the node's (same names, "gateway" for "node").
+        string readme = Readme();
+        Assert.All(CommandLine.Flags, flag =>
+            Assert.Contains($"`--{flag.Name.Replace("postgres.gateway.", "postgres.node.")}`", readme));
+        Assert.Contains("`--postgres.gateway.host` ... `--postgres.gateway.sslmode`", readme);
+    }
 }

@@ -57,7 +57,7 @@ public class SettingsTests
     [InlineData("invalid --log.level \"loud\": must be debug, info, warn or error", "--log.level", "loud")]
     [InlineData("invalid --logs.enabled \"node\": is not one of cmix, gateway, cmix_wrapper, gateway_wrapper", "--logs.enabled", "cmix,node")]
     [InlineData("invalid --logs.timezone \"Mars/Olympus\": is not a time zone known to this host (try an IANA name such as Europe/Berlin or UTC)", "--logs.timezone", "Mars/Olympus")]
-    [InlineData("invalid --logs.max-line-bytes \"12\": must be a whole number of bytes from 1024 to 67108864", "--logs.max-line-bytes", "12")]
+    [InlineData("invalid --logs.max-line-bytes \"12\": must be a whole number from 1024 to 67108864", "--logs.max-line-bytes", "12")]
     [InlineData("invalid --logs.poll-interval \"fast\": must be a duration such as 250ms, 1s or 1m30s", "--logs.poll-interval", "fast")]
     [InlineData("invalid --logs.poll-interval \"1m\": must be from 10ms to 10s", "--logs.poll-interval", "1m")]
     [InlineData("invalid --logs.positions-file \"/no/such/folder/p.json\": is in a folder that does not exist", "--logs.positions-file", "/no/such/folder/p.json")]
@@ -66,6 +66,15 @@ public class SettingsTests
     [InlineData("--once takes true or false, not \"yes\"", "--once=yes")]
     [InlineData("unexpected argument \"metrics\" (flags look like --name=value; see --help)", "metrics")]
     [InlineData("--config.file /no/such.json: no such file", "--config.file", "/no/such.json")]
+    [InlineData("passwords are not taken on the command line (it shows in ps): use --postgres.gateway.password-file or the environment (see --help)",
+        "--postgres.gateway.password=hunter2")]
+    [InlineData("invalid --postgres.node.sslmode \"tls\": must be disable, allow, prefer, require, verify-ca or verify-full",
+        "--postgres.node.host", "db", "--postgres.node.sslmode", "tls")]
+    [InlineData("invalid --postgres.gateway.port \"0\": must be a whole number from 1 to 65535", "--postgres.gateway.host", "db", "--postgres.gateway.port", "0")]
+    [InlineData("invalid --postgres.timeout \"10m\": must be from 100ms to 1m", "--postgres.timeout", "10m")]
+    [InlineData("invalid --postgres.max-connections \"0\": must be a whole number from 1 to 20", "--postgres.max-connections", "0")]
+    [InlineData("invalid --postgres.gateway.password-file \"/no/such/secret\": does not exist",
+        "--postgres.gateway.host", "db", "--postgres.gateway.password-file", "/no/such/secret")]
     public void Invalid_settings_give_one_clear_line(string expected, params string[] args)
     {
         var error = Assert.Throws<SettingsException>(() => Load(args));
@@ -99,6 +108,30 @@ public class SettingsTests
         {
             Environment.SetEnvironmentVariable("XX_EXPORTER_LOGS__DIR", null);
             Environment.SetEnvironmentVariable("XX_EXPORTER_WEB__TELEMETRYPATH", null);
+        }
+    }
+
+    [Fact]
+    public void Postgres_is_off_until_a_host_is_given_and_the_password_comes_from_a_file_or_the_environment()
+    {
+        Assert.Empty(Load().Postgres.Targets);
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("secret"), "from-file\n");
+        Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__NODE__PASSWORD", "from-env");
+        try
+        {
+            var targets = Load("--postgres.node.host", "127.0.0.1", "--postgres.gateway.host", "/var/run/postgresql",
+                "--postgres.gateway.password-file", folder.File("secret")).Postgres.Targets;
+            Assert.Equal(["cmix_node", "cmix_gateway"], targets.Select(t => t.Database));
+            Assert.Equal("from-env", targets[0].Password);
+            Assert.Equal("from-file", targets[1].Password);
+            Assert.True(targets[1].IsGateway);
+            Assert.Equal("cmix@127.0.0.1:5432/cmix_node", targets[0].ToString());
+            Assert.DoesNotContain("from-env", targets[0].ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__NODE__PASSWORD", null);
         }
     }
 

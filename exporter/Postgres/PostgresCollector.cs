@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using XxExporter.Telemetry;
+
+namespace XxExporter.Postgres;
+
+/// <summary>
+/// Reads one database at scrape time. Concurrent scrapes share the collection in flight instead of opening
+/// connections of their own; the pool is capped (<see cref="PostgresSettings.MaxConnections"/>); each collection
+/// is bounded by the timeout on the client and by <c>statement_timeout</c> on the server. All queries go in one
+/// batch, so a collection is one round trip on a pooled connection.
+/// </summary>
+public sealed class PostgresCollector : IAsyncDisposable
+{
+    private readonly PostgresTarget _target;
+    private readonly PostgresSettings _settings;
+    private readonly PostgresSeries _series;
+    private readonly CollectorSeries _health;
+    private readonly ILogger _logger;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _tablesQuery;
+    private readonly Lock _gate = new();
+    private Task? _inFlight;
+    private string? _lastError;
+
+    public PostgresCollector(PostgresTarget target, PostgresSettings settings, PostgresSeries series, CollectorSeries health, ILogger logger)
+    {
+        _target = target;
+        _settings = settings;
+        _series = series;
+        _health = health;
+        _logger = logger;
+        _dataSource = new NpgsqlSlimDataSourceBuilder(target.ConnectionString(settings)).Build();
+        _tablesQuery = PostgresQueries.Tables(settings.OtherTables);
+    }
+
+    public PostgresTarget Target => _target;
+
+    /// <summary>Collections started so far (tests check that concurrent scrapes share one).</summary>
+    internal int Runs { get; private set; }
+
+    /// <summary>Brings the metrics up to date for a scrape; returns within the timeout whatever the server does.</summary>
+    public async Task CollectAsync(CancellationToken scrapeAborted)
+    {
+        Task collection;
+        lock (_gate)
+        {
+            if (_inFlight is null || _inFlight.IsCompleted)
+            {
+                Runs++;
+                _inFlight = RunAsync();
+            }
+            collection = _inFlight;
+        }
+        try
+        {
+            // The collection cancels itself at the timeout; the grace covers a driver slow to give up.
+            await collection.WaitAsync(_settings.Timeout + TimeSpan.FromSeconds(1), scrapeAborted);
+        }
+        catch (TimeoutException)
+        {
+            _series.MarkDown();
+            Report($"no answer within {_settings.Timeout.TotalSeconds:0.###}s");
+        }
+        catch (OperationCanceledException) when (scrapeAborted.IsCancellationRequested)
+        {
+            // The scraper went away; the collection finishes on its own for the next one.
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        long started = Stopwatch.GetTimestamp();
+        using var timeout = new CancellationTokenSource(_settings.Timeout);
+        bool ok;
+        try
+        {
+            var snapshot = await ReadAsync(timeout.Token);
+            _series.Apply(snapshot);
+            ok = true;
+            if (_lastError is not null) _logger.LogInformation("Postgres {Target} answers again", _target);
+            _lastError = null;
+        }
+        catch (Exception ex)
+        {
+            _series.Fail();
+            ok = false;
+            Report(timeout.IsCancellationRequested ? $"no answer within {_settings.Timeout.TotalSeconds:0.###}s" : Describe(ex));
+        }
+        _health.Report(ok, Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task<PostgresSnapshot> ReadAsync(CancellationToken token)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(token);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(PostgresQueries.Database),
+                new NpgsqlBatchCommand(PostgresQueries.Connections),
+                new NpgsqlBatchCommand(PostgresQueries.Archiver),
+                new NpgsqlBatchCommand(_tablesQuery),
+            },
+        };
+        DatabaseStats database;
+        var connections = new List<(string, double)>();
+        double oldest = 0;
+        ArchiverStats archiver;
+        var tables = new List<TableStats>();
+        await using (var reader = await batch.ExecuteReaderAsync(token))
+        {
+            if (!await reader.ReadAsync(token)) throw new InvalidDataException("pg_stat_database has no row for this database");
+            database = new DatabaseStats(reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4),
+                reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7), reader.GetString(8), reader.GetDouble(9), reader.GetBoolean(10),
+                reader.IsDBNull(11) ? null : reader.GetDouble(11));
+            await reader.NextResultAsync(token);
+            while (await reader.ReadAsync(token))
+            {
+                connections.Add((reader.GetString(0), reader.GetDouble(1)));
+                oldest = Math.Max(oldest, reader.GetDouble(2));
+            }
+            await reader.NextResultAsync(token);
+            if (!await reader.ReadAsync(token)) throw new InvalidDataException("pg_stat_archiver has no row");
+            archiver = new ArchiverStats(reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3));
+            await reader.NextResultAsync(token);
+            while (await reader.ReadAsync(token))
+            {
+                tables.Add(new TableStats(reader.GetString(0), reader.GetBoolean(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4),
+                    reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7)));
+            }
+        }
+        double? lastStoredRound = null;
+        if (_target.IsGateway && tables.Any(t => t.Name == "client_rounds"))
+        {
+            await using var command = new NpgsqlCommand(PostgresQueries.LastStoredRound, connection);
+            object? value = await command.ExecuteScalarAsync(token);
+            lastStoredRound = value is double seconds ? seconds : null;
+        }
+        return new PostgresSnapshot(database, connections, oldest, archiver, tables, lastStoredRound);
+    }
+
+    /// <summary>A one-line reason for the log, with the password (should a driver ever echo it) blanked.</summary>
+    private string Describe(Exception ex)
+    {
+        string text = ex switch
+        {
+            PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
+            NpgsqlException { InnerException: { } inner } npgsql => $"{npgsql.Message} ({inner.Message})",
+            _ => $"{ex.GetType().Name}: {ex.Message}",
+        };
+        return _target.Password is { Length: > 0 } secret ? text.Replace(secret, "***") : text;
+    }
+
+    private void Report(string error)
+    {
+        if (error == _lastError) return;
+        _lastError = error;
+        _logger.LogWarning("Postgres {Target} is not answering: {Error}", _target, error);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

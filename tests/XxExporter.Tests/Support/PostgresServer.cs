@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace XxExporter.Tests.Support;
+
+/// <summary>
+/// A throwaway PostgreSQL 15 cluster on a free 127.0.0.1 port: initdb into a temp folder, started with
+/// pg_ctl, password (SCRAM) logins over TCP, stopped and deleted on dispose. PostgreSQL refuses to run as
+/// root, so as root the server runs as the <c>postgres</c> user (CI runs as root).
+/// </summary>
+public sealed class PostgresServer : IDisposable
+{
+    public const string SuperuserPassword = "superuser-pw-for-tests";
+    private static readonly string Bin = FindBin();
+    private readonly TempFolder _folder = new();
+    private readonly string _options;
+
+    public PostgresServer(params string[] settings)
+    {
+        Port = FreePort();
+        bool root = Environment.UserName == "root";
+        if (root) Run("chown", "postgres:postgres", _folder.Path);
+        File.WriteAllText(_folder.File("pw"), SuperuserPassword);
+        if (root) Run("chown", "postgres:postgres", _folder.File("pw"));
+        RunServerTool("initdb", "-D", DataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+            $"--pwfile={_folder.File("pw")}", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8");
+        _options = string.Join(' ', new[] { $"-p {Port}", "-c listen_addresses=127.0.0.1", $"-k {_folder.Path}", "-c fsync=off" }
+            .Concat(settings.Select(s => $"-c {s}")));
+        Start();
+    }
+
+    public int Port { get; }
+
+    public string DataDir => _folder.File("data");
+
+    public string Folder => _folder.Path;
+
+    public string ConnectionString(string database = "postgres", string user = "postgres", string password = SuperuserPassword) =>
+        new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Database = database, Username = user, Password = password, Pooling = false }
+            .ConnectionString;
+
+    public void Start() => RunServerTool("pg_ctl", "-D", DataDir, "-l", _folder.File("server.log"), "-w", "-o", _options, "start");
+
+    /// <summary>Stops like a crash (no shutdown checkpoint, connections cut).</summary>
+    public void Kill() => RunServerTool("pg_ctl", "-D", DataDir, "-m", "immediate", "-w", "stop");
+
+    /// <summary>Runs SQL as the superuser, statement by statement.</summary>
+    public void Execute(string database, string sql)
+    {
+        using var connection = new NpgsqlConnection(ConnectionString(database));
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    public T Scalar<T>(string database, string sql)
+    {
+        using var connection = new NpgsqlConnection(ConnectionString(database));
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return (T)command.ExecuteScalar()!;
+    }
+
+    public void Dispose()
+    {
+        try { Kill(); }
+        catch (InvalidOperationException) { } // already stopped
+        _folder.Dispose();
+    }
+
+    private void RunServerTool(string tool, params string[] args)
+    {
+        string path = Path.Combine(Bin, tool);
+        if (Environment.UserName == "root") Run("runuser", ["-u", "postgres", "--", path, .. args]);
+        else Run(path, args);
+    }
+
+    private static void Run(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(60_000)) throw new TimeoutException($"{program} did not finish");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed: {output}");
+    }
+
+    private static string FindBin()
+    {
+        const string root = "/usr/lib/postgresql";
+        string? newest = Directory.Exists(root)
+            ? Directory.GetDirectories(root).Where(d => File.Exists(Path.Combine(d, "bin", "initdb"))).OrderBy(d => d).LastOrDefault()
+            : null;
+        return newest is null
+            ? throw new InvalidOperationException("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)")
+            : Path.Combine(newest, "bin");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
