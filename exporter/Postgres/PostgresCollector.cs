@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using XxExporter.Telemetry;
@@ -16,12 +15,10 @@ public sealed class PostgresCollector : IAsyncDisposable
     private readonly PostgresTarget _target;
     private readonly PostgresSettings _settings;
     private readonly PostgresSeries _series;
-    private readonly CollectorSeries _health;
     private readonly ILogger _logger;
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _tablesQuery;
-    private readonly Lock _gate = new();
-    private Task? _inFlight;
+    private readonly ScrapeTimeCollection _collection;
     private string? _lastError;
 
     public PostgresCollector(PostgresTarget target, PostgresSettings settings, PostgresSeries series, CollectorSeries health, ILogger logger)
@@ -29,66 +26,40 @@ public sealed class PostgresCollector : IAsyncDisposable
         _target = target;
         _settings = settings;
         _series = series;
-        _health = health;
         _logger = logger;
         _dataSource = new NpgsqlSlimDataSourceBuilder(target.ConnectionString(settings)).Build();
         _tablesQuery = PostgresQueries.Tables(settings.OtherTables);
+        _collection = new ScrapeTimeCollection(ReadAndApplyAsync, settings.Timeout, health, () =>
+        {
+            series.MarkDown();
+            Report(Overdue);
+        });
     }
+
+    private string Overdue => $"no answer within {_settings.Timeout.TotalSeconds:0.###}s";
 
     public PostgresTarget Target => _target;
 
     /// <summary>Collections started so far (tests check that concurrent scrapes share one).</summary>
-    internal int Runs { get; private set; }
+    internal int Runs => _collection.Runs;
 
     /// <summary>Brings the metrics up to date for a scrape; returns within the timeout whatever the server does.</summary>
-    public async Task CollectAsync(CancellationToken scrapeAborted)
-    {
-        Task collection;
-        lock (_gate)
-        {
-            if (_inFlight is null || _inFlight.IsCompleted)
-            {
-                Runs++;
-                _inFlight = RunAsync();
-            }
-            collection = _inFlight;
-        }
-        try
-        {
-            // The collection cancels itself at the timeout; the grace covers a driver slow to give up.
-            await collection.WaitAsync(_settings.Timeout + TimeSpan.FromSeconds(1), scrapeAborted);
-        }
-        catch (TimeoutException)
-        {
-            _series.MarkDown();
-            Report($"no answer within {_settings.Timeout.TotalSeconds:0.###}s");
-        }
-        catch (OperationCanceledException) when (scrapeAborted.IsCancellationRequested)
-        {
-            // The scraper went away; the collection finishes on its own for the next one.
-        }
-    }
+    public Task CollectAsync(CancellationToken scrapeAborted) => _collection.CollectAsync(scrapeAborted);
 
-    private async Task RunAsync()
+    private async Task ReadAndApplyAsync(CancellationToken timeout)
     {
-        long started = Stopwatch.GetTimestamp();
-        using var timeout = new CancellationTokenSource(_settings.Timeout);
-        bool ok;
         try
         {
-            var snapshot = await ReadAsync(timeout.Token);
-            _series.Apply(snapshot);
-            ok = true;
+            _series.Apply(await ReadAsync(timeout));
             if (_lastError is not null) _logger.LogInformation("Postgres {Target} answers again", _target);
             _lastError = null;
         }
         catch (Exception ex)
         {
             _series.Fail();
-            ok = false;
-            Report(timeout.IsCancellationRequested ? $"no answer within {_settings.Timeout.TotalSeconds:0.###}s" : Describe(ex));
+            Report(timeout.IsCancellationRequested ? Overdue : Describe(ex));
+            throw;
         }
-        _health.Report(ok, Stopwatch.GetElapsedTime(started));
     }
 
     private async Task<PostgresSnapshot> ReadAsync(CancellationToken token)

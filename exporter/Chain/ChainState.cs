@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.Json;
+using XxExporter.Chain.Scale;
+
+namespace XxExporter.Chain;
+
+/// <summary>
+/// Reads storage at one block through the runtime's own metadata: keys built with the hashers it names, values
+/// decoded by its type registry. The metadata is fetched again whenever the runtime's spec version changes.
+/// </summary>
+public sealed class ChainState(JsonRpcClient rpc)
+{
+    private RuntimeMetadata? _metadata;
+    private long _specVersion = -1;
+
+    public RuntimeMetadata Metadata => _metadata ?? throw new InvalidOperationException("metadata not loaded");
+
+    public long SpecVersion => _specVersion;
+
+    /// <summary>Block hash the reads of this collection are pinned to.</summary>
+    public string? At { get; set; }
+
+    /// <summary>Loads the metadata if the runtime changed (or was never seen); returns true if it reloaded.</summary>
+    public async Task<bool> RefreshRuntimeAsync(long specVersion, CancellationToken token)
+    {
+        if (specVersion == _specVersion && _metadata is not null) return false;
+        var hex = await rpc.CallAsync("state_getMetadata", At is null ? [] : [At], token);
+        _metadata = MetadataParser.Parse(Hex(hex));
+        _specVersion = specVersion;
+        return true;
+    }
+
+    public bool Has(string pallet, string item) => Metadata.FindStorage(pallet, item) is not null;
+
+    /// <summary>The raw value at a key, or null if nothing is stored there (presence is the fact for some items).</summary>
+    public async Task<byte[]?> RawAsync(byte[] key, CancellationToken token)
+    {
+        var result = await rpc.CallAsync("state_getStorage", At is null ? [HexOf(key)] : [HexOf(key), At], token);
+        return result.ValueKind == JsonValueKind.Null ? null : Hex(result);
+    }
+
+    /// <summary>The decoded value of an item, or null when the key is absent (a ValueQuery default is not invented).</summary>
+    public async Task<ScaleValue?> ReadAsync(string pallet, string item, CancellationToken token, params byte[][] keys)
+    {
+        var entry = Metadata.Storage(pallet, item);
+        byte[]? raw = await RawAsync(entry.Hashers.Count == 0 ? StorageKeys.Plain(pallet, item) : StorageKeys.For(entry, keys), token);
+        return raw is null ? null : ScaleDecoder.Decode(Metadata, entry.ValueType, raw);
+    }
+
+    /// <summary>Every (key, value) of a map under the given first keys, in pages (for finding a stash by cMix ID).</summary>
+    public async IAsyncEnumerable<(byte[] Key, ScaleValue Value)> EntriesAsync(string pallet, string item,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
+    {
+        var entry = Metadata.Storage(pallet, item);
+        string prefix = HexOf(StorageKeys.Prefix(entry));
+        string? start = null;
+        while (true)
+        {
+            var page = await rpc.CallAsync("state_getKeysPaged",
+                start is null ? [prefix, 500L] : [prefix, 500L, start], token);
+            var keys = page.EnumerateArray().Select(k => k.GetString()!).ToArray();
+            if (keys.Length == 0) yield break;
+            var changes = await rpc.CallAsync("state_queryStorageAt", At is null ? [keys] : [keys, At], token);
+            foreach (var set in changes.EnumerateArray())
+            {
+                foreach (var change in set.GetProperty("changes").EnumerateArray())
+                {
+                    if (change[1].ValueKind == JsonValueKind.Null) continue;
+                    yield return (Hex(change[0]), ScaleDecoder.Decode(Metadata, entry.ValueType, Hex(change[1])));
+                }
+            }
+            if (keys.Length < 500) yield break;
+            start = keys[^1];
+        }
+    }
+
+    public static byte[] Hex(JsonElement element) =>
+        element.ValueKind == JsonValueKind.String ? Hex(element.GetString()!) : throw new ScaleDecodeException($"expected a hex string, got {element.ValueKind}");
+
+    public static byte[] Hex(string text)
+    {
+        if (!text.StartsWith("0x", StringComparison.Ordinal)) throw new ScaleDecodeException("hex without 0x");
+        try { return Convert.FromHexString(text.AsSpan(2)); }
+        catch (FormatException) { throw new ScaleDecodeException("invalid hex"); }
+    }
+
+    public static string HexOf(ReadOnlySpan<byte> bytes) => "0x" + Convert.ToHexStringLower(bytes);
+
+    /// <summary>A block number as the node writes it in headers ("0x1a2b").</summary>
+    public static long BlockNumber(JsonElement header) =>
+        long.Parse(header.GetProperty("number").GetString()!.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+}
