@@ -39,6 +39,12 @@ public static class CommandLine
         new("postgres.timeout", "Postgres:Timeout", "5s", "Per-database collection timeout (also the server-side statement_timeout)."),
         new("postgres.max-connections", "Postgres:MaxConnections", "2", "Most connections the exporter opens to each database."),
         new("postgres.other-tables", "Postgres:OtherTables", "10", "Tables outside the xx schemas exported per database (the largest)."),
+        new("chain.rpc-url", "Chain:RpcUrl", "ws://127.0.0.1:9944,ws://127.0.0.1:63007",
+            "Chain node JSON-RPC (ws://, wss://, http://, https://); a comma-separated list is tried in order; empty: not collected."),
+        new("chain.stash", "Chain:Stash", "", "The validator's stash address (SS58, prefix 55); empty: found on chain from the IDF."),
+        new("chain.idf-path", "Chain:IdfPath", "/opt/xxnetwork/cred/cmix-IDF.json", "The node's IDF, whose hexNodeID must match the cMix ID on chain."),
+        new("chain.timeout", "Chain:Timeout", "5s", "Per-scrape timeout of the chain collection (and of each JSON-RPC call)."),
+        new("chain.missed-eras-window", "Chain:MissedErasWindow", "28", "Finished eras xx_validator_missed_eras looks back over (1-84)."),
         new(OnceFlag, null, "false", "Read the log files from their start, print the metrics to stdout and exit.", IsSwitch: true),
     ];
 

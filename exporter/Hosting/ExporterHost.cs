@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using XxExporter.Chain;
 using XxExporter.Logs;
 using XxExporter.Logs.Tailing;
 using XxExporter.Postgres;
@@ -66,8 +67,15 @@ public static class ExporterHost
         builder.Services.AddSingleton(services =>
             new PostgresCollectors(settings.Postgres, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
+        if (settings.Chain.Enabled)
+        {
+            builder.Services.AddSingleton(services => new ChainCollector(settings.Chain, new ChainMetrics(factory), exporterMetrics,
+                services.GetRequiredService<ILoggerFactory>()));
+        }
+
         var app = builder.Build();
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
+        if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.MapExporterEndpoints(settings, registry);
         return app;
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using XxExporter.Logs;
 using XxExporter.Logs.Rules;
+using XxExporter.Chain;
 using XxExporter.Postgres;
 
 namespace XxExporter.Hosting;
@@ -22,7 +23,7 @@ public sealed record LogSettings(
 /// <summary>Every setting, parsed and validated at start.</summary>
 public sealed record ExporterSettings(
     ListenAddress ListenAddress, string TelemetryPath, Microsoft.Extensions.Logging.LogLevel LogLevel, LogSettings Logs,
-    PostgresSettings Postgres, bool Once)
+    PostgresSettings Postgres, ChainSettings Chain, bool Once)
 {
     public const string EnvironmentPrefix = "XX_EXPORTER_";
 
@@ -73,7 +74,7 @@ public sealed record ExporterSettings(
             "error" => Microsoft.Extensions.Logging.LogLevel.Error,
             var other => throw Invalid("log.level", other, "must be debug, info, warn or error"),
         };
-        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), ReadPostgresSettings(Get), once);
+        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), ReadPostgresSettings(Get), ReadChainSettings(Get), once);
     }
 
     private static LogSettings ReadLogSettings(Func<string, string> get)
@@ -158,6 +159,29 @@ public sealed record ExporterSettings(
             targets.Add(new PostgresTarget(isGateway, host, port, get($"Postgres:{key}:User"), get($"Postgres:{key}:Database"), password, sslMode));
         }
         return new PostgresSettings(targets, timeout, maxConnections, otherTables);
+    }
+
+    private static ChainSettings ReadChainSettings(Func<string, string> get)
+    {
+        var endpoints = new List<Uri>();
+        foreach (string url in get("Chain:RpcUrl").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss" or "http" or "https"))
+                throw Invalid("chain.rpc-url", url, "must be a ws://, wss://, http:// or https:// URL");
+            endpoints.Add(uri);
+        }
+        byte[]? stash = null;
+        string address = get("Chain:Stash");
+        if (address.Length > 0)
+        {
+            try { stash = Ss58.Decode(address); }
+            catch (FormatException ex) { throw Invalid("chain.stash", address, ex.Message); }
+        }
+        var timeout = ParseDuration("chain.timeout", get("Chain:Timeout"));
+        if (timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromMinutes(1))
+            throw Invalid("chain.timeout", get("Chain:Timeout"), "must be from 100ms to 1m");
+        int window = ParseInt("chain.missed-eras-window", get("Chain:MissedErasWindow"), 1, 84);
+        return new ChainSettings(endpoints, stash, get("Chain:IdfPath"), timeout, window);
     }
 
     private static int ParseInt(string flag, string text, int min, int max) =>

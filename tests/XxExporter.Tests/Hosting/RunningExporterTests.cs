@@ -30,7 +30,7 @@ public sealed class RunningExporterTests : IAsyncLifetime
     }
 
     private static bool AllPolled(Exposition metrics) =>
-        metrics.Series.Where(s => s.StartsWith("xx_exporter_collector_success")).All(s => metrics[s] == 1);
+        metrics.Series.Where(s => s.StartsWith("xx_exporter_collector_success{collector=\"log_")).All(s => metrics[s] == 1);
 
     public async Task DisposeAsync()
     {
