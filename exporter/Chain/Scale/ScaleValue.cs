@@ -36,6 +36,9 @@ public abstract record ScaleValue
         : throw new ScaleDecodeException($"{Number} does not fit 64 bits");
 
     protected virtual string Describe() => GetType().Name;
+
+    /// <summary>A short description; sealed so records do not print every (throwing) accessor.</summary>
+    public sealed override string ToString() => Describe();
 }
 
 public sealed record ScaleComposite(IReadOnlyList<(string? Name, ScaleValue Value)> Fields) : ScaleValue
@@ -96,9 +99,11 @@ public sealed record ScaleNumber(BigInteger Value) : ScaleValue
 public sealed record ScaleBool(bool Value) : ScaleValue
 {
     public override bool Bool => Value;
+    protected override string Describe() => $"bool {Value}";
 }
 
 public sealed record ScaleText(string Value) : ScaleValue
 {
     public override string Text => Value;
+    protected override string Describe() => $"text \"{Value}\"";
 }

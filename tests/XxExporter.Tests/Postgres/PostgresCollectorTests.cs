@@ -125,14 +125,14 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         var (_, registry) = Collectors();
         var before = await Exposition.Of(registry);
         db.Server.Execute("cmix_gateway", "CREATE TABLE IF NOT EXISTS wal_churn (id int); INSERT INTO wal_churn SELECT generate_series(1, 1000); SELECT pg_switch_wal();");
-        var archived = await Until(registry, m => m["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"] > before["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"]);
+        var archived = await Exposition.Until(registry, m => m["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"] > before["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"], TimeSpan.FromSeconds(15));
         Assert.True(archived["xx_postgres_wal_last_archived_timestamp_seconds{database=\"cmix_gateway\"}"] > 0);
 
         File.WriteAllText(db.ArchiveFailMarker, "");
         try
         {
             db.Server.Execute("cmix_gateway", "INSERT INTO wal_churn SELECT generate_series(1, 1000); SELECT pg_switch_wal();");
-            var failed = await Until(registry, m => m["xx_postgres_wal_archive_failed_total{database=\"cmix_gateway\"}"] > 0);
+            var failed = await Exposition.Until(registry, m => m["xx_postgres_wal_archive_failed_total{database=\"cmix_gateway\"}"] > 0, TimeSpan.FromSeconds(15));
             Assert.True(failed["xx_postgres_wal_last_archive_failure_timestamp_seconds{database=\"cmix_gateway\"}"] > 0);
         }
         finally
@@ -258,7 +258,7 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         }
         Assert.InRange(most, 0, 2);
         await blocker.DisposeAsync();
-        Assert.Equal(1, (await Until(registry, m => m["xx_postgres_up{database=\"cmix_gateway\"}"] == 1))["xx_postgres_up{database=\"cmix_gateway\"}"]);
+        Assert.Equal(1, (await Exposition.Until(registry, m => m["xx_postgres_up{database=\"cmix_gateway\"}"] == 1, TimeSpan.FromSeconds(15)))["xx_postgres_up{database=\"cmix_gateway\"}"]);
     }
 
     private double ExporterConnections() =>
@@ -297,16 +297,5 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         await using var command = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE client_rounds IN ACCESS EXCLUSIVE MODE", connection);
         await command.ExecuteNonQueryAsync();
         return connection;
-    }
-
-    private static async Task<Exposition> Until(CollectorRegistry registry, Func<Exposition, bool> done)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            var m = await Exposition.Of(registry);
-            if (done(m) || waited.Elapsed > TimeSpan.FromSeconds(15)) return m;
-            await Task.Delay(100);
-        }
     }
 }

@@ -28,6 +28,18 @@ public sealed class Exposition
 
     public static Exposition Parse(string text) => new(text);
 
+    /// <summary>Scrapes until <paramref name="done"/> holds or <paramref name="limit"/> has passed; returns the last scrape.</summary>
+    public static async Task<Exposition> Until(CollectorRegistry registry, Func<Exposition, bool> done, TimeSpan limit)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var metrics = await Of(registry);
+            if (done(metrics) || waited.Elapsed > limit) return metrics;
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>The value of a series written as in the text: <c>name</c> or <c>name{a="1",b="2"}</c>.</summary>
     public double this[string series] =>
         _samples.TryGetValue(series, out double value) ? value : throw new KeyNotFoundException($"no series {series} in:\n{Text}");

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Prometheus;
+using XxExporter.Chain;
+using XxExporter.Hosting;
+using XxExporter.Telemetry;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Chain;
+
+/// <summary>The chain collector against a node that is down, restarts, hangs, talks nonsense or stores garbage.</summary>
+public sealed class ChainFaultTests : IAsyncDisposable
+{
+    private static readonly byte[] Stash = Convert.FromHexString("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d");
+    private readonly SyntheticRuntime _runtime = new();
+    private readonly FakeChainNode _node;
+    private readonly CapturedLogs _logs = new();
+    private readonly List<ChainCollector> _collectors = new();
+
+    public ChainFaultTests() => _node = new FakeChainNode(_runtime.Healthy);
+
+    private (ChainCollector Collector, CollectorRegistry Registry) Collector(string url, string timeout = "1s", string? stash = null)
+    {
+        var args = new List<string> { "--chain.rpc-url", url, "--chain.timeout", timeout, "--chain.idf-path", "/nonexistent/idf.json" };
+        if (stash is not null) args.AddRange(["--chain.stash", stash]);
+        var registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(registry);
+        var collector = new ChainCollector(ExporterSettings.Load(CommandLine.Parse(args)).Chain, new ChainMetrics(factory), new ExporterMetrics(factory), _logs.Factory);
+        collector.CollectBeforeEachScrape(registry);
+        _collectors.Add(collector);
+        return (collector, registry);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var collector in _collectors) await collector.DisposeAsync();
+        await _node.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("ws")]
+    [InlineData("http")]
+    public async Task A_healthy_node_over_either_transport(string scheme)
+    {
+        await _node.StartAsync();
+        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
+        var m = await Exposition.Of(registry);
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.Equal(100, m["xx_chain_block_height{status=\"best\"}"]);
+        Assert.Equal(98, m["xx_chain_block_height{status=\"finalized\"}"]);
+        Assert.Equal(105, m["xx_chain_block_height{status=\"target\"}"]);
+        Assert.Equal(5, m["xx_chain_peers"]);
+        Assert.Equal(207, m["xx_chain_runtime_spec_version"]);
+        Assert.Equal(1, m["xx_chain_node_info{chain=\"xx network\",version=\"0.2.7-test\"}"]);
+    }
+
+    [Fact]
+    public async Task One_connection_serves_every_scrape()
+    {
+        await _node.StartAsync();
+        var (collector, registry) = Collector(_node.WsUrl);
+        for (int i = 0; i < 20; i++) Assert.Equal(1, (await Exposition.Of(registry))["xx_chain_up"]);
+        Assert.Equal(1, _node.WebSocketConnections);
+        Assert.Equal(1, collector.Connections);
+    }
+
+    [Fact]
+    public async Task Down_at_start_then_up_after_the_backoff()
+    {
+        int port = PostgresServer.FreePort();
+        var (_, registry) = Collector($"ws://127.0.0.1:{port}");
+        var m = await Exposition.Of(registry);
+        Assert.Equal(0, m["xx_chain_up"]);
+        Assert.False(m.Has("xx_chain_peers"));
+        Assert.Contains("is not answering", _logs.All);
+        await _node.StartAsync(port);
+        var up = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, up["xx_chain_up"]);
+    }
+
+    [Fact]
+    public async Task A_restarted_node_is_reconnected_once()
+    {
+        await _node.StartAsync();
+        int port = _node.Port;
+        var (collector, registry) = Collector(_node.WsUrl);
+        Assert.Equal(1, (await Exposition.Of(registry))["xx_chain_up"]);
+        await _node.StopAsync();
+        Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
+        await _node.StartAsync(port);
+        var up = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, up["xx_chain_up"]);
+        Assert.Equal(2, collector.Connections);
+    }
+
+    [Theory]
+    [InlineData("ws")]
+    [InlineData("http")]
+    public async Task A_call_that_never_answers_is_down_within_the_timeout(string scheme)
+    {
+        _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Silence() : _runtime.Healthy(method, parameters);
+        await _node.StartAsync();
+        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl, timeout: "500ms");
+        var elapsed = Stopwatch.StartNew();
+        var m = await Exposition.Of(registry);
+        Assert.InRange(elapsed.Elapsed.TotalSeconds, 0.4, 2.5);
+        Assert.Equal(0, m["xx_chain_up"]);
+        Assert.Equal(0, m["xx_exporter_collector_success{collector=\"chain\"}"]);
+    }
+
+    [Theory]
+    [InlineData("ws")]
+    [InlineData("http")]
+    public async Task An_answer_that_is_not_json_is_down(string scheme)
+    {
+        _node.Handler = (method, parameters) => method == "chain_getHeader" ? new Answer.Garbage("<html>502 Bad Gateway</html>") : _runtime.Healthy(method, parameters);
+        await _node.StartAsync();
+        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl, timeout: "500ms");
+        Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
+    }
+
+    [Fact]
+    public async Task A_json_rpc_error_is_down_with_its_message_logged()
+    {
+        _node.Handler = (method, parameters) => method == "chain_getFinalizedHead" ? new Answer.Error(-32000, "database is locked") : _runtime.Healthy(method, parameters);
+        await _node.StartAsync();
+        var (_, registry) = Collector(_node.WsUrl);
+        Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
+        Assert.Contains("database is locked", _logs.All);
+    }
+
+    [Fact]
+    public async Task A_node_without_system_sync_state_degrades()
+    {
+        _node.Handler = (method, parameters) => method == "system_syncState" ? new Answer.Error(-32601, "Method not found") : _runtime.Healthy(method, parameters);
+        await _node.StartAsync();
+        var (_, registry) = Collector(_node.WsUrl);
+        var m = await Exposition.Of(registry);
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.False(m.Has("xx_chain_block_height{status=\"target\"}"));
+        Assert.Equal(100, m["xx_chain_block_height{status=\"best\"}"]);
+    }
+
+    [Fact]
+    public async Task Storage_that_does_not_decode_fails_staking_but_not_the_chain()
+    {
+        _runtime.Set("Staking", "Bonded", ChainState.HexOf(Stash), Stash);
+        _runtime.Set("Staking", "ActiveEra", "0x0a000000" + "00"); // index 10, start None
+        _runtime.Set("Staking", "ErasRewardPoints", "0x0102", StorageKeys.U32(10)); // truncated: not an EraRewardPoints
+        await _node.StartAsync();
+        var (_, registry) = Collector(_node.WsUrl, stash: Ss58.Encode(Stash));
+        var m = await Exposition.Of(registry);
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);
+        Assert.False(m.Has("xx_validator_era_points"));
+        Assert.Contains("Cannot read the validator's staking state", _logs.All);
+    }
+
+    [Fact]
+    public async Task Concurrent_scrapes_share_one_read()
+    {
+        _node.Handler = (method, parameters) =>
+        {
+            if (method == "system_health") Thread.Sleep(300);
+            return _runtime.Healthy(method, parameters);
+        };
+        await _node.StartAsync();
+        var (collector, registry) = Collector(_node.WsUrl, timeout: "3s");
+        await Exposition.Of(registry);
+        int before = collector.Runs;
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Exposition.Of(registry)));
+        Assert.Equal(1, collector.Runs - before);
+    }
+}
