@@ -11,9 +11,10 @@ public sealed class PostgresCollectors : IAsyncDisposable
 
     public PostgresCollectors(PostgresSettings settings, IMetricFactory factory, ExporterMetrics exporter, ILoggerFactory loggers)
     {
-        var metrics = new PostgresMetrics(factory);
+        // No families at all on a host without databases (an unlabelled family would show a misleading 0).
+        var metrics = settings.Targets.Count > 0 ? new PostgresMetrics(factory) : null;
         _collectors = settings.Targets.Select(target => new PostgresCollector(target, settings,
-            new PostgresSeries(metrics, target.Database, target.IsGateway), exporter.Collector(target.CollectorName),
+            new PostgresSeries(metrics!, target.Database, target.IsGateway), exporter.Collector(target.CollectorName),
             loggers.CreateLogger($"XxExporter.Postgres.{target.Database}"))).ToList();
     }
 

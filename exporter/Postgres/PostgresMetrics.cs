@@ -43,7 +43,8 @@ public sealed class PostgresMetrics(IMetricFactory factory)
     internal readonly Gauge ReplayLag = factory.CreateGauge("xx_postgres_replay_lag_seconds",
         "On a standby: time since the last replayed transaction was committed on the primary. Absent on a primary.", ["database"]);
     internal readonly Gauge LastStoredRound = factory.CreateGauge("xx_gateway_last_stored_round_timestamp_seconds",
-        "Time of the newest round the gateway stored (max client_rounds.timestamp), as Unix seconds. Absent while the table is empty.");
+        "Time of the newest round the gateway stored (max client_rounds.timestamp), as Unix seconds. Absent while the table is empty or the database is down.",
+        ["database"]);
     internal readonly Gauge GatewayEstimatedRows = factory.CreateGauge("xx_gateway_estimated_rows",
         "Rows of the gateway's growing tables as the planner estimates them (pg_class.reltuples, kept across statistics resets).", ["table"]);
 }

@@ -87,7 +87,7 @@ public sealed class PostgresSeries
             _tableAutoanalyze.Set(t.LastAutoanalyzeUnix, db, t.Name);
             if (_isGateway && PostgresQueries.GatewayGrowthTables.Contains(t.Name)) _estimatedRows.Set(t.EstimatedRows, t.Name);
         }
-        if (_isGateway && snapshot.LastStoredRoundUnix is { } last) _lastStoredRound.Set(last);
+        if (_isGateway && snapshot.LastStoredRoundUnix is { } last) _lastStoredRound.Set(last, db);
         Sweep();
         _up.Set(1);
     }

@@ -18,7 +18,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
 
     public ChainFaultTests() => _node = new FakeChainNode(_runtime.Healthy);
 
-    private (ChainCollector Collector, CollectorRegistry Registry) Collector(string url, string timeout = "1s", string? stash = null)
+    private (ChainCollector Collector, CollectorRegistry Registry) Collector(string url, string timeout = "5s", string? stash = null)
     {
         var args = new List<string> { "--chain.rpc-url", url, "--chain.timeout", timeout, "--chain.idf-path", "/nonexistent/idf.json" };
         if (stash is not null) args.AddRange(["--chain.stash", stash]);

@@ -88,6 +88,8 @@ public partial class OneShotTests
         Assert.Equal(0, metrics["xx_log_file_present{log=\"gateway\"}"]);
         Assert.Equal(0, metrics["xx_wrapper_errors_total{service=\"gateway\",kind=\"signature\"}"]);
         Assert.Equal(0, metrics["xx_cmix_round_duration_seconds_count"]);
+        // Without a database configured there is no Postgres family at all (a lone 0 would read as 1970).
+        Assert.DoesNotContain(metrics.Series, s => s.StartsWith("xx_postgres_") || s.StartsWith("xx_gateway_last_stored"));
     }
 
     /// <summary>Blanks what legitimately differs between runs: timings and the runtime's patch version.</summary>

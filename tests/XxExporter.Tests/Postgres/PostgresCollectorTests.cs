@@ -82,7 +82,7 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         Assert.Equal(30000, m["xx_gateway_estimated_rows{table=\"mixed_messages\"}"]);
         Assert.Equal(GatewayDatabase.Rounds, m["xx_gateway_estimated_rows{table=\"client_rounds\"}"]);
         Assert.Equal(new DateTimeOffset(2023, 7, 26, 14, 0, 0, TimeSpan.Zero).AddSeconds(30 * GatewayDatabase.Rounds).ToUnixTimeSeconds(),
-            m["xx_gateway_last_stored_round_timestamp_seconds"]);
+            m["xx_gateway_last_stored_round_timestamp_seconds{database=\"cmix_gateway\"}"]);
         // The node database has none of the xx tables: only what exists is exported.
         Assert.DoesNotContain(m.Series, s => s.StartsWith("xx_postgres_table_size_bytes{database=\"cmix_node\""));
         await Promtool.AssertLintClean(m.Text);
@@ -246,6 +246,7 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         var blocked = await Exposition.Of(registry);
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(2), $"took {elapsed.Elapsed}");
         Assert.Equal(0, blocked["xx_postgres_up{database=\"cmix_gateway\"}"]);
+        Assert.DoesNotContain(blocked.Series, s => s.StartsWith("xx_gateway_last_stored_round_timestamp_seconds")); // not a stale or zero time
 
         // 100 scrapes, ten at a time, all failing: the server never sees more exporter connections than the cap (2).
         double most = 0;

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# Scrape latency and RSS of xx-exporter's Postgres collector against Debian's prometheus-postgres-exporter,
+# both reading the same generated cmix_gateway database in the same run. See README.md.
+# Usage: bench/postgres/run.sh [options]   (--help for the list)
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH/../.." && pwd)
+OUT=$BENCH/out                       # build and results (gitignored)
+EXPORTER_BIN=$OUT/xx-exporter/xx-exporter
+PG_EXPORTER=/usr/bin/prometheus-postgres-exporter
+
+ROUNDS=120000          # client_rounds and rounds rows (a week of rounds at one per 5 s)
+MESSAGES=400000        # mixed_messages rows, ~500-byte message_contents: most of the database
+FILTERS=60000          # client_bloom_filters rows
+RECIPIENTS=5000        # distinct recipient ids
+WARMUP=20              # untimed scrapes of each exporter first
+COUNT=1000             # timed scrapes of each exporter (interleaved)
+PUBLISH=auto           # auto: when the binary is missing or older than the sources; always; never
+SOURCE=                # empty: publish the working tree; else a git revision, exported read-only with git archive
+STATEMENTS=0           # 1: load pg_stat_statements and print where each exporter's server time goes
+ROLE=xx_bench_monitor  # the role both exporters log in as: LOGIN + pg_monitor (+ SELECT on client_rounds)
+ROLE_PASSWORD=bench-Monitor-pw-1
+
+usage() {
+  cat <<EOF
+usage: bench/postgres/run.sh [options]
+  --messages N     mixed_messages rows (default $MESSAGES; ~650 bytes each with indexes)
+  --rounds N       client_rounds and rounds rows (default $ROUNDS)
+  --filters N      client_bloom_filters rows (default $FILTERS)
+  --count N        timed scrapes per exporter, at least 200 (default $COUNT)
+  --warmup N       untimed scrapes per exporter first (default $WARMUP)
+  --publish        always publish the exporter (default: only when missing or older than exporter/ sources)
+  --no-publish     use $EXPORTER_BIN as it is
+  --source REV     publish exporter/ as of git revision REV (git archive into out/src) instead of the working tree
+  --statements     also load pg_stat_statements and report each exporter's queries (adds a little overhead)
+  --quick          small database (10% of the rows) and 200 scrapes: a smoke test of the harness
+EOF
+}
+
+parse_args() {
+  while (($#)); do
+    case $1 in
+      --messages) MESSAGES=$2; shift ;;
+      --rounds) ROUNDS=$2; shift ;;
+      --filters) FILTERS=$2; shift ;;
+      --count) COUNT=$2; shift ;;
+      --warmup) WARMUP=$2; shift ;;
+      --publish) PUBLISH=always ;;
+      --no-publish) PUBLISH=never ;;
+      --source) SOURCE=$2; PUBLISH=always; shift ;;
+      --statements) STATEMENTS=1 ;;
+      --quick) MESSAGES=45000 ROUNDS=12000 FILTERS=6000 COUNT=200 ;;
+      -h|--help) usage; exit 0 ;;
+      *) usage >&2; exit 2 ;;
+    esac
+    shift
+  done
+  ((COUNT >= 200)) || die "--count must be at least 200"
+}
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- cleanup: only the processes and folders this script started ---------------------------------------------
+
+TMP=
+XX_PID=
+PGX_PID=
+BASE_PID=
+PG_CTL=
+cleanup() {
+  local pid
+  for pid in $XX_PID $PGX_PID $BASE_PID; do kill "$pid" 2>/dev/null || true; done
+  for pid in $XX_PID $PGX_PID $BASE_PID; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n $TMP && -f $TMP/pg/data/postmaster.pid ]]; then
+    runuser -u postgres -- "$PG_CTL" -D "$TMP/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  [[ -n $TMP ]] && rm -rf "$TMP"
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# psql as the superuser over the cluster's Unix socket (trust), quiet, stop on the first error.
+sql() { psql -h "$TMP/pg" -p "$PG_PORT" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# Waits until $1 answers; else shows the log $4 of process $3 and stops.
+wait_http() {
+  local url=$1 name=$2 pid=$3 logfile=$4 i
+  for i in $(seq 200); do
+    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$logfile" >&2
+  die "$name did not answer on $url"
+}
+
+rss_kib() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
+
+# --- steps ----------------------------------------------------------------------------------------------------
+
+check_tools() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)
+  [[ -x $bin/initdb ]] || die "PostgreSQL 15 server binaries not found (apt-get install postgresql-15)"
+  PG_BIN=$bin PG_CTL=$bin/pg_ctl
+  [[ -x $PG_EXPORTER ]] || die "$PG_EXPORTER missing (apt-get install -y --no-install-recommends prometheus-postgres-exporter)"
+  command -v python3 >/dev/null || die "python3 missing"
+  [[ $(id -un) == root ]] || die "run as root (the cluster runs as user postgres via runuser)"
+}
+
+# Publishes the Native AOT binary with a private --artifacts-path, so nothing is written to exporter/bin or obj.
+publish_exporter() {
+  local newer=
+  if [[ -x $EXPORTER_BIN ]]; then
+    newer=$(find "$ROOT/exporter" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props" \
+      \( -path "$ROOT/exporter/bin" -o -path "$ROOT/exporter/obj" \) -prune -o -type f -newer "$EXPORTER_BIN" -print -quit)
+  fi
+  case $PUBLISH in
+    never) [[ -x $EXPORTER_BIN ]] || die "$EXPORTER_BIN missing (run without --no-publish)"; return 0 ;;
+    auto) [[ -x $EXPORTER_BIN && -z $newer ]] && { log "reusing $EXPORTER_BIN (newer than exporter/ sources)"; return 0; } ;;
+  esac
+  local src=$ROOT
+  mkdir -p "$OUT"
+  if [[ -n $SOURCE ]]; then
+    src=$OUT/src
+    rm -rf "$src" && mkdir -p "$src"
+    git -C "$ROOT" archive "$SOURCE" exporter Directory.Build.props Directory.Packages.props | tar -x -C "$src"
+  fi
+  log "publishing the exporter (Native AOT, linux-x64) from ${SOURCE:-the working tree}"
+  dotnet publish "$src/exporter" -c Release -r linux-x64 --nologo -v quiet --artifacts-path "$OUT/artifacts" \
+    -o "$OUT/xx-exporter" >"$OUT/publish.log" 2>&1 || { cat "$OUT/publish.log" >&2; die "publish failed"; }
+  touch "$EXPORTER_BIN"
+  # What was built, for the report (read-only git queries).
+  if [[ -n $SOURCE ]]; then
+    echo "git revision $(git -C "$ROOT" rev-parse --short "$SOURCE") ($SOURCE)"
+  else
+    local dirty=
+    [[ -n $(git -C "$ROOT" status --porcelain -- exporter) ]] && dirty=' with uncommitted exporter/ changes'
+    echo "the working tree at HEAD $(git -C "$ROOT" rev-parse --short HEAD)$dirty"
+  fi >"$OUT/xx-exporter/built-from.txt"
+}
+
+# A throwaway cluster in $TMP/pg: SCRAM logins over TCP on 127.0.0.1 only, trust on its private socket folder.
+start_cluster() {
+  PG_PORT=$(free_port)
+  mkdir -p "$TMP/pg" && chown postgres:postgres "$TMP/pg"
+  printf '%s\n' "superuser-pw-$RANDOM$RANDOM" >"$TMP/pg/pw" && chown postgres:postgres "$TMP/pg/pw"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$TMP/pg/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    --pwfile="$TMP/pg/pw" --no-sync -E UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 || { cat "$TMP/initdb.log" >&2; die initdb; }
+  local options="-p $PG_PORT -c listen_addresses=127.0.0.1 -k $TMP/pg -c fsync=off"
+  ((STATEMENTS)) && options+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+  runuser -u postgres -- "$PG_CTL" -D "$TMP/pg/data" -l "$TMP/pg/server.log" -w -o "$options" start >/dev/null
+  log "PostgreSQL $(sql -Atc 'SHOW server_version') on 127.0.0.1:$PG_PORT"
+}
+
+# cmix_gateway with the gateway schema and generated data; then VACUUM ANALYZE (so autovacuum has nothing left to do
+# during the measurement) and a CHECKPOINT (so no load-time writes are still pending).
+load_database() {
+  log "loading cmix_gateway: $ROUNDS rounds, $MESSAGES mixed_messages, $FILTERS bloom filters"
+  sql -d postgres <<EOF
+CREATE DATABASE cmix_gateway;
+CREATE ROLE $ROLE LOGIN PASSWORD '$ROLE_PASSWORD';
+GRANT pg_monitor TO $ROLE;
+GRANT CONNECT ON DATABASE cmix_gateway TO $ROLE;
+EOF
+  sql -d cmix_gateway -f "$BENCH/gateway-schema.sql"
+  sql -d cmix_gateway -v rounds="$ROUNDS" -v messages="$MESSAGES" -v filters="$FILTERS" -v recipients="$RECIPIENTS" \
+    -f "$BENCH/gateway-data.sql"
+  sql -d cmix_gateway -c "GRANT SELECT ON client_rounds TO $ROLE" -c "VACUUM ANALYZE" -c "CHECKPOINT"
+  if ((STATEMENTS)); then sql -d cmix_gateway -c "CREATE EXTENSION pg_stat_statements"; fi
+  DB_BYTES=$(sql -d cmix_gateway -Atc "SELECT pg_database_size('cmix_gateway')")
+  log "cmix_gateway is $((DB_BYTES / 1048576)) MiB"
+  sql -d cmix_gateway -c "SELECT relname AS table, pg_size_pretty(pg_total_relation_size(relid)) AS total,
+      n_live_tup AS rows FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC" >"$RESULTS/tables.txt"
+}
+
+# Both exporters as the same pg_monitor role, TCP to 127.0.0.1 without TLS, listening on 127.0.0.1 only.
+# A third process, xx-exporter without any database, is scraped alike: its RSS is the baseline of everything
+# but the Postgres collector (web host, runtime, idle log followers).
+start_exporters() {
+  XX_PORT=$(free_port) PGX_PORT=$(free_port) BASE_PORT=$(free_port)
+  while [[ $PGX_PORT == "$XX_PORT" || $BASE_PORT == "$XX_PORT" || $BASE_PORT == "$PGX_PORT" ]]; do
+    PGX_PORT=$(free_port) BASE_PORT=$(free_port)
+  done
+  mkdir -p "$TMP/logs"   # empty: the log followers find no files and idle
+  local common=(--logs.dir="$TMP/logs")
+  # Builds with the chain collector have it on by default (ws://127.0.0.1:9944): off, only Postgres is measured.
+  if [[ $("$EXPORTER_BIN" --help) == *--chain.rpc-url* ]]; then common+=(--chain.rpc-url=); fi
+  "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" "${common[@]}" >"$TMP/xx-exporter-no-postgres.log" 2>&1 &
+  BASE_PID=$!
+  XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD=$ROLE_PASSWORD "$EXPORTER_BIN" \
+    --web.listen-address="127.0.0.1:$XX_PORT" "${common[@]}" \
+    --postgres.gateway.host=127.0.0.1 --postgres.gateway.port="$PG_PORT" --postgres.gateway.user="$ROLE" \
+    --postgres.gateway.database=cmix_gateway --postgres.gateway.sslmode=disable >"$TMP/xx-exporter.log" 2>&1 &
+  XX_PID=$!
+  DATA_SOURCE_NAME="postgresql://$ROLE:$ROLE_PASSWORD@127.0.0.1:$PG_PORT/cmix_gateway?sslmode=disable" \
+    "$PG_EXPORTER" --web.listen-address="127.0.0.1:$PGX_PORT" --log.level=warn >"$TMP/postgres_exporter.log" 2>&1 &
+  PGX_PID=$!
+  wait_http "http://127.0.0.1:$XX_PORT/metrics" xx-exporter "$XX_PID" "$TMP/xx-exporter.log"
+  wait_http "http://127.0.0.1:$PGX_PORT/metrics" postgres_exporter "$PGX_PID" "$TMP/postgres_exporter.log"
+  wait_http "http://127.0.0.1:$BASE_PORT/metrics" xx-exporter-no-postgres "$BASE_PID" "$TMP/xx-exporter-no-postgres.log"
+  log "xx-exporter on 127.0.0.1:$XX_PORT (pid $XX_PID), postgres_exporter on 127.0.0.1:$PGX_PORT (pid $PGX_PID)"
+}
+
+measure() {
+  log "scraping: $WARMUP warm-up + $COUNT timed scrapes of each, interleaved in shuffled order"
+  python3 "$BENCH/scrape.py" --warmup "$WARMUP" --count "$COUNT" --json "$RESULTS/scrapes.json" \
+    "xx-exporter=http://127.0.0.1:$XX_PORT/metrics" "postgres_exporter=http://127.0.0.1:$PGX_PORT/metrics" \
+    "xx-exporter-no-postgres=http://127.0.0.1:$BASE_PORT/metrics" >&2
+  printf '{"xx-exporter": [%s, %s], "postgres_exporter": [%s, %s], "xx-exporter-no-postgres": [%s, %s]}\n' \
+    "$(rss_kib "$XX_PID" VmRSS)" "$(rss_kib "$XX_PID" VmHWM)" "$(rss_kib "$PGX_PID" VmRSS)" "$(rss_kib "$PGX_PID" VmHWM)" \
+    "$(rss_kib "$BASE_PID" VmRSS)" "$(rss_kib "$BASE_PID" VmHWM)" >"$RESULTS/rss.json"
+  curl -fsS "http://127.0.0.1:$XX_PORT/metrics" >"$RESULTS/xx-exporter.metrics.txt"
+  curl -fsS "http://127.0.0.1:$PGX_PORT/metrics" >"$RESULTS/postgres_exporter.metrics.txt"
+}
+
+# Server-side time per statement and role (pg_stat_statements), to see which query dominates.
+report_statements() {
+  ((STATEMENTS)) || return 0
+  sql -d cmix_gateway -P pager=off -c "
+    SELECT round(mean_exec_time::numeric, 3) AS mean_ms, round(max_exec_time::numeric, 3) AS max_ms, calls,
+           round(total_exec_time::numeric, 1) AS total_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+    WHERE r.rolname = '$ROLE' AND calls >= $COUNT
+    ORDER BY total_exec_time DESC LIMIT 30" | tee "$RESULTS/statements.txt" >&2
+}
+
+machine_facts() {
+  cat <<EOF
+- nproc: $(nproc); CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+- RAM: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); kernel: $(uname -r); load average before the run: $LOAD_BEFORE
+- PostgreSQL: $(sql -d postgres -Atc 'SHOW server_version'); postgres_exporter: $("$PG_EXPORTER" --version 2>&1 | head -1 | sed 's/^postgres_exporter, //')
+- xx-exporter: $("$EXPORTER_BIN" --version), Native AOT, published $(date -u -r "$EXPORTER_BIN" +%FT%TZ) from $(cat "$OUT/xx-exporter/built-from.txt" 2>/dev/null || echo 'an unrecorded source')
+EOF
+}
+
+report() {
+  local db_mb
+  db_mb=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
+  python3 - "$RESULTS/scrapes.json" "$RESULTS/rss.json" "$db_mb" >"$RESULTS/summary.md" <<'EOF'
+import json, sys
+r, rss = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+x, p = r["xx-exporter"], r["postgres_exporter"]
+print(f"cmix_gateway: {sys.argv[3]} MB (pg_database_size); {x['scrapes']} timed scrapes per exporter\n")
+print("| exporter | median ms | p99 ms | mean ms | max ms | server-side median / p99 ms | RSS MiB (peak) | series (Postgres) |")
+print("|---|---|---|---|---|---|---|---|")
+for name, s in r.items():
+    cur, peak = rss[name]
+    server = f"{s['server_median_ms']:.2f} / {s['server_p99_ms']:.2f}" if s["server_median_ms"] is not None else "-"
+    print(f"| {name} | {s['median_ms']:.2f} | {s['p99_ms']:.2f} | {s['mean_ms']:.2f} | {s['max_ms']:.1f} | "
+          f"{server} | {cur / 1024:.1f} ({peak / 1024:.1f}) | {s['series']} ({s['postgres_series']}) |")
+print(f"| ratio xx-exporter / postgres_exporter | {x['median_ms'] / p['median_ms']:.2f} | {x['p99_ms'] / p['p99_ms']:.2f} | "
+      f"{x['mean_ms'] / p['mean_ms']:.2f} | | | {rss['xx-exporter'][0] / rss['postgres_exporter'][0]:.2f} | |")
+EOF
+  { echo; machine_facts; } >>"$RESULTS/summary.md"
+  cat "$RESULTS/summary.md"
+  log "results in $RESULTS"
+}
+
+main() {
+  parse_args "$@"
+  check_tools
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  RESULTS=$OUT/results/$(date -u +%Y%m%dT%H%M%SZ)
+  mkdir -p "$RESULTS"
+  publish_exporter
+  TMP=$(mktemp -d /tmp/xx-pg-bench.XXXXXX)
+  chmod 755 "$TMP"
+  start_cluster
+  load_database
+  start_exporters
+  measure
+  report_statements
+  report
+}
+
+main "$@"
