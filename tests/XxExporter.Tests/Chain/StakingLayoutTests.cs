@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Prometheus;
+using XxExporter.Chain;
+using XxExporter.Hosting;
+using XxExporter.Telemetry;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Chain;
+
+/// <summary>
+/// The staking reader end to end on both runtime layouts: a fake node serving the @polkadot-made golden values
+/// (tests/chain-tools/make-vectors.mjs) under a synthetic runtime of that layout, and a runtime upgrade mid-run.
+/// </summary>
+public sealed class StakingLayoutTests : IAsyncDisposable
+{
+    private static readonly JsonElement Vectors = JsonDocument.Parse(File.ReadAllText(
+        Path.Combine(AppContext.BaseDirectory, "Chain", "Vectors", "vectors.json"))).RootElement.GetProperty("vectors");
+    private const string AliceCmixId = "0x1111111111111111111111111111111111111111111111111111111111111111";
+    private static readonly string Alice = Ss58.Encode(Convert.FromHexString("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"));
+    private static readonly string Bob = Ss58.Encode(Convert.FromHexString("8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48"));
+
+    private readonly TempFolder _folder = new();
+    private readonly List<IAsyncDisposable> _owned = new();
+
+    /// <summary>A runtime of one layout holding the first golden value of every key that layout has.</summary>
+    private static SyntheticRuntime Runtime(bool legacy)
+    {
+        var runtime = new SyntheticRuntime(legacy);
+        foreach (var vector in Vectors.EnumerateArray())
+        {
+            string layout = vector.GetProperty("layout").GetString()!;
+            if (layout != "both" && layout != (legacy ? "legacy" : "207")) continue;
+            runtime.Storage.TryAdd(vector.GetProperty("key").GetString()!, vector.GetProperty("encoded").GetString()!);
+        }
+        return runtime;
+    }
+
+    private async Task<(FakeChainNode Node, CollectorRegistry Registry)> Exporter(SyntheticRuntime runtime, string stash)
+    {
+        var node = new FakeChainNode(runtime.Healthy);
+        _owned.Add(node);
+        await node.StartAsync();
+        string idf = _folder.File("cmix-IDF.json");
+        File.WriteAllText(idf, $$"""{"hexNodeID": "{{AliceCmixId}}"}""");
+        var settings = ExporterSettings.Load(CommandLine.Parse(["--chain.rpc-url", node.WsUrl, "--chain.stash", stash, "--chain.idf-path", idf])).Chain;
+        var registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(registry);
+        var collector = new ChainCollector(settings, new ChainMetrics(factory), new ExporterMetrics(factory), NullLoggerFactory());
+        _owned.Add(collector);
+        collector.CollectBeforeEachScrape(registry);
+        return (node, registry);
+    }
+
+    private static Microsoft.Extensions.Logging.ILoggerFactory NullLoggerFactory() => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
+    [Theory]
+    [InlineData(true, 100, 100)]   // legacy: points as stored
+    [InlineData(false, 70, 70)]    // 207: 100 earned minus 30 deducted; median of 70, 200 and 0
+    public async Task Alice_reads_the_same_way_in_both_layouts(bool legacy, double points, double median)
+    {
+        var (_, registry) = await Exporter(Runtime(legacy), Alice);
+        var m = await Exposition.Of(registry);
+        Assert.Equal(legacy ? 206 : 207, m["xx_chain_runtime_spec_version"]);
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"staking\"}"]);
+        Assert.Equal(42, m["xx_staking_active_era"]);
+        Assert.Equal(1234, m["xx_staking_session_index"]);
+        Assert.Equal(3, m["xx_staking_active_set_size"]);
+        Assert.Equal(1, m["xx_validator_active"]);
+        Assert.Equal(1, m["xx_validator_intends_to_validate"]);
+        Assert.False(m.Has("xx_validator_elected_next_era")); // CurrentEra == ActiveEra: no election yet
+        Assert.Equal(points, m["xx_validator_era_points"]);
+        Assert.Equal(median, m["xx_validator_era_points_active_set_median"]);
+        Assert.Equal(0.1, m["xx_validator_commission_ratio"], 9);
+        Assert.Equal(12345678901234.567890123, m["xx_validator_own_stake_xx"], 0);
+        Assert.Equal(2, m["xx_validator_nominators"]);
+        Assert.Equal(1, m["xx_validator_cmix_id_matches"]);
+        Assert.Equal(0, m["xx_validator_last_era_missed"]); // not elected in era 41
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bob_missed_era_41_in_both_layouts(bool legacy)
+    {
+        var (_, registry) = await Exporter(Runtime(legacy), Bob);
+        var m = await Exposition.Of(registry);
+        Assert.Equal(0, m["xx_validator_last_era_points"]);
+        Assert.Equal(1, m["xx_validator_last_era_missed"]);
+        Assert.Equal(1, m["xx_validator_missed_eras"]);
+        Assert.Equal(0, m["xx_validator_cmix_id_matches"]); // Bob's controller has no ledger with a cMix ID
+    }
+
+    [Fact]
+    public async Task A_runtime_upgrade_reloads_the_metadata_and_switches_layout()
+    {
+        var (node, registry) = await Exporter(Runtime(legacy: true), Alice);
+        Assert.Equal(100, (await Exposition.Of(registry))["xx_validator_era_points"]);
+        var upgraded = Runtime(legacy: false);
+        node.Handler = upgraded.Healthy;
+        var m = await Exposition.Of(registry);
+        Assert.Equal(207, m["xx_chain_runtime_spec_version"]);
+        Assert.Equal(70, m["xx_validator_era_points"]);
+        Assert.Equal(1, m["xx_validator_cmix_id_matches"]); // now from XXStakingExtension.CmixIds
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in _owned) await owned.DisposeAsync();
+        _folder.Dispose();
+    }
+}
