@@ -29,6 +29,7 @@ public sealed class ChainCollector : IAsyncDisposable
     private int _infoConnection = -1;
     private (string Chain, string Version)? _info;
     private string? _lastChainError, _lastStakingError;
+    private long _requestsOfClosedClients;
 
     public ChainCollector(ChainSettings settings, ChainMetrics metrics, ExporterMetrics exporter, ILoggerFactory loggers)
     {
@@ -61,6 +62,18 @@ public sealed class ChainCollector : IAsyncDisposable
     }
 
     private async Task ReadAsync(CancellationToken token)
+    {
+        try
+        {
+            await ReadAndCountAsync(token);
+        }
+        finally
+        {
+            _metrics.Requests.IncTo(_requestsOfClosedClients + _rpc.Requests);
+        }
+    }
+
+    private async Task ReadAndCountAsync(CancellationToken token)
     {
         try
         {
@@ -215,6 +228,7 @@ public sealed class ChainCollector : IAsyncDisposable
     private async Task NextEndpointAsync()
     {
         await _rpc.DisposeAsync();
+        _requestsOfClosedClients += _rpc.Requests;
         _endpoint = (_endpoint + 1) % _settings.Endpoints.Count;
         (_rpc, _state, _staking) = Connect(_endpoint);
     }

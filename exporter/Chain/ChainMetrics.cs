@@ -11,6 +11,7 @@ public sealed class ChainMetrics(IMetricFactory factory)
     internal readonly Gauge Peers = factory.CreateGauge("xx_chain_peers", "Peers the node is connected to.");
     internal readonly Gauge Syncing = factory.CreateGauge("xx_chain_syncing", "1 while the node is major-syncing, else 0.");
     internal readonly Gauge SpecVersion = factory.CreateGauge("xx_chain_runtime_spec_version", "Spec version of the runtime at the best block.");
+    internal readonly Counter Requests = factory.CreateCounter("xx_chain_rpc_requests_total", "JSON-RPC requests the exporter sent to the chain node.");
     internal readonly Gauge NodeInfo = factory.CreateGauge("xx_chain_node_info", "The chain's name and the node's version; value 1.", ["chain", "version"]);
 
     internal readonly Gauge ActiveEra = factory.CreateGauge("xx_staking_active_era", "Index of the active era.");

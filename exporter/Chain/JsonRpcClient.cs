@@ -72,6 +72,9 @@ public sealed class JsonRpcClient : IAsyncDisposable
     /// <summary>Connections opened so far (tests check there is one per outage, not one per call).</summary>
     public int Connections { get; private set; }
 
+    /// <summary>Requests sent so far.</summary>
+    public long Requests => Interlocked.Read(ref _nextId);
+
     /// <summary>Calls <paramref name="method"/>; returns its <c>result</c> (a clone, safe to keep).</summary>
     public async Task<JsonElement> CallAsync(string method, RpcParam[] parameters, CancellationToken cancel = default)
     {

@@ -60,6 +60,8 @@ public sealed class ChainFaultTests : IAsyncDisposable
         var (collector, registry) = Collector(_node.WsUrl);
         for (int i = 0; i < 20; i++) Assert.Equal(1, (await Exposition.Of(registry))["xx_chain_up"]);
         Assert.Equal(1, _node.WebSocketConnections);
+        var last = await Exposition.Of(registry);
+        Assert.Equal(_node.Calls, last["xx_chain_rpc_requests_total"]);
         Assert.Equal(1, collector.Connections);
     }
 
