@@ -32,19 +32,41 @@ public sealed class ChainState(JsonRpcClient rpc)
 
     public bool Has(string pallet, string item) => Metadata.FindStorage(pallet, item) is not null;
 
-    /// <summary>The raw value at a key, or null if nothing is stored there (presence is the fact for some items).</summary>
-    public async Task<byte[]?> RawAsync(byte[] key, CancellationToken token)
+    /// <summary>
+    /// Reads several storage items in one request (state_queryStorageAt). Null where a key is absent: a ValueQuery
+    /// default is never invented, since presence is the fact for some items (elected? bonded? validating?).
+    /// </summary>
+    public async Task<ScaleValue?[]> ReadManyAsync(IReadOnlyList<StorageRead> reads, CancellationToken token)
     {
-        var result = await rpc.CallAsync("state_getStorage", At is null ? [HexOf(key)] : [HexOf(key), At], token);
-        return result.ValueKind == JsonValueKind.Null ? null : Hex(result);
+        var keys = reads.Select(r => HexOf(r.Key)).ToArray();
+        var results = new ScaleValue?[reads.Count];
+        if (keys.Length == 0) return results;
+        var values = await QueryAsync(keys, token);
+        for (int i = 0; i < reads.Count; i++)
+        {
+            if (values.TryGetValue(keys[i], out var raw)) results[i] = ScaleDecoder.Decode(Metadata, reads[i].Entry.ValueType, raw);
+        }
+        return results;
     }
 
-    /// <summary>The decoded value of an item, or null when the key is absent (a ValueQuery default is not invented).</summary>
-    public async Task<ScaleValue?> ReadAsync(string pallet, string item, CancellationToken token, params byte[][] keys)
+    /// <summary>The stored values of <paramref name="keys"/> (absent keys left out), in one state_queryStorageAt.</summary>
+    private async Task<Dictionary<string, byte[]>> QueryAsync(string[] keys, CancellationToken token)
+    {
+        var changes = await rpc.CallAsync("state_queryStorageAt", At is null ? [keys] : [keys, At], token);
+        var values = new Dictionary<string, byte[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var set in changes.EnumerateArray())
+        {
+            foreach (var change in set.GetProperty("changes").EnumerateArray())
+                if (change[1].ValueKind != JsonValueKind.Null) values[change[0].GetString()!] = Hex(change[1]);
+        }
+        return values;
+    }
+
+    /// <summary>One item to read: its entry and full key.</summary>
+    public StorageRead Item(string pallet, string item, params byte[][] keys)
     {
         var entry = Metadata.Storage(pallet, item);
-        byte[]? raw = await RawAsync(entry.Hashers.Count == 0 ? StorageKeys.Plain(pallet, item) : StorageKeys.For(entry, keys), token);
-        return raw is null ? null : ScaleDecoder.Decode(Metadata, entry.ValueType, raw);
+        return new StorageRead(entry, entry.Hashers.Count == 0 ? StorageKeys.Plain(pallet, item) : StorageKeys.For(entry, keys));
     }
 
     /// <summary>Every (key, value) of a map under the given first keys, in pages (for finding a stash by cMix ID).</summary>
@@ -60,19 +82,13 @@ public sealed class ChainState(JsonRpcClient rpc)
                 start is null ? [prefix, 500L] : [prefix, 500L, start], token);
             var keys = page.EnumerateArray().Select(k => k.GetString()!).ToArray();
             if (keys.Length == 0) yield break;
-            var changes = await rpc.CallAsync("state_queryStorageAt", At is null ? [keys] : [keys, At], token);
-            foreach (var set in changes.EnumerateArray())
-            {
-                foreach (var change in set.GetProperty("changes").EnumerateArray())
-                {
-                    if (change[1].ValueKind == JsonValueKind.Null) continue;
-                    yield return (Hex(change[0]), ScaleDecoder.Decode(Metadata, entry.ValueType, Hex(change[1])));
-                }
-            }
+            foreach (var (key, raw) in await QueryAsync(keys, token)) yield return (Hex(key), ScaleDecoder.Decode(Metadata, entry.ValueType, raw));
             if (keys.Length < 500) yield break;
             start = keys[^1];
         }
     }
+
+    public sealed record StorageRead(StorageEntry Entry, byte[] Key);
 
     public static byte[] Hex(JsonElement element) =>
         element.ValueKind == JsonValueKind.String ? Hex(element.GetString()!) : throw new ScaleDecodeException($"expected a hex string, got {element.ValueKind}");

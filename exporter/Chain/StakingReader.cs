@@ -28,61 +28,87 @@ public sealed class StakingReader(ChainState state, int window)
 
     public int CachedEras => _finished.Count;
 
+    /// <summary>
+    /// Two requests in steady state: the era-independent items, then everything of the active era (and of the next
+    /// one, and of finished eras not yet cached) in one state_queryStorageAt each.
+    /// </summary>
     public async Task<StakingSnapshot> ReadAsync(byte[] stash, CancellationToken token)
     {
+        bool v207 = state.Has("XXStakingExtension", "CmixIds");
+        var firstReads = new List<ChainState.StorageRead>
+        {
+            state.Item("Staking", "ActiveEra"), state.Item("Staking", "CurrentEra"), state.Item("Session", "CurrentIndex"),
+            state.Item("Session", "Validators"), state.Item("Staking", "Bonded", stash), state.Item("Staking", "Validators", stash),
+        };
+        if (v207) firstReads.Add(state.Item("XXStakingExtension", "CmixIds", stash));
+        var first = await state.ReadManyAsync(firstReads, token);
         // ActiveEra and CurrentEra are OptionQuery items: absent means None, a stored value is the inner type.
-        var active = await state.ReadAsync("Staking", "ActiveEra", token) ?? throw new ScaleDecodeException("Staking.ActiveEra is not set");
+        var active = first[0] ?? throw new ScaleDecodeException("Staking.ActiveEra is not set");
+        var controller = first[4] ?? throw new KeyNotFoundException($"{Ss58.Encode(stash)} is not a bonded stash on this chain");
         uint activeIndex = (uint)active.Field("index").Number;
         double? start = active.Field("start").Some is { } ms ? (double)ms.Number / 1000 : null;
-        uint? current = (await state.ReadAsync("Staking", "CurrentEra", token))?.Number is { } c ? (uint)c : null;
-        uint session = (uint)((await state.ReadAsync("Session", "CurrentIndex", token))?.Number ?? 0);
-        var validators = (await state.ReadAsync("Session", "Validators", token))?.Items.Select(v => v.Bytes).ToList() ?? [];
+        uint? current = first[1]?.Number is { } c ? (uint)c : null;
+        uint session = (uint)(first[2]?.Number ?? 0);
+        var validators = first[3]?.Items.Select(v => v.Bytes).ToList() ?? [];
+        var prefs = first[5];
 
-        if (await state.RawAsync(StorageKeys.For(state.Metadata.Storage("Staking", "Bonded"), stash), token) is null)
-            throw new KeyNotFoundException($"{Ss58.Encode(stash)} is not a bonded stash on this chain");
-        bool isActive = validators.Any(v => v.AsSpan().SequenceEqual(stash));
-        var prefs = await state.ReadAsync("Staking", "Validators", token, stash);
-        var points = await PointsAsync(activeIndex, token);
+        uint windowStart = activeIndex > (uint)window ? activeIndex - (uint)window : 0;
+        var unknownEras = Enumerable.Range((int)windowStart, (int)(activeIndex - windowStart)).Select(e => (uint)e).Where(e => !_finished.ContainsKey(e)).ToList();
+        bool electionKnown = current is { } next && next > activeIndex;
+        var reads = new List<ChainState.StorageRead> { Exposure(activeIndex, stash) };
+        reads.AddRange(PointsItems(activeIndex));
+        if (electionKnown) reads.Add(Exposure(current!.Value, stash));
+        if (!v207) reads.Add(state.Item("Staking", "Ledger", controller.Bytes));
+        foreach (uint era in unknownEras)
+        {
+            reads.Add(Exposure(era, stash));
+            reads.AddRange(PointsItems(era));
+        }
+        var second = new Queue<ScaleValue?>(await state.ReadManyAsync(reads, token));
+
+        var exposure = second.Dequeue();
+        var points = NetPoints(second);
+        bool? electedNext = electionKnown ? Elected(second.Dequeue()) : null;
+        byte[]? cmixId = v207 ? first[6]?.Bytes : second.Dequeue() is { } ledger && ledger.HasField("cmix_id") ? ledger.Field("cmix_id").Some?.Bytes : null;
+        foreach (uint era in unknownEras)
+        {
+            bool elected = Elected(second.Dequeue());
+            _finished[era] = new FinishedEra(elected, NetPoints(second).GetValueOrDefault(Key(stash)));
+        }
+        foreach (uint old in _finished.Keys.Where(k => k < windowStart).ToList()) _finished.Remove(old);
+
+        var finished = Enumerable.Range((int)windowStart, (int)(activeIndex - windowStart)).Select(e => _finished[(uint)e]).ToList();
         double myPoints = points.GetValueOrDefault(Key(stash));
         double median = Median(validators.Select(v => points.GetValueOrDefault(Key(v))).ToList());
-        bool? electedNext = current is { } next && next > activeIndex ? await ElectedAsync(next, stash, token) : null;
-
-        var (own, total, nominators) = await ExposureAsync(activeIndex, stash, token);
-        var commission = prefs?.Field("commission").Number is { } perbill ? (double)perbill / 1e9 : (double?)null;
-
-        int missed = 0;
-        FinishedEra? last = null;
-        uint first = activeIndex > (uint)window ? activeIndex - (uint)window : 0;
-        for (uint e = activeIndex; e-- > first;)
-        {
-            var finished = await FinishedAsync(e, stash, token);
-            last ??= finished;
-            if (finished.Missed) missed++;
-        }
-        foreach (uint old in _finished.Keys.Where(k => k < first).ToList()) _finished.Remove(old);
-
-        return new StakingSnapshot(activeIndex, start, session, validators.Count, isActive, prefs is not null, electedNext, myPoints, median,
-            last, missed, (int)(activeIndex - first), commission, own, total, nominators, await CmixIdAsync(stash, token));
+        var (own, total, nominators) = exposure is null ? ((double?)null, (double?)null, (double?)null)
+            : (Xx(exposure.Field("own").Number), Xx(exposure.Field("total").Number),
+               exposure.HasField("nominator_count") ? (double)exposure.Field("nominator_count").Number : exposure.Field("others").Items.Count);
+        double? commission = prefs?.Field("commission").Number is { } perbill ? (double)perbill / 1e9 : null;
+        return new StakingSnapshot(activeIndex, start, session, validators.Count, validators.Any(v => v.AsSpan().SequenceEqual(stash)),
+            prefs is not null, electedNext, myPoints, median, finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed),
+            finished.Count, commission, own, total, nominators, cmixId);
     }
 
-    private async Task<FinishedEra> FinishedAsync(uint era, byte[] stash, CancellationToken token)
+    /// <summary>The exposure of a stash in an era: ErasStakersOverview (207, paged exposures) or ErasStakers (legacy).</summary>
+    private ChainState.StorageRead Exposure(uint era, byte[] stash) =>
+        state.Item("Staking", state.Has("Staking", "ErasStakersOverview") ? "ErasStakersOverview" : "ErasStakers", StorageKeys.U32(era), stash);
+
+    /// <summary>The era's reward points, and its deductions where the runtime keeps them apart (207).</summary>
+    private IEnumerable<ChainState.StorageRead> PointsItems(uint era)
     {
-        if (_finished.TryGetValue(era, out var known)) return known;
-        var finished = new FinishedEra(await ElectedAsync(era, stash, token), (await PointsAsync(era, token)).GetValueOrDefault(Key(stash)));
-        _finished[era] = finished;
-        return finished;
+        yield return state.Item("Staking", "ErasRewardPoints", StorageKeys.U32(era));
+        if (state.Has("XXStakingExtension", "ErasDeductionPoints")) yield return state.Item("XXStakingExtension", "ErasDeductionPoints", StorageKeys.U32(era));
     }
 
-    /// <summary>Net points per account in an era: ErasRewardPoints minus ErasDeductionPoints where the runtime keeps them apart.</summary>
-    private async Task<Dictionary<string, double>> PointsAsync(uint era, CancellationToken token)
+    /// <summary>Net points per account from the values <see cref="PointsItems"/> asked for, taken off the queue.</summary>
+    private Dictionary<string, double> NetPoints(Queue<ScaleValue?> values)
     {
         var points = new Dictionary<string, double>();
-        if (await state.ReadAsync("Staking", "ErasRewardPoints", token, StorageKeys.U32(era)) is { } rewards)
+        if (values.Dequeue() is { } rewards)
         {
             foreach (var (account, value) in rewards.Field("individual").MapEntries) points[Key(account.Bytes)] = (double)value.Number;
         }
-        if (state.Has("XXStakingExtension", "ErasDeductionPoints")
-            && await state.ReadAsync("XXStakingExtension", "ErasDeductionPoints", token, StorageKeys.U32(era)) is { } deductions)
+        if (state.Has("XXStakingExtension", "ErasDeductionPoints") && values.Dequeue() is { } deductions)
         {
             foreach (var (account, value) in deductions.Field("individual").MapEntries)
                 points[Key(account.Bytes)] = Math.Max(0, points.GetValueOrDefault(Key(account.Bytes)) - (double)value.Number);
@@ -90,39 +116,8 @@ public sealed class StakingReader(ChainState state, int window)
         return points;
     }
 
-    /// <summary>Elected in an era: an exposure exists for the stash (presence on the raw key, not a decoded default).</summary>
-    private async Task<bool> ElectedAsync(uint era, byte[] stash, CancellationToken token)
-    {
-        string item = state.Has("Staking", "ErasStakersOverview") ? "ErasStakersOverview" : "ErasStakers";
-        var entry = state.Metadata.Storage("Staking", item);
-        var raw = await state.RawAsync(StorageKeys.For(entry, StorageKeys.U32(era), stash), token);
-        if (raw is null) return false;
-        return ScaleDecoder.Decode(state.Metadata, entry.ValueType, raw).Field("total").Number > 0;
-    }
-
-    private async Task<(double? Own, double? Total, double? Nominators)> ExposureAsync(uint era, byte[] stash, CancellationToken token)
-    {
-        if (state.Has("Staking", "ErasStakersOverview"))
-        {
-            var overview = await state.ReadAsync("Staking", "ErasStakersOverview", token, StorageKeys.U32(era), stash);
-            return overview is null ? (null, null, null)
-                : (Xx(overview.Field("own").Number), Xx(overview.Field("total").Number), (double)overview.Field("nominator_count").Number);
-        }
-        var exposure = await state.ReadAsync("Staking", "ErasStakers", token, StorageKeys.U32(era), stash);
-        return exposure is null ? (null, null, null)
-            : (Xx(exposure.Field("own").Number), Xx(exposure.Field("total").Number), exposure.Field("others").Items.Count);
-    }
-
-    /// <summary>The cMix ID bonded for the stash: XXStakingExtension.CmixIds (207+) or the ledger's cmix_id (legacy).</summary>
-    private async Task<byte[]?> CmixIdAsync(byte[] stash, CancellationToken token)
-    {
-        if (state.Has("XXStakingExtension", "CmixIds"))
-            return (await state.ReadAsync("XXStakingExtension", "CmixIds", token, stash))?.Bytes;
-        var controller = await state.ReadAsync("Staking", "Bonded", token, stash);
-        if (controller is null) return null;
-        var ledger = await state.ReadAsync("Staking", "Ledger", token, controller.Bytes);
-        return ledger is not null && ledger.HasField("cmix_id") ? ledger.Field("cmix_id").Some?.Bytes : null;
-    }
+    /// <summary>Elected: an exposure is stored for the stash (presence on the raw key, not a decoded default) with stake behind it.</summary>
+    private static bool Elected(ScaleValue? exposure) => exposure is not null && exposure.Field("total").Number > 0;
 
     /// <summary>Finds the stash whose bonded cMix ID is <paramref name="cmixId"/> (scans the map once; the caller keeps the answer).</summary>
     public async Task<byte[]?> FindStashAsync(byte[] cmixId, CancellationToken token)

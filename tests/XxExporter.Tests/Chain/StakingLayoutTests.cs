@@ -90,6 +90,19 @@ public sealed class StakingLayoutTests : IAsyncDisposable
         Assert.Equal(0, m["xx_validator_cmix_id_matches"]); // Bob's controller has no ledger with a cMix ID
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_steady_scrape_costs_nine_requests(bool legacy)
+    {
+        var (node, registry) = await Exporter(Runtime(legacy), Alice);
+        await Exposition.Of(registry); // metadata, node info and the finished eras are read once, here
+        int before = node.Calls;
+        await Exposition.Of(registry);
+        // Seven for heights, health, sync and runtime; two batched storage reads for the validator.
+        Assert.Equal(9, node.Calls - before);
+    }
+
     [Fact]
     public async Task A_runtime_upgrade_reloads_the_metadata_and_switches_layout()
     {
