@@ -120,6 +120,43 @@ public sealed class ChainFaultTests : IAsyncDisposable
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
     }
 
+    [Theory]
+    [InlineData("ws")]
+    [InlineData("http")]
+    public async Task An_answer_too_big_to_be_a_node_is_refused(string scheme)
+    {
+        string huge = "\"0x" + new string('0', 40 << 20) + "\""; // 40 MB, over the 32 MiB cap
+        _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Result(huge) : _runtime.Healthy(method, parameters);
+        await _node.StartAsync();
+        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
+        Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
+    }
+
+    [Fact]
+    public async Task A_malformed_idf_fails_staking_with_a_clear_line()
+    {
+        await _node.StartAsync();
+        string idf = Path.Combine(Path.GetTempPath(), $"bad-idf-{Guid.NewGuid():N}.json");
+        File.WriteAllText(idf, "{\"hexNodeID\": \"0xnothex\"}");
+        try
+        {
+            var registry = Metrics.NewCustomRegistry();
+            var factory = Metrics.WithCustomRegistry(registry);
+            var settings = ExporterSettings.Load(CommandLine.Parse(["--chain.rpc-url", _node.WsUrl, "--chain.idf-path", idf])).Chain;
+            var collector = new ChainCollector(settings, new ChainMetrics(factory), new ExporterMetrics(factory), _logs.Factory);
+            _collectors.Add(collector);
+            collector.CollectBeforeEachScrape(registry);
+            var m = await Exposition.Of(registry);
+            Assert.Equal(1, m["xx_chain_up"]);
+            Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);
+            Assert.Contains("is not a cMix IDF with a hexNodeID", _logs.All);
+        }
+        finally
+        {
+            File.Delete(idf);
+        }
+    }
+
     [Fact]
     public async Task A_json_rpc_error_is_down_with_its_message_logged()
     {

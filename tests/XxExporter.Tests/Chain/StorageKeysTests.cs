@@ -36,6 +36,19 @@ public class StorageKeysTests
     }
 
     [Fact]
+    public void Identity_keeps_the_key_as_it_is_and_the_other_hashers_have_their_sizes()
+    {
+        byte[] key = [1, 2, 3];
+        Assert.Equal(key, StorageKeys.Hash(StorageHasher.Identity, key));
+        Assert.Equal(16, StorageKeys.Hash(StorageHasher.Blake2_128, key).Length);
+        Assert.Equal(32, StorageKeys.Hash(StorageHasher.Blake2_256, key).Length);
+        Assert.Equal(16, StorageKeys.Hash(StorageHasher.Twox128, key).Length);
+        Assert.Equal(32, StorageKeys.Hash(StorageHasher.Twox256, key).Length);
+        // twox256 extends twox128 with seeds 2 and 3.
+        Assert.Equal(StorageKeys.Hash(StorageHasher.Twox128, key), StorageKeys.Hash(StorageHasher.Twox256, key)[..16]);
+    }
+
+    [Fact]
     public void A_wrong_number_of_key_parts_is_refused()
     {
         var entry = new StorageEntry("Staking", "ErasStakers", false, [StorageHasher.Twox64Concat, StorageHasher.Twox64Concat], 4, 5, []);
