@@ -40,15 +40,6 @@ public static class StorageKeys
         _ => throw new ArgumentOutOfRangeException(nameof(hasher)),
     };
 
-    /// <summary>How many bytes of a hashed key part come before the original key (for reading keys back).</summary>
-    public static int HashPrefixLength(StorageHasher hasher) => hasher switch
-    {
-        StorageHasher.Blake2_128Concat => 16,
-        StorageHasher.Twox64Concat => 8,
-        StorageHasher.Identity => 0,
-        _ => throw new ArgumentException($"{hasher} does not keep the key"),
-    };
-
     /// <summary>xxHash64 with seeds 0, 1, ... concatenated little-endian (Substrate's "twox").</summary>
     public static byte[] Twox(int bits, ReadOnlySpan<byte> data)
     {

@@ -79,8 +79,6 @@ public ref struct ScaleReader(ReadOnlySpan<byte> data)
 
     public string ReadString() => Encoding.UTF8.GetString(ReadBytes(ReadLength()));
 
-    public T? ReadOption<T>(ScaleRead<T> read) where T : class => ReadBool() ? read(ref this) : null;
-
     public List<T> ReadVector<T>(ScaleRead<T> read)
     {
         int count = ReadLength(0);
