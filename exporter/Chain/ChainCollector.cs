@@ -132,10 +132,15 @@ public sealed class ChainCollector : IAsyncDisposable
             var sync = await _rpc.CallAsync("system_syncState", [], token);
             return sync.TryGetProperty("highestBlock", out var highest) && highest.ValueKind == JsonValueKind.Number ? highest.GetInt64() : null;
         }
-        catch (RpcErrorException ex) when (ex.Code == RpcErrorException.MethodNotFound)
+        catch (RpcErrorException ex)
         {
-            _syncStateMissing = true;
-            _logger.LogInformation("The node has no system_syncState; xx_chain_block_height{{status=\"target\"}} is not exported");
+            // Optional: an error here never takes the chain down. "Method not found" (some nodes over HTTP omit the
+            // code) means the node lacks it for good, so it is not asked again.
+            if (ex.Code == RpcErrorException.MethodNotFound || ex.Message.Contains("Method not found", StringComparison.OrdinalIgnoreCase))
+            {
+                _syncStateMissing = true;
+                _logger.LogInformation("The node has no system_syncState; the target height is not exported");
+            }
             return null;
         }
     }

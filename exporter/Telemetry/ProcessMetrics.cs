@@ -15,11 +15,11 @@ public static class ProcessMetrics
         var cpu = factory.CreateCounter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.");
         var started = factory.CreateGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.");
         using (var self = Process.GetCurrentProcess()) started.Set(new DateTimeOffset(self.StartTime).ToUnixTimeMilliseconds() / 1000.0);
+        // Environment's readers are cheap; Process.GetCurrentProcess() re-reads all of /proc/self at every scrape.
         registry.AddBeforeCollectCallback(() =>
         {
-            using var self = Process.GetCurrentProcess();
-            resident.Set(self.WorkingSet64);
-            cpu.IncTo(self.TotalProcessorTime.TotalSeconds);
+            resident.Set(Environment.WorkingSet);
+            cpu.IncTo(Environment.CpuUsage.TotalTime.TotalSeconds);
         });
     }
 }

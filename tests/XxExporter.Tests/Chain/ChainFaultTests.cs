@@ -167,10 +167,13 @@ public sealed class ChainFaultTests : IAsyncDisposable
         Assert.Contains("database is locked", _logs.All);
     }
 
-    [Fact]
-    public async Task A_node_without_system_sync_state_degrades()
+    [Theory]
+    [InlineData(-32601, "Method not found")]
+    [InlineData(0, "Method not found: system_syncState")]   // chopsticks over HTTP sends no code
+    [InlineData(-32000, "sync service busy")]
+    public async Task A_node_without_system_sync_state_degrades(int code, string message)
     {
-        _node.Handler = (method, parameters) => method == "system_syncState" ? new Answer.Error(-32601, "Method not found") : _runtime.Healthy(method, parameters);
+        _node.Handler = (method, parameters) => method == "system_syncState" ? new Answer.Error(code, message) : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
         var (_, registry) = Collector(_node.WsUrl);
         var m = await Exposition.Of(registry);
