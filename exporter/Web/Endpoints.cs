@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Prometheus;
 using XxExporter.Hosting;
+using XxExporter.Web.Status;
 
 namespace XxExporter.Web;
 
@@ -11,10 +12,21 @@ public static class Endpoints
     public static void MapExporterEndpoints(this IEndpointRouteBuilder app, ExporterSettings settings, CollectorRegistry registry)
     {
         app.MapMetrics(settings.TelemetryPath, registry);
-        // A minimal landing page, as every Prometheus exporter has; the status page replaces it later.
-        app.MapGet("/", () => Results.Content(
-            $"<!doctype html><html><head><title>xx-exporter</title></head><body><h1>xx-exporter</h1>" +
-            $"<p><a href=\"{System.Net.WebUtility.HtmlEncode(settings.TelemetryPath)}\">Metrics</a></p></body></html>",
-            "text/html; charset=utf-8"));
+        app.MapGet("/", async (CancellationToken cancel) =>
+            Results.Content(StatusPage.Render(await ReportAsync(registry, cancel), settings.TelemetryPath), "text/html; charset=utf-8"));
+        app.MapGet("/status.json", async (CancellationToken cancel) =>
+            Results.Json(await ReportAsync(registry, cancel), StatusJson.Default.StatusReport));
+        // Liveness: the process serves HTTP. Readiness: every log follower has looked at its file once.
+        app.MapGet("/-/healthy", () => Results.Text("xx-exporter is healthy\n"));
+        app.MapGet("/-/ready", async (CancellationToken cancel) =>
+        {
+            var samples = await MetricSamples.CollectAsync(registry, cancel);
+            bool ready = samples.All("xx_exporter_collector_duration_seconds").Where(s => s.Label("collector").StartsWith("log_"))
+                .All(s => samples.Value("xx_exporter_collector_success", ("collector", s.Label("collector"))) is not null && s.Value > 0);
+            return ready ? Results.Text("xx-exporter is ready\n") : Results.Text("xx-exporter is starting\n", statusCode: 503);
+        });
     }
+
+    private static async Task<StatusReport> ReportAsync(CollectorRegistry registry, CancellationToken cancel) =>
+        StatusBuilder.Build(await MetricSamples.CollectAsync(registry, cancel), DateTimeOffset.UtcNow);
 }

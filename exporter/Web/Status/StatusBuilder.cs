@@ -1,0 +1,117 @@
+namespace XxExporter.Web.Status;
+
+/// <summary>
+/// Turns the metric samples into the operator's view, with the thresholds an operator would apply at a glance.
+/// Pure: samples and the current time in, a <see cref="StatusReport"/> out.
+/// </summary>
+public static class StatusBuilder
+{
+    public static readonly TimeSpan BackupStaleAfter = TimeSpan.FromHours(26);   // daily backups, with slack
+    public static readonly TimeSpan CertificateWarnBefore = TimeSpan.FromDays(14);
+    public static readonly TimeSpan LogSilentAfter = TimeSpan.FromMinutes(15);
+    public static readonly TimeSpan NoRoundAfter = TimeSpan.FromMinutes(30);
+    public const double BreakEvenSuccessRatio = 0.95;                              // xx-domain.md §4.4
+    public const double FinalityLagBlocks = 20;
+    public const double FewPeers = 3;
+
+    public static StatusReport Build(MetricSamples m, DateTimeOffset now)
+    {
+        double nowUnix = now.ToUnixTimeMilliseconds() / 1000.0;
+        var validator = Validator(m);
+        var report = new StatusReport(now, Level.Unknown, validator, Cmix(m, nowUnix, validator), Chain(m),
+            m.All("xx_postgres_up").Select(s => Database(m, s.Label("database"), s.Value)).ToList(),
+            Backups(m, nowUnix), Certificates(m, nowUnix), Logs(m, nowUnix),
+            m.All("xx_exporter_collector_success").Select(s => new CollectorStatus(s.Label("collector"), s.Value == 1, s.Value == 1 ? Level.Ok : Level.Bad)).ToList());
+        var levels = new[] { validator?.Level, report.Cmix?.Level, report.Chain?.Level }.OfType<Level>()
+            .Concat(report.Databases.Select(d => d.Level)).Concat(report.Backups.Select(b => b.Level))
+            .Concat(report.Certificates.Select(c => c.Level)).Concat(report.Logs.Select(l => l.Level)).Concat(report.Collectors.Select(c => c.Level));
+        return report with { Overall = levels.Contains(Level.Bad) ? Level.Bad : levels.Contains(Level.Warn) ? Level.Warn : Level.Ok };
+    }
+
+    private static ValidatorStatus? Validator(MetricSamples m)
+    {
+        if (m.Value("xx_validator_active") is not { } active) return null;
+        bool intends = m.Value("xx_validator_intends_to_validate") == 1;
+        bool? electedNext = m.Value("xx_validator_elected_next_era") is { } next ? next == 1 : null;
+        string state = !intends ? "chilled" : active == 1 ? "active" : "waiting";
+        double points = m.Value("xx_validator_era_points") ?? 0, median = m.Value("xx_validator_era_points_active_set_median") ?? 0;
+        bool missed = m.Value("xx_validator_last_era_missed") == 1;
+        var level = state == "chilled" || missed || (electedNext == false && state == "active") ? Level.Bad
+            : state == "waiting" || (active == 1 && median > 0 && points < median / 2) ? Level.Warn : Level.Ok;
+        string summary = state switch
+        {
+            "chilled" => "chilled: call validate again",
+            "waiting" => electedNext == true ? "waiting, elected for the next era" : "waiting, not in the active set",
+            _ => electedNext == false ? "active, but NOT elected for the next era" : missed ? "active, missed the last era" : "active",
+        };
+        return new ValidatorStatus(state, electedNext, m.Value("xx_staking_active_era") ?? 0, points, median, m.Value("xx_validator_last_era_points"),
+            missed, m.Value("xx_validator_missed_eras") ?? 0, m.Value("xx_validator_missed_eras_window") ?? 0, level, summary);
+    }
+
+    private static CmixStatus? Cmix(MetricSamples m, double now, ValidatorStatus? validator)
+    {
+        if (m.Value("xx_log_file_present", ("log", "cmix")) is null) return null;
+        string? activity = m.All("xx_cmix_activity").FirstOrDefault(s => s.Value == 1)?.Label("state");
+        double completed = m.Value("xx_cmix_rounds_completed_total") ?? 0;
+        double failed = m.All("xx_cmix_round_failures_total").Sum(s => s.Value);
+        double? ratio = completed + failed > 0 ? completed / (completed + failed) : null;
+        double? age = m.Value("xx_cmix_last_round_completed_timestamp_seconds") is { } last and > 0 ? now - last : null;
+        bool expectingRounds = validator?.State == "active";
+        var level = activity is "ERROR" or "CRASH" || (expectingRounds && (age is null || age > NoRoundAfter.TotalSeconds)) ? Level.Bad
+            : ratio < BreakEvenSuccessRatio ? Level.Warn : Level.Ok;
+        string summary = $"{activity ?? "activity unknown"}; last round {Ago(age)}; success {(ratio is { } r ? $"{r:P1}" : "n/a")}";
+        return new CmixStatus(activity, age, completed, failed, ratio, level, summary);
+    }
+
+    private static ChainStatus? Chain(MetricSamples m)
+    {
+        if (m.Value("xx_chain_up") is not { } up) return null;
+        double? best = m.Value("xx_chain_block_height", ("status", "best")), finalized = m.Value("xx_chain_block_height", ("status", "finalized"));
+        double? target = m.Value("xx_chain_block_height", ("status", "target")), peers = m.Value("xx_chain_peers");
+        double? lag = best - finalized;
+        bool syncing = m.Value("xx_chain_syncing") == 1;
+        var level = up != 1 ? Level.Bad : syncing || lag > FinalityLagBlocks || peers < FewPeers ? Level.Warn : Level.Ok;
+        string summary = up != 1 ? "chain node not answering" : $"#{best} (finalized #{finalized}), {peers} peers{(syncing ? ", syncing" : "")}";
+        return new ChainStatus(up == 1, best, finalized, target, lag, peers, syncing, level, summary);
+    }
+
+    private static DatabaseStatus Database(MetricSamples m, string database, double up) =>
+        new(database, up == 1, m.Value("xx_postgres_database_size_bytes", ("database", database)), up == 1 ? Level.Ok : Level.Bad);
+
+    private static List<BackupStatus> Backups(MetricSamples m, double now) =>
+        m.All("xx_backup_present").Select(present =>
+        {
+            string target = present.Label("target");
+            double? age = m.Value("xx_backup_last_success_timestamp_seconds", ("target", target)) is { } last ? now - last : null;
+            bool stale = age is null || age > BackupStaleAfter.TotalSeconds;
+            return new BackupStatus(target, present.Value == 1, age, m.Value("xx_backup_size_bytes", ("target", target)), stale ? Level.Bad : Level.Ok,
+                present.Value != 1 ? "missing" : stale ? $"stale: {Ago(age)}" : Ago(age));
+        }).ToList();
+
+    private static List<CertificateStatus> Certificates(MetricSamples m, double now) =>
+        m.All("xx_tls_certificate_expiry_timestamp_seconds").Select(s =>
+        {
+            double left = s.Value - now;
+            var level = left < 0 ? Level.Bad : left < CertificateWarnBefore.TotalSeconds ? Level.Warn : Level.Ok;
+            return new CertificateStatus(s.Label("file"), left, level, left < 0 ? $"expired {Ago(-left)}" : $"expires in {Span(left)}");
+        }).ToList();
+
+    private static List<LogStatus> Logs(MetricSamples m, double now) =>
+        m.All("xx_log_file_present").Select(s =>
+        {
+            string log = s.Label("log");
+            double? age = m.Value("xx_log_last_record_timestamp_seconds", ("log", log)) is { } last ? now - last : null;
+            var level = s.Value != 1 ? Level.Unknown : age > LogSilentAfter.TotalSeconds ? Level.Warn : Level.Ok;
+            return new LogStatus(log, s.Value == 1, age, level, s.Value != 1 ? "no file" : age is null ? "no record yet" : $"last record {Ago(age)}");
+        }).ToList();
+
+    private static string Ago(double? seconds) => seconds is { } s ? $"{Span(s)} ago" : "never";
+
+    private static string Span(double seconds) => seconds switch
+    {
+        < 120 => $"{seconds:0}s",
+        < 7200 => $"{seconds / 60:0}m",
+        < 172800 => $"{seconds / 3600:0.#}h",
+        _ => $"{seconds / 86400:0.#}d",
+    };
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace XxExporter.Web.Status;
+
+/// <summary>
+/// The status page: one self-contained HTML document (inline CSS, no scripts, fonts or CDNs, so it works offline
+/// and behind any proxy) that refreshes itself. Every value comes from the <see cref="StatusReport"/>.
+/// </summary>
+public static class StatusPage
+{
+    public const int RefreshSeconds = 15;
+
+    public static string Render(StatusReport report, string telemetryPath)
+    {
+        var html = new StringBuilder(8192);
+        html.Append($$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta http-equiv="refresh" content="{{RefreshSeconds}}">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>xx-exporter: {{Word(report.Overall)}}</title>
+            <style>
+            body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
+            header{padding:12px 20px;color:#fff;display:flex;gap:16px;align-items:baseline}
+            header h1{font-size:18px;margin:0} header a{color:#fff}
+            main{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px;padding:12px 20px}
+            section{background:#fff;border-radius:6px;padding:10px 14px;box-shadow:0 1px 2px #0002}
+            h2{font-size:15px;margin:0 0 6px} table{width:100%;border-collapse:collapse} td{padding:3px 4px;border-top:1px solid #eee}
+            td:last-child{text-align:right}
+            .chip{display:inline-block;padding:1px 8px;border-radius:9px;font-weight:600;color:#fff}
+            .ok{background:#1e8e3e}.warn{background:#e37400}.bad{background:#c5221f}.unknown{background:#80868b}
+            </style></head><body>
+            <header class="{{Css(report.Overall)}}"><h1>xx-exporter status: {{Word(report.Overall)}}</h1>
+            <span>{{Text(report.GeneratedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))}}</span>
+            <a href="{{Text(telemetryPath)}}">metrics</a> <a href="/status.json">status.json</a></header>
+            <main>
+            """);
+        if (report.Validator is { } v)
+        {
+            Card(html, "Validator", v.Level, v.Summary,
+                ("Status", v.State), ("Elected next era", v.ElectedNextEra is { } e ? (e ? "yes" : "no") : "not known yet"),
+                ("Era", Number(v.ActiveEra)), ("Era points", $"{Number(v.EraPoints)} (median {Number(v.MedianPoints)})"),
+                ("Last era", v.LastEraPoints is { } last ? $"{Number(last)} points{(v.LastEraMissed ? ", MISSED" : "")}" : "n/a"),
+                ("Missed eras", $"{Number(v.MissedEras)} of the last {Number(v.MissedErasWindow)}"));
+        }
+        if (report.Cmix is { } c)
+        {
+            Card(html, "cMix node", c.Level, c.Summary, ("Activity", c.Activity ?? "unknown"),
+                ("Last completed round", c.LastRoundAgeSeconds is { } age ? $"{age:0}s ago" : "none seen"),
+                ("Rounds", $"{Number(c.RoundsCompleted)} completed, {Number(c.RoundFailures)} failed"),
+                ("Success ratio", c.SuccessRatio is { } r ? r.ToString("P1", CultureInfo.InvariantCulture) : "n/a"));
+        }
+        if (report.Chain is { } ch)
+        {
+            Card(html, "Chain", ch.Level, ch.Summary, ("Best", Number(ch.Best)), ("Finalized", Number(ch.Finalized)),
+                ("Finality lag", ch.FinalityLag is { } lag ? $"{Number(lag)} blocks" : "n/a"), ("Sync target", Number(ch.Target)),
+                ("Peers", Number(ch.Peers)), ("Syncing", ch.Syncing ? "yes" : "no"));
+        }
+        Table(html, "Databases", report.Databases.Select(d => (d.Database, d.Up ? $"up, {Bytes(d.SizeBytes)}" : "DOWN", d.Level)));
+        Table(html, "Backups", report.Backups.Select(b => (b.Target, b.Summary + (b.SizeBytes is { } size ? $", {Bytes(size)}" : ""), b.Level)));
+        Table(html, "Certificates", report.Certificates.Select(c => (c.File, c.Summary, c.Level)));
+        Table(html, "Logs", report.Logs.Select(l => (l.Log, l.Summary, l.Level)));
+        Table(html, "Collectors", report.Collectors.Select(c => (c.Collector, c.Success ? "working" : "FAILING", c.Level)));
+        html.Append("</main></body></html>\n");
+        return html.ToString();
+    }
+
+    private static void Card(StringBuilder html, string title, Level level, string summary, params (string Name, string Value)[] rows)
+    {
+        html.Append($"<section><h2>{Text(title)} <span class=\"chip {Css(level)}\">{Text(summary)}</span></h2><table>");
+        foreach (var (name, value) in rows) html.Append($"<tr><td>{Text(name)}</td><td>{Text(value)}</td></tr>");
+        html.Append("</table></section>\n");
+    }
+
+    private static void Table(StringBuilder html, string title, IEnumerable<(string Name, string Value, Level Level)> rows)
+    {
+        var list = rows.ToList();
+        if (list.Count == 0) return;
+        html.Append($"<section><h2>{Text(title)}</h2><table>");
+        foreach (var (name, value, level) in list)
+            html.Append($"<tr><td>{Text(name)}</td><td><span class=\"chip {Css(level)}\">{Text(value)}</span></td></tr>");
+        html.Append("</table></section>\n");
+    }
+
+    private static string Css(Level level) => level.ToString().ToLowerInvariant();
+
+    private static string Word(Level level) => level switch { Level.Ok => "all good", Level.Warn => "needs a look", Level.Bad => "needs action", _ => "unknown" };
+
+    private static string Number(double? value) => value is { } v ? v.ToString("#,0.##", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Bytes(double? bytes) => bytes switch
+    {
+        null => "size unknown",
+        >= 1 << 30 => $"{bytes / (1 << 30):0.0} GiB",
+        >= 1 << 20 => $"{bytes / (1 << 20):0.0} MiB",
+        _ => $"{bytes / 1024:0} KiB",
+    };
+
+    private static string Text(string text) => WebUtility.HtmlEncode(text);
+}

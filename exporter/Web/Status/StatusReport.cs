@@ -1,0 +1,45 @@
+using System.Text.Json.Serialization;
+
+namespace XxExporter.Web.Status;
+
+/// <summary>How a value looks to an operator: fine, worth a look, needs action, or not known.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Level>))]
+public enum Level { Ok, Warn, Bad, Unknown }
+
+/// <summary>Everything on the status page, as /status.json serves it. Built from the metrics, never from a second source.</summary>
+public sealed record StatusReport(
+    DateTimeOffset GeneratedAt,
+    Level Overall,
+    ValidatorStatus? Validator,
+    CmixStatus? Cmix,
+    ChainStatus? Chain,
+    IReadOnlyList<DatabaseStatus> Databases,
+    IReadOnlyList<BackupStatus> Backups,
+    IReadOnlyList<CertificateStatus> Certificates,
+    IReadOnlyList<LogStatus> Logs,
+    IReadOnlyList<CollectorStatus> Collectors);
+
+/// <param name="State">active, waiting or chilled.</param>
+public sealed record ValidatorStatus(string State, bool? ElectedNextEra, double ActiveEra, double EraPoints, double MedianPoints,
+    double? LastEraPoints, bool LastEraMissed, double MissedEras, double MissedErasWindow, Level Level, string Summary);
+
+public sealed record CmixStatus(string? Activity, double? LastRoundAgeSeconds, double RoundsCompleted, double RoundFailures,
+    double? SuccessRatio, Level Level, string Summary);
+
+public sealed record ChainStatus(bool Up, double? Best, double? Finalized, double? Target, double? FinalityLag, double? Peers, bool Syncing,
+    Level Level, string Summary);
+
+public sealed record DatabaseStatus(string Database, bool Up, double? SizeBytes, Level Level);
+
+public sealed record BackupStatus(string Target, bool Present, double? AgeSeconds, double? SizeBytes, Level Level, string Summary);
+
+public sealed record CertificateStatus(string File, double ExpiresInSeconds, Level Level, string Summary);
+
+public sealed record LogStatus(string Log, bool Present, double? AgeSeconds, Level Level, string Summary);
+
+public sealed record CollectorStatus(string Collector, bool Success, Level Level);
+
+[JsonSerializable(typeof(StatusReport))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+public sealed partial class StatusJson : JsonSerializerContext;
