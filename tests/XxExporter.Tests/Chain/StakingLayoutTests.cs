@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Prometheus;
 using XxExporter.Chain;
 using XxExporter.Hosting;
@@ -13,27 +12,12 @@ namespace XxExporter.Tests.Chain;
 /// </summary>
 public sealed class StakingLayoutTests : IAsyncDisposable
 {
-    private static readonly JsonElement Vectors = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(AppContext.BaseDirectory, "Chain", "Vectors", "vectors.json"))).RootElement.GetProperty("vectors");
     private const string AliceCmixId = "0x1111111111111111111111111111111111111111111111111111111111111111";
     private static readonly string Alice = Ss58.Encode(Convert.FromHexString("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"));
     private static readonly string Bob = Ss58.Encode(Convert.FromHexString("8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48"));
 
     private readonly TempFolder _folder = new();
     private readonly List<IAsyncDisposable> _owned = new();
-
-    /// <summary>A runtime of one layout holding the first golden value of every key that layout has.</summary>
-    private static SyntheticRuntime Runtime(bool legacy)
-    {
-        var runtime = new SyntheticRuntime(legacy);
-        foreach (var vector in Vectors.EnumerateArray())
-        {
-            string layout = vector.GetProperty("layout").GetString()!;
-            if (layout != "both" && layout != (legacy ? "legacy" : "207")) continue;
-            runtime.Storage.TryAdd(vector.GetProperty("key").GetString()!, vector.GetProperty("encoded").GetString()!);
-        }
-        return runtime;
-    }
 
     private async Task<(FakeChainNode Node, CollectorRegistry Registry)> Exporter(SyntheticRuntime runtime, string stash)
     {
@@ -58,7 +42,7 @@ public sealed class StakingLayoutTests : IAsyncDisposable
     [InlineData(false, 70, 70)]    // 207: 100 earned minus 30 deducted; median of 70, 200 and 0
     public async Task Alice_reads_the_same_way_in_both_layouts(bool legacy, double points, double median)
     {
-        var (_, registry) = await Exporter(Runtime(legacy), Alice);
+        var (_, registry) = await Exporter(SyntheticRuntime.FromGoldenVectors(legacy), Alice);
         var m = await Exposition.Of(registry);
         Assert.Equal(legacy ? 206 : 207, m["xx_chain_runtime_spec_version"]);
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"staking\"}"]);
@@ -82,7 +66,7 @@ public sealed class StakingLayoutTests : IAsyncDisposable
     [InlineData(false)]
     public async Task Bob_missed_era_41_in_both_layouts(bool legacy)
     {
-        var (_, registry) = await Exporter(Runtime(legacy), Bob);
+        var (_, registry) = await Exporter(SyntheticRuntime.FromGoldenVectors(legacy), Bob);
         var m = await Exposition.Of(registry);
         Assert.Equal(0, m["xx_validator_last_era_points"]);
         Assert.Equal(1, m["xx_validator_last_era_missed"]);
@@ -95,7 +79,7 @@ public sealed class StakingLayoutTests : IAsyncDisposable
     [InlineData(false)]
     public async Task A_steady_scrape_costs_nine_requests(bool legacy)
     {
-        var (node, registry) = await Exporter(Runtime(legacy), Alice);
+        var (node, registry) = await Exporter(SyntheticRuntime.FromGoldenVectors(legacy), Alice);
         await Exposition.Of(registry); // metadata, node info and the finished eras are read once, here
         int before = node.Calls;
         await Exposition.Of(registry);
@@ -106,9 +90,9 @@ public sealed class StakingLayoutTests : IAsyncDisposable
     [Fact]
     public async Task A_runtime_upgrade_reloads_the_metadata_and_switches_layout()
     {
-        var (node, registry) = await Exporter(Runtime(legacy: true), Alice);
+        var (node, registry) = await Exporter(SyntheticRuntime.FromGoldenVectors(legacy: true), Alice);
         Assert.Equal(100, (await Exposition.Of(registry))["xx_validator_era_points"]);
-        var upgraded = Runtime(legacy: false);
+        var upgraded = SyntheticRuntime.FromGoldenVectors(legacy: false);
         node.Handler = upgraded.Healthy;
         var m = await Exposition.Of(registry);
         Assert.Equal(207, m["xx_chain_runtime_spec_version"]);

@@ -59,6 +59,24 @@ public sealed class SyntheticRuntime
 
     public bool Legacy { get; }
 
+    /// <summary>
+    /// A runtime of one layout holding the first golden value (tests/chain-tools/make-vectors.mjs) of every key that
+    /// layout has: era 42 active, Alice active with 100 points (30 deducted in 207), Bob missed era 41.
+    /// </summary>
+    public static SyntheticRuntime FromGoldenVectors(bool legacy)
+    {
+        var runtime = new SyntheticRuntime(legacy);
+        var vectors = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Chain", "Vectors", "vectors.json")))
+            .RootElement.GetProperty("vectors");
+        foreach (var vector in vectors.EnumerateArray())
+        {
+            string layout = vector.GetProperty("layout").GetString()!;
+            if (layout != "both" && layout != (legacy ? "legacy" : "207")) continue;
+            runtime.Storage.TryAdd(vector.GetProperty("key").GetString()!, vector.GetProperty("encoded").GetString()!);
+        }
+        return runtime;
+    }
+
     public long SpecVersion => Legacy ? 206 : 207;
 
     public string MetadataHex { get; }

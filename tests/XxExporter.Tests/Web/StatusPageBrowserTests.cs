@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using XxExporter.Chain;
+using XxExporter.Hosting;
+using XxExporter.Tests.Chain;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Web;
+
+/// <summary>The status page as a person sees it: rendered by headless Chromium from the running exporter.</summary>
+public sealed class StatusPageBrowserTests : IAsyncLifetime
+{
+    private readonly TempFolder _folder = new();
+    private readonly FakeChainNode _node = new(SyntheticRuntime.FromGoldenVectors(legacy: false).Healthy);
+    private WebApplication? _app;
+    private string _base = "";
+
+    public async Task InitializeAsync()
+    {
+        await _node.StartAsync();
+        Directory.CreateDirectory(_folder.File("logs"));
+        File.WriteAllText(_folder.File("logs/cmix.log"), "");
+        File.WriteAllText(_folder.File("cmix-IDF.json"), """{"hexNodeID": "0x1111111111111111111111111111111111111111111111111111111111111111"}""");
+        var settings = ExporterSettings.Load(CommandLine.Parse(["--web.listen-address", "127.0.0.1:0", "--logs.dir", _folder.File("logs"),
+            "--log.level", "error", "--chain.rpc-url", _node.WsUrl, "--chain.stash", Ss58.Encode(Convert.FromHexString(
+                "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")), "--chain.idf-path", _folder.File("cmix-IDF.json")]));
+        _app = ExporterHost.Build(settings);
+        await _app.StartAsync();
+        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
+        await _node.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task Chromium_shows_the_validator_its_era_and_points()
+    {
+        string dom = await Chromium("--dump-dom", $"{_base}/");
+        Assert.Contains("xx-exporter status", dom);
+        Assert.Contains("Validator", dom);
+        Assert.Contains("<td>Status</td><td>active</td>", dom);
+        Assert.Contains("<td>Era</td><td>42</td>", dom);
+        Assert.Contains("70 (median 70)", dom);        // 100 earned, 30 deducted (runtime 207)
+    }
+
+    [Fact]
+    public async Task Status_json_has_the_same_facts()
+    {
+        using var http = new HttpClient();
+        using var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"{_base}/status.json"));
+        var validator = json.RootElement.GetProperty("validator");
+        Assert.Equal("active", validator.GetProperty("state").GetString());
+        Assert.Equal(42, validator.GetProperty("activeEra").GetDouble());
+        Assert.Equal(70, validator.GetProperty("eraPoints").GetDouble());
+        Assert.Equal("Ok", json.RootElement.GetProperty("chain").GetProperty("level").GetString());
+    }
+
+    [Fact]
+    public async Task Health_and_readiness_answer()
+    {
+        using var http = new HttpClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync($"{_base}/-/healthy")).StatusCode);
+        var waited = Stopwatch.StartNew();
+        System.Net.HttpStatusCode ready;
+        do ready = (await http.GetAsync($"{_base}/-/ready")).StatusCode;
+        while (ready != System.Net.HttpStatusCode.OK && waited.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready);
+    }
+
+    /// <summary>Runs Debian's chromium headless with the flags this machine needs (no sandbox as root, no network).</summary>
+    public static async Task<string> Chromium(params string[] args)
+    {
+        using var profile = new TempFolder();
+        var start = new ProcessStartInfo("chromium") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-data-dir={profile.Path}",
+                     "--virtual-time-budget=3000" }.Concat(args))
+            start.ArgumentList.Add(arg);
+        using var chromium = Process.Start(start) ?? throw new InvalidOperationException("chromium did not start (apt-get install chromium)");
+        var output = chromium.StandardOutput.ReadToEndAsync();
+        _ = chromium.StandardError.ReadToEndAsync();
+        if (!chromium.WaitForExit(60_000)) chromium.Kill(entireProcessTree: true);
+        return await output;
+    }
+}
