@@ -42,9 +42,16 @@ public static class CommandLine
         new("chain.rpc-url", "Chain:RpcUrl", "ws://127.0.0.1:9944,ws://127.0.0.1:63007",
             "Chain node JSON-RPC (ws://, wss://, http://, https://); a comma-separated list is tried in order; empty: not collected."),
         new("chain.stash", "Chain:Stash", "", "The validator's stash address (SS58, prefix 55); empty: found on chain from the IDF."),
-        new("chain.idf-path", "Chain:IdfPath", "/opt/xxnetwork/cred/cmix-IDF.json", "The node's IDF, whose hexNodeID must match the cMix ID on chain."),
+        new("chain.idf-path", "Chain:IdfPath", "/opt/xxnetwork/cred/cmix-IDF.json",
+            "The node's IDF: its hexNodeID finds the stash, is compared with the cMix ID on chain, and is exported as the node ID."),
         new("chain.timeout", "Chain:Timeout", "5s", "Per-scrape timeout of the chain collection (and of each JSON-RPC call)."),
         new("chain.missed-eras-window", "Chain:MissedErasWindow", "28", "Finished eras xx_validator_missed_eras looks back over (1-84)."),
+        new("checks.backups", "Checks:Backups", "cmix_node=/opt/xxnetwork/backup/cmix_node,cmix_gateway=/opt/xxnetwork/backup/cmix_gateway,chain=/opt/xxnetwork/backup/chain",
+            "Backups to watch, name=path (a dump file, a folder whose newest file counts, a glob, or a marker file); empty: none."),
+        new("checks.certificates", "Checks:Certificates", "/opt/xxnetwork/cred/*.crt", "PEM certificates whose expiry is exported; empty: none."),
+        new("checks.probes", "Checks:Probes", "node=127.0.0.1:11420,gateway=127.0.0.1:22840,chain_p2p=127.0.0.1:15974",
+            "TCP endpoints probed at each scrape, name=host:port; empty: none."),
+        new("checks.probe-timeout", "Checks:ProbeTimeout", "1s", "How long a probe waits for the connection."),
         new(OnceFlag, null, "false", "Read the log files from their start, print the metrics to stdout and exit.", IsSwitch: true),
     ];
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Chain;
+using XxExporter.Checks;
 using XxExporter.Logs;
 using XxExporter.Logs.Tailing;
 using XxExporter.Postgres;
@@ -73,7 +74,10 @@ public static class ExporterHost
                 services.GetRequiredService<ILoggerFactory>()));
         }
 
+        builder.Services.AddSingleton(services => new HostChecks(settings.Checks, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
+
         var app = builder.Build();
+        app.Services.GetRequiredService<HostChecks>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.MapExporterEndpoints(settings, registry);

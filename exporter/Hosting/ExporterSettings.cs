@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using XxExporter.Logs;
 using XxExporter.Logs.Rules;
 using XxExporter.Chain;
+using XxExporter.Checks;
 using XxExporter.Postgres;
 
 namespace XxExporter.Hosting;
@@ -23,7 +24,7 @@ public sealed record LogSettings(
 /// <summary>Every setting, parsed and validated at start.</summary>
 public sealed record ExporterSettings(
     ListenAddress ListenAddress, string TelemetryPath, Microsoft.Extensions.Logging.LogLevel LogLevel, LogSettings Logs,
-    PostgresSettings Postgres, ChainSettings Chain, bool Once)
+    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, bool Once)
 {
     public const string EnvironmentPrefix = "XX_EXPORTER_";
 
@@ -74,7 +75,7 @@ public sealed record ExporterSettings(
             "error" => Microsoft.Extensions.Logging.LogLevel.Error,
             var other => throw Invalid("log.level", other, "must be debug, info, warn or error"),
         };
-        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), ReadPostgresSettings(Get), ReadChainSettings(Get), once);
+        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), ReadPostgresSettings(Get), ReadChainSettings(Get), ReadChecksSettings(Get), once);
     }
 
     private static LogSettings ReadLogSettings(Func<string, string> get)
@@ -183,6 +184,37 @@ public sealed record ExporterSettings(
         int window = ParseInt("chain.missed-eras-window", get("Chain:MissedErasWindow"), 1, 84);
         return new ChainSettings(endpoints, stash, get("Chain:IdfPath"), timeout, window);
     }
+
+    private static ChecksSettings ReadChecksSettings(Func<string, string> get)
+    {
+        var backups = Pairs("checks.backups", get("Checks:Backups")).Select(p => new BackupTarget(p.Name, p.Value)).ToList();
+        var probes = Pairs("checks.probes", get("Checks:Probes")).Select(p =>
+        {
+            int colon = p.Value.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(p.Value[(colon + 1)..], out int port))
+                throw Invalid("checks.probes", p.Value, "must be name=host:port");
+            return new ProbeTarget(p.Name, p.Value[..colon].Trim('[', ']'), port);
+        }).ToList();
+        var settings = new ChecksSettings(backups, get("Checks:Certificates"), get("Chain:IdfPath"), probes,
+            ParseDuration("checks.probe-timeout", get("Checks:ProbeTimeout")));
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new SettingsException($"invalid checks: {ex.Message}");
+        }
+        return settings;
+    }
+
+    /// <summary>"name=value,name=value" (values may not contain commas).</summary>
+    private static IEnumerable<(string Name, string Value)> Pairs(string flag, string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(item =>
+        {
+            int equals = item.IndexOf('=');
+            return equals > 0 ? (item[..equals].Trim(), item[(equals + 1)..].Trim()) : throw Invalid(flag, item, "must be name=value");
+        });
 
     private static int ParseInt(string flag, string text, int min, int max) =>
         int.TryParse(text, out int value) && value >= min && value <= max

@@ -18,13 +18,16 @@ public static class StatusBuilder
     {
         double nowUnix = now.ToUnixTimeMilliseconds() / 1000.0;
         var validator = Validator(m);
-        var report = new StatusReport(now, Level.Unknown, validator, Cmix(m, nowUnix, validator), Chain(m),
+        var node = m.All("xx_node_info").Select(s => new NodeId(s.Label("node_id"), s.Label("node_id_url"))).FirstOrDefault();
+        var report = new StatusReport(now, Level.Unknown, node, validator, Cmix(m, nowUnix, validator), Chain(m),
             m.All("xx_postgres_up").Select(s => Database(m, s.Label("database"), s.Value)).ToList(),
             Backups(m, nowUnix), Certificates(m, nowUnix), Logs(m, nowUnix),
+            m.All("xx_probe_success").Select(s => Probe(m, s.Label("target"), s.Value == 1)).ToList(),
             m.All("xx_exporter_collector_success").Select(s => new CollectorStatus(s.Label("collector"), s.Value == 1, s.Value == 1 ? Level.Ok : Level.Bad)).ToList());
         var levels = new[] { validator?.Level, report.Cmix?.Level, report.Chain?.Level }.OfType<Level>()
             .Concat(report.Databases.Select(d => d.Level)).Concat(report.Backups.Select(b => b.Level))
-            .Concat(report.Certificates.Select(c => c.Level)).Concat(report.Logs.Select(l => l.Level)).Concat(report.Collectors.Select(c => c.Level));
+            .Concat(report.Certificates.Select(c => c.Level)).Concat(report.Logs.Select(l => l.Level)).Concat(report.Probes.Select(p => p.Level))
+            .Concat(report.Collectors.Select(c => c.Level));
         return report with { Overall = levels.Contains(Level.Bad) ? Level.Bad : levels.Contains(Level.Warn) ? Level.Warn : Level.Ok };
     }
 
@@ -75,6 +78,13 @@ public static class StatusBuilder
         return new ChainStatus(up == 1, best, finalized, target, lag, peers, syncing, level, summary);
     }
 
+    private static ProbeStatus Probe(MetricSamples m, string target, bool reachable)
+    {
+        double seconds = m.Value("xx_probe_duration_seconds", ("target", target)) ?? 0;
+        return new ProbeStatus(target, reachable, seconds, reachable ? Level.Ok : Level.Bad,
+            reachable ? $"reachable in {seconds * 1000:0.#} ms" : "NOT reachable");
+    }
+
     private static DatabaseStatus Database(MetricSamples m, string database, double up) =>
         new(database, up == 1, m.Value("xx_postgres_database_size_bytes", ("database", database)), up == 1 ? Level.Ok : Level.Bad);
 
@@ -100,7 +110,7 @@ public static class StatusBuilder
         m.All("xx_log_file_present").Select(s =>
         {
             string log = s.Label("log");
-            double? age = m.Value("xx_log_last_record_timestamp_seconds", ("log", log)) is { } last ? now - last : null;
+            double? age = m.Value("xx_log_last_record_timestamp_seconds", ("log", log)) is { } last and > 0 ? now - last : null; // 0: none yet
             var level = s.Value != 1 ? Level.Unknown : age > LogSilentAfter.TotalSeconds ? Level.Warn : Level.Ok;
             return new LogStatus(log, s.Value == 1, age, level, s.Value != 1 ? "no file" : age is null ? "no record yet" : $"last record {Ago(age)}");
         }).ToList();

@@ -34,6 +34,7 @@ public static class StatusPage
             </style></head><body>
             <header class="{{Css(report.Overall)}}"><h1>xx-exporter status: {{Word(report.Overall)}}</h1>
             <span>{{Text(report.GeneratedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))}}</span>
+            {{NodeLink(report.Node)}}
             <a href="{{Text(telemetryPath)}}">metrics</a> <a href="/status.json">status.json</a></header>
             <main>
             """);
@@ -62,6 +63,7 @@ public static class StatusPage
         Table(html, "Backups", report.Backups.Select(b => (b.Target, b.Summary + (b.SizeBytes is { } size ? $", {Bytes(size)}" : ""), b.Level)));
         Table(html, "Certificates", report.Certificates.Select(c => (c.File, c.Summary, c.Level)));
         Table(html, "Logs", report.Logs.Select(l => (l.Log, l.Summary, l.Level)));
+        Table(html, "Reachability", report.Probes.Select(p => (p.Target, p.Summary, p.Level)));
         Table(html, "Collectors", report.Collectors.Select(c => (c.Collector, c.Success ? "working" : "FAILING", c.Level)));
         html.Append("</main></body></html>\n");
         return html.ToString();
@@ -83,6 +85,10 @@ public static class StatusPage
             html.Append($"<tr><td>{Text(name)}</td><td><span class=\"chip {Css(level)}\">{Text(value)}</span></td></tr>");
         html.Append("</table></section>\n");
     }
+
+    /// <summary>The node ID, linking to its page on the public dashboard (a link only: nothing is loaded from there).</summary>
+    private static string NodeLink(NodeId? node) => node is null ? ""
+        : $"<a href=\"https://dashboard.xx.network/nodes/{Text(node.UrlId)}\">node {Text(node.Id)}</a>";
 
     private static string Css(Level level) => level.ToString().ToLowerInvariant();
 

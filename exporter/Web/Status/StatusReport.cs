@@ -10,6 +10,7 @@ public enum Level { Ok, Warn, Bad, Unknown }
 public sealed record StatusReport(
     DateTimeOffset GeneratedAt,
     Level Overall,
+    NodeId? Node,
     ValidatorStatus? Validator,
     CmixStatus? Cmix,
     ChainStatus? Chain,
@@ -17,7 +18,13 @@ public sealed record StatusReport(
     IReadOnlyList<BackupStatus> Backups,
     IReadOnlyList<CertificateStatus> Certificates,
     IReadOnlyList<LogStatus> Logs,
+    IReadOnlyList<ProbeStatus> Probes,
     IReadOnlyList<CollectorStatus> Collectors);
+
+/// <summary>The node's ID as the xx network dashboard shows it, and the dashboard's form for links.</summary>
+public sealed record NodeId(string Id, string UrlId);
+
+public sealed record ProbeStatus(string Target, bool Reachable, double Seconds, Level Level, string Summary);
 
 /// <param name="State">active, waiting or chilled.</param>
 public sealed record ValidatorStatus(string State, bool? ElectedNextEra, double ActiveEra, double EraPoints, double MedianPoints,

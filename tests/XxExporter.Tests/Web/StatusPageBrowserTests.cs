@@ -22,11 +22,24 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
     {
         await _node.StartAsync();
         Directory.CreateDirectory(_folder.File("logs"));
-        File.WriteAllText(_folder.File("logs/cmix.log"), "");
+        string stamp = DateTime.UtcNow.AddMinutes(-2).ToString("yyyy/MM/dd HH:mm:ss");
+        File.WriteAllLines(_folder.File("logs/cmix.log"),
+        [
+            $"INFO {stamp} Starting xx network node (server) v3.13.0",
+            $"INFO {stamp} Updated to PRECOMPUTING successfully",
+            $"INFO {stamp} [n:11420]: RID 9876543 Round took 31.482193667s seconds",
+            $"INFO {stamp} Updated to COMPLETED successfully",
+            $"INFO {stamp} Updated to WAITING successfully",
+        ]);
         File.WriteAllText(_folder.File("cmix-IDF.json"), """{"hexNodeID": "0x1111111111111111111111111111111111111111111111111111111111111111"}""");
+        File.WriteAllText(_folder.File("gateway.dump"), "fresh");
+        File.WriteAllText(_folder.File("node.dump"), "old");
+        File.SetLastWriteTimeUtc(_folder.File("node.dump"), DateTime.UtcNow.AddDays(-3));
         var settings = ExporterSettings.Load(CommandLine.Parse(["--web.listen-address", "127.0.0.1:0", "--logs.dir", _folder.File("logs"),
-            "--log.level", "error", "--chain.rpc-url", _node.WsUrl, "--chain.stash", Ss58.Encode(Convert.FromHexString(
-                "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")), "--chain.idf-path", _folder.File("cmix-IDF.json")]));
+            "--log.level", "error", "--logs.from-start", "--logs.timezone", "UTC", "--chain.rpc-url", _node.WsUrl, "--chain.stash", Ss58.Encode(Convert.FromHexString(
+                "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")), "--chain.idf-path", _folder.File("cmix-IDF.json"),
+            "--checks.backups", $"cmix_gateway={_folder.File("gateway.dump")},cmix_node={_folder.File("node.dump")}",
+            "--checks.certificates", "", "--checks.probes", ""]));
         _app = ExporterHost.Build(settings);
         await _app.StartAsync();
         _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -48,6 +61,21 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Contains("<td>Status</td><td>active</td>", dom);
         Assert.Contains("<td>Era</td><td>42</td>", dom);
         Assert.Contains("70 (median 70)", dom);        // 100 earned, 30 deducted (runtime 207)
+        Assert.Contains("<td>Activity</td><td>WAITING</td>", dom);
+        Assert.Contains("1 completed, 0 failed", dom);
+        Assert.Matches("<td>cmix_node</td><td><span class=\"chip bad\">stale: 3d ago", dom);
+        Assert.Matches("<td>cmix_gateway</td><td><span class=\"chip ok\">[0-9]+s ago", dom);
+        Assert.Contains("node ERERERERERERERERERERERERERERERERERERERERERE", dom.Replace("\n", ""));
+    }
+
+    [Fact]
+    public async Task Chromium_renders_a_screenshot()
+    {
+        // README's picture is made by this test: STATUS_SCREENSHOT=docs/status-page.png dotnet test --filter Chromium_renders
+        string png = Environment.GetEnvironmentVariable("STATUS_SCREENSHOT") is { Length: > 0 } wanted
+            ? Path.GetFullPath(wanted) : _folder.File("status.png");
+        await Chromium("--window-size=1200,820", "--hide-scrollbars", $"--screenshot={png}", $"{_base}/");
+        Assert.True(new FileInfo(png).Length > 20_000, "the screenshot is (nearly) empty");
     }
 
     [Fact]

@@ -1,0 +1,112 @@
+using System.Runtime.Versioning;
+using XxExporter.Checks;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Checks;
+
+public sealed class BackupCheckTests : IDisposable
+{
+    private static readonly DateTime Now = new(DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Write(string name, int bytes, TimeSpan age)
+    {
+        string path = _folder.File(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, new byte[bytes]);
+        File.SetLastWriteTimeUtc(path, Now - age);
+        return path;
+    }
+
+    private static ChecksHarness Harness(params BackupTarget[] targets) => new(ChecksHarness.Off with { Backups = targets });
+
+    [Fact]
+    public async Task A_fresh_dump_a_stale_one_a_folder_a_glob_a_marker_and_a_missing_target()
+    {
+        string fresh = Write("cmix_node.dump", 4096, TimeSpan.FromHours(2));
+        string stale = Write("chain.tar.zst", 1000, TimeSpan.FromDays(9));
+        Write("gateway/2024-01-01.dump", 300, TimeSpan.FromDays(3));
+        Write("gateway/2024-01-02.dump", 200, TimeSpan.FromDays(2));
+        Write("gateway/.2024-01-03.dump.partial", 50, TimeSpan.Zero); // still being written: does not count
+        Write("gateway/old/2024-01-04.dump", 10, TimeSpan.Zero);       // subfolders do not count
+        Write("dumps/cmix_gateway-2024-01-01.sql.gz", 70, TimeSpan.FromDays(5));
+        Write("dumps/cmix_gateway-2024-01-02.sql.gz", 80, TimeSpan.FromDays(1));
+        Write("dumps/cmix_node-2024-01-03.sql.gz", 90, TimeSpan.Zero); // another database's dump
+        string marker = Write("remote/last-upload", 0, TimeSpan.FromMinutes(30));
+        var harness = Harness(
+            new("cmix_node", fresh), new("chain", stale), new("gateway_dir", _folder.File("gateway")),
+            new("cmix_gateway", _folder.File("dumps/cmix_gateway-*.sql.gz")), new("remote", marker),
+            new("missing", _folder.File("nothing-here.dump")), new("missing_glob", _folder.File("no-folder/*.gz")));
+
+        var m = await harness.Scrape();
+
+        Assert.Equal(1, m["xx_backup_present{target=\"cmix_node\"}"]);
+        Assert.Equal(ChecksHarness.Unix(Now.AddHours(-2)), m["xx_backup_last_success_timestamp_seconds{target=\"cmix_node\"}"]);
+        Assert.Equal(4096, m["xx_backup_size_bytes{target=\"cmix_node\"}"]);
+        Assert.Equal(ChecksHarness.Unix(Now.AddDays(-9)), m["xx_backup_last_success_timestamp_seconds{target=\"chain\"}"]);
+        Assert.Equal(1000, m["xx_backup_size_bytes{target=\"chain\"}"]);
+        Assert.Equal(ChecksHarness.Unix(Now.AddDays(-2)), m["xx_backup_last_success_timestamp_seconds{target=\"gateway_dir\"}"]);
+        Assert.Equal(200, m["xx_backup_size_bytes{target=\"gateway_dir\"}"]);
+        Assert.Equal(ChecksHarness.Unix(Now.AddDays(-1)), m["xx_backup_last_success_timestamp_seconds{target=\"cmix_gateway\"}"]);
+        Assert.Equal(80, m["xx_backup_size_bytes{target=\"cmix_gateway\"}"]);
+        Assert.Equal(ChecksHarness.Unix(Now.AddMinutes(-30)), m["xx_backup_last_success_timestamp_seconds{target=\"remote\"}"]);
+        Assert.Equal(0, m["xx_backup_size_bytes{target=\"remote\"}"]);
+        foreach (string missing in new[] { "missing", "missing_glob" })
+        {
+            Assert.Equal(0, m[$"xx_backup_present{{target=\"{missing}\"}}"]);
+            Assert.False(m.Has($"xx_backup_last_success_timestamp_seconds{{target=\"{missing}\"}}"));
+            Assert.False(m.Has($"xx_backup_size_bytes{{target=\"{missing}\"}}"));
+        }
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"backups\"}"]); // a missing backup is a finding, not an error
+        Assert.Empty(harness.Logs.Lines);
+        await Promtool.AssertLintClean(m.Text);
+
+        var snapshot = harness.Checks.Snapshot().Backups;
+        Assert.Equal(["cmix_node", "chain", "gateway_dir", "cmix_gateway", "remote", "missing", "missing_glob"], snapshot.Select(b => b.Target));
+        Assert.Equal(new BackupStatus("cmix_node", true, new DateTimeOffset(Now.AddHours(-2)), 4096), snapshot[0]);
+        Assert.Equal(new BackupStatus("missing", false, null, null), snapshot[5]);
+    }
+
+    [Fact]
+    public async Task A_new_dump_counts_at_the_next_scrape_and_a_deleted_one_drops_its_series()
+    {
+        Write("dumps/a.dump", 10, TimeSpan.FromDays(2));
+        var harness = Harness(new BackupTarget("cmix_gateway", _folder.File("dumps")));
+        Assert.Equal(10, (await harness.Scrape())["xx_backup_size_bytes{target=\"cmix_gateway\"}"]);
+
+        Write("dumps/b.dump", 20, TimeSpan.FromMinutes(1));
+        var m = await harness.Scrape();
+        Assert.Equal(20, m["xx_backup_size_bytes{target=\"cmix_gateway\"}"]);
+        Assert.Equal(ChecksHarness.Unix(Now.AddMinutes(-1)), m["xx_backup_last_success_timestamp_seconds{target=\"cmix_gateway\"}"]);
+
+        Directory.Delete(_folder.File("dumps"), recursive: true);
+        m = await harness.Scrape();
+        Assert.Equal(0, m["xx_backup_present{target=\"cmix_gateway\"}"]);
+        Assert.False(m.Has("xx_backup_size_bytes{target=\"cmix_gateway\"}"));
+        Assert.False(m.Has("xx_backup_last_success_timestamp_seconds{target=\"cmix_gateway\"}"));
+    }
+
+    [SkippableFact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task An_unreadable_folder_fails_the_collector_and_is_logged_once()
+    {
+        Skip.If(Environment.UserName == "root", "root reads every folder");
+        Write("locked/a.dump", 10, TimeSpan.Zero);
+        File.SetUnixFileMode(_folder.File("locked"), UnixFileMode.None);
+        try
+        {
+            var harness = Harness(new BackupTarget("cmix_node", _folder.File("locked")));
+            await harness.Scrape();
+            var m = await harness.Scrape();
+            Assert.Equal(0, m["xx_backup_present{target=\"cmix_node\"}"]);
+            Assert.Equal(0, m["xx_exporter_collector_success{collector=\"backups\"}"]);
+            Assert.Single(harness.Logs.Lines, line => line.Contains("Backup cmix_node:"));
+        }
+        finally
+        {
+            File.SetUnixFileMode(_folder.File("locked"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}

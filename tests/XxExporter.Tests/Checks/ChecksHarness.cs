@@ -1,0 +1,29 @@
+using Prometheus;
+using XxExporter.Checks;
+using XxExporter.Telemetry;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Checks;
+
+/// <summary>Host checks with a registry of their own, scraped as Prometheus would; every check off unless given.</summary>
+internal sealed class ChecksHarness
+{
+    public static readonly ChecksSettings Off = new([], "", "", [], TimeSpan.FromSeconds(1));
+
+    public ChecksHarness(ChecksSettings settings)
+    {
+        var factory = Metrics.WithCustomRegistry(Registry);
+        Checks = new HostChecks(settings, factory, new ExporterMetrics(factory), Logs.Factory);
+        Checks.CollectBeforeEachScrape(Registry);
+    }
+
+    public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
+
+    public HostChecks Checks { get; }
+
+    public CapturedLogs Logs { get; } = new();
+
+    public Task<Exposition> Scrape() => Exposition.Of(Registry);
+
+    public static long Unix(DateTime utc) => new DateTimeOffset(utc).ToUnixTimeSeconds();
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using XxExporter.Checks;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Checks;
+
+[JsonSerializable(typeof(ChecksSnapshot))]
+internal sealed partial class SnapshotJson : JsonSerializerContext;
+
+public sealed class ChecksSettingsTests
+{
+    [Fact]
+    public void The_defaults_are_the_handbook_layout()
+    {
+        var settings = ChecksSettings.Default;
+        settings.Validate();
+        Assert.Equal(
+            [new("cmix_node", "/opt/xxnetwork/backup/cmix_node"), new("cmix_gateway", "/opt/xxnetwork/backup/cmix_gateway"), new BackupTarget("chain", "/opt/xxnetwork/backup/chain")],
+            settings.Backups);
+        Assert.Equal("/opt/xxnetwork/cred/*.crt", settings.CertificateGlob);
+        Assert.Equal("/opt/xxnetwork/cred/cmix-IDF.json", settings.IdfPath);
+        Assert.Equal([new("node", "127.0.0.1", 11420), new("gateway", "127.0.0.1", 22840), new ProbeTarget("chain_p2p", "127.0.0.1", 15974)], settings.Probes);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.ProbeTimeout);
+    }
+
+    [Theory]
+    [InlineData("backup target x: wildcards (* and ?) are allowed in the file name only", "/var/*/x.dump", "/c/*.crt", 1)]
+    [InlineData("certificate glob: wildcards (* and ?) are allowed in the file name only", "/b/x.dump", "/c?/*.crt", 1)]
+    [InlineData("probe p: port 0 is not 1-65535", "/b/x.dump", "/c/*.crt", 0)]
+    public void Settings_that_cannot_work_are_refused(string message, string backup, string glob, int port)
+    {
+        var settings = new ChecksSettings([new("x", backup)], glob, "", [new("p", "127.0.0.1", port)], TimeSpan.FromSeconds(1));
+        Assert.Equal(message, Assert.Throws<ArgumentException>(settings.Validate).Message);
+    }
+
+    [Fact]
+    public void Names_are_labels_and_must_be_unique()
+    {
+        var twice = ChecksSettings.Default with { Probes = [new("node", "127.0.0.1", 1), new("node", "127.0.0.1", 2)] };
+        Assert.Equal("probe node is given twice", Assert.Throws<ArgumentException>(twice.Validate).Message);
+    }
+
+    [Fact]
+    public async Task Checks_turned_off_have_no_series()
+    {
+        var m = await new ChecksHarness(ChecksHarness.Off).Scrape();
+        Assert.DoesNotContain(m.Series, s => s.StartsWith("xx_backup_") || s.StartsWith("xx_tls_") || s.StartsWith("xx_node_") || s.StartsWith("xx_probe_"));
+        Assert.DoesNotContain(m.Series, s => s.StartsWith("xx_exporter_collector_"));
+    }
+
+    [Fact]
+    public async Task All_checks_together_lint_clean_and_the_snapshot_serializes_without_reflection()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("cmix_node.dump"), "dump");
+        File.SetLastWriteTimeUtc(folder.File("cmix_node.dump"), new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        var harness = new ChecksHarness(new ChecksSettings(
+            [new("cmix_node", folder.File("cmix_node.dump"))], folder.File("*.crt"), folder.File("cmix-IDF.json"),
+            [new("node", "127.0.0.1", PostgresServer.FreePort())], TimeSpan.FromSeconds(1)));
+
+        var m = await harness.Scrape();
+        foreach (string collector in new[] { "backups", "certificates", "identity", "probes" })
+            Assert.Equal(1, m[$"xx_exporter_collector_success{{collector=\"{collector}\"}}"]);
+        await Promtool.AssertLintClean(m.Text);
+
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(harness.Checks.Snapshot(), SnapshotJson.Default.ChecksSnapshot));
+        var backup = json.RootElement.GetProperty("Backups")[0];
+        Assert.Equal("cmix_node", backup.GetProperty("Target").GetString());
+        Assert.True(backup.GetProperty("Present").GetBoolean());
+        Assert.Equal("2025-01-02T03:04:05+00:00", backup.GetProperty("LastSuccess").GetString());
+        Assert.Equal(4, backup.GetProperty("SizeBytes").GetInt64());
+        Assert.Equal(0, json.RootElement.GetProperty("Certificates").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("Node").ValueKind);
+        var probe = json.RootElement.GetProperty("Probes")[0];
+        Assert.Equal(("node", false), (probe.GetProperty("Target").GetString(), probe.GetProperty("Success").GetBoolean()));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using XxExporter.Checks;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Checks;
+
+public sealed class ProbeCheckTests : IDisposable
+{
+    private readonly List<IDisposable> _sockets = new();
+
+    public void Dispose() => _sockets.ForEach(s => s.Dispose());
+
+    private int Listening()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        _sockets.Add(listener.Server);
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A port whose accept queue is full, so the kernel drops new SYNs: a connection there hangs like one to a firewalled host.</summary>
+    private int Hanging()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        _sockets.Add(listener);
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        filler.Connect(IPAddress.Loopback, port);
+        _sockets.Add(filler);
+        return port;
+    }
+
+    private static ChecksHarness Harness(TimeSpan timeout, params ProbeTarget[] targets) =>
+        new(ChecksHarness.Off with { Probes = targets, ProbeTimeout = timeout });
+
+    [Fact]
+    public async Task An_open_port_succeeds_and_a_closed_one_fails_fast()
+    {
+        int open = Listening();
+        int closed = PostgresServer.FreePort();
+        var harness = Harness(TimeSpan.FromSeconds(5), new("node", "127.0.0.1", open), new("gateway", "127.0.0.1", closed), new("by_name", "localhost", open));
+
+        var elapsed = Stopwatch.StartNew();
+        var m = await harness.Scrape();
+
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(3), $"took {elapsed.Elapsed}"); // the timeout is 5 s
+        Assert.Equal(1, m["xx_probe_success{target=\"node\"}"]);
+        Assert.InRange(m["xx_probe_duration_seconds{target=\"node\"}"], 0, 1);
+        Assert.Equal(1, m["xx_probe_success{target=\"by_name\"}"]);
+        Assert.Equal(0, m["xx_probe_success{target=\"gateway\"}"]);
+        Assert.InRange(m["xx_probe_duration_seconds{target=\"gateway\"}"], 0, 1);
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"probes\"}"]); // a refused target is a finding
+        await Promtool.AssertLintClean(m.Text);
+
+        var snapshot = harness.Checks.Snapshot().Probes;
+        Assert.Equal([("node", true), ("gateway", false), ("by_name", true)], snapshot.Select(p => (p.Target, p.Success)));
+        Assert.Equal(m["xx_probe_duration_seconds{target=\"gateway\"}"], snapshot[1].DurationSeconds);
+
+        // Logged when it starts failing and when it recovers, not at every scrape.
+        await harness.Scrape();
+        Assert.Single(harness.Logs.Lines);
+        Assert.Contains($"Probe gateway (127.0.0.1:{closed}): Connection refused", harness.Logs.Lines[0]);
+        using var gateway = new TcpListener(IPAddress.Loopback, closed);
+        gateway.Start();
+        m = await harness.Scrape();
+        Assert.Equal(1, m["xx_probe_success{target=\"gateway\"}"]);
+        Assert.Contains(harness.Logs.Lines, line => line.Contains($"Probe gateway (127.0.0.1:{closed}): no error any more"));
+    }
+
+    [Fact]
+    public async Task A_silent_port_times_out_and_concurrent_scrapes_share_one_probe_round()
+    {
+        int open = Listening();
+        var harness = Harness(TimeSpan.FromMilliseconds(500), new("node", "127.0.0.1", Hanging()), new("gateway", "127.0.0.1", open));
+
+        var elapsed = Stopwatch.StartNew();
+        var scrapes = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => harness.Scrape()));
+
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(2.5), $"took {elapsed.Elapsed}"); // a scrape waits at most the timeout + 1 s
+        Assert.Equal(1, harness.Checks.Runs("probes"));
+        foreach (var m in scrapes)
+        {
+            Assert.Equal(0, m["xx_probe_success{target=\"node\"}"]);
+            Assert.InRange(m["xx_probe_duration_seconds{target=\"node\"}"], 0.5, 1.5);
+            Assert.Equal(1, m["xx_probe_success{target=\"gateway\"}"]); // probed at the same time, not after
+        }
+        Assert.Contains("no connection within 0.5s", harness.Logs.All);
+    }
+}
