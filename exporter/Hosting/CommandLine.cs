@@ -22,6 +22,7 @@ public static class CommandLine
         new(ConfigFileFlag, null, "", "JSON settings file (same keys as appsettings.json)."),
         new("web.listen-address", "Web:ListenAddress", ":19420", "Address to serve /metrics on: host:port, :port for all interfaces, [v6]:port."),
         new("web.telemetry-path", "Web:TelemetryPath", "/metrics", "Path the metrics are served under."),
+        new("web.config.file", "Web:ConfigFile", "", "Exporter-toolkit web config (YAML): TLS and basic authentication for every endpoint."),
         new("log.level", "Log:Level", "info", "Exporter's own log level: debug, info, warn, error."),
         new("logs.dir", "Logs:Dir", "/opt/xxnetwork/log", "Folder holding cmix.log, cmix-wrapper.log, gateway.log and gateway-wrapper.log."),
         new("logs.cmix.path", "Logs:Cmix:Path", "", "cMix node log (default: <logs.dir>/cmix.log)."),

@@ -11,6 +11,7 @@ using XxExporter.Logs.Tailing;
 using XxExporter.Postgres;
 using XxExporter.Telemetry;
 using XxExporter.Web;
+using XxExporter.Web.Security;
 
 namespace XxExporter.Hosting;
 
@@ -30,12 +31,7 @@ public static class ExporterHost
         builder.Logging.SetMinimumLevel(settings.LogLevel);
         // Kestrel and the host say a lot at Information; keep them to warnings unless debugging.
         builder.Logging.AddFilter("Microsoft", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            var listen = settings.ListenAddress;
-            if (listen.Host is null) kestrel.ListenAnyIP(listen.Port);
-            else kestrel.Listen(listen.Host, listen.Port);
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.ListenAddress, settings.WebConfig));
 
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
@@ -80,6 +76,7 @@ public static class ExporterHost
         app.Services.GetRequiredService<HostChecks>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
+        app.UseBasicAuth(settings.WebConfig);
         app.MapExporterEndpoints(settings, registry);
         return app;
     }

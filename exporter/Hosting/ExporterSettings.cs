@@ -6,6 +6,7 @@ using XxExporter.Logs.Rules;
 using XxExporter.Chain;
 using XxExporter.Checks;
 using XxExporter.Postgres;
+using XxExporter.Web.Security;
 
 namespace XxExporter.Hosting;
 
@@ -24,7 +25,7 @@ public sealed record LogSettings(
 /// <summary>Every setting, parsed and validated at start.</summary>
 public sealed record ExporterSettings(
     ListenAddress ListenAddress, string TelemetryPath, Microsoft.Extensions.Logging.LogLevel LogLevel, LogSettings Logs,
-    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, bool Once)
+    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, WebConfig? WebConfig, bool Once)
 {
     public const string EnvironmentPrefix = "XX_EXPORTER_";
 
@@ -75,7 +76,8 @@ public sealed record ExporterSettings(
             "error" => Microsoft.Extensions.Logging.LogLevel.Error,
             var other => throw Invalid("log.level", other, "must be debug, info, warn or error"),
         };
-        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), ReadPostgresSettings(Get), ReadChainSettings(Get), ReadChecksSettings(Get), once);
+        return new ExporterSettings(listen, telemetryPath, logLevel, ReadLogSettings(Get), ReadPostgresSettings(Get), ReadChainSettings(Get), ReadChecksSettings(Get),
+            Get("Web:ConfigFile") is { Length: > 0 } webConfig ? WebConfigLoader.Load(webConfig) : null, once);
     }
 
     private static LogSettings ReadLogSettings(Func<string, string> get)

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace XxExporter.Web.Security;
+
+/// <summary>
+/// Checks HTTP basic credentials against the web config's bcrypt hashes.
+/// </summary>
+/// <remarks>
+/// bcrypt is slow on purpose (about 50-100 ms at cost 10), too slow to pay on every Prometheus scrape. As in the
+/// exporter-toolkit, a successful check is remembered: per user, an HMAC-SHA256 (under a random key made at start) of
+/// the user and password, kept <see cref="DefaultCacheDuration"/>; a request whose HMAC equals it (compared in
+/// constant time) passes without bcrypt. Only successes are kept, one per configured user, so memory stays bounded
+/// whatever clients send, and no password is kept in memory. Checks that do need bcrypt run one at a time, so wrong
+/// guesses use at most one core (scrapes with the right password are answered from the cache meanwhile).
+/// An unknown user is checked against a configured hash anyway, so the time taken does not tell which users exist.
+/// Passwords longer than bcrypt's 72 bytes are refused, as Go's bcrypt does, instead of matching on their first 72.
+/// </remarks>
+public sealed class BasicAuthenticator
+{
+    public static readonly TimeSpan DefaultCacheDuration = TimeSpan.FromMinutes(5);
+
+    private const int BcryptMaxPasswordBytes = 72;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly Dictionary<string, string> _hashes;
+    private readonly string _decoyHash;
+    private readonly TimeProvider _time;
+    private readonly long _cacheTicks;
+    private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, CachedSuccess> _cache = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _bcrypt = new(1, 1);
+    private long _bcryptChecks;
+
+    private sealed record CachedSuccess(byte[] Mac, long Expires);
+
+    /// <param name="users">User name to bcrypt hash, as in <see cref="WebConfig.BasicAuthUsers"/>; at least one.</param>
+    /// <param name="time">Clock for the cache (tests pass their own).</param>
+    /// <param name="cacheDuration">How long a successful check is remembered; zero remembers nothing.</param>
+    public BasicAuthenticator(IReadOnlyDictionary<string, string> users, TimeProvider? time = null, TimeSpan? cacheDuration = null)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        if (users.Count == 0) throw new ArgumentException("basic authentication needs at least one user", nameof(users));
+        _hashes = new Dictionary<string, string>(users, StringComparer.Ordinal);
+        _decoyHash = _hashes.OrderBy(u => u.Key, StringComparer.Ordinal).First().Value;
+        _time = time ?? TimeProvider.System;
+        var duration = cacheDuration ?? DefaultCacheDuration;
+        if (duration < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(cacheDuration));
+        _cacheTicks = (long)(duration.TotalSeconds * _time.TimestampFrequency);
+    }
+
+    /// <summary>How many times bcrypt has run (cache misses): for tests and diagnostics.</summary>
+    public long BcryptChecks => Interlocked.Read(ref _bcryptChecks);
+
+    /// <summary>
+    /// True when <paramref name="authorization"/> (the Authorization header's value) carries <c>Basic</c> credentials of
+    /// a configured user with the right password.
+    /// </summary>
+    public ValueTask<bool> IsAuthorizedAsync(string? authorization, CancellationToken cancellationToken = default) =>
+        TryParse(authorization, out string? user, out string? password)
+            ? CheckAsync(user, password, cancellationToken)
+            : ValueTask.FromResult(false);
+
+    /// <summary>True when <paramref name="password"/> is <paramref name="user"/>'s.</summary>
+    public ValueTask<bool> CheckAsync(string user, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(password);
+        if (Encoding.UTF8.GetByteCount(password) > BcryptMaxPasswordBytes) return ValueTask.FromResult(false);
+
+        bool known = _hashes.TryGetValue(user, out string? hash);
+        byte[] mac = Mac(user, password);
+        long now = _time.GetTimestamp();
+        if (known && _cache.TryGetValue(user, out var cached))
+        {
+            if (now < cached.Expires && CryptographicOperations.FixedTimeEquals(cached.Mac, mac)) return ValueTask.FromResult(true);
+            if (now >= cached.Expires) _cache.TryRemove(KeyValuePair.Create(user, cached));
+        }
+        return CheckWithBcryptAsync(user, known, hash ?? _decoyHash, password, mac, cancellationToken);
+    }
+
+    private async ValueTask<bool> CheckWithBcryptAsync(
+        string user, bool known, string hash, string password, byte[] mac, CancellationToken cancellationToken)
+    {
+        bool match;
+        await _bcrypt.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Interlocked.Increment(ref _bcryptChecks);
+            match = Bcrypt(password, hash);
+        }
+        finally
+        {
+            _bcrypt.Release();
+        }
+        if (!known || !match) return false;
+        if (_cacheTicks > 0) _cache[user] = new CachedSuccess(mac, _time.GetTimestamp() + _cacheTicks);
+        return true;
+    }
+
+    private static bool Bcrypt(string password, string hash)
+    {
+        try
+        {
+            // BCrypt.Net compares the computed hash with the stored one in constant time.
+            return BCrypt.Net.BCrypt.Verify(password, hash);
+        }
+        catch (BCrypt.Net.SaltParseException)
+        {
+            return false;
+        }
+    }
+
+    private byte[] Mac(string user, string password)
+    {
+        // Length-prefixed so that no two (user, password) pairs share an input.
+        int userBytes = Encoding.UTF8.GetByteCount(user);
+        var input = new byte[4 + userBytes + Encoding.UTF8.GetByteCount(password)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(input, userBytes);
+        Encoding.UTF8.GetBytes(user, input.AsSpan(4));
+        Encoding.UTF8.GetBytes(password, input.AsSpan(4 + userBytes));
+        byte[] mac = HMACSHA256.HashData(_cacheKey, input);
+        CryptographicOperations.ZeroMemory(input);
+        return mac;
+    }
+
+    /// <summary>Reads <c>Basic base64(user:password)</c> (RFC 7617; the scheme in any case, UTF-8 credentials).</summary>
+    public static bool TryParse(string? authorization, out string user, out string password)
+    {
+        user = password = "";
+        if (authorization is null) return false;
+        var value = authorization.AsSpan().Trim();
+        const string scheme = "Basic";
+        if (value.Length <= scheme.Length || !value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || value[scheme.Length] != ' ')
+            return false;
+        var token = value[scheme.Length..].TrimStart(' ');
+        if (token.Length == 0 || token.Length > 4096) return false;
+        var bytes = new byte[token.Length / 4 * 3 + 3];
+        if (!Convert.TryFromBase64Chars(token, bytes, out int length)) return false;
+        string credentials;
+        try
+        {
+            credentials = StrictUtf8.GetString(bytes, 0, length);
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+        int colon = credentials.IndexOf(':');
+        if (colon < 0) return false;
+        user = credentials[..colon];
+        password = credentials[(colon + 1)..];
+        return true;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using XxExporter.Hosting;
+
+namespace XxExporter.Web.Security;
+
+/// <summary>Serves HTTPS on Kestrel listeners when the web config has a <c>tls_server_config</c>.</summary>
+public static class WebConfigKestrelExtensions
+{
+    /// <summary>
+    /// Listens on <paramref name="address"/> (null host: all interfaces), with HTTPS if <paramref name="config"/>
+    /// configures TLS, else plain HTTP. For <c>builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, webConfig))</c>.
+    /// </summary>
+    public static KestrelServerOptions Listen(this KestrelServerOptions kestrel, ListenAddress address, WebConfig? config)
+    {
+        if (address.Host is null) kestrel.ListenAnyIP(address.Port, listen => listen.UseWebConfigTls(config));
+        else kestrel.Listen(address.Host, address.Port, listen => listen.UseWebConfigTls(config));
+        return kestrel;
+    }
+
+    /// <summary>
+    /// Makes this listener HTTPS with the certificate and key of <paramref name="config"/>'s <c>tls_server_config</c>
+    /// (TLS 1.2 and 1.3; HTTP/1.1 and HTTP/2 by ALPN); nothing when <paramref name="config"/> or its TLS part is null.
+    /// The certificate is loaded here (a <see cref="SettingsException"/> if it no longer loads) and reloaded when its
+    /// files change.
+    /// </summary>
+    public static ListenOptions UseWebConfigTls(this ListenOptions listen, WebConfig? config) =>
+        listen.UseWebConfigTls(config, TimeProvider.System);
+
+    internal static ListenOptions UseWebConfigTls(this ListenOptions listen, WebConfig? config, TimeProvider time)
+    {
+        if (config?.Tls is not { } tls) return listen;
+        var logger = listen.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(ServerCertificateSource).FullName!)
+            ?? NullLogger.Instance;
+        var source = new ServerCertificateSource(config.Path, tls, time, logger);
+        return listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            // Kestrel fills in ALPN (h2, http/1.1) when the options leave it empty.
+            OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = source.Current,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ClientCertificateRequired = false,
+                CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            }),
+        });
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using XxExporter.Hosting;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Web;
+
+/// <summary>--web.config.file wired into the real exporter: TLS and basic auth in front of every endpoint.</summary>
+public sealed class ExporterWebConfigTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public async Task Every_endpoint_needs_the_password_over_tls()
+    {
+        using var certificate = TestCertificates.SelfSignedEc();
+        TestCertificates.WritePem(certificate, _folder.File("cert.pem"), _folder.File("key.pem"));
+        File.WriteAllText(_folder.File("web.yml"), $"""
+            tls_server_config:
+              cert_file: cert.pem
+              key_file: key.pem
+            basic_auth_users:
+              prometheus: {BCrypt.Net.BCrypt.HashPassword("s3cret-scrape", 10)}
+            """);
+        var settings = ExporterSettings.Load(CommandLine.Parse(["--web.listen-address", "127.0.0.1:0", "--web.config.file", _folder.File("web.yml"),
+            "--logs.dir", _folder.Path, "--chain.rpc-url=", "--checks.probes=", "--log.level", "error"]));
+        await using var app = ExporterHost.Build(settings);
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint,
+        };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{address.Port}") };
+        foreach (string path in new[] { "/metrics", "/", "/status.json", "/-/healthy", "/-/ready" })
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(path)).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("prometheus:wrong"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/metrics")).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("prometheus:s3cret-scrape"u8.ToArray()));
+        var metrics = await http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Contains("xx_exporter_build_info", await metrics.Content.ReadAsStringAsync());
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public void A_broken_web_config_stops_the_start_with_one_line()
+    {
+        File.WriteAllText(_folder.File("web.yml"), "basic_auth_users:\n  alice: not-a-hash\n");
+        var error = Assert.Throws<SettingsException>(() => ExporterSettings.Load(CommandLine.Parse(["--web.config.file", _folder.File("web.yml")])));
+        Assert.Contains("basic_auth_users.alice: not a bcrypt hash", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
