@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Prometheus;
 using XxExporter.Chain;
-using XxExporter.Hosting;
-using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Chain;
@@ -22,10 +20,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     {
         var args = new List<string> { "--chain.rpc-url", url, "--chain.timeout", timeout, "--chain.idf-path", "/nonexistent/idf.json" };
         if (stash is not null) args.AddRange(["--chain.stash", stash]);
-        var registry = Metrics.NewCustomRegistry();
-        var factory = Metrics.WithCustomRegistry(registry);
-        var collector = new ChainCollector(ExporterSettings.Load(CommandLine.Parse(args)).Chain, new ChainMetrics(factory), new ExporterMetrics(factory), _logs.Factory);
-        collector.CollectBeforeEachScrape(registry);
+        var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, [.. args]);
         _collectors.Add(collector);
         return (collector, registry);
     }
@@ -140,12 +135,8 @@ public sealed class ChainFaultTests : IAsyncDisposable
         File.WriteAllText(idf, "{\"hexNodeID\": \"0xnothex\"}");
         try
         {
-            var registry = Metrics.NewCustomRegistry();
-            var factory = Metrics.WithCustomRegistry(registry);
-            var settings = ExporterSettings.Load(CommandLine.Parse(["--chain.rpc-url", _node.WsUrl, "--chain.idf-path", idf])).Chain;
-            var collector = new ChainCollector(settings, new ChainMetrics(factory), new ExporterMetrics(factory), _logs.Factory);
+            var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, "--chain.rpc-url", _node.WsUrl, "--chain.idf-path", idf);
             _collectors.Add(collector);
-            collector.CollectBeforeEachScrape(registry);
             var m = await Exposition.Of(registry);
             Assert.Equal(1, m["xx_chain_up"]);
             Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);

@@ -1,7 +1,4 @@
-using Prometheus;
 using XxExporter.Chain;
-using XxExporter.Hosting;
-using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Chain;
@@ -69,12 +66,8 @@ public sealed class ChopsticksTests(StakingChain chain) : IClassFixture<StakingC
         if (idfHexNodeId is not null) File.WriteAllText(idf, $$"""{"id": "x", "type": 2, "hexNodeID": "{{idfHexNodeId}}"}""");
         var args = new List<string> { "--chain.rpc-url", chain.Node.Url, "--chain.idf-path", idf, "--chain.timeout", "10s" };
         if (stash is not null) args.AddRange(["--chain.stash", stash]);
-        var settings = ExporterSettings.Load(CommandLine.Parse(args)).Chain;
-        var registry = Metrics.NewCustomRegistry();
-        var factory = Metrics.WithCustomRegistry(registry);
-        var collector = new ChainCollector(settings, new ChainMetrics(factory), new ExporterMetrics(factory), _logs.Factory);
+        var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, [.. args]);
         _collectors.Add(collector);
-        collector.CollectBeforeEachScrape(registry);
         return await Exposition.Of(registry);
     }
 

@@ -1,7 +1,5 @@
 using Prometheus;
 using XxExporter.Chain;
-using XxExporter.Hosting;
-using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Chain;
@@ -26,16 +24,11 @@ public sealed class StakingLayoutTests : IAsyncDisposable
         await node.StartAsync();
         string idf = _folder.File("cmix-IDF.json");
         File.WriteAllText(idf, $$"""{"hexNodeID": "{{AliceCmixId}}"}""");
-        var settings = ExporterSettings.Load(CommandLine.Parse(["--chain.rpc-url", node.WsUrl, "--chain.stash", stash, "--chain.idf-path", idf])).Chain;
-        var registry = Metrics.NewCustomRegistry();
-        var factory = Metrics.WithCustomRegistry(registry);
-        var collector = new ChainCollector(settings, new ChainMetrics(factory), new ExporterMetrics(factory), NullLoggerFactory());
+        var (collector, registry) = ExporterTesting.ChainCollector(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+            "--chain.rpc-url", node.WsUrl, "--chain.stash", stash, "--chain.idf-path", idf);
         _owned.Add(collector);
-        collector.CollectBeforeEachScrape(registry);
         return (node, registry);
     }
-
-    private static Microsoft.Extensions.Logging.ILoggerFactory NullLoggerFactory() => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
 
     [Theory]
     [InlineData(true, 100, 100)]   // legacy: points as stored

@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using XxExporter.Hosting;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Hosting;
@@ -18,12 +14,8 @@ public sealed class RunningExporterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         File.WriteAllText(_logs.File("cmix.log"), "INFO 2023/07/26 14:00:00 Starting xx network node (server) v3.13.0\n");
-        var settings = ExporterSettings.Load(CommandLine.Parse(["--web.listen-address", "127.0.0.1:0", "--logs.dir", _logs.Path,
-            "--logs.timezone", "UTC", "--logs.poll-interval", "100ms", "--log.level", "warn"]));
-        _app = ExporterHost.Build(settings);
-        await _app.StartAsync();
-        string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        _http.BaseAddress = new Uri(address);
+        (_app, _http.BaseAddress) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--logs.dir", _logs.Path,
+            "--logs.timezone", "UTC", "--logs.poll-interval", "100ms", "--log.level", "warn");
         // Followers start polling in the background; until each has polled once, "exists at start" is undecided.
         var ready = await ScrapeUntil(AllPolled, TimeSpan.FromSeconds(5));
         Assert.True(AllPolled(ready), "log followers did not start");

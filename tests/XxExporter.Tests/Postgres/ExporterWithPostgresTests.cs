@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using XxExporter.Hosting;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Postgres;
@@ -14,15 +10,11 @@ public class ExporterWithPostgresTests
     {
         using var logs = new TempFolder();
         File.WriteAllText(logs.File("cmix.log"), "");
-        var settings = ExporterSettings.Load(CommandLine.Parse(["--web.listen-address", "127.0.0.1:0", "--logs.dir", logs.Path,
+        var (app, address) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--logs.dir", logs.Path,
             "--logs.poll-interval", "50ms", "--log.level", "error", "--postgres.gateway.host", "127.0.0.1",
-            "--postgres.gateway.port", PostgresServer.FreePort().ToString(), "--postgres.timeout", "1s"]));
-        await using var app = ExporterHost.Build(settings);
-        await app.StartAsync();
-        using var http = new HttpClient
-        {
-            BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()),
-        };
+            "--postgres.gateway.port", PostgresServer.FreePort().ToString(), "--postgres.timeout", "1s");
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = address };
         // The existing (empty) file is read from its end once the follower has polled it the first time.
         while (Exposition.Parse(await http.GetStringAsync("/metrics"))["xx_exporter_collector_success{collector=\"log_cmix\"}"] == 0)
             await Task.Delay(20);

@@ -1,9 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using XxExporter.Hosting;
 using XxExporter.Tests.Support;
 
@@ -26,11 +22,9 @@ public sealed class ExporterWebConfigTests : IDisposable
             basic_auth_users:
               prometheus: {BCrypt.Net.BCrypt.HashPassword("s3cret-scrape", 10)}
             """);
-        var settings = ExporterSettings.Load(CommandLine.Parse(["--web.listen-address", "127.0.0.1:0", "--web.config.file", _folder.File("web.yml"),
-            "--logs.dir", _folder.Path, "--chain.rpc-url=", "--checks.probes=", "--log.level", "error"]));
-        await using var app = ExporterHost.Build(settings);
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var (app, address) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--web.config.file", _folder.File("web.yml"),
+            "--logs.dir", _folder.Path, "--chain.rpc-url=", "--checks.probes=", "--log.level", "error");
+        await using var _ = app;
         using var handler = new HttpClientHandler
         {
             ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint,

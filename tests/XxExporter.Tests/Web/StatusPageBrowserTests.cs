@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using XxExporter.Chain;
-using XxExporter.Hosting;
 using XxExporter.Tests.Chain;
 using XxExporter.Tests.Support;
 
@@ -35,14 +31,13 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         File.WriteAllText(_folder.File("gateway.dump"), "fresh");
         File.WriteAllText(_folder.File("node.dump"), "old");
         File.SetLastWriteTimeUtc(_folder.File("node.dump"), DateTime.UtcNow.AddDays(-3));
-        var settings = ExporterSettings.Load(CommandLine.Parse(["--web.listen-address", "127.0.0.1:0", "--logs.dir", _folder.File("logs"),
+        Uri address;
+        (_app, address) = await ExporterTesting.StartAsync(["--web.listen-address", "127.0.0.1:0", "--logs.dir", _folder.File("logs"),
             "--log.level", "error", "--logs.from-start", "--logs.timezone", "UTC", "--chain.rpc-url", _node.WsUrl, "--chain.stash", Ss58.Encode(Convert.FromHexString(
                 "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")), "--chain.idf-path", _folder.File("cmix-IDF.json"),
             "--checks.backups", $"cmix_gateway={_folder.File("gateway.dump")},cmix_node={_folder.File("node.dump")}",
-            "--checks.certificates", "", "--checks.probes", ""]));
-        _app = ExporterHost.Build(settings);
-        await _app.StartAsync();
-        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+            "--checks.certificates", "", "--checks.probes", ""]);
+        _base = address.ToString().TrimEnd('/');
     }
 
     public async Task DisposeAsync()
