@@ -236,6 +236,30 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     }
 
     [Fact]
+    public async Task A_server_killed_in_the_middle_of_a_scrape_is_down_within_the_timeout()
+    {
+        using var server = new PostgresServer();
+        server.Execute("postgres", $"CREATE ROLE {GatewayDatabase.ExporterRole} LOGIN PASSWORD '{GatewayDatabase.ExporterPassword}'; GRANT pg_monitor TO {GatewayDatabase.ExporterRole};");
+        server.Execute("postgres", $"CREATE TABLE client_rounds (id bigint PRIMARY KEY, timestamp timestamptz NOT NULL); GRANT SELECT ON client_rounds TO {GatewayDatabase.ExporterRole};");
+        var (_, registry) = Collectors(port: server.Port, gatewayDatabase: "postgres", timeout: "3s");
+        Assert.Equal(1, (await Exposition.Of(registry))["xx_postgres_up{database=\"postgres\"}"]);
+        // Hold the scrape inside its query, then kill the server under it.
+        var blocker = new Npgsql.NpgsqlConnection(server.ConnectionString());
+        await blocker.OpenAsync();
+        await using (var lockTable = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE client_rounds IN ACCESS EXCLUSIVE MODE", blocker))
+            await lockTable.ExecuteNonQueryAsync();
+        var elapsed = Stopwatch.StartNew();
+        var scrape = Exposition.Of(registry);
+        await Task.Delay(300);
+        Assert.False(scrape.IsCompleted);
+        server.Kill();
+        var m = await scrape;
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(4.5), $"took {elapsed.Elapsed}");
+        Assert.Equal(0, m["xx_postgres_up{database=\"postgres\"}"]);
+        await blocker.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_query_blocked_on_purpose_times_out_and_failing_scrapes_never_exceed_the_connection_cap()
     {
         var (_, registry) = Collectors(timeout: "300ms");
