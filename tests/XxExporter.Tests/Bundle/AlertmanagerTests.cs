@@ -1,0 +1,512 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Bundle;
+
+/// <summary>
+/// alertmanager/alertmanager.yml and its templates, checked with Debian's amtool and a real
+/// prometheus-alertmanager 0.25 on 127.0.0.1 (apt-get install prometheus-alertmanager).
+/// </summary>
+public partial class AlertmanagerTests
+{
+    private static string Root([CallerFilePath] string file = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
+
+    private static string ConfigFile => Path.Combine(Root(), "alertmanager", "alertmanager.yml");
+
+    private const string Config = "--config.file=alertmanager/alertmanager.yml";
+
+    /// <summary>The alert rules' names (and the severities they are written with).</summary>
+    private static readonly string[] AlertNames =
+    [
+        "XxValidatorMissedEra", "XxValidatorNotElectedNextEra", "XxValidatorChilled", "XxValidatorNoPoints",
+        "XxValidatorPointsBelowMedian", "XxCmixRoundFailureRatioHigh", "XxCmixNoRoundCompleted", "XxCmixCrashLoop",
+        "XxCmixNotOnline", "XxCmixIdMismatch", "XxGatewayNotStoringRounds", "XxGatewayDatabaseSlow", "XxChainDown",
+        "XxChainNotSyncing", "XxChainBlockProductionStalled", "XxChainFinalityStalled", "XxChainLowPeers",
+        "XxPostgresDown", "XxPostgresDeadRowsHigh", "XxPostgresDatabaseGrowing", "XxWalArchivingFailing",
+        "XxBackupStale", "XxCertificateExpiring", "XxLogSilent", "XxCollectorFailing", "XxExporterDown",
+        "XxNodeActiveAtTwoSites",
+    ];
+
+    [Fact]
+    public async Task Amtool_check_config_succeeds()
+    {
+        var (code, output) = await Run("amtool", "check-config", "alertmanager/alertmanager.yml");
+        Assert.True(code == 0, output);
+        Assert.Contains("SUCCESS", output);
+        Assert.Contains(" - 1 templates", output);    // templates/*.tmpl was found and parsed
+        Assert.DoesNotContain("FAILED", output);
+    }
+
+    [Theory]
+    [InlineData("critical", "XxChainDown", "xx-page")]
+    [InlineData("critical", "XxValidatorMissedEra", "xx-page")]
+    [InlineData("critical", "XxCmixCrashLoop", "xx-page")]
+    [InlineData("critical", "XxExporterDown", "xx-page")]
+    [InlineData("critical", "XxNodeActiveAtTwoSites", "xx-page")]
+    [InlineData("critical", "XxCertificateExpiring", "xx-page")]
+    [InlineData("warning", "XxCertificateExpiring", "xx-default")]
+    [InlineData("warning", "XxChainLowPeers", "xx-default")]
+    [InlineData("warning", "XxBackupStale", "xx-default")]
+    [InlineData("info", "XxPostgresDatabaseGrowing", "xx-low-noise")]
+    [InlineData(null, "XxLogSilent", "xx-default")]          // no severity label: the default route
+    [InlineData("page-me", "XxLogSilent", "xx-default")]     // an unknown severity is not lost either
+    public async Task Amtool_routes_each_severity_to_its_receiver(string? severity, string alertname, string receiver)
+    {
+        var labels = new List<string> { "config", "routes", "test", Config };
+        if (severity is not null) labels.Add($"severity={severity}");
+        labels.AddRange([$"alertname={alertname}", "instance=node-1:19420", "site=home"]);
+        var (code, output) = await Run("amtool", [.. labels]);
+        Assert.True(code == 0, output);
+        Assert.Equal(receiver, output.Split('\n')[0].Trim());   // stdout first; amtool's flag warning goes to stderr
+    }
+
+    [Fact]
+    public async Task Amtool_shows_one_route_per_severity_under_the_default()
+    {
+        var (code, output) = await Run("amtool", "config", "routes", Config);
+        Assert.True(code == 0, output);
+        Assert.Contains("default-route  receiver: xx-default", output);
+        Assert.Contains("{severity=\"critical\"}  receiver: xx-page", output);
+        Assert.Contains("{severity=\"warning\"}  receiver: xx-default", output);
+        Assert.Contains("{severity=\"info\"}  receiver: xx-low-noise", output);
+    }
+
+    [Fact]
+    public void The_configuration_names_only_the_rules_alerts_and_known_severities()
+    {
+        string yaml = File.ReadAllText(ConfigFile);
+        var named = AlertName().Matches(yaml).Select(m => m.Value).Distinct().ToList();
+        Assert.NotEmpty(named);
+        Assert.All(named, name => Assert.Contains(name, AlertNames));   // a typo would silently never match
+        var severities = Severity().Matches(yaml).SelectMany(m => m.Groups[1].Value.Split('|')).Distinct();
+        Assert.All(severities, s => Assert.Contains(s, new[] { "critical", "warning", "info" }));
+        // Placeholders are visibly placeholders, and nothing leaves the host as shipped.
+        Assert.All(WebhookUrl().Matches(yaml), m => Assert.Equal("http://127.0.0.1:5001/", m.Groups[1].Value));
+        foreach (string field in new[] { "to", "from", "smarthost", "auth_username", "auth_password_file", "bot_token", "webhook_url" })
+            Assert.Matches($@"(?m)^\s+-?\s*{field}: '[^']*REPLACE", yaml);
+    }
+
+    // ---- templates ------------------------------------------------------------------------------------------
+
+    private const string TemplateData = """
+        {"receiver": "xx-page", "status": "firing", "externalURL": "http://127.0.0.1:9093",
+         "groupLabels": {"alertname": "XxChainDown", "site": "home", "instance": "node-1:19420"},
+         "commonLabels": {"alertname": "XxChainDown", "site": "home", "instance": "node-1:19420", "severity": "critical"},
+         "commonAnnotations": {},
+         "alerts": [
+          {"status": "firing", "startsAt": "2026-01-02T03:04:05Z", "endsAt": "0001-01-01T00:00:00Z",
+           "labels": {"alertname": "XxChainDown", "site": "home", "instance": "node-1:19420", "severity": "critical"},
+           "annotations": {"summary": "Chain node on node-1:19420 is <down>",
+                           "description": "xx_chain_up has been 0 for 2m & staking alerts are inhibited.",
+                           "runbook_url": "https://example.org/runbooks/xx#XxChainDown"}},
+          {"status": "resolved", "startsAt": "2026-01-02T01:00:00Z", "endsAt": "2026-01-02T02:00:00Z",
+           "labels": {"alertname": "XxChainDown", "site": "home", "instance": "node-1:19420", "severity": "critical"},
+           "annotations": {"summary": "An earlier outage"}}]}
+        """;
+
+    private static async Task<string> Render(string template, string type = "text")
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("data.json"), TemplateData);
+        var (code, output) = await Run("amtool", "template", "render",
+            "--template.glob=" + Path.Combine(Root(), "alertmanager", "templates", "*.tmpl"),
+            $"--template.text={{{{ template \"{template}\" . }}}}", $"--template.type={type}", "--template.data=" + folder.File("data.json"));
+        Assert.True(code == 0, output);
+        return output;
+    }
+
+    [Fact]
+    public async Task Title_is_one_line_with_status_count_severity_alert_and_where()
+    {
+        Assert.Equal("[FIRING:1] critical XxChainDown on node-1:19420 (home)", (await Render("xx.title")).Trim());
+    }
+
+    [Fact]
+    public async Task Text_has_summary_description_runbook_and_the_resolved_ones()
+    {
+        string text = await Render("xx.text");
+        Assert.Contains("Chain node on node-1:19420 is <down>\n"
+            + "xx_chain_up has been 0 for 2m & staking alerts are inhibited.\n"
+            + "Runbook: https://example.org/runbooks/xx#XxChainDown\n"
+            + "Labels: alertname=XxChainDown instance=node-1:19420 severity=critical site=home\n"
+            + "Since: 2026-01-02 03:04:05 UTC\n", text);
+        Assert.Contains("RESOLVED: An earlier outage\n", text);
+        Assert.DoesNotContain("Runbook: \n", text);   // absent annotations leave no empty lines behind
+        Assert.True(text.IndexOf("<down>", StringComparison.Ordinal) < text.IndexOf("RESOLVED", StringComparison.Ordinal), "firing first");
+    }
+
+    [Fact]
+    public async Task Email_and_telegram_html_escape_annotations_and_link_the_runbook()
+    {
+        string html = await Render("xx.email.html", "html");
+        Assert.Contains("<b>Chain node on node-1:19420 is &lt;down&gt;</b>", html);
+        Assert.Contains("&amp; staking alerts", html);
+        Assert.Contains("<a href=\"https://example.org/runbooks/xx#XxChainDown\">Runbook</a>", html);
+        Assert.Contains("<h3>[FIRING:1] critical XxChainDown on node-1:19420 (home)</h3>", html);
+
+        string telegram = await Render("xx.telegram.message", "html");
+        Assert.Contains("<b>Chain node on node-1:19420 is &lt;down&gt;</b>", telegram);
+        Assert.Contains("<a href=\"https://example.org/runbooks/xx#XxChainDown\">Runbook</a>", telegram);
+        Assert.DoesNotContain("<br>", telegram);   // Telegram's HTML mode rejects tags it does not know
+        Assert.DoesNotContain("<li>", telegram);
+    }
+
+    // ---- a real Alertmanager -------------------------------------------------------------------------------
+
+    /// <summary>One alert posted to the running Alertmanager, and what the shipped config must make of it.</summary>
+    private sealed record Posted(string Name, string Instance, string Severity, bool Inhibited, params (string Key, string Value)[] Extra)
+    {
+        public string Key => $"{Name}@{Instance}" + string.Concat(Extra.Select(e => $",{e.Key}={e.Value}")) + $",{Severity}";
+
+        public JsonObject Json()
+        {
+            var labels = new JsonObject
+            {
+                ["alertname"] = Name, ["instance"] = Instance, ["severity"] = Severity, ["job"] = "xx",
+                ["site"] = Instance.Replace("node-", "site-").Split(':')[0],
+            };
+            foreach (var (key, value) in Extra) labels[key] = value;
+            return new JsonObject
+            {
+                ["labels"] = labels,
+                ["annotations"] = new JsonObject
+                {
+                    ["summary"] = $"{Name} on {Instance}",
+                    ["description"] = $"{Name} fired in the end-to-end test.",
+                    ["runbook_url"] = $"https://example.org/runbooks/xx#{Name}",
+                },
+                ["generatorURL"] = "http://127.0.0.1:9090/graph",
+            };
+        }
+
+        public static string KeyOf(JsonNode alert)
+        {
+            var labels = alert["labels"]!.AsObject();
+            string extra = string.Concat(labels.Where(l => l.Key is not ("alertname" or "instance" or "severity" or "job" or "site"))
+                .OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $",{l.Key}={l.Value}"));
+            return $"{labels["alertname"]}@{labels["instance"]}{extra},{labels["severity"]}";
+        }
+    }
+
+    private const string A = "node-a:19420", B = "node-b:19420", C = "node-c:19420", D = "node-d:19420";
+
+    /// <summary>The alerts that inhibit (posted first), then the ones they may inhibit.</summary>
+    private static readonly Posted[] Sources =
+    [
+        new("XxChainDown", A, "critical", false),
+        new("XxCmixCrashLoop", C, "critical", false),
+        new("XxPostgresDown", C, "critical", false, ("database", "cmix_node")),
+        new("XxExporterDown", D, "critical", false),
+        new("XxCertificateExpiring", B, "critical", false, ("file", "gateway.crt")),
+    ];
+
+    private static readonly Posted[] Targets =
+    [
+        // Chain down on A: what is read from the chain is silenced, the cMix node's own alerts are not.
+        new("XxValidatorMissedEra", A, "critical", true),
+        new("XxValidatorChilled", A, "critical", true),
+        new("XxCmixNoRoundCompleted", A, "critical", false),
+        // B has no chain alert: its missed era pages.
+        new("XxValidatorMissedEra", B, "critical", false),
+        new("XxChainLowPeers", B, "warning", false),
+        new("XxBackupStale", B, "warning", false, ("target", "cmix_node")),
+        new("XxBackupStale", B, "warning", false, ("target", "chain")),
+        new("XxCertificateExpiring", B, "warning", true, ("file", "gateway.crt")),   // the critical one wins
+        new("XxCertificateExpiring", B, "warning", false, ("file", "node.crt")),
+        new("XxPostgresDatabaseGrowing", B, "info", false, ("database", "cmix_gateway")),
+        // Crash loop on C silences its round alerts; Postgres down only its own database's.
+        new("XxCmixRoundFailureRatioHigh", C, "warning", true),
+        new("XxCmixNoRoundCompleted", C, "critical", true),
+        new("XxPostgresDeadRowsHigh", C, "warning", true, ("database", "cmix_node")),
+        new("XxPostgresDeadRowsHigh", C, "warning", false, ("database", "cmix_gateway")),
+        // Exporter down on D silences everything else of D, chain down included.
+        new("XxBackupStale", D, "warning", true, ("target", "chain")),
+        new("XxChainDown", D, "critical", true),
+        new("XxValidatorMissedEra", D, "critical", true),
+    ];
+
+    [Fact]
+    public async Task A_running_alertmanager_routes_groups_and_inhibits_as_configured()
+    {
+        await using var listener = await Listener.StartAsync();
+        using var folder = new TempFolder();
+
+        // The shipped config with the webhook pointed at the listener, info alerts sent through the shipped
+        // Discord receiver (to the listener too, so its templates are rendered by Alertmanager itself), and
+        // short waits so the test sees notifications within seconds.
+        string shipped = File.ReadAllText(ConfigFile);
+        string config = shipped
+            .Replace("http://127.0.0.1:5001/", $"{listener.Url}/webhook")
+            .Replace("https://discord.com/api/webhooks/REPLACE-channel-id/REPLACE-webhook-token", $"{listener.Url}/discord")
+            .Replace("receiver: xx-low-noise", "receiver: xx-discord");
+        config = Regex.Replace(config, @"group_wait: \S+", "group_wait: 1s");
+        config = Regex.Replace(config, @"group_interval: \S+", "group_interval: 2s");
+        Assert.Equal(3, Regex.Matches(config, Regex.Escape(listener.Url + "/webhook")).Count);
+        Assert.Contains(listener.Url + "/discord", config);
+        File.WriteAllText(folder.File("alertmanager.yml"), config);
+        Directory.CreateDirectory(folder.File("templates"));
+        foreach (string template in Directory.GetFiles(Path.Combine(Root(), "alertmanager", "templates")))
+            File.Copy(template, Path.Combine(folder.File("templates"), Path.GetFileName(template)));
+
+        await using var alertmanager = await RunningAlertmanager.StartAsync(folder.File("alertmanager.yml"), folder.File("data"));
+        var http = alertmanager.Http;
+
+        await Post(http, Sources);
+        await Post(http, Targets);
+        var all = Sources.Concat(Targets).ToList();
+
+        // Every alert arrives; the inhibited ones are "suppressed" with the source's fingerprint, the others active.
+        JsonArray alerts = [];
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            alerts = await Get(http, "/api/v2/alerts");
+            if (alerts.Count == all.Count && all.All(p => IsInhibited(alerts, p) == p.Inhibited)) break;
+            await Task.Delay(100);
+        }
+        Assert.Equal(all.Select(p => p.Key).Order(), alerts.Select(a => Posted.KeyOf(a!)).Order());
+        Assert.All(all, p => Assert.True(IsInhibited(alerts, p) == p.Inhibited,
+            $"{p.Key} should {(p.Inhibited ? "" : "not ")}be inhibited: {Find(alerts, p)?["status"]?.ToJsonString()}"));
+        string chainDownA = Find(alerts, Sources[0])!["fingerprint"]!.GetValue<string>();
+        var missedEraA = Find(alerts, Targets[0])!;
+        Assert.Equal("suppressed", missedEraA["status"]!["state"]!.GetValue<string>());
+        Assert.Equal(new[] { chainDownA }, missedEraA["status"]!["inhibitedBy"]!.AsArray().Select(f => f!.GetValue<string>()));
+
+        // The API's own filter agrees: missed era on A hidden, on B shown.
+        var visible = (await Get(http, "/api/v2/alerts?silenced=false&inhibited=false")).Select(a => Posted.KeyOf(a!)).Order().ToList();
+        Assert.Equal(all.Where(p => !p.Inhibited).Select(p => p.Key).Order(), visible);
+        Assert.DoesNotContain("XxValidatorMissedEra@node-a:19420,critical", visible);
+        Assert.Contains("XxValidatorMissedEra@node-b:19420,critical", visible);
+
+        // Routing as the API sees it: each alert's receiver follows its severity.
+        Assert.All(alerts, a =>
+        {
+            string expected = ReceiverFor(a!["labels"]!["severity"]!.GetValue<string>());
+            Assert.Equal(new[] { expected }, a["receivers"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
+        });
+
+        // Notifications: one per route and group (alertname, site, instance) with an active alert.
+        var expectedGroups = all.Where(p => !p.Inhibited && p.Severity != "info").GroupBy(p => (p.Name, p.Instance, Receiver: ReceiverFor(p.Severity))).ToList();
+        var webhooks = await listener.WaitFor("/webhook", expectedGroups.Count, TimeSpan.FromSeconds(20));
+        var discord = await listener.WaitFor("/discord", 1, TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(3));   // a wrongly routed or uninhibited group would be flushed by now
+        webhooks = listener.Received("/webhook");
+
+        var notified = webhooks.Select(w => JsonNode.Parse(w)!).ToList();
+        Assert.All(notified, n => Assert.Equal("firing", n["status"]!.GetValue<string>()));
+        static (string, string, string) GroupOf(JsonNode n) =>
+            (n["groupLabels"]!["alertname"]!.GetValue<string>(), n["groupLabels"]!["instance"]!.GetValue<string>(), n["receiver"]!.GetValue<string>());
+        Assert.Equal(expectedGroups.Select(g => g.Key).Order(), notified.Select(GroupOf).Order());   // each group once
+        var byGroup = notified.ToLookup(GroupOf);
+        foreach (var group in expectedGroups)
+        {
+            var notification = Assert.Single(byGroup[group.Key]);
+            Assert.Equal(group.First().Instance.Replace("node-", "site-").Split(':')[0], notification["groupLabels"]!["site"]!.GetValue<string>());
+            Assert.Equal(group.Select(p => p.Key).Order(), notification["alerts"]!.AsArray().Select(a => Posted.KeyOf(a!)).Order());
+        }
+        Assert.Equal(2, Assert.Single(byGroup[("XxBackupStale", B, "xx-default")])["alerts"]!.AsArray().Count);     // one message for both
+        Assert.Single(Assert.Single(byGroup[("XxCertificateExpiring", B, "xx-default")])["alerts"]!.AsArray());  // gateway.crt's warning held back
+        Assert.Single(Assert.Single(byGroup[("XxCertificateExpiring", B, "xx-page")])["alerts"]!.AsArray());     // ... while its critical pages
+        var everNotified = notified.SelectMany(n => n!["alerts"]!.AsArray()).Select(a => Posted.KeyOf(a!)).ToHashSet();
+        Assert.All(all.Where(p => p.Inhibited), p => Assert.DoesNotContain(p.Key, everNotified));
+
+        // The Discord receiver as shipped, rendered with templates/xx.tmpl by Alertmanager.
+        var embed = JsonNode.Parse(Assert.Single(discord))!["embeds"]![0]!;
+        Assert.Equal("[FIRING:1] info XxPostgresDatabaseGrowing on node-b:19420 (site-b)", embed["title"]!.GetValue<string>());
+        string message = embed["description"]!.GetValue<string>();
+        Assert.Contains("XxPostgresDatabaseGrowing on node-b:19420\nXxPostgresDatabaseGrowing fired in the end-to-end test.\n", message);
+        Assert.Contains("Runbook: https://example.org/runbooks/xx#XxPostgresDatabaseGrowing\n", message);
+    }
+
+    /// <summary>The receiver the test's copy of the config routes a severity to (info: the shipped Discord receiver).</summary>
+    private static string ReceiverFor(string severity) => severity switch
+    {
+        "critical" => "xx-page", "warning" => "xx-default", _ => "xx-discord",
+    };
+
+    private static bool IsInhibited(JsonArray alerts, Posted posted) =>
+        Find(alerts, posted)?["status"]?["inhibitedBy"]?.AsArray().Count > 0;
+
+    private static JsonNode? Find(JsonArray alerts, Posted posted) => alerts.FirstOrDefault(a => Posted.KeyOf(a!) == posted.Key);
+
+    private static async Task Post(HttpClient http, IEnumerable<Posted> alerts)
+    {
+        var body = new JsonArray(alerts.Select(a => (JsonNode?)a.Json()).ToArray());
+        using var response = await http.PostAsync("/api/v2/alerts", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task<JsonArray> Get(HttpClient http, string path) =>
+        JsonNode.Parse(await http.GetStringAsync(path))!.AsArray();
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    /// <summary>Runs a program from the repository root; returns its exit code and stdout followed by stderr.</summary>
+    private static async Task<(int Code, string Output)> Run(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { WorkingDirectory = Root(), RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        using var process = StartOrExplain(start);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await process.WaitForExitAsync(limit.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static Process StartOrExplain(ProcessStartInfo start)
+    {
+        try
+        {
+            return Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                $"{start.FileName} not found: apt-get install -y --no-install-recommends prometheus-alertmanager", e);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>prometheus-alertmanager on 127.0.0.1 without clustering; killed on dispose.</summary>
+    private sealed class RunningAlertmanager : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly ConcurrentQueue<string> _log = new();
+
+        private RunningAlertmanager(Process process, HttpClient http)
+        {
+            _process = process;
+            Http = http;
+        }
+
+        public HttpClient Http { get; }
+
+        public string Log => string.Join('\n', _log);
+
+        public static async Task<RunningAlertmanager> StartAsync(string configFile, string storage)
+        {
+            int port = FreePort();
+            var start = new ProcessStartInfo("prometheus-alertmanager")
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+                WorkingDirectory = Path.GetDirectoryName(configFile)!,
+            };
+            foreach (string arg in new[]
+                     {
+                         $"--config.file={configFile}", $"--web.listen-address=127.0.0.1:{port}",
+                         "--cluster.listen-address=",   // no gossip on 0.0.0.0:9094
+                         $"--storage.path={storage}", "--log.level=info",
+                     })
+                start.ArgumentList.Add(arg);
+            var process = StartOrExplain(start);
+            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            var running = new RunningAlertmanager(process, http);
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            var waited = Stopwatch.StartNew();
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    await running.DisposeAsync();
+                    throw new InvalidOperationException($"prometheus-alertmanager exited with {process.ExitCode}:\n{running.Log}");
+                }
+                try
+                {
+                    using var ready = await http.GetAsync("/-/ready");
+                    if (ready.IsSuccessStatusCode) return running;
+                }
+                catch (HttpRequestException) { }
+                if (waited.Elapsed > TimeSpan.FromSeconds(20))
+                {
+                    await running.DisposeAsync();
+                    throw new TimeoutException($"prometheus-alertmanager not ready on port {port}:\n{running.Log}");
+                }
+                await Task.Delay(50);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            if (!_process.HasExited) _process.Kill();
+            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10))) await _process.WaitForExitAsync(limit.Token);
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>An HTTP server on 127.0.0.1 that records every POST body by path and answers 200.</summary>
+    private sealed class Listener : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly ConcurrentQueue<(string Path, string Body)> _received = new();
+
+        private Listener(WebApplication app) => _app = app;
+
+        public string Url => _app.Urls.Single().TrimEnd('/');
+
+        public static async Task<Listener> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var listener = new Listener(app);
+            app.Run(async context =>
+            {
+                using var reader = new StreamReader(context.Request.Body);
+                listener._received.Enqueue((context.Request.Path.Value ?? "", await reader.ReadToEndAsync()));
+                context.Response.StatusCode = StatusCodes.Status200OK;
+            });
+            await app.StartAsync();
+            return listener;
+        }
+
+        public List<string> Received(string path) => _received.Where(r => r.Path == path).Select(r => r.Body).ToList();
+
+        /// <summary>Waits until at least <paramref name="count"/> bodies arrived on <paramref name="path"/>.</summary>
+        public async Task<List<string>> WaitFor(string path, int count, TimeSpan limit)
+        {
+            var waited = Stopwatch.StartNew();
+            while (Received(path).Count < count && waited.Elapsed < limit) await Task.Delay(50);
+            var received = Received(path);
+            Assert.True(received.Count >= count, $"{received.Count} of {count} notifications on {path} within {limit}");
+            return received;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            using (var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(500))) await _app.StopAsync(quick.Token);
+            await _app.DisposeAsync();
+        }
+    }
+
+    [GeneratedRegex(@"\bXx[A-Z][A-Za-z]+\b")]
+    private static partial Regex AlertName();
+
+    [GeneratedRegex(@"severity=~?""([^""]+)""")]
+    private static partial Regex Severity();
+
+    [GeneratedRegex(@"(?m)^\s+- url: '([^']*)'")]
+    private static partial Regex WebhookUrl();
+}
