@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace XxExporter.Tests.Bundle;
+
+/// <summary>
+/// The Prometheus bundle under prometheus/: the config, the alert rules and their unit tests pass promtool (the
+/// Debian package prometheus); every alert carries what an operator needs and a runbook that exists; the rules
+/// only use documented metrics; and every alert is unit-tested on both sides of its firing point.
+/// </summary>
+public class PrometheusRulesTests
+{
+    private const string RulesFile = "prometheus/rules/xx-alerts.yml";
+    private const string RuleTestsFile = "prometheus/tests/xx-alerts.test.yml";
+    private const string RunbookUrlPrefix = "https://github.com/xx-exporter/xx-exporter/blob/main/docs/runbooks/";
+    private static readonly string[] Severities = ["critical", "warning", "info"];
+
+    private static string RepositoryRoot([CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
+
+    private static string PathOf(string relative) => Path.Combine(RepositoryRoot(), relative);
+
+    [Fact]
+    public Task Prometheus_config_passes_promtool_check_config() =>
+        AssertPromtool("check", "config", "prometheus/prometheus.yml");
+
+    [Fact]
+    public Task Alert_rules_pass_promtool_check_rules() => AssertPromtool("check", "rules", RulesFile);
+
+    [Fact]
+    public Task Alert_rule_unit_tests_pass_promtool_test_rules() => AssertPromtool("test", "rules", RuleTestsFile);
+
+    [Fact]
+    public void Every_alert_has_severity_summary_description_and_a_runbook_that_exists()
+    {
+        var alerts = Alerts();
+        Assert.NotEmpty(alerts);
+        Assert.Equal(alerts.Count, alerts.Select(a => a.Name).Distinct().Count());
+        Assert.All(alerts, alert =>
+        {
+            Assert.Matches("^Xx[A-Z][A-Za-z0-9]+$", alert.Name);
+            Assert.Contains(alert.Label("severity"), Severities);
+            string summary = alert.Annotation("summary");
+            Assert.False(string.IsNullOrWhiteSpace(summary), $"{alert.Name}: no summary");
+            Assert.DoesNotContain("{{", summary); // static: Alertmanager groups and dedupes on it
+            Assert.Contains("{{", alert.Annotation("description")); // templated with $labels / $value
+            Assert.Equal($"{RunbookUrlPrefix}{alert.Name}.md", alert.Annotation("runbook_url"));
+            Assert.True(File.Exists(PathOf($"docs/runbooks/{alert.Name}.md")), $"{alert.Name}: docs/runbooks/{alert.Name}.md is missing");
+        });
+    }
+
+    [Fact]
+    public void Every_runbook_belongs_to_an_alert_and_the_index_lists_every_alert()
+    {
+        var alerts = Alerts();
+        var names = alerts.Select(a => a.Name).ToHashSet();
+        var pages = Directory.GetFiles(PathOf("docs/runbooks"), "*.md").Select(Path.GetFileNameWithoutExtension)
+            .Where(name => name != "README").ToList();
+        Assert.All(pages, page => Assert.Contains(page!, names));
+
+        string index = File.ReadAllText(PathOf("docs/runbooks/README.md"));
+        Assert.All(alerts, alert =>
+            Assert.Contains($"| [{alert.Name}]({alert.Name}.md) | {alert.Label("severity")} | {alert.For ?? "-"} |", index));
+    }
+
+    [Fact]
+    public void Every_metric_the_rules_use_is_documented_in_the_README()
+    {
+        string readme = File.ReadAllText(PathOf("README.md"));
+        // The expressions, and the descriptions' template queries.
+        var metrics = Alerts().SelectMany(a => MetricNames(a.Expr).Concat(MetricNames(a.Annotation("description")))).Distinct().ToList();
+        Assert.Contains("xx_validator_last_era_missed", metrics);
+        Assert.Contains("process_start_time_seconds", metrics);
+        Assert.All(metrics, metric =>
+            Assert.True(readme.Contains($"`{metric}`") || readme.Contains($"`{metric}{{"), $"{metric} is used by the rules but not in README.md"));
+    }
+
+    [Fact]
+    public void Every_alert_is_unit_tested_just_before_and_when_it_fires()
+    {
+        var cases = RuleTestCases();
+        var evaluation = Duration(Scalar(Load(RuleTestsFile), "evaluation_interval") ?? "1m");
+        Assert.All(Alerts(), alert =>
+        {
+            var mine = cases.Where(c => c.Alert == alert.Name).ToList();
+            var firing = mine.Where(c => c.Expected.Count > 0).ToList();
+            Assert.True(firing.Count > 0, $"{alert.Name}: no test expects it to fire");
+            // One evaluation before a firing expectation (of the same test), nothing: the for: (or the threshold) is
+            // exactly where the test says.
+            Assert.True(firing.Any(f => mine.Any(q => q.Test == f.Test && q.Expected.Count == 0 && q.At == f.At - evaluation)),
+                $"{alert.Name}: no test expects it silent one evaluation before it fires");
+            Assert.All(firing.SelectMany(f => f.Expected), expected =>
+            {
+                Assert.Equal(alert.Label("severity"), expected.Labels.GetValueOrDefault("severity"));
+                Assert.Equal(alert.Annotation("summary"), expected.Annotations.GetValueOrDefault("summary"));
+                Assert.Equal(alert.Annotation("runbook_url"), expected.Annotations.GetValueOrDefault("runbook_url"));
+            });
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private sealed record Alert(string Name, string Expr, string? For, Dictionary<string, string> Labels, Dictionary<string, string> Annotations)
+    {
+        public string Label(string name) => Labels.GetValueOrDefault(name) ?? throw new Xunit.Sdk.XunitException($"{Name}: no label {name}");
+        public string Annotation(string name) => Annotations.GetValueOrDefault(name) ?? throw new Xunit.Sdk.XunitException($"{Name}: no annotation {name}");
+    }
+
+    private sealed record ExpectedAlert(Dictionary<string, string> Labels, Dictionary<string, string> Annotations);
+
+    private sealed record RuleTestCase(string Test, string Alert, TimeSpan At, List<ExpectedAlert> Expected);
+
+    private static List<Alert> Alerts() =>
+        Sequence(Load(RulesFile), "groups").SelectMany(group => Sequence(group, "rules"))
+            .Where(rule => Scalar(rule, "alert") is not null)
+            .Select(rule => new Alert(Scalar(rule, "alert")!, Scalar(rule, "expr") ?? "", Scalar(rule, "for"),
+                Map(rule, "labels"), Map(rule, "annotations")))
+            .ToList();
+
+    private static List<RuleTestCase> RuleTestCases() =>
+        Sequence(Load(RuleTestsFile), "tests").SelectMany(test => Sequence(test, "alert_rule_test").Select(c =>
+            new RuleTestCase(Scalar(test, "name") ?? "", Scalar(c, "alertname") ?? "", Duration(Scalar(c, "eval_time") ?? "0s"),
+                Sequence(c, "exp_alerts").Select(e => new ExpectedAlert(Map(e, "exp_labels"), Map(e, "exp_annotations"))).ToList())))
+            .ToList();
+
+    /// <summary>Metric names in PromQL or a template: the exporter's xx_* and the process_* it documents.</summary>
+    private static IEnumerable<string> MetricNames(string text) =>
+        Regex.Matches(text, @"(?<![A-Za-z0-9_:])(?:xx|process)_[a-z0-9_]+").Select(m => m.Value);
+
+    private static YamlMappingNode Load(string relative)
+    {
+        var stream = new YamlStream();
+        using var reader = new StreamReader(PathOf(relative));
+        stream.Load(reader);
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    private static string? Scalar(YamlNode node, string key) =>
+        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar
+            ? scalar.Value : null;
+
+    private static IEnumerable<YamlNode> Sequence(YamlNode node, string key) =>
+        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlSequenceNode sequence
+            ? sequence.Children : [];
+
+    private static Dictionary<string, string> Map(YamlNode node, string key) =>
+        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlMappingNode child
+            ? child.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => (kv.Value as YamlScalarNode)?.Value ?? "")
+            : [];
+
+    /// <summary>A Prometheus duration: 90s, 5m, 1h30m, 2d.</summary>
+    private static TimeSpan Duration(string text)
+    {
+        var parts = Regex.Matches(text, @"(\d+)(ms|s|m|h|d|w|y)");
+        Assert.True(parts.Count > 0 && string.Concat(parts.Select(p => p.Value)) == text, $"not a duration: {text}");
+        return parts.Aggregate(TimeSpan.Zero, (sum, p) =>
+        {
+            long n = long.Parse(p.Groups[1].Value, CultureInfo.InvariantCulture);
+            return sum + p.Groups[2].Value switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(n),
+                "s" => TimeSpan.FromSeconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                "h" => TimeSpan.FromHours(n),
+                "d" => TimeSpan.FromDays(n),
+                "w" => TimeSpan.FromDays(7 * n),
+                _ => TimeSpan.FromDays(365 * n),
+            };
+        });
+    }
+
+    /// <summary>Runs promtool from the repository root and asserts exit code 0, with its output as the message.</summary>
+    private static async Task AssertPromtool(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("promtool")
+        {
+            WorkingDirectory = RepositoryRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        using var promtool = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start (apt-get install prometheus)");
+        var output = promtool.StandardOutput.ReadToEndAsync();
+        var errors = promtool.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await promtool.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            promtool.Kill(entireProcessTree: true);
+            throw;
+        }
+        var message = new StringBuilder($"promtool {string.Join(' ', arguments)} exited with {promtool.ExitCode}\n")
+            .Append(await output).Append(await errors).ToString();
+        Assert.True(promtool.ExitCode == 0, message);
+    }
+}
