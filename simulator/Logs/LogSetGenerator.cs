@@ -5,7 +5,7 @@ namespace XxSimulator.Logs;
 
 /// <summary>Shape of a generated log set.</summary>
 /// <param name="Seed">Same seed, same bytes.</param>
-/// <param name="CmixBytes">Stop once cmix.log is at least this big.</param>
+/// <param name="CmixBytes">Stop once the four logs hold this many bytes together (cmix.log is nearly all of it).</param>
 /// <param name="RoundFailureRate">Share of rounds that fail (spread over the four reasons).</param>
 /// <param name="IdleCrashRate">Per round, chance of a crash while WAITING (not a round failure).</param>
 /// <param name="InvalidBytesRate">Per round, chance of a record carrying invalid UTF-8 and NUL bytes.</param>
