@@ -15,8 +15,6 @@ public sealed class ChainState(JsonRpcClient rpc)
 
     public RuntimeMetadata Metadata => _metadata ?? throw new InvalidOperationException("metadata not loaded");
 
-    public long SpecVersion => _specVersion;
-
     /// <summary>Block hash the reads of this collection are pinned to.</summary>
     public string? At { get; set; }
 

@@ -38,8 +38,6 @@ public sealed class PostgresCollector : IAsyncDisposable
 
     private string Overdue => $"no answer within {_settings.Timeout.TotalSeconds:0.###}s";
 
-    public PostgresTarget Target => _target;
-
     /// <summary>Collections started so far (tests check that concurrent scrapes share one).</summary>
     internal int Runs => _collection.Runs;
 

@@ -35,6 +35,4 @@ public sealed class RuntimeMetadata(int version, IReadOnlyDictionary<int, Runtim
 
     public StorageEntry Storage(string pallet, string name) =>
         FindStorage(pallet, name) ?? throw new KeyNotFoundException($"the runtime has no storage item {pallet}.{name}");
-
-    public bool HasPallet(string pallet) => storage.Keys.Any(k => k.Item1 == pallet);
 }

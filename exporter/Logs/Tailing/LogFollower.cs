@@ -47,8 +47,6 @@ public sealed class LogFollower : IDisposable
         _reader = new LineReader(options.MaxLineBytes, options.ReadSize);
     }
 
-    public string Path => _path;
-
     /// <summary>Where to resume after a restart: after the last complete line read; null while no file is open.</summary>
     public SavedPosition? Position =>
         _handle is null ? null : new SavedPosition(_identity.Device, _identity.Inode, _offset - _reader.PendingBytes, _head);
