@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using XxExporter.Logs;
 using Prometheus;
 using XxExporter.Hosting;
 using XxExporter.Web.Status;
@@ -18,13 +20,11 @@ public static class Endpoints
             Results.Json(await ReportAsync(registry, cancel), StatusJson.Default.StatusReport));
         // Liveness: the process serves HTTP. Readiness: every log follower has looked at its file once.
         app.MapGet("/-/healthy", () => Results.Text("xx-exporter is healthy\n"));
-        app.MapGet("/-/ready", async (CancellationToken cancel) =>
-        {
-            var samples = await MetricSamples.CollectAsync(registry, cancel);
-            bool ready = samples.All("xx_exporter_collector_duration_seconds").Where(s => s.Label("collector").StartsWith("log_"))
-                .All(s => samples.Value("xx_exporter_collector_success", ("collector", s.Label("collector"))) is not null && s.Value > 0);
-            return ready ? Results.Text("xx-exporter is ready\n") : Results.Text("xx-exporter is starting\n", statusCode: 503);
-        });
+        // Read straight from the followers' health: a probe every few seconds must not trigger database or chain reads.
+        var logs = app.ServiceProvider.GetRequiredService<IReadOnlyList<LogSource>>();
+        app.MapGet("/-/ready", () => logs.All(log => log.Health.Duration.Value > 0)
+            ? Results.Text("xx-exporter is ready\n")
+            : Results.Text("xx-exporter is starting\n", statusCode: 503));
     }
 
     private static async Task<StatusReport> ReportAsync(CollectorRegistry registry, CancellationToken cancel) =>
