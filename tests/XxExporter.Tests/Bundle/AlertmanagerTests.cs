@@ -1,15 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Bundle;
@@ -20,16 +12,13 @@ namespace XxExporter.Tests.Bundle;
 /// </summary>
 public partial class AlertmanagerTests
 {
-    private static string Root([CallerFilePath] string file = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
-
-    private static string ConfigFile => Path.Combine(Root(), "alertmanager", "alertmanager.yml");
+    private static string ConfigFile => Repository.PathOf("alertmanager/alertmanager.yml");
 
     private const string Config = "--config.file=alertmanager/alertmanager.yml";
 
-    /// <summary>The alert rules' names (and the severities they are written with).</summary>
     /// <summary>The alerts the rules define: the config may name no other (a typo would silently never match).</summary>
     private static readonly string[] AlertNames = Regex.Matches(
-            File.ReadAllText(Path.Combine(Root(), "prometheus", "rules", "xx-alerts.yml")), @"(?m)^\s*- alert:\s*(\w+)")
+            File.ReadAllText(Path.Combine(Repository.Root, "prometheus", "rules", "xx-alerts.yml")), @"(?m)^\s*- alert:\s*(\w+)")
         .Select(m => m.Groups[1].Value).ToArray();
 
     [Fact]
@@ -114,7 +103,7 @@ public partial class AlertmanagerTests
         using var folder = new TempFolder();
         File.WriteAllText(folder.File("data.json"), TemplateData);
         var (code, output) = await Run("amtool", "template", "render",
-            "--template.glob=" + Path.Combine(Root(), "alertmanager", "templates", "*.tmpl"),
+            "--template.glob=" + Path.Combine(Repository.Root, "alertmanager", "templates", "*.tmpl"),
             $"--template.text={{{{ template \"{template}\" . }}}}", $"--template.type={type}", "--template.data=" + folder.File("data.json"));
         Assert.True(code == 0, output);
         return output;
@@ -233,7 +222,7 @@ public partial class AlertmanagerTests
     [Fact]
     public async Task A_running_alertmanager_routes_groups_and_inhibits_as_configured()
     {
-        await using var listener = await Listener.StartAsync();
+        await using var listener = await WebhookListener.StartAsync();
         using var folder = new TempFolder();
 
         // The shipped config with the webhook pointed at the listener, info alerts sent through the shipped
@@ -250,10 +239,10 @@ public partial class AlertmanagerTests
         Assert.Contains(listener.Url + "/discord", config);
         File.WriteAllText(folder.File("alertmanager.yml"), config);
         Directory.CreateDirectory(folder.File("templates"));
-        foreach (string template in Directory.GetFiles(Path.Combine(Root(), "alertmanager", "templates")))
+        foreach (string template in Directory.GetFiles(Path.Combine(Repository.Root, "alertmanager", "templates")))
             File.Copy(template, Path.Combine(folder.File("templates"), Path.GetFileName(template)));
 
-        await using var alertmanager = await RunningAlertmanager.StartAsync(folder.File("alertmanager.yml"), folder.File("data"));
+        await using var alertmanager = await StartAlertmanager(folder.File("alertmanager.yml"), folder.File("data"));
         var http = alertmanager.Http;
 
         await Post(http, Sources);
@@ -344,156 +333,16 @@ public partial class AlertmanagerTests
     private static async Task<JsonArray> Get(HttpClient http, string path) =>
         JsonNode.Parse(await http.GetStringAsync(path))!.AsArray();
 
-    // ---- helpers --------------------------------------------------------------------------------------------
+    private static Task<(int Code, string Output)> Run(string program, params string[] args) => Repository.RunAsync(program, args);
 
-    /// <summary>Runs a program from the repository root; returns its exit code and stdout followed by stderr.</summary>
-    private static async Task<(int Code, string Output)> Run(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = Root(), RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        using var process = StartOrExplain(start);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static Process StartOrExplain(ProcessStartInfo start)
-    {
-        try
-        {
-            return Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException(
-                $"{start.FileName} not found: apt-get install -y --no-install-recommends prometheus-alertmanager", e);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>prometheus-alertmanager on 127.0.0.1 without clustering; killed on dispose.</summary>
-    private sealed class RunningAlertmanager : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _log = new();
-
-        private RunningAlertmanager(Process process, HttpClient http)
-        {
-            _process = process;
-            Http = http;
-        }
-
-        public HttpClient Http { get; }
-
-        public string Log => string.Join('\n', _log);
-
-        public static async Task<RunningAlertmanager> StartAsync(string configFile, string storage)
-        {
-            int port = FreePort();
-            var start = new ProcessStartInfo("prometheus-alertmanager")
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true,
-                WorkingDirectory = Path.GetDirectoryName(configFile)!,
-            };
-            foreach (string arg in new[]
-                     {
-                         $"--config.file={configFile}", $"--web.listen-address=127.0.0.1:{port}",
-                         "--cluster.listen-address=",   // no gossip on 0.0.0.0:9094
-                         $"--storage.path={storage}", "--log.level=info",
-                     })
-                start.ArgumentList.Add(arg);
-            var process = StartOrExplain(start);
-            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-            var running = new RunningAlertmanager(process, http);
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-
-            var waited = Stopwatch.StartNew();
-            while (true)
-            {
-                if (process.HasExited)
-                {
-                    await running.DisposeAsync();
-                    throw new InvalidOperationException($"prometheus-alertmanager exited with {process.ExitCode}:\n{running.Log}");
-                }
-                try
-                {
-                    using var ready = await http.GetAsync("/-/ready");
-                    if (ready.IsSuccessStatusCode) return running;
-                }
-                catch (HttpRequestException) { }
-                if (waited.Elapsed > TimeSpan.FromSeconds(20))
-                {
-                    await running.DisposeAsync();
-                    throw new TimeoutException($"prometheus-alertmanager not ready on port {port}:\n{running.Log}");
-                }
-                await Task.Delay(50);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            if (!_process.HasExited) _process.Kill();
-            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10))) await _process.WaitForExitAsync(limit.Token);
-            _process.Dispose();
-        }
-    }
-
-    /// <summary>An HTTP server on 127.0.0.1 that records every POST body by path and answers 200.</summary>
-    private sealed class Listener : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly ConcurrentQueue<(string Path, string Body)> _received = new();
-
-        private Listener(WebApplication app) => _app = app;
-
-        public string Url => _app.Urls.Single().TrimEnd('/');
-
-        public static async Task<Listener> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            var listener = new Listener(app);
-            app.Run(async context =>
-            {
-                using var reader = new StreamReader(context.Request.Body);
-                listener._received.Enqueue((context.Request.Path.Value ?? "", await reader.ReadToEndAsync()));
-                context.Response.StatusCode = StatusCodes.Status200OK;
-            });
-            await app.StartAsync();
-            return listener;
-        }
-
-        public List<string> Received(string path) => _received.Where(r => r.Path == path).Select(r => r.Body).ToList();
-
-        /// <summary>Waits until at least <paramref name="count"/> bodies arrived on <paramref name="path"/>.</summary>
-        public async Task<List<string>> WaitFor(string path, int count, TimeSpan limit)
-        {
-            var waited = Stopwatch.StartNew();
-            while (Received(path).Count < count && waited.Elapsed < limit) await Task.Delay(50);
-            var received = Received(path);
-            Assert.True(received.Count >= count, $"{received.Count} of {count} notifications on {path} within {limit}");
-            return received;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            using (var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(500))) await _app.StopAsync(quick.Token);
-            await _app.DisposeAsync();
-        }
-    }
+    /// <summary>prometheus-alertmanager on 127.0.0.1 without clustering.</summary>
+    public static Task<ServerProcess> StartAlertmanager(string configFile, string storage) =>
+        ServerProcess.StartAsync("prometheus-alertmanager", Path.GetDirectoryName(configFile)!, port =>
+        [
+            $"--config.file={configFile}", $"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",   // no gossip on 0.0.0.0:9094
+            $"--storage.path={storage}", "--log.level=info",
+        ]);
 
     [GeneratedRegex(@"\bXx[A-Z][A-Za-z]+\b")]
     private static partial Regex AlertName();

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.RegularExpressions;
+using XxExporter.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
 namespace XxExporter.Tests.Bundle;
@@ -19,10 +17,7 @@ public class PrometheusRulesTests
     private const string RunbookUrlPrefix = "https://github.com/xx-exporter/xx-exporter/blob/main/docs/runbooks/";
     private static readonly string[] Severities = ["critical", "warning", "info"];
 
-    private static string RepositoryRoot([CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
-
-    private static string PathOf(string relative) => Path.Combine(RepositoryRoot(), relative);
+    private static string PathOf(string relative) => Repository.PathOf(relative);
 
     [Fact]
     public Task Prometheus_config_passes_promtool_check_config() =>
@@ -173,31 +168,9 @@ public class PrometheusRulesTests
         });
     }
 
-    /// <summary>Runs promtool from the repository root and asserts exit code 0, with its output as the message.</summary>
     private static async Task AssertPromtool(params string[] arguments)
     {
-        var start = new ProcessStartInfo("promtool")
-        {
-            WorkingDirectory = RepositoryRoot(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var promtool = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start (apt-get install prometheus)");
-        var output = promtool.StandardOutput.ReadToEndAsync();
-        var errors = promtool.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await promtool.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            promtool.Kill(entireProcessTree: true);
-            throw;
-        }
-        var message = new StringBuilder($"promtool {string.Join(' ', arguments)} exited with {promtool.ExitCode}\n")
-            .Append(await output).Append(await errors).ToString();
-        Assert.True(promtool.ExitCode == 0, message);
+        var (code, output) = await Repository.RunAsync("promtool", arguments);
+        Assert.True(code == 0, $"promtool {string.Join(' ', arguments)} exited with {code}\n{output}");
     }
 }

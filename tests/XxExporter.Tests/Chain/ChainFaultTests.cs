@@ -63,7 +63,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     [Fact]
     public async Task Down_at_start_then_up_after_the_backoff()
     {
-        int port = PostgresServer.FreePort();
+        int port = Loopback.FreePort();
         var (_, registry) = Collector($"ws://127.0.0.1:{port}");
         var m = await Exposition.Of(registry);
         Assert.Equal(0, m["xx_chain_up"]);

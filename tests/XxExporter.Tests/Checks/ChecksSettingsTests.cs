@@ -57,7 +57,7 @@ public sealed class ChecksSettingsTests
         File.SetLastWriteTimeUtc(folder.File("cmix_node.dump"), new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc));
         var harness = new ChecksHarness(new ChecksSettings(
             [new("cmix_node", folder.File("cmix_node.dump"))], folder.File("*.crt"), folder.File("cmix-IDF.json"),
-            [new("node", "127.0.0.1", PostgresServer.FreePort())], TimeSpan.FromSeconds(1)));
+            [new("node", "127.0.0.1", Loopback.FreePort())], TimeSpan.FromSeconds(1)));
 
         var m = await harness.Scrape();
         foreach (string collector in new[] { "backups", "certificates", "identity", "probes" })

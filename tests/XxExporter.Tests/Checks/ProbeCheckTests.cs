@@ -41,7 +41,7 @@ public sealed class ProbeCheckTests : IDisposable
     public async Task An_open_port_succeeds_and_a_closed_one_fails_fast()
     {
         int open = Listening();
-        int closed = PostgresServer.FreePort();
+        int closed = Loopback.FreePort();
         var harness = Harness(TimeSpan.FromSeconds(5), new("node", "127.0.0.1", open), new("gateway", "127.0.0.1", closed), new("by_name", "localhost", open));
 
         var elapsed = Stopwatch.StartNew();

@@ -63,7 +63,7 @@ public partial class OneShotTests
         string goldenFile = Path.Combine(golden, "oneshot.prom");
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
         {
-            string source = Path.Combine(SourceFolder(), "Golden", "oneshot.prom");
+            string source = Repository.PathOf("tests/XxExporter.Tests/Golden/oneshot.prom");
             await File.WriteAllTextAsync(source, actual);
             return;
         }
@@ -98,9 +98,6 @@ public partial class OneShotTests
         text = DurationSample().Replace(text, "$1 <duration>");
         return RuntimeLabel().Replace(text, "runtime=\"<runtime>\"");
     }
-
-    private static string SourceFolder([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetDirectoryName(Path.GetDirectoryName(file))!;
 
     [GeneratedRegex(@"^(xx_exporter_collector_duration_seconds\{[^}]*\}) \S+$", RegexOptions.Multiline)]
     private static partial Regex DurationSample();

@@ -12,7 +12,7 @@ public class ExporterWithPostgresTests
         File.WriteAllText(logs.File("cmix.log"), "");
         var (app, address) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--logs.dir", logs.Path,
             "--logs.poll-interval", "50ms", "--log.level", "error", "--postgres.gateway.host", "127.0.0.1",
-            "--postgres.gateway.port", PostgresServer.FreePort().ToString(), "--postgres.timeout", "1s");
+            "--postgres.gateway.port", Loopback.FreePort().ToString(), "--postgres.timeout", "1s");
         await using var _ = app;
         using var http = new HttpClient { BaseAddress = address };
         // The existing (empty) file is read from its end once the follower has polled it the first time.

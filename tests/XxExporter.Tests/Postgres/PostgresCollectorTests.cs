@@ -171,7 +171,7 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     private (int Port, Action Kill) StandbyOf(TempFolder folder)
     {
         // pg_basebackup -R writes the standby settings; the copy runs as its own server on another port.
-        int port = PostgresServer.FreePort();
+        int port = Loopback.FreePort();
         string data = Path.Combine(folder.Path, "data");
         bool root = Environment.UserName == "root";
         if (root) Process.Start("chown", ["postgres:postgres", folder.Path])!.WaitForExit();
@@ -203,7 +203,7 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         {
             "wrong password" => Collectors(password: wrongPassword),
             "unknown database" => Collectors(gatewayDatabase: "no_such_db"),
-            _ => Collectors(port: PostgresServer.FreePort()),
+            _ => Collectors(port: Loopback.FreePort()),
         };
         var elapsed = Stopwatch.StartNew();
         var m = await Exposition.Of(registry);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -13,17 +12,16 @@ namespace XxExporter.Tests.Support;
 /// </summary>
 public sealed partial class Chopsticks : IDisposable
 {
-    private static readonly string RepoRoot = FindRepoRoot();
     private readonly Process? _process;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public Chopsticks()
     {
-        string spec = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures", "xxchain", "xxnetwork-raw-chainspec.sorted.json"));
-        string cli = Path.Combine(RepoRoot, "tests", "chain-tools", "node_modules", "@acala-network", "chopsticks", "chopsticks.cjs");
+        string spec = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "fixtures", "xxchain", "xxnetwork-raw-chainspec.sorted.json"));
+        string cli = Path.Combine(Repository.Root, "tests", "chain-tools", "node_modules", "@acala-network", "chopsticks", "chopsticks.cjs");
         if (!File.Exists(spec)) { MissingWhy = $"the xx chain spec is not at {spec} (../shared beside the checkout)"; return; }
         if (!File.Exists(cli)) { MissingWhy = "chopsticks is not installed: run npm ci --prefix tests/chain-tools"; return; }
-        int port = PostgresServer.FreePort();
+        int port = Loopback.FreePort();
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in new[] { cli, $"--genesis={spec}", "--host", "127.0.0.1", "--port", port.ToString(), "--build-block-mode=Manual" })
             start.ArgumentList.Add(arg);
@@ -74,9 +72,6 @@ public sealed partial class Chopsticks : IDisposable
         _process?.Dispose();
         _http.Dispose();
     }
-
-    private static string FindRepoRoot([CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
 
     [GeneratedRegex(@"RPC listening on http://127\.0\.0\.1:(\d+)")]
     private static partial Regex Listening();

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace XxExporter.Tests.Support;
@@ -19,7 +17,7 @@ public sealed class PostgresServer : IDisposable
 
     public PostgresServer(params string[] settings)
     {
-        Port = FreePort();
+        Port = Loopback.FreePort();
         bool root = Environment.UserName == "root";
         if (root) Run("chown", "postgres:postgres", _folder.Path);
         File.WriteAllText(_folder.File("pw"), SuperuserPassword);
@@ -96,12 +94,5 @@ public sealed class PostgresServer : IDisposable
         return newest is null
             ? throw new InvalidOperationException("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)")
             : Path.Combine(newest, "bin");
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

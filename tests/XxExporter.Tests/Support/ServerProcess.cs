@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace XxExporter.Tests.Support;
+
+/// <summary>
+/// A server program (prometheus, prometheus-alertmanager) started on 127.0.0.1 with its output kept for failure
+/// messages, ready once its readiness endpoint answers 2xx; killed on dispose.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public HttpClient Http { get; }
+
+    public Uri Address => Http.BaseAddress!;
+
+    public string Log => string.Join('\n', _log);
+
+    /// <summary>Starts <paramref name="program"/> with <paramref name="args"/> (given the port) in <paramref name="folder"/>.</summary>
+    public static async Task<ServerProcess> StartAsync(string program, string folder, Func<int, IEnumerable<string>> args, string readyPath = "/-/ready")
+    {
+        int port = Loopback.FreePort();
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        foreach (string arg in args(port)) start.ArgumentList.Add(arg);
+        var running = new ServerProcess(Repository.Start(start), port);
+        var process = running._process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                await running.DisposeAsync();
+                throw new InvalidOperationException($"{program} exited with {process.ExitCode}:\n{running.Log}");
+            }
+            try
+            {
+                using var ready = await running.Http.GetAsync(readyPath);
+                if (ready.IsSuccessStatusCode) return running;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                await running.DisposeAsync();
+                throw new TimeoutException($"{program} not ready on port {port}:\n{running.Log}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10))) await _process.WaitForExitAsync(limit.Token);
+        _process.Dispose();
+    }
+}
