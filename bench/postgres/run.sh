@@ -172,7 +172,7 @@ CREATE ROLE $ROLE LOGIN PASSWORD '$ROLE_PASSWORD';
 GRANT pg_monitor TO $ROLE;
 GRANT CONNECT ON DATABASE cmix_gateway TO $ROLE;
 EOF
-  sql -d cmix_gateway -f "$BENCH/../../tests/XxExporter.Tests/Postgres/gateway-schema.sql"
+  sql -d cmix_gateway -f "$BENCH/../../demo/gateway-schema.sql"
   sql -d cmix_gateway -v rounds="$ROUNDS" -v messages="$MESSAGES" -v filters="$FILTERS" -v recipients="$RECIPIENTS" \
     -f "$BENCH/gateway-data.sql"
   sql -d cmix_gateway -c "GRANT SELECT ON client_rounds TO $ROLE" -c "VACUUM ANALYZE" -c "CHECKPOINT"

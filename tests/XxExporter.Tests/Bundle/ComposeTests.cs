@@ -1,16 +1,56 @@
 using System.Text.RegularExpressions;
 using XxExporter.Tests.Support;
+using YamlDotNet.RepresentationModel;
 
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>docker-compose.yml and the exporter's Dockerfile, checked without a Docker engine (there is none here).</summary>
 public partial class ComposeTests
 {
-    [Fact]
-    public async Task Compose_file_is_valid()
+    [Theory]
+    [InlineData]                                                   // docker compose up on a node or gateway host
+    [InlineData("--env-file", "demo/demo.env", "--profile", "demo")]  // the demo on a simulated node
+    public async Task Compose_file_is_valid(params string[] options)
     {
-        var (code, output) = await Repository.RunAsync("docker-compose", "-f", "docker-compose.yml", "config", "-q");
+        var (code, output) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config", "-q"]);
         Assert.True(code == 0, output);
+    }
+
+    [Fact]
+    public async Task The_demo_runs_the_simulator_and_points_the_exporter_at_it_instead_of_the_host()
+    {
+        var (code, demo) = await Repository.RunAsync("docker-compose", "--env-file", "demo/demo.env", "-f", "docker-compose.yml", "config");
+        Assert.True(code == 0, demo);
+        Assert.Contains("xx-simulator:", demo);
+        Assert.Contains("demo-postgres:", demo);
+        Assert.Contains("XX_EXPORTER_CHAIN__RPCURL: ws://xx-simulator:9944", demo);
+        Assert.Contains("XX_EXPORTER_POSTGRES__GATEWAY__HOST: demo-postgres", demo);
+        Assert.DoesNotContain("host.docker.internal:", demo.Split("extra_hosts:")[0]);   // nothing of the host is watched
+
+        var (_, host) = await Repository.RunAsync("docker-compose", "-f", "docker-compose.yml", "config");
+        Assert.Contains("XX_EXPORTER_CHAIN__RPCURL: ws://host.docker.internal:9944", host);
+
+        // The demo's services run only in its profile; the stack itself in every profile.
+        var stream = new YamlStream();
+        using (var reader = new StreamReader(Repository.PathOf("docker-compose.yml"))) stream.Load(reader);
+        var services = (YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode).Children[new YamlScalarNode("services")];
+        var profiles = services.Children.ToDictionary(s => s.Key.ToString(),
+            s => ((YamlMappingNode)s.Value).Children.TryGetValue(new YamlScalarNode("profiles"), out var p) ? string.Join(',', (YamlSequenceNode)p) : "");
+        Assert.Equal("demo", profiles["xx-simulator"]);
+        Assert.Equal("demo", profiles["demo-postgres"]);
+        Assert.All(new[] { "xx-exporter", "prometheus", "alertmanager", "grafana" }, name => Assert.Equal("", profiles[name]));
+    }
+
+    [Theory]
+    [InlineData(".env.example")]
+    [InlineData("demo/demo.env")]
+    public void Every_variable_of_an_env_file_is_used_by_the_compose_file(string envFile)
+    {
+        string compose = File.ReadAllText(Repository.PathOf("docker-compose.yml"));
+        var variables = File.ReadAllLines(Repository.PathOf(envFile))
+            .Where(line => line.Length > 0 && line[0] != '#').Select(line => line.Split('=')[0]).ToList();
+        Assert.NotEmpty(variables);
+        Assert.All(variables.Where(v => v != "COMPOSE_PROFILES"), v => Assert.Contains("${" + v + ":-", compose));
     }
 
     [Fact]
@@ -19,7 +59,7 @@ public partial class ComposeTests
         string compose = File.ReadAllText(Path.Combine(Repository.Root, "docker-compose.yml"));
         var images = ImageLine().Matches(compose).Select(m => m.Groups[1].Value).ToList();
         Assert.NotEmpty(images);
-        Assert.All(images, image => Assert.Matches(@":v?\d+\.\d+\.\d+$", image)); // an exact version, never "latest"
+        Assert.All(images, image => Assert.Matches(@":v?\d+\.\d+(\.\d+)?(-[a-z]+)?$", image)); // an exact version, never "latest"
         foreach (string folder in new[] { "/xx/log", "/xx/cred", "/xx/backup" }) Assert.Contains($"{folder}:ro", compose);
     }
 

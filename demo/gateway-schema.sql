@@ -1,5 +1,5 @@
 -- The gateway tables as gorm's AutoMigrate creates them (elixxir-gateway storage/database.go).
--- Shared by the Postgres tests (GatewayDatabase) and bench/postgres/run.sh.
+-- Shared by the demo database (demo/postgres-init.sh), the Postgres tests (GatewayDatabase) and bench/postgres/run.sh.
 CREATE TABLE clients (id bytea PRIMARY KEY, key bytea NOT NULL);
 CREATE TABLE rounds (id bigint PRIMARY KEY, update_id bigint UNIQUE NOT NULL, info_blob bytea, last_updated timestamptz NOT NULL);
 CREATE INDEX idx_rounds_last_updated ON rounds (last_updated);
