@@ -49,6 +49,16 @@ public class PrometheusRulesTests
     }
 
     [Fact]
+    public void The_readme_lists_every_alert_with_its_severity_for_and_runbook()
+    {
+        var rows = File.ReadAllLines(PathOf("README.md")).Where(l => l.StartsWith("| [`Xx")).ToList();
+        var alerts = Alerts();
+        Assert.Equal(alerts.Count, rows.Count);
+        Assert.All(alerts, alert => Assert.Contains(
+            $"| [`{alert.Name}`](docs/runbooks/{alert.Name}.md) | {alert.Label("severity")} | {alert.For ?? "0m"} | {alert.Annotation("summary")} |", rows));
+    }
+
+    [Fact]
     public void Every_runbook_belongs_to_an_alert_and_the_index_lists_every_alert()
     {
         var alerts = Alerts();
