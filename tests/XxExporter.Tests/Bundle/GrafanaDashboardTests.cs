@@ -1,0 +1,261 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Bundle;
+
+/// <summary>
+/// The provisioned dashboards in grafana/dashboards/. No Grafana server can be installed here, so they are checked
+/// against a JSON Schema generated from @grafana/schema (tests/grafana-tools), and in structure: fixed uids, the
+/// datasource/site/instance variables used everywhere, documented metrics only, valid PromQL (promtool) and a
+/// grid without overlaps.
+/// </summary>
+public partial class GrafanaDashboardTests
+{
+    private static readonly string[] Uids = ["xx-chain-staking", "xx-cmix-gateway", "xx-overview", "xx-postgres"];
+    private const string DatasourceRef = """{"type":"prometheus","uid":"${datasource}"}""";
+    private const string ToolsInstall = "npm ci --prefix tests/grafana-tools";
+
+    private static string Root([CallerFilePath] string file = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
+
+    // ---- the schema ----------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Dashboards_validate_against_the_grafana_schema()
+    {
+        var files = Dashboards.Load().Select(d => d.File).ToArray();
+        var (code, output) = await Validate(files);
+        Assert.True(code == 0, output);
+        Assert.All(files, file => Assert.Contains($"{file}: valid", output));
+    }
+
+    [Fact]
+    public async Task The_schema_check_rejects_a_dashboard_with_a_wrong_field_type()
+    {
+        var overview = Dashboards.Load().Single(d => d.Json["uid"]!.GetValue<string>() == "xx-overview").Json;
+        overview["panels"]![0]!["gridPos"]!["w"] = "24";
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("broken.json"), overview.ToJsonString());
+
+        var (code, output) = await Validate(folder.File("broken.json"));
+        Assert.True(code == 1, output);
+        Assert.Contains("/panels/0/gridPos/w must be number", output);
+    }
+
+    private static async Task<(int Code, string Output)> Validate(params string[] files)
+    {
+        string tools = Path.Combine(Root(), "tests", "grafana-tools");
+        Assert.True(Directory.Exists(Path.Combine(tools, "node_modules", "@grafana", "schema")), $"the schema tools are not installed: {ToolsInstall}");
+        return await ExternalProcess.Run("node", Root(), "apt-get install nodejs", [Path.Combine(tools, "validate.mjs"), .. files]);
+    }
+
+    // ---- structure -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Dashboards_have_fixed_unique_uids_the_shared_tag_and_links_to_each_other()
+    {
+        var dashboards = Dashboards.Load().Select(d => d.Json).ToList();
+        Assert.Equal(Uids, dashboards.Select(d => d["uid"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(dashboards, d =>
+        {
+            Assert.Null(d["id"]?.GetValue<int?>());   // Grafana assigns ids; a fixed one would clash
+            Assert.Equal(39, d["schemaVersion"]!.GetValue<int>());
+            Assert.Contains("xx-network", d["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+            var link = Assert.Single(d["links"]!.AsArray())!;
+            Assert.Equal("dashboards", link["type"]!.GetValue<string>());
+            Assert.Equal(["xx-network"], link["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+            Assert.True(link["includeVars"]!.GetValue<bool>(), "links carry the site and host along");
+        });
+    }
+
+    [Fact]
+    public void Every_dashboard_has_the_datasource_site_and_instance_variables()
+    {
+        Assert.All(Dashboards.Load(), d =>
+        {
+            var variables = d.Json["templating"]!["list"]!.AsArray().Select(v => v!.AsObject())
+                .ToDictionary(v => v["name"]!.GetValue<string>());
+            var datasource = variables["datasource"];
+            Assert.Equal("datasource", datasource["type"]!.GetValue<string>());
+            Assert.Equal("prometheus", datasource["query"]!.GetValue<string>());
+            Assert.Equal("xx-prometheus", datasource["current"]!["value"]!.GetValue<string>());   // the provisioned uid
+            foreach (string name in new[] { "site", "instance" })
+            {
+                var variable = variables[name];
+                Assert.Equal("query", variable["type"]!.GetValue<string>());
+                Assert.Equal(DatasourceRef, variable["datasource"]!.ToJsonString());
+                Assert.True(variable["multi"]!.GetValue<bool>() && variable["includeAll"]!.GetValue<bool>(), $"{name}: multi and All");
+                Assert.Equal(".*", variable["allValue"]!.GetValue<string>());
+                Assert.StartsWith("label_values(xx_exporter_build_info", variable["query"]!.GetValue<string>());
+            }
+            Assert.Contains("site=~\"$site\"", variables["instance"]["query"]!.GetValue<string>());   // hosts of the chosen sites
+        });
+    }
+
+    [Fact]
+    public void Every_panel_and_query_uses_the_datasource_variable_and_has_a_description()
+    {
+        // Dashboard, panel title and refId name a query in test failures: they must be unique.
+        var names = Dashboards.Queries().Select(q => q.ToString()).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.All(Dashboards.Load().SelectMany(d => Dashboards.Panels(d.Json)), panel =>
+        {
+            string title = panel["title"]!.GetValue<string>();
+            Assert.True(panel["datasource"]?.ToJsonString() == DatasourceRef, $"{title}: datasource {panel["datasource"]?.ToJsonString()}");
+            Assert.False(string.IsNullOrWhiteSpace(panel["description"]?.GetValue<string>()), $"{title}: no description");
+            var targets = panel["targets"]!.AsArray();
+            Assert.NotEmpty(targets);
+            Assert.All(targets, t => Assert.True(t!["datasource"]?.ToJsonString() == DatasourceRef, $"{title} {t["refId"]}: datasource {t["datasource"]?.ToJsonString()}"));
+            Assert.Equal(targets.Count, targets.Select(t => t!["refId"]!.GetValue<string>()).Distinct().Count());
+        });
+    }
+
+    [Fact]
+    public void Every_query_filters_by_site_and_instance_and_rates_use_the_rate_interval()
+    {
+        var queries = Dashboards.Queries();
+        Assert.NotEmpty(queries);
+        Assert.All(queries, query =>
+        {
+            var selectors = Selector().Matches(query.Template).ToList();
+            Assert.True(selectors.Count > 0, $"{query}: selects nothing");
+            Assert.All(selectors, s => Assert.True(
+                s.Groups["matchers"].Value.Contains("site=~\"$site\"") && s.Groups["matchers"].Value.Contains("instance=~\"$instance\""),
+                $"{query}: {s.Value} does not filter by $site and $instance"));
+            Assert.True(!BareMetric().IsMatch(query.Template), $"{query}: a metric without a {{...}} filter: {query.Template}");
+            Assert.All(RateRange().Matches(query.Template), r => Assert.True(r.Groups[1].Value == "$__rate_interval",
+                $"{query}: rate over [{r.Groups[1].Value}] instead of [$__rate_interval]"));
+        });
+    }
+
+    [Fact]
+    public void Every_metric_and_label_the_queries_use_is_documented_in_the_README()
+    {
+        var documented = DocumentedMetrics();
+        Assert.Contains("xx_validator_elected_next_era", documented.Keys);   // the README parse found the tables
+        Assert.Contains("process_start_time_seconds", documented.Keys);
+        Assert.All(Dashboards.Queries(), query => Assert.All(Selector().Matches(query.Template), selector =>
+        {
+            string metric = selector.Groups["metric"].Value;
+            if (metric == "ALERTS") return;   // Prometheus's own, with the alerts' labels
+            var labels = metric == "up" ? [] : documented.GetValueOrDefault(metric) ?? HistogramSeries(metric, documented)
+                ?? throw new Xunit.Sdk.XunitException($"{query}: {metric} is not in README.md's metric tables");
+            var allowed = labels.Concat(["site", "instance", "job"]).ToHashSet();
+            Assert.All(Matcher().Matches(selector.Groups["matchers"].Value), m =>
+                Assert.True(allowed.Contains(m.Groups[1].Value), $"{query}: {metric} has no label {m.Groups[1].Value}"));
+        }));
+    }
+
+    [Fact]
+    public async Task Every_query_is_valid_promql()
+    {
+        // promtool parses each expression as a recording rule; the group name says which panel an error is in.
+        var yaml = new StringBuilder("groups:\n");
+        foreach (var (query, i) in Dashboards.Queries().Select((q, i) => (q, i)))   // record names unique: promtool lints duplicates
+            yaml.Append($"  - name: {JsonSerializer.Serialize(query.ToString())}\n    rules:\n")
+                .Append($"      - record: dashboard_query_{i}\n        expr: {JsonSerializer.Serialize(query.Expr)}\n");
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("queries.yml"), yaml.ToString());
+
+        var (code, output) = await ExternalProcess.Run("promtool", folder.Path, "apt-get install prometheus", "check", "rules", folder.File("queries.yml"));
+        Assert.True(code == 0, output);
+        Assert.True(output.Contains($"SUCCESS: {Dashboards.Queries().Count} rules found"), output);   // none left out
+    }
+
+    [Fact]
+    public void Panels_fit_the_grid_without_overlapping()
+    {
+        Assert.All(Dashboards.Load(), d =>
+        {
+            // Rows take a line of their own, so they count as boxes too.
+            var boxes = d.Json["panels"]!.AsArray().Select(p => p!.AsObject())
+                .Select(p => (Title: p["title"]!.GetValue<string>(), X: Int(p, "x"), Y: Int(p, "y"), W: Int(p, "w"), H: Int(p, "h"))).ToList();
+            Assert.All(boxes, b => Assert.True(b.X >= 0 && b.Y >= 0 && b.W > 0 && b.H > 0 && b.X + b.W <= 24, $"{d.File}: {b.Title} is off the grid"));
+            for (int i = 0; i < boxes.Count; i++)
+                for (int j = i + 1; j < boxes.Count; j++)
+                {
+                    var (a, b) = (boxes[i], boxes[j]);
+                    bool overlap = a.X < b.X + b.W && b.X < a.X + a.W && a.Y < b.Y + b.H && b.Y < a.Y + a.H;
+                    Assert.False(overlap, $"{d.File}: \"{a.Title}\" and \"{b.Title}\" overlap");
+                }
+        });
+
+        static int Int(JsonObject panel, string key) => panel["gridPos"]![key]!.GetValue<int>();
+    }
+
+    [Fact]
+    public void The_overview_shows_the_firing_alerts_and_only_they_may_be_empty_on_a_healthy_node()
+    {
+        var empty = Assert.Single(Dashboards.Queries(), q => !q.ReturnsDataWhenHealthy);
+        Assert.Equal("xx-overview", empty.DashboardUid);
+        Assert.Equal("ALERTS{alertstate=\"firing\", instance=~\"$instance\", site=~\"$site\"}", empty.Template);
+    }
+
+    [Fact]
+    public void Queries_come_with_the_variables_replaced()
+    {
+        var queries = Dashboards.Queries(site: "home", instance: "node-1:19420", rateInterval: "2m");
+        Assert.All(queries, q => Assert.DoesNotContain("$", q.Expr));
+        Assert.Contains(queries, q => q.Expr.Contains("[2m]"));
+        Assert.All(queries, q => Assert.Contains("instance=~\"node-1:19420\"", q.Expr));
+        Assert.Equal(@"x{site=~""a\\.b""}", Dashboards.Substitute("x{site=~\"$site\"}", @"a\.b", ".*", "1m"));   // PromQL string escape
+        Assert.Throws<InvalidOperationException>(() => Dashboards.Substitute("rate(x[$__range])", ".*", ".*", "1m"));
+    }
+
+    [Fact]
+    public void Grafana_reads_the_dashboards_from_the_folder_compose_mounts()
+    {
+        string provider = File.ReadAllText(Path.Combine(Root(), "grafana", "provisioning", "dashboards", "dashboards.yml"));
+        Assert.Matches(@"(?m)^\s+path: /var/lib/grafana/dashboards\s*$", provider);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    /// <summary>README.md's metric tables: each metric with the labels its `name{a,b}` cell names.</summary>
+    private static Dictionary<string, string[]> DocumentedMetrics()
+    {
+        string readme = File.ReadAllText(Path.Combine(Root(), "README.md"));
+        int start = readme.IndexOf("\n## Metrics", StringComparison.Ordinal), end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "README.md has no Metrics section");
+        var metrics = new Dictionary<string, string[]>();
+        foreach (string row in readme[start..end].Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal)))
+        {
+            var cells = row.Split('|');
+            bool histogram = cells[2].Trim() == "histogram";
+            foreach (Match m in DocumentedName().Matches(cells[1]))
+            {
+                var labels = m.Groups["labels"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                metrics[m.Groups["metric"].Value] = histogram ? [.. labels, "le"] : labels;
+            }
+        }
+        return metrics;
+    }
+
+    /// <summary>The labels of a histogram's _bucket, _sum or _count series, or null if it is none.</summary>
+    private static string[]? HistogramSeries(string metric, Dictionary<string, string[]> documented) =>
+        HistogramSuffix().Match(metric) is { Success: true } m && documented.GetValueOrDefault(m.Groups[1].Value) is { } labels && labels.Contains("le")
+            ? labels : null;
+
+    [GeneratedRegex(@"`(?<metric>[a-z_][a-z0-9_]*)(?:\{(?<labels>[a-z_,]*)\})?`")]
+    private static partial Regex DocumentedName();
+
+    [GeneratedRegex(@"^(.+)_(?:bucket|sum|count)$")]
+    private static partial Regex HistogramSuffix();
+
+    /// <summary>A series selector with a label filter: <c>metric{matchers}</c>.</summary>
+    [GeneratedRegex(@"(?<metric>[A-Za-z_:][A-Za-z0-9_:]*)\s*\{(?<matchers>[^}]*)\}")]
+    private static partial Regex Selector();
+
+    /// <summary>A metric name not followed by a filter, which would read every site and host.</summary>
+    [GeneratedRegex(@"\b(?:xx_\w+|process_\w+|up|ALERTS)\b(?!\s*\{)")]
+    private static partial Regex BareMetric();
+
+    [GeneratedRegex(@"(\w+)\s*(?:=~|!~|!=|=)\s*""")]
+    private static partial Regex Matcher();
+
+    [GeneratedRegex(@"\brate\([^\[]*\[([^\]]+)\]")]
+    private static partial Regex RateRange();
+}
