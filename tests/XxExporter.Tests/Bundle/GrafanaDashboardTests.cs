@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -19,7 +18,6 @@ public partial class GrafanaDashboardTests
     private const string DatasourceRef = """{"type":"prometheus","uid":"${datasource}"}""";
     private const string ToolsInstall = "npm ci --prefix tests/grafana-tools";
 
-    private static string Root([CallerFilePath] string file = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
 
     // ---- the schema ----------------------------------------------------------------------------------------
 
@@ -47,9 +45,9 @@ public partial class GrafanaDashboardTests
 
     private static async Task<(int Code, string Output)> Validate(params string[] files)
     {
-        string tools = Path.Combine(Root(), "tests", "grafana-tools");
+        string tools = Path.Combine(Repository.Root, "tests", "grafana-tools");
         Assert.True(Directory.Exists(Path.Combine(tools, "node_modules", "@grafana", "schema")), $"the schema tools are not installed: {ToolsInstall}");
-        return await ExternalProcess.Run("node", Root(), "apt-get install nodejs", [Path.Combine(tools, "validate.mjs"), .. files]);
+        return await Repository.RunAsync("node", [Path.Combine(tools, "validate.mjs"), .. files]);
     }
 
     // ---- structure -----------------------------------------------------------------------------------------
@@ -160,7 +158,7 @@ public partial class GrafanaDashboardTests
         using var folder = new TempFolder();
         File.WriteAllText(folder.File("queries.yml"), yaml.ToString());
 
-        var (code, output) = await ExternalProcess.Run("promtool", folder.Path, "apt-get install prometheus", "check", "rules", folder.File("queries.yml"));
+        var (code, output) = await Repository.RunInAsync(folder.Path, "promtool", "check", "rules", folder.File("queries.yml"));
         Assert.True(code == 0, output);
         Assert.True(output.Contains($"SUCCESS: {Dashboards.Queries().Count} rules found"), output);   // none left out
     }
@@ -208,7 +206,7 @@ public partial class GrafanaDashboardTests
     [Fact]
     public void Grafana_reads_the_dashboards_from_the_folder_compose_mounts()
     {
-        string provider = File.ReadAllText(Path.Combine(Root(), "grafana", "provisioning", "dashboards", "dashboards.yml"));
+        string provider = File.ReadAllText(Path.Combine(Repository.Root, "grafana", "provisioning", "dashboards", "dashboards.yml"));
         Assert.Matches(@"(?m)^\s+path: /var/lib/grafana/dashboards\s*$", provider);
     }
 
@@ -217,7 +215,7 @@ public partial class GrafanaDashboardTests
     /// <summary>README.md's metric tables: each metric with the labels its `name{a,b}` cell names.</summary>
     private static Dictionary<string, string[]> DocumentedMetrics()
     {
-        string readme = File.ReadAllText(Path.Combine(Root(), "README.md"));
+        string readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         int start = readme.IndexOf("\n## Metrics", StringComparison.Ordinal), end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
         Assert.True(start >= 0 && end > start, "README.md has no Metrics section");
         var metrics = new Dictionary<string, string[]>();

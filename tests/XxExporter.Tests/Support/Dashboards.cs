@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -21,7 +20,7 @@ public sealed record DashboardQuery(string DashboardUid, string PanelTitle, stri
 /// <summary>The provisioned Grafana dashboards in grafana/dashboards/ and the queries of their panels.</summary>
 public static partial class Dashboards
 {
-    public static string Folder { get; } = Path.Combine(RepositoryRoot(), "grafana", "dashboards");
+    public static string Folder { get; } = Repository.PathOf("grafana/dashboards");
 
     /// <summary>Every dashboard file, parsed, by file name order.</summary>
     public static IReadOnlyList<(string File, JsonObject Json)> Load() =>
@@ -60,9 +59,6 @@ public static partial class Dashboards
 
     /// <summary>The variables stand inside PromQL double-quoted strings: escape what those strings treat specially.</summary>
     private static string QuotedContent(string regex) => regex.Replace(@"\", @"\\").Replace("\"", "\\\"");
-
-    private static string RepositoryRoot([CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
 
     [GeneratedRegex(@"\$(?:\{(?<braced>\w+)(?::\w+)?\}|(?<plain>\w+))")]
     private static partial Regex Variable();

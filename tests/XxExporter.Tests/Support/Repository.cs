@@ -11,9 +11,12 @@ public static class Repository
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 
     /// <summary>Runs a program from the repository root; returns its exit code and stdout followed by stderr.</summary>
-    public static async Task<(int Code, string Output)> RunAsync(string program, params string[] args)
+    public static Task<(int Code, string Output)> RunAsync(string program, params string[] args) => RunInAsync(Root, program, args);
+
+    /// <summary>Runs a program in <paramref name="folder"/>; returns its exit code and stdout followed by stderr.</summary>
+    public static async Task<(int Code, string Output)> RunInAsync(string folder, string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = Start(start);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -44,6 +47,7 @@ public static class Repository
             {
                 "promtool" or "prometheus" => "prometheus",
                 "amtool" or "prometheus-alertmanager" => "prometheus-alertmanager",
+                "node" or "npm" => "nodejs npm",
                 _ => start.FileName,
             };
             throw new InvalidOperationException($"{start.FileName} not found: apt-get install -y --no-install-recommends {package}", e);
