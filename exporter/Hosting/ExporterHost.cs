@@ -31,6 +31,10 @@ public static class ExporterHost
         builder.Logging.SetMinimumLevel(settings.LogLevel);
         // Kestrel and the host say a lot at Information; keep them to warnings unless debugging.
         builder.Logging.AddFilter("Microsoft", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Warning);
+        // Only when started by systemd (Type=notify): READY=1 once listening, STOPPING=1 on stop, and log lines
+        // with journald's <priority> prefix instead of our timestamps. Must follow AddSimpleConsole to replace
+        // its formatter. Elsewhere this adds nothing.
+        builder.Services.AddSystemd();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.ListenAddress, settings.WebConfig));
 
         var registry = Metrics.NewCustomRegistry();

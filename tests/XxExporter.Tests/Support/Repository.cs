@@ -48,6 +48,7 @@ public static class Repository
                 "promtool" or "prometheus" => "prometheus",
                 "amtool" or "prometheus-alertmanager" => "prometheus-alertmanager",
                 "node" or "npm" => "nodejs npm",
+                "systemd-analyze" or "systemd-sysusers" => "systemd",
                 _ => start.FileName,
             };
             throw new InvalidOperationException($"{start.FileName} not found: apt-get install -y --no-install-recommends {package}", e);

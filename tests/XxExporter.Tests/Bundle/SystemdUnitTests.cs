@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using XxExporter.Hosting;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Bundle;
+
+/// <summary>
+/// deploy/systemd/: the unit, its user and its settings file, checked with Debian's systemd tools (apt-get install
+/// systemd; they work offline, no running systemd is needed) and against the exporter's own flag table.
+/// </summary>
+public partial class SystemdUnitTests
+{
+
+    private static string Deployed(string name) => Repository.PathOf(Path.Combine("deploy", "systemd", name));
+
+    private static readonly string Unit = File.ReadAllText(Deployed("xx-exporter.service"));
+
+    /// <summary>The unit's settings, continuation lines joined; a key set twice keeps both values.</summary>
+    private static ILookup<string, string> Directives() =>
+        Unit.Replace("\\\n", " ").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] is not ('#' or '['))
+            .Select(l => l.Split('=', 2)).ToLookup(p => p[0], p => p[1]);
+
+    private static string Directive(string key) => Assert.Single(Directives()[key]);
+
+    [Fact]
+    public async Task Unit_passes_systemd_analyze_verify_without_a_warning()
+    {
+        using var folder = new TempFolder();
+        string unit = WithBuiltExporter(folder);
+        var (code, output) = await Repository.RunAsync("systemd-analyze", "verify", "--man=no", unit);
+        Assert.True(code == 0 && output.Length == 0, output);   // unknown keys and bad values are only warnings
+    }
+
+    [Fact]
+    public async Task Unit_is_hardened_by_systemd_analyze_security()
+    {
+        using var folder = new TempFolder();
+        // Exposure on systemd's 0-100 scale (shown as 0.0-10.0): at most 2.0, "OK"; each protection dropped raises it.
+        var (code, output) = await Repository.RunAsync("systemd-analyze", "security", "--offline=yes", "--threshold=20", WithBuiltExporter(folder));
+        Assert.True(code == 0, output);
+        Assert.Equal("", Directive("CapabilityBoundingSet"));
+        Assert.Equal("strict", Directive("ProtectSystem"));
+    }
+
+    [Fact]
+    public void Unit_waits_for_the_exporters_ready_notification() =>
+        Assert.Equal("notify", Directive("Type"));   // sent once listening: Hosting/SystemdTests
+
+    [Fact]
+    public void ExecStart_flags_are_exporter_flags_pointing_at_the_units_state_and_credential()
+    {
+        var words = Directive("ExecStart").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("/usr/local/bin/xx-exporter", words[0]);
+        var settings = CommandLine.Parse(words[1..]).Settings;   // throws on a flag the exporter does not know
+
+        Assert.Equal($"%S/{Directive("StateDirectory")}/positions.json", settings["Logs:PositionsFile"]);
+        string credential = Directive("LoadCredential").Split(':')[0];
+        Assert.Equal($"%d/{credential}", settings["Postgres:Node:PasswordFile"]);
+        Assert.Equal($"%d/{credential}", settings["Postgres:Gateway:PasswordFile"]);
+    }
+
+    [Fact]
+    public void Environment_file_names_only_exporter_settings_and_its_values_are_valid()
+    {
+        string[] lines = File.ReadAllLines(Deployed("xx-exporter.env"));
+        // Commented-out examples too: an operator enables them as written.
+        var named = lines.Select(l => Assignment().Match(l)).Where(m => m.Success).ToList();
+        Assert.True(named.Count >= 10, $"only {named.Count} settings in the example");
+        var keys = CommandLine.Flags.Where(f => f.Key is not null).Select(f => f.Key!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.All(named, m => Assert.Contains(KeyOf(m), keys));
+
+        // The active ones, over the flag defaults, are settings the exporter accepts.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(CommandLine.Flags.Where(f => f.Key is not null).Select(f => KeyValuePair.Create(f.Key!, (string?)f.Default)))
+            .AddInMemoryCollection(named.Where(m => !m.Groups["commented"].Success).Select(m => KeyValuePair.Create(KeyOf(m), (string?)m.Groups["value"].Value)))
+            .Build();
+        ExporterSettings.FromConfiguration(configuration, once: false);
+    }
+
+    private static string KeyOf(Match assignment) => assignment.Groups["key"].Value.Replace("__", ":");
+
+    [Fact]
+    public async Task Sysusers_file_creates_the_units_user_and_group_without_a_login()
+    {
+        using var root = new TempFolder();
+        Directory.CreateDirectory(root.File("etc"));
+        var (code, output) = await Repository.RunAsync("systemd-sysusers", $"--root={root.Path}", Deployed("xx-exporter.sysusers.conf"));
+        Assert.True(code == 0, output);
+
+        var user = File.ReadAllLines(root.File("etc/passwd")).Select(l => l.Split(':')).Single(f => f[0] == Directive("User"));
+        Assert.Equal("/usr/sbin/nologin", user[6]);
+        Assert.True(int.Parse(user[2]) is > 0 and < 1000, $"uid {user[2]} is not a system user's");
+        var group = File.ReadAllLines(root.File("etc/group")).Select(l => l.Split(':')).Single(f => f[0] == Directive("Group"));
+        Assert.Equal(user[3], group[2]);
+    }
+
+    /// <summary>
+    /// A copy of the unit, named as shipped, whose ExecStart is the exporter built beside the tests: verify
+    /// insists that the program exists.
+    /// </summary>
+    private static string WithBuiltExporter(TempFolder folder)
+    {
+        string built = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        Assert.True(File.Exists(built), built);
+        string copy = folder.File("xx-exporter.service");
+        File.WriteAllText(copy, Unit.Replace("ExecStart=/usr/local/bin/xx-exporter ", $"ExecStart={built} "));
+        return copy;
+    }
+
+    [GeneratedRegex(@"^(?<commented>#)?" + ExporterSettings.EnvironmentPrefix + @"(?<key>\w+)=(?<value>.*)$")]
+    private static partial Regex Assignment();
+}
