@@ -1,42 +1,92 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using XxSimulator.Logs;
+using XxSimulator.Node;
 
-// xx-simulator logs FOLDER [--bytes N] [--seed N] [--long-line-every N] [--long-line-bytes N] [--failure-rate R] [--idle-crash-rate R] [--invalid-bytes-rate R] [--max-line-bytes N] [--no-gateway]
-// Writes a realistic log set and prints its ground truth as JSON.
-if (args.Length < 2 || args[0] != "logs")
+// xx-simulator logs FOLDER [...]: writes a realistic log set and prints its ground truth as JSON.
+// xx-simulator node --logs DIR [...]: runs a simulated xx node (live logs and chain JSON-RPC) until stopped.
+const string LogsUsage = "usage: xx-simulator logs FOLDER [--bytes N] [--seed N] [--long-line-every N] [--long-line-bytes N] [--failure-rate R] [--idle-crash-rate R] [--invalid-bytes-rate R] [--max-line-bytes N] [--no-gateway]";
+switch (args.FirstOrDefault())
 {
-    Console.Error.WriteLine("usage: xx-simulator logs FOLDER [--bytes N] [--seed N] [--long-line-every N] [--long-line-bytes N] [--failure-rate R] [--idle-crash-rate R] [--invalid-bytes-rate R] [--max-line-bytes N] [--no-gateway]");
-    return 2;
+    case "logs" when args.Length >= 2:
+        return WriteLogSet(args[1], args[2..]);
+    case "node":
+        SimulatedNodeOptions options;
+        try
+        {
+            options = NodeCommandLine.Parse(args[1..]);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"xx-simulator node: {ex.Message}");
+            Console.Error.WriteLine(NodeCommandLine.Usage);
+            return 2;
+        }
+        await RunNodeAsync(options);
+        return 0;
+    default:
+        Console.Error.WriteLine(LogsUsage);
+        Console.Error.WriteLine(NodeCommandLine.Usage);
+        return 2;
 }
-var options = new LogSetOptions();
-for (int i = 2; i < args.Length; i++)
+
+static int WriteLogSet(string folder, string[] flags)
 {
-    options = args[i] switch
+    var options = new LogSetOptions();
+    for (int i = 0; i < flags.Length; i++)
     {
-        "--bytes" => options with { CmixBytes = long.Parse(args[++i]) },
-        "--seed" => options with { Seed = int.Parse(args[++i]) },
-        "--long-line-every" => options with { LongLineEveryRounds = int.Parse(args[++i]) },
-        "--long-line-bytes" => options with { LongLineBytes = int.Parse(args[++i]) },
-        "--failure-rate" => options with { RoundFailureRate = double.Parse(args[++i], CultureInfo.InvariantCulture) },
-        "--idle-crash-rate" => options with { IdleCrashRate = double.Parse(args[++i], CultureInfo.InvariantCulture) },
-        "--invalid-bytes-rate" => options with { InvalidBytesRate = double.Parse(args[++i], CultureInfo.InvariantCulture) },
-        "--max-line-bytes" => options with { MaxLineBytes = int.Parse(args[++i]) },
-        "--no-gateway" => options with { WithGateway = false },
-        var other => throw new ArgumentException($"unknown option {other}"),
-    };
+        options = flags[i] switch
+        {
+            "--bytes" => options with { CmixBytes = long.Parse(flags[++i]) },
+            "--seed" => options with { Seed = int.Parse(flags[++i]) },
+            "--long-line-every" => options with { LongLineEveryRounds = int.Parse(flags[++i]) },
+            "--long-line-bytes" => options with { LongLineBytes = int.Parse(flags[++i]) },
+            "--failure-rate" => options with { RoundFailureRate = double.Parse(flags[++i], CultureInfo.InvariantCulture) },
+            "--idle-crash-rate" => options with { IdleCrashRate = double.Parse(flags[++i], CultureInfo.InvariantCulture) },
+            "--invalid-bytes-rate" => options with { InvalidBytesRate = double.Parse(flags[++i], CultureInfo.InvariantCulture) },
+            "--max-line-bytes" => options with { MaxLineBytes = int.Parse(flags[++i]) },
+            "--no-gateway" => options with { WithGateway = false },
+            var other => throw new ArgumentException($"unknown option {other}"),
+        };
+    }
+    Directory.CreateDirectory(folder);
+    var truth = LogSetGenerator.Generate(folder, options);
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        truth.Bytes,
+        Lines = truth.Lines,
+        Records = truth.Records.ToDictionary(r => $"{r.Key.Log}/{r.Key.Level}", r => r.Value),
+        truth.RoundsCompleted,
+        truth.RoundFailures,
+        truth.CmixCrashes,
+        truth.CmixStarts,
+        truth.WrapperRestarts,
+    }, new JsonSerializerOptions { WriteIndented = true }));
+    return 0;
 }
-Directory.CreateDirectory(args[1]);
-var truth = LogSetGenerator.Generate(args[1], options);
-Console.WriteLine(JsonSerializer.Serialize(new
+
+static async Task RunNodeAsync(SimulatedNodeOptions options)
 {
-    truth.Bytes,
-    Lines = truth.Lines,
-    Records = truth.Records.ToDictionary(r => $"{r.Key.Log}/{r.Key.Level}", r => r.Value),
-    truth.RoundsCompleted,
-    truth.RoundFailures,
-    truth.CmixCrashes,
-    truth.CmixStarts,
-    truth.WrapperRestarts,
-}, new JsonSerializerOptions { WriteIndented = true }));
-return 0;
+    using var stop = new CancellationTokenSource();
+    void Stop(PosixSignalContext context)
+    {
+        context.Cancel = true; // stop cleanly here instead of the runtime's default exit
+        stop.Cancel();
+    }
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+    await using var node = await SimulatedNode.StartAsync(options, stop.Token);
+    Console.WriteLine($"xx-simulator node: {options.Scenario.ToString().ToLowerInvariant()} validator, stash {node.Stash}");
+    Console.WriteLine($"xx-simulator node: chain JSON-RPC on {node.RpcUrl} and {node.HttpUrl}, eras of {options.EraLength.TotalSeconds:0.###} s");
+    Console.WriteLine($"xx-simulator node: logs in {Path.GetFullPath(options.LogFolder)}"
+        + (options.CredFolder is { } cred ? $", IDF in {Path.Combine(Path.GetFullPath(cred), "cmix-IDF.json")}" : ""));
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.WriteLine("xx-simulator node: stopping");
+    }
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using XxSimulator.Node;
 
 namespace XxSimulator.Logs;
 
@@ -12,6 +13,8 @@ namespace XxSimulator.Logs;
 /// <param name="LongLineEveryRounds">Every so many rounds a long line (0: never).</param>
 /// <param name="LongLineBytes">Length of those lines.</param>
 /// <param name="MaxLineBytes">The exporter's line cap: longer lines are expected to be skipped.</param>
+/// <param name="WithGateway">Also write gateway.log and gateway-wrapper.log.</param>
+/// <param name="SlowQueryRate">Per round, chance of the gateway reporting a slow database query.</param>
 public sealed record LogSetOptions(
     int Seed = 1,
     long CmixBytes = 2_000_000,
@@ -21,20 +24,35 @@ public sealed record LogSetOptions(
     int LongLineEveryRounds = 0,
     int LongLineBytes = 200_000,
     int MaxLineBytes = 1 << 20,
-    bool WithGateway = true);
+    bool WithGateway = true,
+    double SlowQueryRate = 1.0 / 30);
+
+/// <summary>Writes a whole log set at once, in simulated time, as fast as the disk takes it.</summary>
+public static class LogSetGenerator
+{
+    /// <summary>Writes the four logs into <paramref name="folder"/> and returns what they contain.</summary>
+    public static GroundTruth Generate(string folder, LogSetOptions options)
+    {
+        using var script = new NodeLogScript(folder, FileMode.Create, options, new SimulatedLogClock(new DateTime(2023, 7, 26, 14, 0, 0)));
+        script.Launch();
+        while (script.Truth.Bytes < options.CmixBytes) script.NextRound();
+        return script.Truth;
+    }
+}
 
 /// <summary>
 /// Writes a realistic cmix.log, cmix-wrapper.log, gateway.log and gateway-wrapper.log: rounds with their phase
 /// chatter, round failures by each reason ending in the real crash-restart cycle (FATAL, the deferred
 /// "Updating to ERROR failed", panic and goroutine dump, wrapper restart, recovery), crashes while idle,
 /// notices about completed and old rounds, invalid bytes and long lines - and counts what it wrote.
-/// Lines follow the format strings in the xx sources (see ../shared/docs/xx-domain.md §2).
+/// Lines follow the format strings in the xx sources (see ../shared/docs/xx-domain.md §2). The same script
+/// writes a log set at once (<see cref="LogSetGenerator"/>) and a node's logs live (<see cref="Node.LiveLogs"/>).
 /// </summary>
-public sealed class LogSetGenerator
+internal sealed class NodeLogScript : IDisposable
 {
     private static readonly string[] NodeIds =
     [
-        "MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC", "c6wptSinakErZHrk0SlgGQXExETPYYLB2CwpLNze6FMC",
+        NodeIdentity.Base64Id, "c6wptSinakErZHrk0SlgGQXExETPYYLB2CwpLNze6FMC",
         "Qm9vdHN0cmFwTm9kZTAwMDAwMDAwMDAwMDAwMDAwMDAC", "dGVhbU1lbWJlcjNhYmNkZWZnaGlqa2xtbm9wcXJzdHUC",
         "bGFzdE5vZGVJblRoZVRlYW1vZkZpdmVfX19fX19fX18C",
     ];
@@ -43,40 +61,34 @@ public sealed class LogSetGenerator
     private static readonly string[] Reasons = ["phase_timeout", "participatory_fail", "team_error", "other"];
 
     private readonly LogSetOptions _options;
+    private readonly ILogClock _clock;
     private readonly Random _random;
-    private readonly GroundTruth _truth = new();
     private readonly LogWriter _cmix, _cmixWrapper, _gateway, _gatewayWrapper;
     private readonly string _self;
-    private DateTime _now = new(2023, 7, 26, 14, 0, 0);
     private long _round = 9_876_000;
+    private long _rounds;
     private int _pid = 4000;
 
-    private LogSetGenerator(string folder, LogSetOptions options)
+    /// <param name="mode">Create to write a new log set; Append to go on with the logs already there, as the xx services do.</param>
+    public NodeLogScript(string folder, FileMode mode, LogSetOptions options, ILogClock clock)
     {
         _options = options;
+        _clock = clock;
         _random = new Random(options.Seed);
         _self = $"{NodeIds[0]}:11420";
         LogWriter Open(string file, string log, bool python) =>
-            new(new FileStream(Path.Combine(folder, file), FileMode.Create, FileAccess.Write, FileShare.Read), log, python, _truth);
+            new(new FileStream(Path.Combine(folder, file), mode, FileAccess.Write, FileShare.Read), log, python, Truth);
         _cmix = Open("cmix.log", "cmix", python: false);
         _cmixWrapper = Open("cmix-wrapper.log", "cmix_wrapper", python: true);
         _gateway = Open("gateway.log", "gateway", python: false);
         _gatewayWrapper = Open("gateway-wrapper.log", "gateway_wrapper", python: true);
     }
 
-    /// <summary>Writes the four logs into <paramref name="folder"/> and returns what they contain.</summary>
-    public static GroundTruth Generate(string folder, LogSetOptions options)
-    {
-        var generator = new LogSetGenerator(folder, options);
-        using (generator._cmix)
-        using (generator._cmixWrapper)
-        using (generator._gateway)
-        using (generator._gatewayWrapper)
-            generator.Run();
-        return generator._truth;
-    }
+    /// <summary>What has been written so far.</summary>
+    public GroundTruth Truth { get; } = new();
 
-    private void Run()
+    /// <summary>The wrappers start the node and the gateway, which come up and wait for rounds.</summary>
+    public void Launch()
     {
         WrapperStartsBinary(_cmixWrapper, "xxnetwork-cmix", firstStart: true);
         NodeStarts(recovering: false);
@@ -87,26 +99,38 @@ public sealed class LogSetGenerator
             _gateway.Record(Tick(0), "INFO", "Beginning polling NDF...");
             _gateway.Record(Tick(1), "INFO", "Successfully obtained NDF!");
         }
-        long rounds = 0;
-        while (_truth.Bytes < _options.CmixBytes)
-        {
-            rounds++;
-            _round += 1 + _random.Next(3);
-            if (_options.LongLineEveryRounds > 0 && rounds % _options.LongLineEveryRounds == 0) LongLine();
-            if (_random.NextDouble() < _options.IdleCrashRate) CrashWhileWaiting();
-            else if (_random.NextDouble() < _options.RoundFailureRate) FailedRound(Reasons[_random.Next(Reasons.Length)]);
-            else CompletedRound();
-        }
     }
 
-    private DateTime Tick(int seconds) => _now = _now.AddSeconds(seconds);
+    /// <summary>The next round: completed, failed (ending in a crash and restart), or a crash while waiting for it.</summary>
+    public void NextRound()
+    {
+        _rounds++;
+        _round += 1 + _random.Next(3);
+        if (_options.LongLineEveryRounds > 0 && _rounds % _options.LongLineEveryRounds == 0) LongLine();
+        if (_random.NextDouble() < _options.IdleCrashRate) CrashWhileWaiting();
+        else if (_random.NextDouble() < _options.RoundFailureRate) FailedRound(Reasons[_random.Next(Reasons.Length)]);
+        else CompletedRound();
+    }
+
+    /// <summary>Hands what was written to the files, for a reader tailing them.</summary>
+    public void Flush()
+    {
+        foreach (var writer in new[] { _cmix, _cmixWrapper, _gateway, _gatewayWrapper }) writer.Flush();
+    }
+
+    public void Dispose()
+    {
+        foreach (var writer in new[] { _cmix, _cmixWrapper, _gateway, _gatewayWrapper }) writer.Dispose();
+    }
+
+    private DateTime Tick(int seconds) => _clock.Advance(seconds);
 
     private string Tagged(long round) => $"[{_self}]: RID {round}";
 
     private void NodeStarts(bool recovering)
     {
         _cmix.Record(Tick(2), "INFO", "Starting xx network node (server) v3.13.0");
-        _truth.CmixStarts++;
+        Truth.CmixStarts++;
         _cmix.Record(Tick(0), "INFO", "Initializing GPU maths, CUDA backend, with memory size 4096");
         _cmix.Record(Tick(1), "INFO", "Connecting to scheduling with address: scheduling.mainnet.cmix.rip:11420, from input mainnet.cmix.rip:11420");
         if (recovering)
@@ -126,7 +150,7 @@ public sealed class LogSetGenerator
     {
         if (firstStart)
         {
-            wrapper.Record(Tick(0), "INFO", $"Script initialized at {_now:yyyy-MM-dd HH:mm:ss}");
+            wrapper.Record(Tick(0), "INFO", $"Script initialized at {_clock.Now:yyyy-MM-dd HH:mm:ss}");
             wrapper.Record(Tick(0), "INFO", "Waiting on IDF for consensus...");
             wrapper.Record(Tick(5), "INFO", "Waiting on consensus ready state...");
             wrapper.Record(Tick(30), "INFO", "Consensus ready!");
@@ -154,7 +178,7 @@ public sealed class LogSetGenerator
         _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} Beginning execution of Phase \"{phase}\"");
         _cmix.Record(Tick(1), "INFO", $"[{_self} - (1/5)] RID {round} StreamTransmitPhase FOR \"{phase}\" COMPLETE/SEND");
         _cmix.Record(Tick(0), "INFO",
-            $"\tbwLogging: Round {round}, transmitted phase: {phase}, from: {_self}, to: {next}:11420, started: {_now:HH:mm:ss.fff}, ended: {_now:HH:mm:ss.fff}, duration: {_random.Next(20, 900)},");
+            $"\tbwLogging: Round {round}, transmitted phase: {phase}, from: {_self}, to: {next}:11420, started: {_clock.Now:HH:mm:ss.fff}, ended: {_clock.Now:HH:mm:ss.fff}, duration: {_random.Next(20, 900)},");
         _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} StreamPostPhase FROM \"{NodeIds[4]}:11420\" TO \"{_self}\" RECEIVE/START");
         _cmix.Record(Tick(1), "INFO",
             $"{Tagged(round)} Finishing execution of Phase \"{phase}\" -- Adapt: {_random.NextDouble() * 5:F6}ms, outMod: {_random.NextDouble() * 2:F6}ms");
@@ -179,8 +203,8 @@ public sealed class LogSetGenerator
         _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} ReceiveFinishRealtime END");
         string seconds = (_random.Next(8_000_000, 60_000_000) / 1e6).ToString("0.######", CultureInfo.InvariantCulture);
         _cmix.Record(Tick(0), "INFO", $"{Tagged(round)} Round took {seconds}s seconds");
-        _truth.RoundsCompleted++;
-        _truth.RoundSecondsSum += double.Parse(seconds, CultureInfo.InvariantCulture);
+        Truth.RoundsCompleted++;
+        Truth.RoundSecondsSum += double.Parse(seconds, CultureInfo.InvariantCulture);
         _cmix.Record(Tick(0), "INFO", "Updated to COMPLETED successfully");
         _cmix.Record(Tick(0), "INFO", $"Sending mixed batch for round {round} to gateway");
         _cmix.Record(Tick(0), "INFO", $"Round trip duration for round {round}: {_random.Next(5, 90)} ms");
@@ -198,20 +222,20 @@ public sealed class LogSetGenerator
     {
         if (!_options.WithGateway) return;
         int real = _random.Next(0, 1000);
-        _gateway.Record(_now, "INFO", $"Sending batch for round {round} with {1000} messages...");
-        _gateway.Record(_now, "INFO", "Uploading batch to server");
-        _gateway.Record(_now, "INFO", "Upload complete");
-        _gateway.Record(_now, "INFO", $"Round {round} received, {real} real messages processed, {1000 - real} dummies ignored");
-        _truth.GatewayRoundsReceived++;
-        _truth.GatewayRealMessages += real;
-        _truth.GatewayDummyMessages += 1000 - real;
-        _gateway.Record(_now, "INFO", $"Local round data for round {round} with {real} recipients at {_now:yyyy-MM-dd HH:mm:ss}: ");
-        _gateway.Continuation($"\t inserts finished at {_now:yyyy-MM-dd HH:mm:ss}, KR insert finished at {_now:yyyy-MM-dd HH:mm:ss}, ");
-        _gateway.Continuation($"]t round started at ts {_now:yyyy-MM-dd HH:mm:ss}, average attempts: 1.000000 (total: {real})");
-        if (_random.Next(30) == 0)
+        _gateway.Record(_clock.Now, "INFO", $"Sending batch for round {round} with {1000} messages...");
+        _gateway.Record(_clock.Now, "INFO", "Uploading batch to server");
+        _gateway.Record(_clock.Now, "INFO", "Upload complete");
+        _gateway.Record(_clock.Now, "INFO", $"Round {round} received, {real} real messages processed, {1000 - real} dummies ignored");
+        Truth.GatewayRoundsReceived++;
+        Truth.GatewayRealMessages += real;
+        Truth.GatewayDummyMessages += 1000 - real;
+        _gateway.Record(_clock.Now, "INFO", $"Local round data for round {round} with {real} recipients at {_clock.Now:yyyy-MM-dd HH:mm:ss}: ");
+        _gateway.Continuation($"\t inserts finished at {_clock.Now:yyyy-MM-dd HH:mm:ss}, KR insert finished at {_clock.Now:yyyy-MM-dd HH:mm:ss}, ");
+        _gateway.Continuation($"]t round started at ts {_clock.Now:yyyy-MM-dd HH:mm:ss}, average attempts: 1.000000 (total: {real})");
+        if (_random.NextDouble() < _options.SlowQueryRate)
         {
-            _gateway.Record(_now, "WARN", $"Query InsertMixedMessages took an unexpectedly long time: 1.{_random.Next(100, 999)}s");
-            _truth.GatewaySlowQueries++;
+            _gateway.Record(_clock.Now, "WARN", $"Query InsertMixedMessages took an unexpectedly long time: 1.{_random.Next(100, 999)}s");
+            Truth.GatewaySlowQueries++;
         }
     }
 
@@ -237,7 +261,7 @@ public sealed class LogSetGenerator
                 _cmix.Record(Tick(3), "ERROR", $"Error in module PermuteStream of graph RealPermute: stream reset");
                 break;
         }
-        _truth.RoundFailures[reason]++;
+        Truth.RoundFailures[reason]++;
         CrashAndRestart($"Round {round} failed: {reason}");
     }
 
@@ -263,9 +287,9 @@ public sealed class LogSetGenerator
         }
         if (_random.Next(3) == 0)
             _cmix.Record(Tick(0), "FATAL", $"Round failure reported, but the node is already in ERROR state. RoundID {_round}; nodeID {NodeIds[0]}; error text x");
-        _truth.CmixCrashes++;
+        Truth.CmixCrashes++;
         _cmixWrapper.Record(Tick(2), "WARNING", "Restarting binary due to error...");
-        _truth.WrapperRestarts++;
+        Truth.WrapperRestarts++;
         if (_random.Next(4) == 0)
         {
             _cmixWrapper.Record(Tick(0), "ERROR", "Failed to query sync state: [Errno 111] Connection refused");

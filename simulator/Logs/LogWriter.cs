@@ -47,5 +47,7 @@ internal sealed class LogWriter(Stream stream, string log, bool python, GroundTr
         GroundTruth.Add(truth.Lines, Log);
     }
 
+    public void Flush() => _out.Flush();
+
     public void Dispose() => _out.Dispose();
 }

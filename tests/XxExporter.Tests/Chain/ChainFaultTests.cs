@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Prometheus;
 using XxExporter.Chain;
 using XxExporter.Tests.Support;
+using XxSimulator.Rpc;
 
 namespace XxExporter.Tests.Chain;
 

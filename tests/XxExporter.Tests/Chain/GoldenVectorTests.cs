@@ -1,6 +1,7 @@
 using System.Text.Json;
 using XxExporter.Chain;
 using XxExporter.Chain.Scale;
+using XxSimulator.Chain;
 
 namespace XxExporter.Tests.Chain;
 
@@ -32,7 +33,7 @@ public class GoldenVectorTests
     public void Keys_and_values_match_polkadot(int index, bool legacy)
     {
         var vector = Root.GetProperty("vectors")[index];
-        var runtime = new SyntheticRuntime(legacy);
+        var runtime = new StakingRuntime(legacy);
         var entry = runtime.Metadata.Storage(vector.GetProperty("pallet").GetString()!, vector.GetProperty("item").GetString()!);
         Assert.Equal(vector.GetProperty("hashers").EnumerateArray().Select(h => h.GetString()), entry.Hashers.Select(h => h.ToString()));
         var keys = vector.GetProperty("keys").EnumerateArray().Select(k => ChainState.Hex(k.GetString()!)).ToArray();

@@ -1,11 +1,11 @@
-using System.Text;
 using XxExporter.Chain.Scale;
+using static XxSimulator.Chain.ScaleEncoder;
 
-namespace XxExporter.Tests.Support;
+namespace XxSimulator.Chain;
 
 /// <summary>
-/// Writes runtime metadata V14 bytes for a registry described in code, so tests can serve a runtime the exporter
-/// has never seen (the 207 staking layout, a broken type) from a fake node. The inverse of the parser, written
+/// Writes runtime metadata V14 bytes for a registry described in code, so a simulated or fake node can serve a
+/// runtime the exporter has never seen (the 207 staking layout, a broken type). The inverse of the parser, written
 /// from the frame-metadata layout, not from the parser.
 /// </summary>
 public sealed class MetadataBuilder
@@ -17,16 +17,16 @@ public sealed class MetadataBuilder
 
     public int Primitive(Primitive kind) => Add([], [5, (byte)kind]);
 
-    public int Composite(string path, params (string? Name, int Type)[] fields) => Add([path], [0, .. Vector(fields.Select(Field))]);
+    public int Composite(string path, params (string? Name, int Type)[] fields) => Add([path], [0, .. Vec(fields.Select(Field))]);
 
     public int Variant(string path, params (string Name, byte Index, (string? Name, int Type)[] Fields)[] cases) =>
-        Add([path], [1, .. Vector(cases.Select(c => (byte[])[.. Text(c.Name), .. Vector(c.Fields.Select(Field)), c.Index, .. Compact(0)]))]);
+        Add([path], [1, .. Vec(cases.Select(c => (byte[])[.. Text(c.Name), .. Vec(c.Fields.Select(Field)), c.Index, .. Compact(0)]))]);
 
     public int Sequence(int element) => Add([], [2, .. Compact(element)]);
 
-    public int Array(int length, int element) => Add([], [3, .. BitConverter.GetBytes((uint)length), .. Compact(element)]);
+    public int Array(int length, int element) => Add([], [3, .. U32((uint)length), .. Compact(element)]);
 
-    public int Tuple(params int[] elements) => Add([], [4, .. Vector(elements.Select(Compact))]);
+    public int Tuple(params int[] elements) => Add([], [4, .. Vec(elements.Select(e => Compact(e)))]);
 
     public int CompactOf(int inner) => Add([], [6, .. Compact(inner)]);
 
@@ -43,7 +43,7 @@ public sealed class MetadataBuilder
         }
         byte[] kind = hashers.Length == 0
             ? [0, .. Compact(value)]
-            : [1, .. Vector(hashers.Select(h => new[] { (byte)h })), .. Compact(key!.Value), .. Compact(value)];
+            : [1, .. Vec(hashers.Select(h => new[] { (byte)h })), .. Compact(key!.Value), .. Compact(value)];
         entries.Add([.. Text(item), optional ? (byte)0 : (byte)1, .. kind, .. Compact(0), .. Compact(0)]);
     }
 
@@ -51,41 +51,21 @@ public sealed class MetadataBuilder
     {
         var pallets = _pallets.Select((p, index) => (byte[])[
             .. Text(p.Pallet),
-            1, .. Text(p.Pallet), .. Vector(p.Entries),   // storage: Some { prefix, entries }
+            1, .. Text(p.Pallet), .. Vec(p.Entries),     // storage: Some { prefix, entries }
             0, 0,                                        // calls, event: None
             .. Compact(0),                               // constants
             0,                                           // error: None
             (byte)index]);
-        return [.. "meta"u8, 14, .. Vector(_types), .. Vector(pallets), .. Compact(0), 4, .. Compact(0), .. Compact(0)];
+        return [.. "meta"u8, 14, .. Vec(_types), .. Vec(pallets), .. Compact(0), 4, .. Compact(0), .. Compact(0)];
     }
 
     private int Add(string[] path, byte[] def)
     {
         int id = _types.Count;
-        _types.Add([.. Compact(id), .. Vector(path.Where(p => p.Length > 0).Select(Text)), .. Compact(0), .. def, .. Compact(0)]);
+        _types.Add([.. Compact(id), .. Vec(path.Where(p => p.Length > 0).Select(Text)), .. Compact(0), .. def, .. Compact(0)]);
         return id;
     }
 
     private static byte[] Field((string? Name, int Type) field) =>
         [.. field.Name is null ? [(byte)0] : (byte[])[1, .. Text(field.Name)], .. Compact(field.Type), 0, .. Compact(0)];
-
-    private static byte[] Vector(IEnumerable<byte[]> items)
-    {
-        var list = items.ToList();
-        return [.. Compact(list.Count), .. list.SelectMany(i => i)];
-    }
-
-    private static byte[] Text(string text)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        return [.. Compact(bytes.Length), .. bytes];
-    }
-
-    public static byte[] Compact(int value) => value switch
-    {
-        < 1 << 6 => [(byte)(value << 2)],
-        < 1 << 14 => BitConverter.GetBytes((ushort)((value << 2) | 1)),
-        < 1 << 30 => BitConverter.GetBytes((uint)((value << 2) | 2)),
-        _ => throw new ArgumentOutOfRangeException(nameof(value)),
-    };
 }

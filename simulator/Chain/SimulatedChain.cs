@@ -1,0 +1,164 @@
+using System.Numerics;
+using System.Text;
+using XxExporter.Chain;
+using static XxSimulator.Chain.StakingValues;
+
+namespace XxSimulator.Chain;
+
+/// <summary>How the simulated validator fares.</summary>
+public enum Scenario
+{
+    /// <summary>Earns points every era, always elected, never chilled, cMix ID matches.</summary>
+    Healthy,
+    /// <summary>The four-era cycle of <see cref="SimulatedChain"/>: a missed era, a lost election, an era waiting.</summary>
+    Troubled,
+}
+
+/// <summary>
+/// A runtime 207 chain whose staking state is a function of time: one block a second (finalized two behind), eras of
+/// a fixed length with three sessions each, the next era's election known in the era's last third (CurrentEra =
+/// active + 1 and its exposures stored, as Substrate does), and era points growing through the era for every validator
+/// in the active set. The active set has ten validators: the stash and nine others, or ten others when the stash was
+/// not elected. The chain keeps the last 84 eras (HistoryDepth); eras before the start are history of the same story.
+///
+/// Troubled timeline, by era k counted from the era active at start (k = 0), repeating every four eras:
+///   k ≡ 0: active, earns points - but loses the election for the next era (seen in its last third);
+///   k ≡ 1: waiting (not in the active set; still a validator candidate, so not chilled), elected for the next era;
+///   k ≡ 2: active, earns points;
+///   k ≡ 3: active but earns no points: a missed era.
+/// So at start the last finished era (k = -1) is already missed, and within the first era the next election is lost.
+/// </summary>
+public sealed class SimulatedChain
+{
+    public const uint FirstEra = 1_000;
+    private const int HistoryDepth = 84, SessionsPerEra = 3, ActiveSetSize = 10, ErasPerCycle = 4;
+    private const long FirstBlock = 5_000_000;
+    private const int Peers = 8;
+    private const string Version = "0.2.7-xx-simulator";
+    /// <summary>Points a validator with the median rate earns in a whole era.</summary>
+    private const double PointsPerEra = 10_000;
+    private static readonly BigInteger Xx = 1_000_000_000; // planck per xx (9 decimals)
+
+    private readonly Scenario _scenario;
+    private readonly TimeSpan _eraLength;
+    private readonly DateTimeOffset _started;
+    private readonly byte[] _stash, _cmixId;
+    private readonly byte[][] _others;
+    private readonly StakingRuntime _runtime = new();
+    private readonly Dictionary<string, string> _storage = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<uint, List<string>> _keysOfEra = new();
+    private uint _exposedThrough, _finishedThrough;
+
+    public SimulatedChain(Scenario scenario, TimeSpan eraLength, DateTimeOffset started, byte[] stash, byte[] cmixId)
+    {
+        _scenario = scenario;
+        _eraLength = eraLength;
+        _started = started;
+        _stash = stash;
+        _cmixId = cmixId;
+        _others = Enumerable.Range(1, ActiveSetSize).Select(i => StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator validator {i}"))).ToArray();
+        foreach (var (account, index) in Validators())
+        {
+            Set(Key("Staking", "Validators", account), ValidatorPrefs(commissionPerbill: (uint)(index == 0 ? 100_000_000 : 30_000_000 + 10_000_000 * index), blocked: false));
+            Set(Key("Staking", "Bonded", account), account);
+            BigInteger own = OwnStake(index);
+            Set(Key("Staking", "Ledger", account), Ledger(account, own, own, [], []));
+            Set(Key("XXStakingExtension", "CmixIds", account),
+                index == 0 ? cmixId : StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator cmix {index}")));
+        }
+        for (uint era = FirstEra - HistoryDepth; era < FirstEra; era++)
+        {
+            WriteExposures(era);
+            WritePoints(era, 1.0);
+        }
+        WriteExposures(FirstEra);
+        (_exposedThrough, _finishedThrough) = (FirstEra, FirstEra - 1);
+    }
+
+    /// <summary>Brings the storage up to <paramref name="now"/> and returns the chain as the RPC methods see it then.</summary>
+    public ChainView At(DateTimeOffset now)
+    {
+        var elapsed = now - _started;
+        uint era = FirstEra + (uint)Math.Floor(elapsed / _eraLength);
+        double fraction = elapsed / _eraLength - (era - FirstEra);
+        bool electionKnown = fraction >= 2.0 / 3;
+        for (; _finishedThrough + 1 < era; _finishedThrough++) WritePoints(_finishedThrough + 1, 1.0);
+        for (uint through = electionKnown ? era + 1 : era; _exposedThrough < through; _exposedThrough++) WriteExposures(_exposedThrough + 1);
+        WritePoints(era, fraction);
+        Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)(_started + (era - FirstEra) * _eraLength).ToUnixTimeMilliseconds()));
+        Set(Key("Staking", "CurrentEra"), ScaleEncoder.U32(electionKnown ? era + 1 : era));
+        Set(Key("Session", "Validators"), Accounts(ActiveSet(era)));
+        Set(Key("Session", "CurrentIndex"), ScaleEncoder.U32(era * SessionsPerEra + (uint)(fraction * SessionsPerEra)));
+        foreach (uint old in _keysOfEra.Keys.Where(e => e + HistoryDepth < era).ToList()) Forget(old);
+        long best = FirstBlock + (long)elapsed.TotalSeconds;
+        return new ChainView(best, best - 2, best, Peers, Version, _runtime, new Dictionary<string, string>(_storage, StringComparer.OrdinalIgnoreCase));
+    }
+
+    private enum Part { Earning, Missed, Waiting }
+
+    /// <summary>The stash's part in an era (see the timeline above).</summary>
+    private Part PartIn(uint era)
+    {
+        if (_scenario == Scenario.Healthy) return Part.Earning;
+        long k = ((long)era - FirstEra) % ErasPerCycle;
+        return ((k + ErasPerCycle) % ErasPerCycle) switch
+        {
+            1 => Part.Waiting,
+            3 => Part.Missed,
+            _ => Part.Earning,
+        };
+    }
+
+    /// <summary>Every validator candidate with its index: 0 is the stash, 1-10 the others.</summary>
+    private IEnumerable<(byte[] Account, int Index)> Validators() => _others.Select((account, i) => (account, i + 1)).Prepend((_stash, 0));
+
+    private IEnumerable<(byte[] Account, int Index)> Elected(uint era) =>
+        PartIn(era) == Part.Waiting ? Validators().Skip(1) : Validators().Take(ActiveSetSize);
+
+    private IEnumerable<byte[]> ActiveSet(uint era) => Elected(era).Select(v => v.Account);
+
+    private static BigInteger OwnStake(int index) => (100_000 + 10_000 * index) * Xx;
+
+    private void WriteExposures(uint era)
+    {
+        foreach (var (account, index) in Elected(era))
+        {
+            BigInteger own = OwnStake(index);
+            SetOfEra(era, Key("Staking", "ErasStakersOverview", ScaleEncoder.U32(era), account),
+                ExposureOverview(total: own + (2_000_000 + 50_000 * index) * Xx, own, nominatorCount: (uint)(5 + index), pageCount: 1));
+        }
+    }
+
+    /// <summary>Reward and deduction points of an era <paramref name="fraction"/> of the way through it.</summary>
+    private void WritePoints(uint era, double fraction)
+    {
+        var earners = Elected(era).Where(v => v.Index != 0 || PartIn(era) != Part.Missed).ToList();
+        var rewards = earners.Select(v => (v.Account, Points: (uint)(PointsPerEra * RateOf(v.Index) * fraction))).ToList();
+        var deductions = rewards.Select((r, i) => (r.Account, Points: (uint)(r.Points * DeductedShareOf(earners[i].Index)))).ToList();
+        SetOfEra(era, Key("Staking", "ErasRewardPoints", ScaleEncoder.U32(era)), Points((uint)rewards.Sum(r => r.Points), rewards));
+        SetOfEra(era, Key("XXStakingExtension", "ErasDeductionPoints", ScaleEncoder.U32(era)), Points((uint)deductions.Sum(d => d.Points), deductions));
+    }
+
+    /// <summary>How fast a validator earns, relative to the median: the others spread from 0.88 to 1.15.</summary>
+    private double RateOf(int index) => index == 0 ? (_scenario == Scenario.Healthy ? 1.0 : 0.9) : 0.85 + 0.03 * index;
+
+    /// <summary>Share of the points taken back for failed rounds: 15 % for the troubled node's 20 % failures.</summary>
+    private double DeductedShareOf(int index) => index == 0 ? (_scenario == Scenario.Healthy ? 0.005 : 0.15) : index % 4 * 0.01;
+
+    private string Key(string pallet, string item, params byte[][] keys) => _runtime.Key(pallet, item, keys);
+
+    private void Set(string key, byte[] value) => _storage[key] = ChainState.HexOf(value);
+
+    private void SetOfEra(uint era, string key, byte[] value)
+    {
+        Set(key, value);
+        if (!_keysOfEra.TryGetValue(era, out var keys)) _keysOfEra[era] = keys = new List<string>();
+        if (!keys.Contains(key)) keys.Add(key);
+    }
+
+    private void Forget(uint era)
+    {
+        foreach (string key in _keysOfEra[era]) _storage.Remove(key);
+        _keysOfEra.Remove(era);
+    }
+}

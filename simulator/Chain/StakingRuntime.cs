@@ -1,0 +1,73 @@
+using XxExporter.Chain;
+using XxExporter.Chain.Scale;
+
+namespace XxSimulator.Chain;
+
+/// <summary>
+/// The metadata of a runtime with the staking layout of the legacy xx fork (spec ≤206: custody in exposures,
+/// cmix_id in the ledger; xx-domain.md §4.3) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
+/// ErasDeductionPoints; §4.7): only the storage items the exporter reads, with their real hashers and types.
+/// </summary>
+public sealed class StakingRuntime
+{
+    public StakingRuntime(bool legacy = false)
+    {
+        Legacy = legacy;
+        var b = new MetadataBuilder();
+        int u8 = b.U8, u32 = b.Primitive(Primitive.U32), u64 = b.Primitive(Primitive.U64), u128 = b.Primitive(Primitive.U128), boolean = b.Primitive(Primitive.Bool);
+        int bytes32 = b.Array(32, u8);
+        int account = b.Composite("sp_core::crypto::AccountId32", (null, bytes32));
+        int h256 = b.Composite("primitive_types::H256", (null, bytes32));
+        int compact128 = b.CompactOf(u128), compact32 = b.CompactOf(u32);
+        int perbill = b.Composite("sp_arithmetic::per_things::Perbill", (null, u32));
+        int activeEra = b.Composite("pallet_staking::ActiveEraInfo", ("index", u32), ("start", b.Option(u64)));
+        int pointsMap = b.Composite("BTreeMap", (null, b.Sequence(b.Tuple(account, u32))));
+        int rewardPoints = b.Composite("pallet_staking::EraRewardPoints", ("total", u32), ("individual", pointsMap));
+        int deductionPoints = b.Composite("xx_staking_extension::EraDeductionPoints", ("total", u32), ("individual", pointsMap));
+        int overview = b.Composite("sp_staking::PagedExposureMetadata", ("total", compact128), ("own", compact128), ("nominator_count", u32), ("page_count", u32));
+        int prefs = b.Composite("pallet_staking::ValidatorPrefs", ("commission", b.CompactOf(perbill)), ("blocked", boolean));
+        int unlock = b.Composite("pallet_staking::UnlockChunk", ("value", compact128), ("era", compact32));
+        int ledger = legacy
+            ? b.Composite("pallet_staking::StakingLedger", ("stash", account), ("total", compact128), ("active", compact128),
+                ("unlocking", b.Sequence(unlock)), ("claimed_rewards", b.Sequence(u32)), ("cmix_id", b.Option(h256)))
+            : b.Composite("pallet_staking::StakingLedger", ("stash", account), ("total", compact128), ("active", compact128),
+                ("unlocking", b.Sequence(unlock)), ("legacy_claimed_rewards", b.Sequence(u32)));
+        int exposure = b.Composite("pallet_staking::Exposure", ("total", compact128), ("custody", compact128), ("own", compact128),
+            ("others", b.Sequence(b.Composite("pallet_staking::IndividualExposure", ("who", account), ("value", compact128)))));
+        int eraAndAccount = b.Tuple(u32, account);
+        StorageHasher[] twox = [StorageHasher.Twox64Concat], blake = [StorageHasher.Blake2_128Concat], twox2 = [StorageHasher.Twox64Concat, StorageHasher.Twox64Concat];
+        b.Storage("Staking", "ActiveEra", true, [], null, activeEra);
+        b.Storage("Staking", "CurrentEra", true, [], null, u32);
+        b.Storage("Staking", "ErasRewardPoints", false, twox, u32, rewardPoints);
+        if (legacy) b.Storage("Staking", "ErasStakers", false, twox2, eraAndAccount, exposure);
+        else b.Storage("Staking", "ErasStakersOverview", true, twox2, eraAndAccount, overview);
+        b.Storage("Staking", "Validators", false, twox, account, prefs);
+        b.Storage("Staking", "Bonded", true, twox, account, account);
+        b.Storage("Staking", "Ledger", true, blake, account, ledger);
+        b.Storage("Session", "Validators", false, [], null, b.Sequence(account));
+        b.Storage("Session", "CurrentIndex", false, [], null, u32);
+        if (!legacy)
+        {
+            b.Storage("XXStakingExtension", "CmixIds", true, blake, account, h256);
+            b.Storage("XXStakingExtension", "ErasDeductionPoints", false, twox, u32, deductionPoints);
+        }
+        byte[] metadata = b.Build();
+        MetadataHex = ChainState.HexOf(metadata);
+        Metadata = MetadataParser.Parse(metadata);
+    }
+
+    public bool Legacy { get; }
+
+    public long SpecVersion => Legacy ? 206 : 207;
+
+    public string MetadataHex { get; }
+
+    public RuntimeMetadata Metadata { get; }
+
+    /// <summary>The hex storage key of an item, from its SCALE-encoded key parts (none for a plain item).</summary>
+    public string Key(string pallet, string item, params byte[][] keys)
+    {
+        var entry = Metadata.Storage(pallet, item);
+        return ChainState.HexOf(entry.Hashers.Count == 0 ? StorageKeys.Plain(pallet, item) : StorageKeys.For(entry, keys));
+    }
+}

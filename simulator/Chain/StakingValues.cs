@@ -1,0 +1,32 @@
+using System.Numerics;
+using static XxSimulator.Chain.ScaleEncoder;
+
+namespace XxSimulator.Chain;
+
+/// <summary>A staking ledger's unlocking chunk.</summary>
+public readonly record struct UnlockChunk(BigInteger Value, uint Era);
+
+/// <summary>
+/// SCALE values of the runtime 207 staking items (and those both layouts share), field by field as
+/// <see cref="StakingRuntime"/> declares them. OptionQuery items are stored as their inner value.
+/// </summary>
+public static class StakingValues
+{
+    public static byte[] ActiveEra(uint index, ulong? startMilliseconds) =>
+        [.. U32(index), .. Option(startMilliseconds is { } start ? U64(start) : null)];
+
+    public static byte[] Accounts(IEnumerable<byte[]> accounts) => Vec(accounts.Select(Bytes32));
+
+    /// <summary>EraRewardPoints and EraDeductionPoints: the total and a BTreeMap of account to points.</summary>
+    public static byte[] Points(uint total, IEnumerable<(byte[] Account, uint Points)> individual) =>
+        [.. U32(total), .. Map(individual.Select(p => (Bytes32(p.Account), U32(p.Points))))];
+
+    public static byte[] ValidatorPrefs(uint commissionPerbill, bool blocked) => [.. Compact(commissionPerbill), .. Bool(blocked)];
+
+    public static byte[] ExposureOverview(BigInteger total, BigInteger own, uint nominatorCount, uint pageCount) =>
+        [.. Compact(total), .. Compact(own), .. U32(nominatorCount), .. U32(pageCount)];
+
+    public static byte[] Ledger(byte[] stash, BigInteger total, BigInteger active, IEnumerable<UnlockChunk> unlocking, IEnumerable<uint> legacyClaimedRewards) =>
+        [.. Bytes32(stash), .. Compact(total), .. Compact(active),
+         .. Vec(unlocking.Select(c => (byte[])[.. Compact(c.Value), .. Compact(c.Era)])), .. Vec(legacyClaimedRewards.Select(U32))];
+}

@@ -1,0 +1,47 @@
+using XxSimulator.Chain;
+using XxSimulator.Logs;
+
+namespace XxSimulator.Node;
+
+/// <summary>
+/// The node's four logs written as it runs: the wrappers start cMix and the gateway, then a round every
+/// <c>interval</c>, stamped with the current local time and flushed at once for the exporter tailing them.
+/// </summary>
+internal sealed class LiveLogs : IDisposable
+{
+    private readonly NodeLogScript _script;
+
+    public LiveLogs(string folder, Scenario scenario, int seed)
+    {
+        Directory.CreateDirectory(folder);
+        _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed), new WallLogClock());
+    }
+
+    /// <summary>
+    /// No crashes while idle and no invalid bytes; a slow gateway query about once in 15 minutes at 1.5 s rounds
+    /// (the slow-database alert wants more than five). Troubled: one round in five fails, each ending in the node's
+    /// crash and restart as real failures do.
+    /// </summary>
+    internal static LogSetOptions OptionsFor(Scenario scenario, int seed) => new(
+        Seed: seed, RoundFailureRate: scenario == Scenario.Troubled ? 0.2 : 0, IdleCrashRate: 0, InvalidBytesRate: 0, SlowQueryRate: 0.002);
+
+    public async Task RunAsync(TimeSpan interval, CancellationToken stop)
+    {
+        _script.Launch();
+        _script.Flush();
+        using var rounds = new PeriodicTimer(interval);
+        try
+        {
+            while (await rounds.WaitForNextTickAsync(stop))
+            {
+                _script.NextRound();
+                _script.Flush();
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    public void Dispose() => _script.Dispose();
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Net;
+using XxSimulator.Chain;
+
+namespace XxSimulator.Node;
+
+/// <summary>The options of <c>xx-simulator node</c>.</summary>
+public static class NodeCommandLine
+{
+    public const string Usage =
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N]";
+
+    /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
+    public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
+    {
+        string? logs = null;
+        var options = new SimulatedNodeOptions { LogFolder = "" };
+        for (int i = 0; i < args.Count; i++)
+        {
+            string name = args[i];
+            string value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--logs": logs = value; break;
+                case "--cred": options = options with { CredFolder = value }; break;
+                case "--listen":
+                    options = options with { Listen = IPEndPoint.TryParse(value, out var listen) && value.Contains(':') ? listen : throw new ArgumentException($"--listen {value}: expected HOST:PORT, e.g. 127.0.0.1:9944") };
+                    break;
+                case "--era-seconds": options = options with { EraLength = Seconds(name, value) }; break;
+                case "--round-seconds": options = options with { RoundInterval = Seconds(name, value) }; break;
+                case "--seed":
+                    options = options with { Seed = int.TryParse(value, CultureInfo.InvariantCulture, out int seed) ? seed : throw new ArgumentException($"--seed {value}: not an integer") };
+                    break;
+                case "--scenario":
+                    options = options with { Scenario = value switch
+                    {
+                        "healthy" => Scenario.Healthy,
+                        "troubled" => Scenario.Troubled,
+                        _ => throw new ArgumentException($"--scenario {value}: expected healthy or troubled"),
+                    } };
+                    break;
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+        }
+        return options with { LogFolder = logs ?? throw new ArgumentException("--logs DIR is required") };
+    }
+
+    private static TimeSpan Seconds(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds < 1e6
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{name} {value}: expected a positive number of seconds");
+}

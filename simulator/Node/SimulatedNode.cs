@@ -1,0 +1,114 @@
+using System.Net;
+using XxSimulator.Chain;
+using XxSimulator.Rpc;
+
+namespace XxSimulator.Node;
+
+/// <summary>How a <see cref="SimulatedNode"/> runs.</summary>
+public sealed record SimulatedNodeOptions
+{
+    /// <summary>Where cmix.log, gateway.log, cmix-wrapper.log and gateway-wrapper.log are written (appended to).</summary>
+    public required string LogFolder { get; init; }
+
+    /// <summary>If set, cmix-IDF.json is written here, with the cMix ID bonded on chain.</summary>
+    public string? CredFolder { get; init; }
+
+    /// <summary>Address of the JSON-RPC server (HTTP and WebSocket); port 0 takes a free one.</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 9944);
+
+    public TimeSpan EraLength { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan RoundInterval { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    public Scenario Scenario { get; init; } = Scenario.Healthy;
+
+    /// <summary>Same seed, same sequence of rounds, failures and noise in the logs.</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// A simulated xx node: cMix and gateway logs written live, and a chain node's JSON-RPC whose validator (Alice's
+/// stash, bonded with the node's cMix ID) follows the chosen <see cref="Scenario"/>. Runs until disposed.
+/// </summary>
+public sealed class SimulatedNode : IAsyncDisposable
+{
+    /// <summary>How often the chain's state is brought up to date: well within a block, and within a short test era.</summary>
+    private static readonly TimeSpan ChainRefresh = TimeSpan.FromMilliseconds(200);
+
+    private readonly SimulatedChain _chain;
+    private readonly JsonRpcHost _rpc;
+    private readonly LiveLogs _logs;
+    private readonly CancellationTokenSource _stop = new();
+    private ChainView _view;
+    private Task _running = Task.CompletedTask;
+
+    private SimulatedNode(SimulatedNodeOptions options)
+    {
+        _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow, NodeIdentity.Stash, NodeIdentity.CmixId);
+        _view = _chain.At(DateTimeOffset.UtcNow);
+        _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
+        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed);
+    }
+
+    /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>
+    public string RpcUrl => $"ws://{Reachable}";
+
+    public string HttpUrl => $"http://{Reachable}";
+
+    /// <summary>The validator's stash address (SS58, prefix 55).</summary>
+    public string Stash => NodeIdentity.StashAddress;
+
+    /// <summary>Where a client reaches the server: loopback when it listens on all interfaces.</summary>
+    private IPEndPoint Reachable
+    {
+        get
+        {
+            var bound = _rpc.EndPoint!;
+            if (bound.Address.Equals(IPAddress.Any)) return new IPEndPoint(IPAddress.Loopback, bound.Port);
+            return bound.Address.Equals(IPAddress.IPv6Any) ? new IPEndPoint(IPAddress.IPv6Loopback, bound.Port) : bound;
+        }
+    }
+
+    public static async Task<SimulatedNode> StartAsync(SimulatedNodeOptions options, CancellationToken token = default)
+    {
+        if (options.CredFolder is { } cred)
+        {
+            Directory.CreateDirectory(cred);
+            await File.WriteAllTextAsync(Path.Combine(cred, "cmix-IDF.json"), NodeIdentity.IdfJson(), token);
+        }
+        var node = new SimulatedNode(options);
+        try
+        {
+            await node._rpc.StartAsync(options.Listen);
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+        node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval, node._stop.Token));
+        return node;
+    }
+
+    private async Task ProduceBlocksAsync(CancellationToken stop)
+    {
+        using var refresh = new PeriodicTimer(ChainRefresh);
+        try
+        {
+            while (await refresh.WaitForNextTickAsync(stop)) Volatile.Write(ref _view, _chain.At(DateTimeOffset.UtcNow));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        await _stop.CancelAsync();
+        await _running;
+        await _rpc.DisposeAsync();
+        _logs.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using System.Net;
+using XxSimulator.Chain;
+using XxSimulator.Node;
+
+namespace XxExporter.Tests.Simulator;
+
+public class NodeCommandLineTests
+{
+    [Fact]
+    public void Reads_every_option()
+    {
+        var options = NodeCommandLine.Parse(["--logs", "/l", "--listen", "0.0.0.0:9944", "--cred", "/c", "--era-seconds", "90",
+            "--scenario", "troubled", "--seed", "7", "--round-seconds", "0.5"]);
+        Assert.Equal(new SimulatedNodeOptions
+        {
+            LogFolder = "/l", CredFolder = "/c", Listen = new IPEndPoint(IPAddress.Any, 9944), EraLength = TimeSpan.FromSeconds(90),
+            Scenario = Scenario.Troubled, Seed = 7, RoundInterval = TimeSpan.FromSeconds(0.5),
+        }, options);
+    }
+
+    [Fact]
+    public void Defaults_to_a_healthy_node_on_the_substrate_port() =>
+        Assert.Equal(new SimulatedNodeOptions { LogFolder = "/l" }, NodeCommandLine.Parse(["--logs", "/l"]));
+
+    [Theory]
+    [InlineData("--listen", "9944", "--listen 9944: expected HOST:PORT")]
+    [InlineData("--scenario", "bad", "expected healthy or troubled")]
+    [InlineData("--era-seconds", "0", "expected a positive number of seconds")]
+    [InlineData("--colour", "red", "unknown option --colour")]
+    public void Names_what_is_wrong(string name, string value, string message) =>
+        Assert.Contains(message, Assert.Throws<ArgumentException>(() => NodeCommandLine.Parse(["--logs", "/l", name, value])).Message);
+
+    [Fact]
+    public void Needs_a_log_folder() =>
+        Assert.Contains("--logs DIR is required", Assert.Throws<ArgumentException>(() => NodeCommandLine.Parse([])).Message);
+}

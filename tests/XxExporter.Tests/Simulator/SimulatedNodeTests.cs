@@ -1,0 +1,111 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using XxExporter.Tests.Support;
+using XxSimulator.Chain;
+using XxSimulator.Node;
+
+namespace XxExporter.Tests.Simulator;
+
+/// <summary>
+/// The real exporter against the simulated node on 127.0.0.1 (live logs, chain JSON-RPC over WebSocket, the stash
+/// found from the IDF), in short eras: what a demo shows, and what the alert rules would see.
+/// </summary>
+public sealed class SimulatedNodeTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private readonly TempFolder _folder = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private SimulatedNode? _node;
+    private WebApplication? _exporter;
+
+    [Fact]
+    public async Task A_healthy_node_earns_points_in_every_era_and_completes_every_round()
+    {
+        await StartAsync(Scenario.Healthy, eraSeconds: 4);
+        var first = await ScrapeUntil(m => m.Has("xx_validator_active"));
+        var later = await ScrapeUntil(m => Era(m) > Era(first) && Rounds(m) > Rounds(first) + 5);
+
+        Assert.Equal(1, later["xx_chain_up"]);
+        Assert.Equal(1, later["xx_validator_active"]);
+        Assert.Equal(1, later["xx_validator_intends_to_validate"]);
+        Assert.Equal(0, later["xx_validator_last_era_missed"]);
+        Assert.Equal(0, later["xx_validator_missed_eras"]);
+        Assert.True(later["xx_validator_last_era_points"] > 0);
+        Assert.Equal(1, later["xx_validator_cmix_id_matches"]);
+        Assert.Equal(10, later["xx_staking_active_set_size"]);
+        Assert.True(later["xx_chain_peers"] >= 5);
+        Assert.Equal(0, later["xx_chain_syncing"]);
+        Assert.Equal(207, later["xx_chain_runtime_spec_version"]);
+        Assert.True(later["xx_chain_block_height{status=\"best\"}"] > first["xx_chain_block_height{status=\"best\"}"]);
+        Assert.Equal(2, later["xx_chain_block_height{status=\"best\"}"] - later["xx_chain_block_height{status=\"finalized\"}"]);
+        Assert.Equal(0, Failures(later));
+        Assert.Equal(0, later["xx_cmix_crashes_total"]);
+        Assert.True(later["xx_gateway_rounds_received_total"] > 0);
+    }
+
+    [Fact]
+    public async Task A_troubled_node_has_missed_the_last_era_loses_the_next_election_and_fails_rounds()
+    {
+        await StartAsync(Scenario.Troubled, eraSeconds: 8);
+        var start = await ScrapeUntil(m => m.Has("xx_validator_last_era_missed"));
+        Assert.True(Era(start) == SimulatedChain.FirstEra, $"the exporter first read the staking state in era {Era(start)}: too slow to see the start");
+        Assert.Equal(1, start["xx_validator_last_era_missed"]);
+        Assert.Equal(1, start["xx_validator_active"]);
+
+        var lost = await ScrapeUntil(m => m.Has("xx_validator_elected_next_era"));
+        Assert.Equal(SimulatedChain.FirstEra, Era(lost));
+        Assert.Equal(0, lost["xx_validator_elected_next_era"]);
+        Assert.Equal(1, lost["xx_validator_active"]);
+        Assert.Equal(1, lost["xx_validator_intends_to_validate"]);
+
+        var waiting = await ScrapeUntil(m => Era(m) > SimulatedChain.FirstEra && Failures(m) + Rounds(m) >= 40);
+        Assert.Equal(0, waiting["xx_validator_active"]);
+        Assert.Equal(0, waiting["xx_validator_last_era_missed"]);
+        Assert.True(Failures(waiting) / (Failures(waiting) + Rounds(waiting)) > 0.05,
+            $"{Failures(waiting)} failed and {Rounds(waiting)} completed rounds: not a troubled node");
+    }
+
+    private async Task StartAsync(Scenario scenario, int eraSeconds)
+    {
+        string logs = Path.Combine(_folder.Path, "log"), cred = Path.Combine(_folder.Path, "cred");
+        _node = await SimulatedNode.StartAsync(new SimulatedNodeOptions
+        {
+            LogFolder = logs, CredFolder = cred, Listen = new IPEndPoint(IPAddress.Loopback, 0), Scenario = scenario,
+            EraLength = TimeSpan.FromSeconds(eraSeconds), RoundInterval = TimeSpan.FromMilliseconds(150),
+        });
+        (_exporter, _http.BaseAddress) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--logs.dir", logs,
+            "--logs.poll-interval", "100ms", "--chain.rpc-url", _node.RpcUrl, "--chain.idf-path", Path.Combine(cred, "cmix-IDF.json"),
+            "--checks.backups", "", "--checks.certificates", "", "--checks.probes", "", "--log.level", "warn");
+    }
+
+    /// <summary>Scrapes /metrics until <paramref name="done"/> holds; fails with the last scrape after the deadline.</summary>
+    private async Task<Exposition> ScrapeUntil(Func<Exposition, bool> done)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var metrics = Exposition.Parse(await _http.GetStringAsync("metrics"));
+            if (metrics.Has("xx_chain_up") && metrics["xx_chain_up"] == 1 && done(metrics)) return metrics;
+            if (waited.Elapsed > Deadline) Assert.Fail($"not reached within {Deadline.TotalSeconds} s; last scrape:\n{metrics.Text}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static uint Era(Exposition m) => m.Has("xx_staking_active_era") ? (uint)m["xx_staking_active_era"] : 0;
+
+    private static double Rounds(Exposition m) => m["xx_cmix_rounds_completed_total"];
+
+    private static double Failures(Exposition m) => m.Series.Where(s => s.StartsWith("xx_cmix_round_failures_total{")).Sum(s => m[s]);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_exporter is not null)
+        {
+            await _exporter.StopAsync();
+            await _exporter.DisposeAsync();
+        }
+        if (_node is not null) await _node.DisposeAsync();
+        _http.Dispose();
+        _folder.Dispose();
+    }
+}
