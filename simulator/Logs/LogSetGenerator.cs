@@ -15,6 +15,7 @@ namespace XxSimulator.Logs;
 /// <param name="MaxLineBytes">The exporter's line cap: longer lines are expected to be skipped.</param>
 /// <param name="WithGateway">Also write gateway.log and gateway-wrapper.log.</param>
 /// <param name="SlowQueryRate">Per round, chance of the gateway reporting a slow database query.</param>
+/// <param name="FailEveryRounds">If above 0, exactly every so many rounds fail instead of a random share.</param>
 public sealed record LogSetOptions(
     int Seed = 1,
     long CmixBytes = 2_000_000,
@@ -25,7 +26,8 @@ public sealed record LogSetOptions(
     int LongLineBytes = 200_000,
     int MaxLineBytes = 1 << 20,
     bool WithGateway = true,
-    double SlowQueryRate = 1.0 / 30);
+    double SlowQueryRate = 1.0 / 30,
+    int FailEveryRounds = 0);
 
 /// <summary>Writes a whole log set at once, in simulated time, as fast as the disk takes it.</summary>
 public static class LogSetGenerator
@@ -108,9 +110,13 @@ internal sealed class NodeLogScript : IDisposable
         _round += 1 + _random.Next(3);
         if (_options.LongLineEveryRounds > 0 && _rounds % _options.LongLineEveryRounds == 0) LongLine();
         if (_random.NextDouble() < _options.IdleCrashRate) CrashWhileWaiting();
-        else if (_random.NextDouble() < _options.RoundFailureRate) FailedRound(Reasons[_random.Next(Reasons.Length)]);
+        else if (RoundFails()) FailedRound(Reasons[_random.Next(Reasons.Length)]);
         else CompletedRound();
     }
+
+    private bool RoundFails() => _options.FailEveryRounds > 0
+        ? _rounds % _options.FailEveryRounds == 0
+        : _random.NextDouble() < _options.RoundFailureRate;
 
     /// <summary>Hands what was written to the files, for a reader tailing them.</summary>
     public void Flush()

@@ -10,8 +10,11 @@ public sealed record SimulatedNodeOptions
     /// <summary>Where cmix.log, gateway.log, cmix-wrapper.log and gateway-wrapper.log are written (appended to).</summary>
     public required string LogFolder { get; init; }
 
-    /// <summary>If set, cmix-IDF.json is written here, with the cMix ID bonded on chain.</summary>
+    /// <summary>If set, cmix-IDF.json (with the cMix ID bonded on chain) and the gateway's certificate are written here.</summary>
     public string? CredFolder { get; init; }
+
+    /// <summary>If set, backups of cmix_node, cmix_gateway and the chain are written here, a new one each era (a simulated day).</summary>
+    public string? BackupFolder { get; init; }
 
     /// <summary>Address of the JSON-RPC server (HTTP and WebSocket); port 0 takes a free one.</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 9944);
@@ -75,6 +78,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         {
             Directory.CreateDirectory(cred);
             await File.WriteAllTextAsync(Path.Combine(cred, "cmix-IDF.json"), NodeIdentity.IdfJson(), token);
+            HostFiles.WriteCertificate(cred, DateTimeOffset.UtcNow);
         }
         var node = new SimulatedNode(options);
         try
@@ -86,7 +90,8 @@ public sealed class SimulatedNode : IAsyncDisposable
             await node.DisposeAsync();
             throw;
         }
-        node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval, node._stop.Token));
+        node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval, node._stop.Token),
+            options.BackupFolder is { } backups ? TakeBackupsAsync(backups, options.EraLength, node._stop.Token) : Task.CompletedTask);
         return node;
     }
 
@@ -96,6 +101,19 @@ public sealed class SimulatedNode : IAsyncDisposable
         try
         {
             while (await refresh.WaitForNextTickAsync(stop)) Volatile.Write(ref _view, _chain.At(DateTimeOffset.UtcNow));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task TakeBackupsAsync(string folder, TimeSpan every, CancellationToken stop)
+    {
+        HostFiles.WriteBackups(folder, DateTimeOffset.UtcNow);
+        using var nightly = new PeriodicTimer(every);
+        try
+        {
+            while (await nightly.WaitForNextTickAsync(stop)) HostFiles.WriteBackups(folder, DateTimeOffset.UtcNow);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

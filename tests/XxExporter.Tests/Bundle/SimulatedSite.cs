@@ -1,0 +1,86 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using XxExporter.Tests.Postgres;
+using XxExporter.Tests.Support;
+using XxSimulator.Chain;
+using XxSimulator.Node;
+
+namespace XxExporter.Tests.Bundle;
+
+/// <summary>
+/// One xx host as an operator runs it, on loopback: the simulated node (live logs, chain JSON-RPC with fast eras,
+/// its IDF, certificate and backups), both Postgres databases (a real PostgreSQL 15 with WAL archiving); the
+/// exporter configured for all of it from flags; and the shipped Prometheus and Alertmanager watching it.
+/// </summary>
+public sealed class SimulatedSite : IAsyncDisposable
+{
+    public const string Site = "e2e";
+
+    private readonly TempFolder _folder = new();
+    private GatewayDatabase? _database;
+    private SimulatedNode? _node;
+    private WebApplication? _exporter;
+
+    public MonitoringStack Stack { get; private set; } = null!;
+
+    public Uri Exporter { get; private set; } = null!;
+
+    public static async Task<SimulatedSite> StartAsync(Scenario scenario, TimeSpan eraLength, TimeSpan roundInterval)
+    {
+        var site = new SimulatedSite();
+        try
+        {
+            await site.StartAsync(new SimulatedNodeOptions
+            {
+                LogFolder = Directory.CreateDirectory(site._folder.File("log")).FullName,
+                CredFolder = Directory.CreateDirectory(site._folder.File("cred")).FullName,
+                BackupFolder = Directory.CreateDirectory(site._folder.File("backup")).FullName,
+                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                EraLength = eraLength,
+                RoundInterval = roundInterval,
+                Scenario = scenario,
+            });
+            return site;
+        }
+        catch
+        {
+            await site.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync(SimulatedNodeOptions node)
+    {
+        _database = new GatewayDatabase();
+        _node = await SimulatedNode.StartAsync(node);
+        string password = _folder.File("postgres-password");
+        File.WriteAllText(password, GatewayDatabase.ExporterPassword);
+        string[] database(string name) =>
+        [
+            $"--postgres.{name}.host", "127.0.0.1", $"--postgres.{name}.port", _database.Server.Port.ToString(),
+            $"--postgres.{name}.user", GatewayDatabase.ExporterRole, $"--postgres.{name}.password-file", password,
+            $"--postgres.{name}.sslmode", "disable",
+        ];
+        var rpc = new Uri(_node.RpcUrl);
+        string backups = node.BackupFolder!;
+        (_exporter, Exporter) = await ExporterTesting.StartAsync([
+            "--web.listen-address", "127.0.0.1:0", "--log.level", "warn",
+            "--logs.dir", node.LogFolder,
+            "--chain.rpc-url", _node.RpcUrl, "--chain.idf-path", Path.Combine(node.CredFolder!, "cmix-IDF.json"),
+            .. database("node"), .. database("gateway"),
+            "--checks.backups", $"cmix_node={backups}/cmix_node,cmix_gateway={backups}/cmix_gateway,chain={backups}/chain",
+            "--checks.certificates", Path.Combine(node.CredFolder!, "*.crt"),
+            "--checks.probes", $"chain_rpc={rpc.Host}:{rpc.Port}",
+        ]);
+        Stack = await MonitoringStack.StartAsync(Exporter, Site);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Stack is not null) await Stack.DisposeAsync();
+        if (_exporter is not null) await _exporter.DisposeAsync();
+        if (_node is not null) await _node.DisposeAsync();
+        _database?.Dispose();
+        _folder.Dispose();
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using XxExporter.Tests.Support;
+using XxSimulator.Chain;
+
+namespace XxExporter.Tests.Bundle;
+
+/// <summary>
+/// The whole bundle end to end on loopback (<see cref="SimulatedSite"/>): simulated node → exporter → Prometheus with
+/// the shipped rules → Alertmanager with the shipped routing → a webhook; and the dashboards' queries against that
+/// Prometheus. The healthy and the troubled node run as two classes so xunit runs them side by side.
+/// </summary>
+public sealed class HealthyStackEndToEndTests
+{
+    [Fact]
+    public async Task A_healthy_node_fires_no_alert_and_every_dashboard_query_returns_data()
+    {
+        // Eras short enough to see several, long enough that a 5 s (compressed) for: fits in one.
+        var eraLength = TimeSpan.FromSeconds(12);
+        await using var site = await SimulatedSite.StartAsync(Scenario.Healthy, eraLength, TimeSpan.FromSeconds(1.5));
+        var stack = site.Stack;
+        await stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
+        double firstEra = await StackAssertions.ActiveEraAsync(stack);
+
+        // Every panel query returns data once there has been time for it: rates need two scrapes, the last
+        // era's points a finished era.
+        var pending = Dashboards.Queries(SimulatedSite.Site).Where(q => q.ReturnsDataWhenHealthy).ToList();
+        Assert.NotEmpty(pending);
+        var waited = Stopwatch.StartNew();
+        while (pending.Count > 0 && waited.Elapsed < 4 * eraLength + TimeSpan.FromSeconds(30))
+        {
+            foreach (var query in pending.ToList())
+                if ((await stack.QueryAsync(query.Expr)).Count > 0) pending.Remove(query);
+            await Task.Delay(1000);
+        }
+        Assert.True(pending.Count == 0, "no data for:\n" + string.Join('\n', pending.Select(q => $"{q}: {q.Expr}")));
+
+        // Two era changes seen by Prometheus, so the rules watched a node through elections and finished eras.
+        waited.Restart();
+        while (await StackAssertions.ActiveEraAsync(stack) < firstEra + 2 && waited.Elapsed < 3 * eraLength)
+            await Task.Delay(500);
+        Assert.True(await StackAssertions.ActiveEraAsync(stack) >= firstEra + 2, "the simulated eras did not advance");
+
+        // Not one alert was even pending at any point, every rule evaluates cleanly, and nothing was sent.
+        var everAlerting = await stack.QueryAsync("max_over_time(ALERTS[1h])");
+        Assert.True(everAlerting.Count == 0, "alerts on a healthy node: " + everAlerting.ToJsonString());
+        Assert.Empty(await stack.FailingRulesAsync());
+        Assert.Empty(stack.Webhook.Received("/webhook"));
+    }
+}
+
+public sealed class TroubledStackEndToEndTests
+{
+    [Fact]
+    public async Task A_missed_era_and_failing_rounds_reach_the_webhook_with_their_runbooks()
+    {
+        // The troubled node starts in an era after a missed one, and fails every tenth round. Eras of 40 s keep
+        // the missed era visible past the alert's (compressed) for: of 5 s; a round every 5 s makes the failure
+        // ratio alert (20 rounds, then 15 s) and Alertmanager's 1 min wait for warnings come well before the fifth
+        // crash turns it into a crash loop, which would hold the ratio alert back.
+        await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(5));
+        var stack = site.Stack;
+        await stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
+
+        // Alertmanager as shipped: critical alerts wait 10 s for their group, warnings 1 min.
+        string[] expected = ["XxValidatorMissedEra", "XxCmixRoundFailureRatioHigh"];
+        Dictionary<string, (JsonNode Alert, string Receiver)> notified = [];
+        var waited = Stopwatch.StartNew();
+        while (!expected.All(notified.ContainsKey) && waited.Elapsed < TimeSpan.FromMinutes(4))
+        {
+            foreach (string body in stack.Webhook.Received("/webhook"))
+            {
+                var notification = JsonNode.Parse(body)!;
+                foreach (var alert in notification["alerts"]!.AsArray().Where(a => a!["status"]!.GetValue<string>() == "firing"))
+                    notified[alert!["labels"]!["alertname"]!.GetValue<string>()] = (alert, notification["receiver"]!.GetValue<string>());
+            }
+            await Task.Delay(500);
+        }
+        Assert.True(expected.All(notified.ContainsKey),
+            $"notified within {waited.Elapsed}: {string.Join(", ", notified.Keys)}; firing: {(await stack.QueryAsync("ALERTS{alertstate=\"firing\"}")).ToJsonString()}");
+
+        foreach (var (name, receiver, severity) in new[] { (expected[0], "xx-page", "critical"), (expected[1], "xx-default", "warning") })
+        {
+            var (alert, sentTo) = notified[name];
+            Assert.Equal(receiver, sentTo);
+            Assert.Equal(severity, alert["labels"]!["severity"]!.GetValue<string>());
+            Assert.Equal(SimulatedSite.Site, alert["labels"]!["site"]!.GetValue<string>());
+            Assert.Equal(site.Exporter.Authority, alert["labels"]!["instance"]!.GetValue<string>());
+            string runbook = alert["annotations"]!["runbook_url"]!.GetValue<string>();
+            Assert.EndsWith($"/docs/runbooks/{name}.md", runbook);
+            Assert.True(File.Exists(Repository.PathOf($"docs/runbooks/{name}.md")), runbook);
+            Assert.False(string.IsNullOrWhiteSpace(alert["annotations"]!["description"]?.GetValue<string>()), name);
+        }
+
+        // The overview's firing-alerts panel shows them.
+        foreach (var query in Dashboards.Queries(SimulatedSite.Site).Where(q => !q.ReturnsDataWhenHealthy))
+        {
+            var shown = await stack.QueryAsync(query.Expr);
+            Assert.Contains(shown, series => series!["metric"]!["alertname"]!.GetValue<string>() == expected[0]);
+        }
+    }
+}
+
+internal static class StackAssertions
+{
+    public static async Task<double> ActiveEraAsync(MonitoringStack stack)
+    {
+        var result = await stack.QueryAsync("xx_staking_active_era");
+        Assert.True(result.Count == 1, "xx_staking_active_era: " + result.ToJsonString());
+        return double.Parse(result[0]!["value"]![1]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
