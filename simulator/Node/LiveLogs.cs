@@ -27,7 +27,8 @@ internal sealed class LiveLogs : IDisposable
         Seed: seed, RoundFailureRate: 0, FailEveryRounds: scenario == Scenario.Troubled ? 10 : 0, IdleCrashRate: 0,
         InvalidBytesRate: 0, SlowQueryRate: 0.002);
 
-    public async Task RunAsync(TimeSpan interval, CancellationToken stop)
+    /// <summary>Writes until stopped; <paramref name="afterRound"/> runs once each round is in the logs.</summary>
+    public async Task RunAsync(TimeSpan interval, Func<CancellationToken, Task> afterRound, CancellationToken stop)
     {
         _script.Launch();
         _script.Flush();
@@ -38,6 +39,7 @@ internal sealed class LiveLogs : IDisposable
             {
                 _script.NextRound();
                 _script.Flush();
+                await afterRound(stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

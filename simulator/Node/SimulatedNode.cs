@@ -13,6 +13,12 @@ public sealed record SimulatedNodeOptions
     /// <summary>If set, cmix-IDF.json (with the cMix ID bonded on chain) and the gateway's certificate are written here.</summary>
     public string? CredFolder { get; init; }
 
+    /// <summary>If set, the gateway stores each round in this cmix_gateway database (Npgsql connection string).</summary>
+    public string? GatewayDatabase { get; init; }
+
+    /// <summary>The gateway database's password, read from this file.</summary>
+    public string? GatewayDatabasePasswordFile { get; init; }
+
     /// <summary>If set, backups of cmix_node, cmix_gateway and the chain are written here, a new one each era (a simulated day).</summary>
     public string? BackupFolder { get; init; }
 
@@ -41,6 +47,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     private readonly SimulatedChain _chain;
     private readonly JsonRpcHost _rpc;
     private readonly LiveLogs _logs;
+    private readonly GatewayRoundStore? _gatewayDatabase;
     private readonly CancellationTokenSource _stop = new();
     private ChainView _view;
     private Task _running = Task.CompletedTask;
@@ -51,6 +58,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         _view = _chain.At(DateTimeOffset.UtcNow);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
         _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed);
+        if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>
@@ -90,7 +98,7 @@ public sealed class SimulatedNode : IAsyncDisposable
             await node.DisposeAsync();
             throw;
         }
-        node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval, node._stop.Token),
+        node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval, node.AfterRoundAsync, node._stop.Token),
             options.BackupFolder is { } backups ? TakeBackupsAsync(backups, options.EraLength, node._stop.Token) : Task.CompletedTask);
         return node;
     }
@@ -106,6 +114,8 @@ public sealed class SimulatedNode : IAsyncDisposable
         {
         }
     }
+
+    private Task AfterRoundAsync(CancellationToken stop) => _gatewayDatabase?.StoreRoundAsync(stop) ?? Task.CompletedTask;
 
     private static async Task TakeBackupsAsync(string folder, TimeSpan every, CancellationToken stop)
     {
@@ -127,6 +137,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         await _running;
         await _rpc.DisposeAsync();
         _logs.Dispose();
+        if (_gatewayDatabase is not null) await _gatewayDatabase.DisposeAsync();
         _stop.Dispose();
     }
 }

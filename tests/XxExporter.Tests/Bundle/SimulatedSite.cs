@@ -52,7 +52,13 @@ public sealed class SimulatedSite : IAsyncDisposable
     private async Task StartAsync(SimulatedNodeOptions node)
     {
         _database = new GatewayDatabase();
-        _node = await SimulatedNode.StartAsync(node);
+        string superuserPassword = _folder.File("superuser-password");
+        File.WriteAllText(superuserPassword, PostgresServer.SuperuserPassword);
+        _node = await SimulatedNode.StartAsync(node with
+        {
+            GatewayDatabase = $"Host=127.0.0.1;Port={_database.Server.Port};Database=cmix_gateway;Username=postgres",
+            GatewayDatabasePasswordFile = superuserPassword,
+        });
         string password = _folder.File("postgres-password");
         File.WriteAllText(password, GatewayDatabase.ExporterPassword);
         string[] database(string name) =>
