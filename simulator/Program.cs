@@ -23,8 +23,15 @@ switch (args.FirstOrDefault())
             Console.Error.WriteLine(NodeCommandLine.Usage);
             return 2;
         }
-        await RunNodeAsync(options);
-        return 0;
+        try
+        {
+            return await RunNodeAsync(options);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            Console.Error.WriteLine($"xx-simulator node: {ex.Message}");
+            return 1;
+        }
     default:
         Console.Error.WriteLine(LogsUsage);
         Console.Error.WriteLine(NodeCommandLine.Usage);
@@ -66,7 +73,7 @@ static int WriteLogSet(string folder, string[] flags)
     return 0;
 }
 
-static async Task RunNodeAsync(SimulatedNodeOptions options)
+static async Task<int> RunNodeAsync(SimulatedNodeOptions options)
 {
     using var stop = new CancellationTokenSource();
     void Stop(PosixSignalContext context)
@@ -81,12 +88,8 @@ static async Task RunNodeAsync(SimulatedNodeOptions options)
     Console.WriteLine($"xx-simulator node: chain JSON-RPC on {node.RpcUrl} and {node.HttpUrl}, eras of {options.EraLength.TotalSeconds:0.###} s");
     Console.WriteLine($"xx-simulator node: logs in {Path.GetFullPath(options.LogFolder)}"
         + (options.CredFolder is { } cred ? $", IDF in {Path.Combine(Path.GetFullPath(cred), "cmix-IDF.json")}" : ""));
-    try
-    {
-        await Task.Delay(Timeout.Infinite, stop.Token);
-    }
-    catch (OperationCanceledException)
-    {
-        Console.WriteLine("xx-simulator node: stopping");
-    }
+    // Runs until a signal, or until writing the logs or backups fails (thrown by the dispose above, after it closed all).
+    await Task.WhenAny(node.Completion, Task.Delay(Timeout.Infinite, stop.Token));
+    Console.WriteLine("xx-simulator node: stopping");
+    return 0;
 }

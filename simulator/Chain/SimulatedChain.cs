@@ -142,7 +142,7 @@ public sealed class SimulatedChain
     /// <summary>How fast a validator earns, relative to the median: the others spread from 0.88 to 1.15.</summary>
     private double RateOf(int index) => index == 0 ? (_scenario == Scenario.Healthy ? 1.0 : 0.9) : 0.85 + 0.03 * index;
 
-    /// <summary>Share of the points taken back for failed rounds: 15 % for the troubled node's 20 % failures.</summary>
+    /// <summary>Share of the points taken back for failed rounds: 15 % for the troubled node's 10 % failed rounds (each costs more than a completed one earns).</summary>
     private double DeductedShareOf(int index) => index == 0 ? (_scenario == Scenario.Healthy ? 0.005 : 0.15) : index % 4 * 0.01;
 
     private string Key(string pallet, string item, params byte[][] keys) => _runtime.Key(pallet, item, keys);

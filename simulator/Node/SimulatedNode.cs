@@ -56,9 +56,10 @@ public sealed class SimulatedNode : IAsyncDisposable
     {
         _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow, NodeIdentity.Stash, NodeIdentity.CmixId);
         _view = _chain.At(DateTimeOffset.UtcNow);
+        // The database first: its settings can be wrong (no password file), and then no log file is left open.
+        if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
         _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed);
-        if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>
@@ -68,6 +69,9 @@ public sealed class SimulatedNode : IAsyncDisposable
 
     /// <summary>The validator's stash address (SS58, prefix 55).</summary>
     public string Stash => NodeIdentity.StashAddress;
+
+    /// <summary>Ends only when the node stops, or faults when writing its logs or backups fails (a full disk, a folder it may not write).</summary>
+    public Task Completion => _running;
 
     /// <summary>Where a client reaches the server: loopback when it listens on all interfaces.</summary>
     private IPEndPoint Reachable
@@ -130,14 +134,21 @@ public sealed class SimulatedNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the node; what failed in the background is thrown once everything is closed.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
         await _stop.CancelAsync();
-        await _running;
-        await _rpc.DisposeAsync();
-        _logs.Dispose();
-        if (_gatewayDatabase is not null) await _gatewayDatabase.DisposeAsync();
-        _stop.Dispose();
+        try
+        {
+            await _running;
+        }
+        finally
+        {
+            await _rpc.DisposeAsync();
+            _logs.Dispose();
+            if (_gatewayDatabase is not null) await _gatewayDatabase.DisposeAsync();
+            _stop.Dispose();
+        }
     }
 }

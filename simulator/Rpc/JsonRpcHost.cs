@@ -37,9 +37,13 @@ public sealed class JsonRpcHost(Func<string, JsonElement, Answer> handler) : IAs
     /// <summary>The bound address (the real port once started on port 0).</summary>
     public IPEndPoint? EndPoint { get; private set; }
 
-    public int WebSocketConnections { get; private set; }
+    private int _webSocketConnections;
+    private int _calls;
 
-    public int Calls { get; private set; }
+    /// <summary>Counted across Kestrel's concurrent requests.</summary>
+    public int WebSocketConnections => Volatile.Read(ref _webSocketConnections);
+
+    public int Calls => Volatile.Read(ref _calls);
 
     public async Task StartAsync(IPEndPoint listen)
     {
@@ -65,7 +69,7 @@ public sealed class JsonRpcHost(Func<string, JsonElement, Answer> handler) : IAs
     {
         if (context.WebSockets.IsWebSocketRequest)
         {
-            WebSocketConnections++;
+            Interlocked.Increment(ref _webSocketConnections);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             var buffer = new byte[1 << 20];
             while (socket.State == WebSocketState.Open)
@@ -101,7 +105,7 @@ public sealed class JsonRpcHost(Func<string, JsonElement, Answer> handler) : IAs
     /// <summary>The text to send back, or null to stay silent.</summary>
     private string? Reply(string request)
     {
-        Calls++;
+        Interlocked.Increment(ref _calls);
         using var document = ParseOrNull(request);
         if (document is null || document.RootElement.ValueKind != JsonValueKind.Object
             || !document.RootElement.TryGetProperty("id", out var idElement) || !idElement.TryGetInt64(out long id)

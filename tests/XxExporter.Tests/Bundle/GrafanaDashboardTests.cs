@@ -204,10 +204,16 @@ public partial class GrafanaDashboardTests
     }
 
     [Fact]
-    public void Grafana_reads_the_dashboards_from_the_folder_compose_mounts()
+    public void Grafana_reads_the_dashboards_from_the_folder_compose_mounts_and_opens_on_the_overview()
     {
         string provider = File.ReadAllText(Path.Combine(Repository.Root, "grafana", "provisioning", "dashboards", "dashboards.yml"));
         Assert.Matches(@"(?m)^\s+path: /var/lib/grafana/dashboards\s*$", provider);
+        string compose = File.ReadAllText(Repository.PathOf("docker-compose.yml"));
+        Assert.Contains("- ./grafana/dashboards:/var/lib/grafana/dashboards:ro", compose);
+        var home = Regex.Match(compose, @"GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: /var/lib/grafana/dashboards/(\S+)");
+        Assert.True(home.Success, "compose sets no home dashboard");
+        var overview = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "grafana", "dashboards", home.Groups[1].Value)))!;
+        Assert.Equal("xx-overview", overview["uid"]!.GetValue<string>());
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

@@ -81,12 +81,9 @@ public sealed class SimulatedSite : IAsyncDisposable
         Stack = await MonitoringStack.StartAsync(Exporter, Site);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Stack is not null) await Stack.DisposeAsync();
-        if (_exporter is not null) await _exporter.DisposeAsync();
-        if (_node is not null) await _node.DisposeAsync();
-        _database?.Dispose();
-        _folder.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Teardown.AllAsync(
+        () => Stack?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => _exporter?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => _node?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => { _database?.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
 }

@@ -54,17 +54,21 @@ public sealed class TroubledStackEndToEndTests
     [Fact]
     public async Task A_missed_era_and_failing_rounds_reach_the_webhook_with_their_runbooks()
     {
-        // The troubled node starts in an era after a missed one, and fails every tenth round. Eras of 40 s keep
-        // the missed era visible past the alert's (compressed) for: of 5 s; a round every 5 s makes the failure
-        // ratio alert (20 rounds, then 15 s) and Alertmanager's 1 min wait for warnings come well before the fifth
-        // crash turns it into a crash loop, which would hold the ratio alert back.
-        await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(5));
+        // The troubled node starts in the era after a missed one, and fails every tenth round. An era of 60 s keeps
+        // that missed era the last finished one well past the alert's (compressed) for: of 5 s; a round every 5 s
+        // makes the failure ratio alert (20 rounds, then 15 s) and Alertmanager's 1 min wait for warnings come
+        // well before the fifth crash turns it into a crash loop, which would hold the ratio alert back.
+        await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5));
         var stack = site.Stack;
         await stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
 
         // Alertmanager as shipped: critical alerts wait 10 s for their group, warnings 1 min.
         string[] expected = ["XxValidatorMissedEra", "XxCmixRoundFailureRatioHigh"];
         Dictionary<string, (JsonNode Alert, string Receiver)> notified = [];
+        // What the overview's firing-alerts panel showed while the missed era was paging (it resolves with the era).
+        List<JsonArray>? shownWhilePaging = null;
+        var firingPanels = Dashboards.Queries(SimulatedSite.Site).Where(q => !q.ReturnsDataWhenHealthy).ToList();
+        Assert.NotEmpty(firingPanels);
         var waited = Stopwatch.StartNew();
         while (!expected.All(notified.ContainsKey) && waited.Elapsed < TimeSpan.FromMinutes(4))
         {
@@ -73,6 +77,11 @@ public sealed class TroubledStackEndToEndTests
                 var notification = JsonNode.Parse(body)!;
                 foreach (var alert in notification["alerts"]!.AsArray().Where(a => a!["status"]!.GetValue<string>() == "firing"))
                     notified[alert!["labels"]!["alertname"]!.GetValue<string>()] = (alert, notification["receiver"]!.GetValue<string>());
+            }
+            if (shownWhilePaging is null && notified.ContainsKey(expected[0]))
+            {
+                shownWhilePaging = [];
+                foreach (var panel in firingPanels) shownWhilePaging.Add(await stack.QueryAsync(panel.Expr));
             }
             await Task.Delay(500);
         }
@@ -92,12 +101,9 @@ public sealed class TroubledStackEndToEndTests
             Assert.False(string.IsNullOrWhiteSpace(alert["annotations"]!["description"]?.GetValue<string>()), name);
         }
 
-        // The overview's firing-alerts panel shows them.
-        foreach (var query in Dashboards.Queries(SimulatedSite.Site).Where(q => !q.ReturnsDataWhenHealthy))
-        {
-            var shown = await stack.QueryAsync(query.Expr);
-            Assert.Contains(shown, series => series!["metric"]!["alertname"]!.GetValue<string>() == expected[0]);
-        }
+        // The overview's firing-alerts panel showed the page.
+        Assert.All(shownWhilePaging!, shown =>
+            Assert.Contains(shown, series => series!["metric"]!["alertname"]!.GetValue<string>() == expected[0]));
     }
 }
 

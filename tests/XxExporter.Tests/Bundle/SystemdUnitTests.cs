@@ -11,7 +11,6 @@ namespace XxExporter.Tests.Bundle;
 /// </summary>
 public partial class SystemdUnitTests
 {
-
     private static string Deployed(string name) => Repository.PathOf(Path.Combine("deploy", "systemd", name));
 
     private static readonly string Unit = File.ReadAllText(Deployed("xx-exporter.service"));
@@ -44,8 +43,12 @@ public partial class SystemdUnitTests
     }
 
     [Fact]
-    public void Unit_waits_for_the_exporters_ready_notification() =>
+    public void Unit_waits_for_the_exporters_ready_notification_and_lets_it_see_that_systemd_started_it()
+    {
         Assert.Equal("notify", Directive("Type"));   // sent once listening: Hosting/SystemdTests
+        // .NET decides it runs under systemd from /proc/<parent>/comm; a hidden PID 1 means no READY=1, ever.
+        Assert.DoesNotContain(Directives()["ProtectProc"], value => value is "invisible" or "ptraceable" or "noaccess");
+    }
 
     [Fact]
     public void ExecStart_flags_are_exporter_flags_pointing_at_the_units_state_and_credential()

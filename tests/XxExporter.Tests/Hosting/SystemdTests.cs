@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -33,7 +32,7 @@ public sealed class SystemdTests : IDisposable
     [Fact]
     public async Task Under_systemd_it_notifies_ready_once_listening_and_stopping_on_sigterm_and_logs_for_the_journal()
     {
-        int port = FreePort();
+        int port = Loopback.FreePort();
         await using var exporter = RunningExporter.Start(port, _folder.Path, NotifySocketPath, asNamespacePid1: true);
 
         Assert.Equal("READY=1", await ReceiveAsync(TimeSpan.FromSeconds(30), exporter));
@@ -54,7 +53,7 @@ public sealed class SystemdTests : IDisposable
     [Fact]
     public async Task Outside_systemd_a_stray_notify_socket_gets_nothing_and_the_log_keeps_its_timestamps()
     {
-        int port = FreePort();
+        int port = Loopback.FreePort();
         await using var exporter = RunningExporter.Start(port, _folder.Path, NotifySocketPath, asNamespacePid1: false);
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) })
         {
@@ -100,13 +99,6 @@ public sealed class SystemdTests : IDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The exporter built beside the tests, with its output collected line by line; killed on dispose.</summary>

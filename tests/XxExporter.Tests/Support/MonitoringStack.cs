@@ -121,13 +121,11 @@ public sealed partial class MonitoringStack : IAsyncDisposable
         foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Prometheus is not null) await Prometheus.DisposeAsync();
-        if (Alertmanager is not null) await Alertmanager.DisposeAsync();
-        await Webhook.DisposeAsync();
-        _folder.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Teardown.AllAsync(
+        () => Prometheus?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => Alertmanager?.DisposeAsync() ?? ValueTask.CompletedTask,
+        Webhook.DisposeAsync,
+        () => { _folder.Dispose(); return ValueTask.CompletedTask; });
 
     [GeneratedRegex(@"(?m)^([ \t]+for: )(\d+)([mh])\b")]
     private static partial Regex ForClause();

@@ -42,8 +42,9 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                int exitCode = process.ExitCode;
                 await running.DisposeAsync();
-                throw new InvalidOperationException($"{program} exited with {process.ExitCode}:\n{running.Log}");
+                throw new InvalidOperationException($"{program} exited with {exitCode}:\n{running.Log}");
             }
             try
             {
@@ -63,8 +64,15 @@ public sealed class ServerProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10))) await _process.WaitForExitAsync(limit.Token);
-        _process.Dispose();
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
     }
 }
