@@ -78,8 +78,7 @@ internal sealed class NodeLogScript : IDisposable
         _clock = clock;
         _random = new Random(options.Seed);
         _self = $"{NodeIds[0]}:11420";
-        LogWriter Open(string file, string log, bool python) =>
-            new(new FileStream(Path.Combine(folder, file), mode, FileAccess.Write, FileShare.Read), log, python, Truth);
+        LogWriter Open(string file, string log, bool python) => new(Path.Combine(folder, file), mode, log, python, Truth);
         _cmix = Open("cmix.log", "cmix", python: false);
         _cmixWrapper = Open("cmix-wrapper.log", "cmix_wrapper", python: true);
         _gateway = Open("gateway.log", "gateway", python: false);
@@ -118,10 +117,10 @@ internal sealed class NodeLogScript : IDisposable
         ? _rounds % _options.FailEveryRounds == 0
         : _random.NextDouble() < _options.RoundFailureRate;
 
-    /// <summary>Hands what was written to the files, for a reader tailing them.</summary>
-    public void Flush()
+    /// <summary>Hands what was written to the files, for a reader tailing them, and rotates those grown past <paramref name="maxBytes"/>.</summary>
+    public void FlushAndRotate(long maxBytes)
     {
-        foreach (var writer in new[] { _cmix, _cmixWrapper, _gateway, _gatewayWrapper }) writer.Flush();
+        foreach (var writer in new[] { _cmix, _cmixWrapper, _gateway, _gatewayWrapper }) writer.RotateIfLargerThan(maxBytes);
     }
 
     public void Dispose()

@@ -2,11 +2,11 @@ using System.Text;
 
 namespace XxSimulator.Logs;
 
-/// <summary>Writes records of one log in its real grammar and keeps the ground truth of what it wrote.</summary>
-internal sealed class LogWriter(Stream stream, string log, bool python, GroundTruth truth) : IDisposable
+/// <summary>Writes records of one log file in its real grammar and keeps the ground truth of what it wrote.</summary>
+internal sealed class LogWriter(string path, FileMode mode, string log, bool python, GroundTruth truth) : IDisposable
 {
     private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    private readonly BufferedStream _out = new(stream, 1 << 16);
+    private BufferedStream _out = Open(path, mode);
 
     public string Log { get; } = log;
 
@@ -47,7 +47,21 @@ internal sealed class LogWriter(Stream stream, string log, bool python, GroundTr
         GroundTruth.Add(truth.Lines, Log);
     }
 
-    public void Flush() => _out.Flush();
+    /// <summary>
+    /// Once the file holds more than <paramref name="maxBytes"/>, renames it to <c>.1</c> (replacing the previous
+    /// one) and goes on in a new file, as logrotate does for the xx services: a long-running simulation stays small.
+    /// </summary>
+    public void RotateIfLargerThan(long maxBytes)
+    {
+        _out.Flush();
+        if (_out.Length <= maxBytes) return;
+        _out.Dispose();
+        File.Move(path, path + ".1", overwrite: true);
+        _out = Open(path, FileMode.Append);
+    }
 
     public void Dispose() => _out.Dispose();
+
+    private static BufferedStream Open(string path, FileMode mode) =>
+        new(new FileStream(path, mode, FileAccess.Write, FileShare.Read | FileShare.Delete), 1 << 16);
 }

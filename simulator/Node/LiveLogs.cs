@@ -10,9 +10,11 @@ namespace XxSimulator.Node;
 internal sealed class LiveLogs : IDisposable
 {
     private readonly NodeLogScript _script;
+    private readonly long _maxFileBytes;
 
-    public LiveLogs(string folder, Scenario scenario, int seed)
+    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes)
     {
+        _maxFileBytes = maxFileBytes;
         Directory.CreateDirectory(folder);
         _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed), new WallLogClock());
     }
@@ -31,14 +33,14 @@ internal sealed class LiveLogs : IDisposable
     public async Task RunAsync(TimeSpan interval, Func<CancellationToken, Task> afterRound, CancellationToken stop)
     {
         _script.Launch();
-        _script.Flush();
+        _script.FlushAndRotate(_maxFileBytes);
         using var rounds = new PeriodicTimer(interval);
         try
         {
             while (await rounds.WaitForNextTickAsync(stop))
             {
                 _script.NextRound();
-                _script.Flush();
+                _script.FlushAndRotate(_maxFileBytes);
                 await afterRound(stop);
             }
         }

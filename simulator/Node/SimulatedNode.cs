@@ -29,6 +29,9 @@ public sealed record SimulatedNodeOptions
 
     public TimeSpan RoundInterval { get; init; } = TimeSpan.FromSeconds(1.5);
 
+    /// <summary>A log is rotated (to .1) past this size: at 1.5 s rounds cmix.log grows by about 500 MB a day.</summary>
+    public long MaxLogFileBytes { get; init; } = 64 << 20;
+
     public Scenario Scenario { get; init; } = Scenario.Healthy;
 
     /// <summary>Same seed, same sequence of rounds, failures and noise in the logs.</summary>
@@ -59,7 +62,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
-        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed);
+        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes);
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>

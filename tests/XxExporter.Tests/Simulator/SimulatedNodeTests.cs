@@ -65,13 +65,28 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
             $"{Failures(waiting)} failed and {Rounds(waiting)} completed rounds: not a troubled node");
     }
 
-    private async Task StartAsync(Scenario scenario, int eraSeconds)
+    [Fact]
+    public async Task A_long_run_rotates_its_logs_and_the_exporter_follows_them()
+    {
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, maxLogFileBytes: 40_000);
+        var rotated = await ScrapeUntil(m => m["xx_log_rotations_total{log=\"cmix\"}"] >= 2);
+        var later = await ScrapeUntil(m => Rounds(m) > Rounds(rotated) + 5);
+
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "log", "cmix.log.1")));
+        Assert.True(new FileInfo(Path.Combine(_folder.Path, "log", "cmix.log")).Length < 40_000 + 64 * 1024);
+        Assert.Equal(0, later["xx_log_truncations_total{log=\"cmix\"}"]);
+        Assert.Equal(0, Failures(later));
+        // No line lost or cut in half across a rotation (half a line would be an orphan without its record).
+        Assert.Equal(0, later.Series.Where(s => s.StartsWith("xx_log_skipped_total{log=\"cmix\"")).Sum(s => later[s]));
+    }
+
+    private async Task StartAsync(Scenario scenario, int eraSeconds, long maxLogFileBytes = 64 << 20)
     {
         string logs = Path.Combine(_folder.Path, "log"), cred = Path.Combine(_folder.Path, "cred");
         _node = await SimulatedNode.StartAsync(new SimulatedNodeOptions
         {
             LogFolder = logs, CredFolder = cred, Listen = new IPEndPoint(IPAddress.Loopback, 0), Scenario = scenario,
-            EraLength = TimeSpan.FromSeconds(eraSeconds), RoundInterval = TimeSpan.FromMilliseconds(150),
+            EraLength = TimeSpan.FromSeconds(eraSeconds), RoundInterval = TimeSpan.FromMilliseconds(150), MaxLogFileBytes = maxLogFileBytes,
         });
         (_exporter, _http.BaseAddress) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--logs.dir", logs,
             "--logs.poll-interval", "100ms", "--chain.rpc-url", _node.RpcUrl, "--chain.idf-path", Path.Combine(cred, "cmix-IDF.json"),
