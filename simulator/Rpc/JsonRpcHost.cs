@@ -82,6 +82,13 @@ public sealed class JsonRpcHost(Func<string, JsonElement, Answer> handler) : IAs
                     catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { return; }
                     if (received.MessageType == WebSocketMessageType.Close) return;
                     length += received.Count;
+                    if (length == buffer.Length && !received.EndOfMessage)
+                    {
+                        // No JSON-RPC request of a node's clients is this large; refuse it rather than read forever.
+                        try { await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "request over 1 MiB", context.RequestAborted); }
+                        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
+                        return;
+                    }
                 }
                 while (!received.EndOfMessage);
                 string? reply = Reply(Encoding.UTF8.GetString(buffer, 0, length));
