@@ -32,10 +32,13 @@ public sealed record LogSetOptions(
 /// <summary>Writes a whole log set at once, in simulated time, as fast as the disk takes it.</summary>
 public static class LogSetGenerator
 {
+    /// <summary>Local time of a log set's first record.</summary>
+    internal static readonly DateTime Start = new(2023, 7, 26, 14, 0, 0);
+
     /// <summary>Writes the four logs into <paramref name="folder"/> and returns what they contain.</summary>
     public static GroundTruth Generate(string folder, LogSetOptions options)
     {
-        using var script = new NodeLogScript(folder, FileMode.Create, options, new SimulatedLogClock(new DateTime(2023, 7, 26, 14, 0, 0)));
+        using var script = new NodeLogScript(folder, FileMode.Create, options, new SimulatedLogClock(Start));
         script.Launch();
         while (script.Truth.Bytes < options.CmixBytes) script.NextRound();
         return script.Truth;
@@ -67,7 +70,7 @@ internal sealed class NodeLogScript : IDisposable
     private readonly Random _random;
     private readonly LogWriter _cmix, _cmixWrapper, _gateway, _gatewayWrapper;
     private readonly string _self;
-    private long _round = 9_876_000;
+    private long _round;
     private long _rounds;
     private int _pid = 4000;
 
@@ -78,6 +81,9 @@ internal sealed class NodeLogScript : IDisposable
         _clock = clock;
         _random = new Random(options.Seed);
         _self = $"{NodeIds[0]}:11420";
+        // Round IDs go on from the clock (two a second, faster than the rounds come), so a simulator restarted on
+        // the same logs never repeats one; a log set (starting at LogSetGenerator.Start) starts at round 9876000.
+        _round = 9_876_000 + 2 * (long)(clock.Now - LogSetGenerator.Start).TotalSeconds;
         LogWriter Open(string file, string log, bool python) => new(Path.Combine(folder, file), mode, log, python, Truth);
         _cmix = Open("cmix.log", "cmix", python: false);
         _cmixWrapper = Open("cmix-wrapper.log", "cmix_wrapper", python: true);
