@@ -58,6 +58,9 @@ VARIANTS=(
 # and collectors failing at every scrape would measure error paths. Environment, so older revisions ignore it.
 LOGS_ONLY=(XX_EXPORTER_CHAIN__RPCURL= XX_EXPORTER_CHECKS__BACKUPS= XX_EXPORTER_CHECKS__CERTIFICATES= XX_EXPORTER_CHECKS__PROBES=)
 
+# log, die, rss_kib (its builds are many and include the simulator: publish below, not lib.sh's publish_exporter)
+source "$BENCH/lib.sh"
+
 usage() {
   cat <<EOF
 usage: bench/run.sh [options]
@@ -96,9 +99,6 @@ parse_args() {
   ((MTAIL_RUNS <= RUNS)) || MTAIL_RUNS=$RUNS
   ((SETTINGS)) || VARIANTS=("${VARIANTS[0]}")
 }
-
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
 
 # The one background process (exporter or mtail) running now, so the EXIT trap stops exactly that one.
 LIVE_PID=
@@ -271,8 +271,6 @@ prepare_feed() {
     split -n "l/$chunks" -d -a 4 "$DATA/live-feed/$log.log" "$OUT/live/chunks/$log."
   done
 }
-
-rss_kib() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
 
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics"; }
 

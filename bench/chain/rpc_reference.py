@@ -19,7 +19,6 @@ Importable (scrape.py interleaves it with the exporter's scrapes) or standalone:
 """
 import argparse
 import base64
-import http.client
 import json
 import os
 import socket
@@ -28,6 +27,11 @@ import struct
 import sys
 import time
 import urllib.parse
+
+# keepalive.py is shared with the scrape scripts, one folder up; nothing compiled is written beside it.
+sys.dont_write_bytecode = True
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keepalive import KeepAlive, percentile  # noqa: E402
 
 
 class RpcError(Exception):
@@ -40,24 +44,13 @@ class HttpTransport:
     name = "http"
 
     def __init__(self, url):
-        parts = urllib.parse.urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port
-        self.connection = None
+        self.http = KeepAlive(url)
 
     def exchange(self, payload):
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        self.connection.request("POST", "/", body=payload, headers={"Content-Type": "application/json"})
-        response = self.connection.getresponse()
-        body = response.read()
-        if response.will_close:
-            self.connection.close()
-            self.connection = None
-        return body
+        return self.http.request("POST", body=payload, headers={"Content-Type": "application/json"})[1]
 
     def close(self):
-        if self.connection is not None:
-            self.connection.close()
+        self.http.close()
 
 
 class WebSocketTransport:
@@ -183,12 +176,6 @@ class Reference:
             "mean_ms": statistics.fmean(self.times),
             "method_median_ms": {m: round(statistics.median(t), 3) for m, t in self.methods.items()},
         }
-
-
-def percentile(values, p):
-    """Nearest-rank percentile (p99 of 200 samples is the 198th smallest)."""
-    ordered = sorted(values)
-    return ordered[max(0, -(-p * len(ordered) // 100) - 1)]
 
 
 def open_transport(url, websocket):

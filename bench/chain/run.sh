@@ -23,7 +23,9 @@ BOB=6YXN1Q6Lx3u8tr2WVr5myb3zNa3pVG5FL3ku8uqckR5RoA21
 CHARLIE=6Ya25aEPH3nmXTSB2dg6yFWHChjCUZx6kq2Efv8j2pFx6PdE
 DAVE=6WPk9kmMV4qSpYHCH765GdRiLsNgodZ2BsBCXN1Tvsmj7t6o
 ACTIVE_ERA=10 NEXT_ERA=11
-export PYTHONDONTWRITEBYTECODE=1   # scrape.py imports rpc_reference.py: no __pycache__ beside them
+
+# log, die, free_port, wait_http, rss_kib, publish_exporter, new_results, end_summary (uses the variables above)
+source "$BENCH/../lib.sh"
 
 usage() {
   cat <<EOF
@@ -51,9 +53,6 @@ parse_args() {
   ((WARMUP >= 2)) || die "--warmup must be at least 2"
 }
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 # --- cleanup: only the processes and the folder this script started ---------------------------------------------
 
 TMP=
@@ -72,22 +71,6 @@ trap 'exit 130' INT TERM
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits until $1 answers; else shows the log $4 of process $3 and stops.
-wait_http() {
-  local url=$1 name=$2 pid=$3 logfile=$4 i
-  for i in $(seq 200); do
-    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  cat "$logfile" >&2
-  die "$name did not answer on $url"
-}
-
 # One JSON-RPC call over HTTP POST to chopsticks: method, params (JSON); prints the answer, stops on an error.
 rpc() {
   local answer
@@ -96,8 +79,6 @@ rpc() {
   [[ $answer == *'"result"'* ]] || die "$1: $answer"
   printf '%s\n' "$answer"
 }
-
-rss_kib() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
 
 # A value of one metric line (exact series name with labels) in a /metrics text file.
 metric() { awk -v name="$2" '$1 == name { print $2; exit }' "$1"; }
@@ -109,35 +90,6 @@ check_tools() {
   for tool in node python3 curl; do command -v $tool >/dev/null || die "$tool missing"; done
   [[ -f $CHOPSTICKS ]] || die "chopsticks missing: npm ci --prefix tests/chain-tools"
   [[ -f $SPEC ]] || die "the xx chain spec is not at $SPEC"
-}
-
-# Native AOT binary with a private --artifacts-path: nothing is written to exporter/bin or exporter/obj (checked
-# on the build log, which names every intermediate path at normal verbosity).
-publish_exporter() {
-  local newer=
-  if [[ -x $EXPORTER_BIN ]]; then
-    newer=$(find "$ROOT/exporter" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props" \
-      \( -path "$ROOT/exporter/bin" -o -path "$ROOT/exporter/obj" \) -prune -o -type f -newer "$EXPORTER_BIN" -print -quit)
-  fi
-  case $PUBLISH in
-    never) [[ -x $EXPORTER_BIN ]] || die "$EXPORTER_BIN missing (run without --no-publish)"; return 0 ;;
-    auto) [[ -x $EXPORTER_BIN && -z $newer ]] && { log "reusing $EXPORTER_BIN (newer than exporter/ sources)"; return 0; } ;;
-  esac
-  command -v dotnet >/dev/null || die "dotnet missing"
-  mkdir -p "$OUT"
-  log "publishing the exporter (Native AOT, linux-x64) into $OUT/xx-exporter"
-  dotnet publish "$ROOT/exporter/XxExporter.csproj" -c Release -r linux-x64 --nologo -v n \
-    --artifacts-path "$OUT/artifacts" -o "$OUT/xx-exporter" >"$OUT/publish.log" 2>&1 \
-    || { tail -30 "$OUT/publish.log" >&2; die "publish failed (log: $OUT/publish.log)"; }
-  if grep -qE "$ROOT/exporter/(obj|bin)/" "$OUT/publish.log"; then
-    die "the publish touched exporter/obj or exporter/bin (see $OUT/publish.log)"
-  fi
-  touch "$EXPORTER_BIN"
-  # What was built, for the report (read-only git queries).
-  local dirty=
-  [[ -n $(git -C "$ROOT" --no-optional-locks status --porcelain -- exporter 2>/dev/null) ]] && dirty=' with uncommitted exporter/ changes'
-  echo "the working tree at HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$dirty" \
-    >"$OUT/xx-exporter/built-from.txt"
 }
 
 # chopsticks on 127.0.0.1 in manual block mode (no block is ever built: the state stays as set). If the port is
@@ -243,12 +195,9 @@ measure() {
 }
 
 machine_facts() {
-  cat <<EOF
-- nproc: $(nproc); CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-- RAM: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); kernel: $(uname -r); load average before the run: $LOAD_BEFORE
-- node $(node --version), chopsticks $(chopsticks_version), python $(python3 -c 'import platform; print(platform.python_version())')
-- xx-exporter: $("$EXPORTER_BIN" --version 2>/dev/null || echo '?'), Native AOT, published $(date -u -r "$EXPORTER_BIN" +%FT%TZ) from $(cat "$OUT/xx-exporter/built-from.txt" 2>/dev/null || echo 'an unrecorded source')
-EOF
+  host_facts
+  echo "- node $(node --version), chopsticks $(chopsticks_version), python $(python3 -c 'import platform; print(platform.python_version())')"
+  exporter_facts
 }
 
 report() {
@@ -278,17 +227,13 @@ print(f"- RSS after the run, MiB (peak): xx-exporter {mib(rss['xx-exporter'][0])
       f"chopsticks {mib(rss['chopsticks'][0])} ({mib(rss['chopsticks'][1])})")
 print(f"- per-call medians straight to chopsticks, ms: HTTP {h['method_median_ms']}; WebSocket {w['method_median_ms']}")
 EOF
-  { echo; machine_facts; } >>"$RESULTS/summary.md"
-  cat "$RESULTS/summary.md"
-  log "results in $RESULTS"
+  end_summary
 }
 
 main() {
   parse_args "$@"
   check_tools
-  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-  RESULTS=$OUT/results/$(date -u +%Y%m%dT%H%M%SZ)
-  mkdir -p "$RESULTS"
+  new_results
   publish_exporter
   TMP=$(mktemp -d /tmp/xx-chain-bench.XXXXXX)
   start_chopsticks

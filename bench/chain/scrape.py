@@ -16,7 +16,6 @@ usage: scrape.py --url http://127.0.0.1:PORT/metrics --json OUT [--warmup N] [--
                  [--baseline http://127.0.0.1:PORT/metrics] [--node http://127.0.0.1:PORT --keys keys.json]
 """
 import argparse
-import http.client
 import json
 import os
 import random
@@ -26,7 +25,11 @@ import sys
 import time
 import urllib.parse
 
-from rpc_reference import HttpTransport, Reference, WebSocketTransport, percentile
+# keepalive.py is shared with bench/postgres, one folder up; nothing compiled is written beside it or rpc_reference.py.
+sys.dont_write_bytecode = True
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keepalive import KeepAlive, percentile, series, timings  # noqa: E402
+from rpc_reference import HttpTransport, Reference, WebSocketTransport  # noqa: E402
 
 UP = re.compile(r"^xx_chain_up 1$", re.M)
 OK = re.compile(r'^xx_exporter_collector_success\{collector="(chain|staking)"\} 1$', re.M)
@@ -37,28 +40,14 @@ DURATION = re.compile(r'^xx_exporter_collector_duration_seconds\{collector="(cha
 class Exporter:
     def __init__(self, url, name="exporter", chain=True):
         self.name, self.chain = name, chain
-        parts = urllib.parse.urlsplit(url)
-        self.host, self.port, self.path = parts.hostname, parts.port, parts.path or "/"
-        self.connection = None
+        self.http = KeepAlive(url)
         self.times, self.server, self.staking, self.deltas = [], [], [], []
         self.requests = 0.0
         self.body = ""
 
     def scrape(self):
         """One scrape; returns (client ms, requests this scrape sent, chain collector ms)."""
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        started = time.perf_counter()
-        self.connection.request("GET", self.path, headers={"Accept": "text/plain"})
-        response = self.connection.getresponse()
-        body = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status != 200:
-            sys.exit(f"exporter: HTTP {response.status}")
-        if response.will_close:
-            self.connection.close()
-            self.connection = None
-        text = body.decode()
+        text, elapsed = self.http.scrape(self.name)
         self.body = text
         if not self.chain:
             return elapsed, 0.0, 0.0
@@ -134,12 +123,7 @@ def main():
     e = exporter
     results = {
         "exporter": {
-            "scrapes": len(e.times),
-            "median_ms": statistics.median(e.times),
-            "p99_ms": percentile(e.times, 99),
-            "mean_ms": statistics.fmean(e.times),
-            "min_ms": min(e.times),
-            "max_ms": max(e.times),
+            **timings(e.times),
             "server_median_ms": statistics.median(e.server),
             "server_p99_ms": percentile(e.server, 99),
             "staking_median_ms": statistics.median(e.staking),
@@ -148,7 +132,7 @@ def main():
             "requests_per_scrape_max": max(e.deltas),
             "requests_total": e.requests,
             "cpu_ms_per_scrape": (cpu_after - cpu_before) / len(e.times) if args.pid else None,
-            "series": sum(1 for l in e.body.splitlines() if l and not l.startswith("#")),
+            "series": series(e.body),
             "body_bytes": len(e.body.encode()),
         },
         "wall_s": time.perf_counter() - wall_before,
@@ -157,7 +141,7 @@ def main():
         if isinstance(runner, Exporter):
             results[runner.name] = {"scrapes": len(runner.times), "median_ms": statistics.median(runner.times),
                                     "p99_ms": percentile(runner.times, 99), "mean_ms": statistics.fmean(runner.times),
-                                    "series": sum(1 for l in runner.body.splitlines() if l and not l.startswith("#")),
+                                    "series": series(runner.body),
                                     "body_bytes": len(runner.body.encode()),
                                     "cpu_ms_per_scrape": (base_after - base_before) / len(runner.times) if args.baseline_pid else None}
         else:

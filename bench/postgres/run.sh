@@ -22,6 +22,9 @@ STATEMENTS=0           # 1: load pg_stat_statements and print where each exporte
 ROLE=xx_bench_monitor  # the role both exporters log in as: LOGIN + pg_monitor (+ SELECT on client_rounds)
 ROLE_PASSWORD=bench-Monitor-pw-1
 
+# log, die, free_port, wait_http, rss_kib, publish_exporter, new_results, end_summary (uses the variables above)
+source "$BENCH/../lib.sh"
+
 usage() {
   cat <<EOF
 usage: bench/postgres/run.sh [options]
@@ -59,9 +62,6 @@ parse_args() {
   ((COUNT >= 200)) || die "--count must be at least 200"
 }
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 # --- cleanup: only the processes and folders this script started ---------------------------------------------
 
 TMP=
@@ -84,26 +84,8 @@ trap 'exit 130' INT TERM
 
 # --- helpers --------------------------------------------------------------------------------------------------
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # psql as the superuser over the cluster's Unix socket (trust), quiet, stop on the first error.
 sql() { psql -h "$TMP/pg" -p "$PG_PORT" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
-
-# Waits until $1 answers; else shows the log $4 of process $3 and stops.
-wait_http() {
-  local url=$1 name=$2 pid=$3 logfile=$4 i
-  for i in $(seq 200); do
-    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  cat "$logfile" >&2
-  die "$name did not answer on $url"
-}
-
-rss_kib() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
 
 # --- steps ----------------------------------------------------------------------------------------------------
 
@@ -115,38 +97,6 @@ check_tools() {
   [[ -x $PG_EXPORTER ]] || die "$PG_EXPORTER missing (apt-get install -y --no-install-recommends prometheus-postgres-exporter)"
   command -v python3 >/dev/null || die "python3 missing"
   [[ $(id -un) == root ]] || die "run as root (the cluster runs as user postgres via runuser)"
-}
-
-# Publishes the Native AOT binary with a private --artifacts-path, so nothing is written to exporter/bin or obj.
-publish_exporter() {
-  local newer=
-  if [[ -x $EXPORTER_BIN ]]; then
-    newer=$(find "$ROOT/exporter" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props" \
-      \( -path "$ROOT/exporter/bin" -o -path "$ROOT/exporter/obj" \) -prune -o -type f -newer "$EXPORTER_BIN" -print -quit)
-  fi
-  case $PUBLISH in
-    never) [[ -x $EXPORTER_BIN ]] || die "$EXPORTER_BIN missing (run without --no-publish)"; return 0 ;;
-    auto) [[ -x $EXPORTER_BIN && -z $newer ]] && { log "reusing $EXPORTER_BIN (newer than exporter/ sources)"; return 0; } ;;
-  esac
-  local src=$ROOT
-  mkdir -p "$OUT"
-  if [[ -n $SOURCE ]]; then
-    src=$OUT/src
-    rm -rf "$src" && mkdir -p "$src"
-    git -C "$ROOT" archive "$SOURCE" exporter Directory.Build.props Directory.Packages.props | tar -x -C "$src"
-  fi
-  log "publishing the exporter (Native AOT, linux-x64) from ${SOURCE:-the working tree}"
-  dotnet publish "$src/exporter" -c Release -r linux-x64 --nologo -v quiet --artifacts-path "$OUT/artifacts" \
-    -o "$OUT/xx-exporter" >"$OUT/publish.log" 2>&1 || { cat "$OUT/publish.log" >&2; die "publish failed"; }
-  touch "$EXPORTER_BIN"
-  # What was built, for the report (read-only git queries).
-  if [[ -n $SOURCE ]]; then
-    echo "git revision $(git -C "$ROOT" rev-parse --short "$SOURCE") ($SOURCE)"
-  else
-    local dirty=
-    [[ -n $(git -C "$ROOT" status --porcelain -- exporter) ]] && dirty=' with uncommitted exporter/ changes'
-    echo "the working tree at HEAD $(git -C "$ROOT" rev-parse --short HEAD)$dirty"
-  fi >"$OUT/xx-exporter/built-from.txt"
 }
 
 # A throwaway cluster in $TMP/pg: SCRAM logins over TCP on 127.0.0.1 only, trust on its private socket folder.
@@ -235,12 +185,10 @@ report_statements() {
 }
 
 machine_facts() {
-  cat <<EOF
-- nproc: $(nproc); CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-- RAM: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); kernel: $(uname -r); load average before the run: $LOAD_BEFORE
-- PostgreSQL: $(sql -d postgres -Atc 'SHOW server_version'); postgres_exporter: $("$PG_EXPORTER" --version 2>&1 | head -1 | sed 's/^postgres_exporter, //')
-- xx-exporter: $("$EXPORTER_BIN" --version), Native AOT, published $(date -u -r "$EXPORTER_BIN" +%FT%TZ) from $(cat "$OUT/xx-exporter/built-from.txt" 2>/dev/null || echo 'an unrecorded source')
-EOF
+  host_facts
+  echo "- PostgreSQL: $(sql -d postgres -Atc 'SHOW server_version'); postgres_exporter:" \
+    "$("$PG_EXPORTER" --version 2>&1 | head -1 | sed 's/^postgres_exporter, //')"
+  exporter_facts
 }
 
 report() {
@@ -261,17 +209,13 @@ for name, s in r.items():
 print(f"| ratio xx-exporter / postgres_exporter | {x['median_ms'] / p['median_ms']:.2f} | {x['p99_ms'] / p['p99_ms']:.2f} | "
       f"{x['mean_ms'] / p['mean_ms']:.2f} | | | {rss['xx-exporter'][0] / rss['postgres_exporter'][0]:.2f} | |")
 EOF
-  { echo; machine_facts; } >>"$RESULTS/summary.md"
-  cat "$RESULTS/summary.md"
-  log "results in $RESULTS"
+  end_summary
 }
 
 main() {
   parse_args "$@"
   check_tools
-  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-  RESULTS=$OUT/results/$(date -u +%Y%m%dT%H%M%SZ)
-  mkdir -p "$RESULTS"
+  new_results
   publish_exporter
   TMP=$(mktemp -d /tmp/xx-pg-bench.XXXXXX)
   chmod 755 "$TMP"

@@ -8,15 +8,17 @@ plain text format). The time is from sending the request to having read the whol
 usage: scrape.py --warmup N --count N --json OUT NAME=URL [NAME=URL ...]
 """
 import argparse
-import http.client
 import json
-import math
+import os
 import random
 import re
 import statistics
 import sys
-import time
-import urllib.parse
+
+# keepalive.py is shared with bench/chain, one folder up; nothing compiled is written beside it.
+sys.dont_write_bytecode = True
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keepalive import KeepAlive, percentile, series, timings  # noqa: E402
 
 # Per exporter: a line that must be in every answer (the database was read), and the server-side duration of
 # the database collection (for the report: where the time goes).
@@ -35,48 +37,21 @@ XX_POSTGRES = ("xx_postgres_", "xx_gateway_last_stored_round_", "xx_gateway_esti
 class Endpoint:
     def __init__(self, name, url):
         self.name = name
-        parts = urllib.parse.urlsplit(url)
-        self.host, self.port, self.path = parts.hostname, parts.port, parts.path or "/"
-        self.connection = None
+        self.http = KeepAlive(url)
         self.times = []
         self.server = []
         self.body = ""
 
     def scrape(self, record):
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        started = time.perf_counter()
-        self.connection.request("GET", self.path, headers={"Accept": "text/plain"})
-        response = self.connection.getresponse()
-        body = response.read()
-        elapsed = time.perf_counter() - started
-        if response.status != 200:
-            sys.exit(f"{self.name}: HTTP {response.status}")
-        if response.will_close:
-            self.connection.close()
-            self.connection = None
-        text = body.decode()
+        text, elapsed = self.http.scrape(self.name)
         up, duration = CHECKS.get(self.name, (None, None))
         if up is not None and not up.search(text):
             sys.exit(f"{self.name}: the answer does not show the database as up")
         if record:
-            self.times.append(elapsed * 1000)
+            self.times.append(elapsed)
             if duration is not None and (m := duration.search(text)):
                 self.server.append(float(m.groups()[-1]) * 1000)
         self.body = text
-
-
-def percentile(values, p):
-    """Nearest-rank percentile (p99 of 1000 samples is the 990th smallest)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def series(text, prefixes=None):
-    lines = [l for l in text.splitlines() if l and not l.startswith("#")]
-    if prefixes:
-        lines = [l for l in lines if l.startswith(prefixes)]
-    return len(lines)
 
 
 def main():
@@ -96,12 +71,7 @@ def main():
     results = {}
     for e in endpoints:
         results[e.name] = {
-            "scrapes": len(e.times),
-            "median_ms": statistics.median(e.times),
-            "p99_ms": percentile(e.times, 99),
-            "mean_ms": statistics.fmean(e.times),
-            "min_ms": min(e.times),
-            "max_ms": max(e.times),
+            **timings(e.times),
             "server_median_ms": statistics.median(e.server) if e.server else None,
             "server_p99_ms": percentile(e.server, 99) if e.server else None,
             "series": series(e.body),
