@@ -237,12 +237,7 @@ public partial class AlertmanagerTests
         config = Regex.Replace(config, @"group_interval: \S+", "group_interval: 2s");
         Assert.Equal(3, Regex.Matches(config, Regex.Escape(listener.Url + "/webhook")).Count);
         Assert.Contains(listener.Url + "/discord", config);
-        File.WriteAllText(folder.File("alertmanager.yml"), config);
-        Directory.CreateDirectory(folder.File("templates"));
-        foreach (string template in Directory.GetFiles(Path.Combine(Repository.Root, "alertmanager", "templates")))
-            File.Copy(template, Path.Combine(folder.File("templates"), Path.GetFileName(template)));
-
-        await using var alertmanager = await StartAlertmanager(folder.File("alertmanager.yml"), folder.File("data"));
+        await using var alertmanager = await AlertmanagerProcess.StartAsync(folder.Path, config);
         var http = alertmanager.Http;
 
         await Post(http, Sources);
@@ -334,15 +329,6 @@ public partial class AlertmanagerTests
         JsonNode.Parse(await http.GetStringAsync(path))!.AsArray();
 
     private static Task<(int Code, string Output)> Run(string program, params string[] args) => Repository.RunAsync(program, args);
-
-    /// <summary>prometheus-alertmanager on 127.0.0.1 without clustering.</summary>
-    public static Task<ServerProcess> StartAlertmanager(string configFile, string storage) =>
-        ServerProcess.StartAsync("prometheus-alertmanager", Path.GetDirectoryName(configFile)!, port =>
-        [
-            $"--config.file={configFile}", $"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=",   // no gossip on 0.0.0.0:9094
-            $"--storage.path={storage}", "--log.level=info",
-        ]);
 
     [GeneratedRegex(@"\bXx[A-Z][A-Za-z]+\b")]
     private static partial Regex AlertName();

@@ -112,15 +112,8 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
 
     private static double Failures(Exposition m) => m.Series.Where(s => s.StartsWith("xx_cmix_round_failures_total{")).Sum(s => m[s]);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_exporter is not null)
-        {
-            await _exporter.StopAsync();
-            await _exporter.DisposeAsync();
-        }
-        if (_node is not null) await _node.DisposeAsync();
-        _http.Dispose();
-        _folder.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Teardown.AllAsync(
+        () => _exporter?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => _node?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => { _http.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
 }

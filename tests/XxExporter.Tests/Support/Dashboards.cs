@@ -20,7 +20,7 @@ public sealed record DashboardQuery(string DashboardUid, string PanelTitle, stri
 /// <summary>The provisioned Grafana dashboards in grafana/dashboards/ and the queries of their panels.</summary>
 public static partial class Dashboards
 {
-    public static string Folder { get; } = Repository.PathOf("grafana/dashboards");
+    private static string Folder { get; } = Repository.PathOf("grafana/dashboards");
 
     /// <summary>Every dashboard file, parsed, by file name order.</summary>
     public static IReadOnlyList<(string File, JsonObject Json)> Load() =>

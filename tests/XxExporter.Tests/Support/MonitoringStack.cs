@@ -44,13 +44,7 @@ public sealed partial class MonitoringStack : IAsyncDisposable
         string folder = Directory.CreateDirectory(_folder.File("alertmanager")).FullName;
         string config = Replace(File.ReadAllText(Repository.PathOf("alertmanager/alertmanager.yml")),
             "http://127.0.0.1:5001/", $"{Webhook.Url}/webhook");
-        File.WriteAllText(Path.Combine(folder, "alertmanager.yml"), config);
-        CopyFolder(Repository.PathOf("alertmanager/templates"), Path.Combine(folder, "templates"));
-        Alertmanager = await ServerProcess.StartAsync("prometheus-alertmanager", folder, port =>
-        [
-            $"--config.file={folder}/alertmanager.yml", $"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=", $"--storage.path={folder}/data",
-        ]);
+        Alertmanager = await AlertmanagerProcess.StartAsync(folder, config);
     }
 
     private async Task StartPrometheusAsync(Uri exporter, string site)
@@ -113,12 +107,6 @@ public sealed partial class MonitoringStack : IAsyncDisposable
     {
         Assert.True(text.Contains(shipped), $"the shipped file no longer contains {shipped}");
         return text.Replace(shipped, replacement);
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 
     public async ValueTask DisposeAsync() => await Teardown.AllAsync(
