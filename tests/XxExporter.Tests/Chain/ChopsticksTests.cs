@@ -20,6 +20,7 @@ public sealed class StakingChain : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (Node.MissingWhy is not null) return;
+        await Node.BuildFirstBlockAsync();
         string a = Ss58.Encode(Alice), b = Ss58.Encode(Bob), c = Ss58.Encode(Charlie), d = Ss58.Encode(Dave);
         const string prefs = """{"commission": 100000000, "blocked": false}""";
         const string solo = """{"total": 1000000000000, "own": 1000000000000, "others": []}""";

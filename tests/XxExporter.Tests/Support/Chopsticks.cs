@@ -13,6 +13,7 @@ namespace XxExporter.Tests.Support;
 public sealed partial class Chopsticks : IDisposable
 {
     private readonly Process? _process;
+    private readonly StringBuilder _output = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public Chopsticks()
@@ -26,12 +27,11 @@ public sealed partial class Chopsticks : IDisposable
         foreach (string arg in new[] { cli, $"--genesis={spec}", "--host", "127.0.0.1", "--port", port.ToString(), "--build-block-mode=Manual" })
             start.ArgumentList.Add(arg);
         _process = Process.Start(start)!;
-        var output = new StringBuilder();
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         void Read(string? line)
         {
             if (line is null) return;
-            lock (output) output.AppendLine(line);
+            lock (_output) _output.AppendLine(line);
             // If the port was taken meanwhile chopsticks silently moves on: believe its own line.
             if (Listening().Match(line) is { Success: true } match) listening.TrySetResult(int.Parse(match.Groups[1].Value));
         }
@@ -42,13 +42,15 @@ public sealed partial class Chopsticks : IDisposable
         if (!listening.Task.Wait(TimeSpan.FromSeconds(60)))
         {
             Dispose();
-            throw new InvalidOperationException($"chopsticks did not start:\n{output}");
+            throw new InvalidOperationException($"chopsticks did not start:\n{Output}");
         }
         Port = listening.Task.Result;
         _http.BaseAddress = new Uri($"http://127.0.0.1:{Port}");
     }
 
     public string? MissingWhy { get; }
+
+    private string Output { get { lock (_output) return _output.ToString(); } }
 
     public int Port { get; }
 
@@ -61,6 +63,27 @@ public sealed partial class Chopsticks : IDisposable
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         if (document.RootElement.TryGetProperty("error", out var error)) throw new InvalidOperationException($"{method}: {error}");
         return document.RootElement.GetProperty("result").Clone();
+    }
+
+    /// <summary>
+    /// Makes sure the chain has a block on top of genesis. chopsticks builds block #1 at start, but when that build
+    /// fails it only logs "build block failed" and serves genesis (#0), so a failed build is retried here.
+    /// </summary>
+    public async Task BuildFirstBlockAsync()
+    {
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            if (await HeadNumberAsync() >= 1) return;
+            try { await Rpc("dev_newBlock", "[]"); }
+            catch (InvalidOperationException) { } // logged by chopsticks; the output goes into the failure below
+        }
+        if (await HeadNumberAsync() < 1) throw new InvalidOperationException($"chopsticks could not build block #1:\n{Output}");
+    }
+
+    private async Task<long> HeadNumberAsync()
+    {
+        var header = await Rpc("chain_getHeader", "[]");
+        return Convert.ToInt64(header.GetProperty("number").GetString(), 16);
     }
 
     /// <summary>Sets storage in decoded form (chopsticks encodes it with the runtime's own types).</summary>
