@@ -23,7 +23,8 @@ public enum Scenario
 ///
 /// Troubled timeline, by era k counted from the era active at start (k = 0), repeating every four eras:
 ///   k ≡ 0: active, earns points - but loses the election for the next era (seen in its last third);
-///   k ≡ 1: waiting (not in the active set; still a validator candidate, so not chilled), elected for the next era;
+///   k ≡ 1: waiting (not in the active set; still a validator candidate, so not chilled; its cMix node gets no
+///          rounds), elected for the next era;
 ///   k ≡ 2: active, earns points;
 ///   k ≡ 3: active but earns no points: a missed era.
 /// So at start the last finished era (k = -1) is already missed, and within the first era the next election is lost.
@@ -79,8 +80,7 @@ public sealed class SimulatedChain
     public ChainView At(DateTimeOffset now)
     {
         var elapsed = now - _started;
-        uint era = FirstEra + (uint)Math.Floor(elapsed / _eraLength);
-        double fraction = elapsed / _eraLength - (era - FirstEra);
+        var (era, fraction) = EraAt(now);
         bool electionKnown = fraction >= 2.0 / 3;
         for (; _finishedThrough + 1 < era; _finishedThrough++) WritePoints(_finishedThrough + 1, 1.0);
         for (uint through = electionKnown ? era + 1 : era; _exposedThrough < through; _exposedThrough++) WriteExposures(_exposedThrough + 1);
@@ -92,6 +92,19 @@ public sealed class SimulatedChain
         foreach (uint old in _keysOfEra.Keys.Where(e => e + HistoryDepth < era).ToList()) Forget(old);
         long best = FirstBlock + (long)elapsed.TotalSeconds;
         return new ChainView(best, best - 2, best, Peers, Version, _runtime, new Dictionary<string, string>(_storage, StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Whether the stash is in the active set at <paramref name="now"/>: only then does its cMix node get rounds (a
+    /// waiting validator's node keeps running but is not scheduled). Reads no storage, so any thread may ask.
+    /// </summary>
+    public bool StashActiveAt(DateTimeOffset now) => PartIn(EraAt(now).Era) != Part.Waiting;
+
+    /// <summary>The active era at <paramref name="now"/> and how far through it the chain is (0 to 1).</summary>
+    private (uint Era, double Fraction) EraAt(DateTimeOffset now)
+    {
+        double eras = (now - _started) / _eraLength;
+        return (FirstEra + (uint)Math.Floor(eras), eras - Math.Floor(eras));
     }
 
     private enum Part { Earning, Missed, Waiting }

@@ -29,8 +29,11 @@ internal sealed class LiveLogs : IDisposable
         Seed: seed, RoundFailureRate: 0, FailEveryRounds: scenario == Scenario.Troubled ? 10 : 0, IdleCrashRate: 0,
         InvalidBytesRate: 0, SlowQueryRate: 0.002);
 
-    /// <summary>Writes until stopped; <paramref name="afterRound"/> runs once each round is in the logs.</summary>
-    public async Task RunAsync(TimeSpan interval, Func<CancellationToken, Task> afterRound, CancellationToken stop)
+    /// <summary>
+    /// Writes until stopped: a round each <paramref name="interval"/> while <paramref name="scheduled"/> holds (the
+    /// validator is in the active set), nothing otherwise. <paramref name="afterRound"/> runs once each round is in the logs.
+    /// </summary>
+    public async Task RunAsync(TimeSpan interval, Func<bool> scheduled, Func<CancellationToken, Task> afterRound, CancellationToken stop)
     {
         _script.Launch();
         _script.FlushAndRotate(_maxFileBytes);
@@ -39,6 +42,7 @@ internal sealed class LiveLogs : IDisposable
         {
             while (await rounds.WaitForNextTickAsync(stop))
             {
+                if (!scheduled()) continue;
                 _script.NextRound();
                 _script.FlushAndRotate(_maxFileBytes);
                 await afterRound(stop);

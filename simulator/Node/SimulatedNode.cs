@@ -105,7 +105,8 @@ public sealed class SimulatedNode : IAsyncDisposable
             await node.DisposeAsync();
             throw;
         }
-        node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval, node.AfterRoundAsync, node._stop.Token),
+        node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval,
+            () => node._chain.StashActiveAt(DateTimeOffset.UtcNow), node.AfterRoundAsync, node._stop.Token),
             options.BackupFolder is { } backups ? TakeBackupsAsync(backups, options.EraLength, node._stop.Token) : Task.CompletedTask);
         return node;
     }
