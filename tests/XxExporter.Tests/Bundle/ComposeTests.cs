@@ -68,8 +68,16 @@ public partial class ComposeTests
     {
         string dockerfile = File.ReadAllText(Path.Combine(Repository.Root, "exporter", "Dockerfile"));
         Assert.Equal(2, dockerfile.Split('\n').Count(l => l.StartsWith("FROM ")));   // multi-stage: the SDK stays out
-        Assert.Matches(@"(?m)^USER [1-9]\d*:[1-9]\d*$", dockerfile);
+        string user = Regex.Match(dockerfile, @"(?m)^USER ([1-9]\d*:[1-9]\d*)$").Groups[1].Value;
+        Assert.NotEmpty(user);
         Assert.Contains("HEALTHCHECK", dockerfile);
+
+        // The read positions' folder (a named volume in compose) belongs to that user, or nothing could be saved.
+        string compose = File.ReadAllText(Path.Combine(Repository.Root, "docker-compose.yml"));
+        string positions = Regex.Match(compose, @"--logs\.positions-file=(\S+)").Groups[1].Value;
+        string folder = Path.GetDirectoryName(positions)!;
+        Assert.Contains($"exporter-state:{folder}", compose);
+        Assert.Contains($"mkdir -p {folder} && chown {user} {folder}", dockerfile);
     }
 
     [GeneratedRegex(@"(?m)^\s+image:\s*(\S+)\s*$")]
