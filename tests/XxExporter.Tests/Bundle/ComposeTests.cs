@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using XxExporter.Hosting;
 using XxExporter.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
@@ -41,6 +43,62 @@ public partial class ComposeTests
         Assert.All(new[] { "xx-exporter", "prometheus", "alertmanager", "grafana" }, name => Assert.Equal("", profiles[name]));
     }
 
+    [Fact]
+    public async Task The_exporter_takes_the_settings_compose_gives_it_on_a_node_host()
+    {
+        using var state = new TempFolder();
+        var settings = await ExporterSettingsFromCompose(state.Path);
+        Assert.Equal("/xx/log", Path.GetDirectoryName(settings.Logs.Files[0].Path));
+        Assert.Equal(Path.Combine(state.Path, "positions.json"), settings.Logs.PositionsFile);
+        Assert.Equal(["ws://host.docker.internal:9944/", "ws://host.docker.internal:63007/"], settings.Chain.Endpoints.Select(u => u.ToString()));
+        Assert.Equal("/xx/cred/cmix-IDF.json", settings.Chain.IdfPath);
+        Assert.Empty(settings.Postgres.Targets);                                                    // until .env names a host
+        Assert.Equal(["cmix_node=/xx/backup/cmix_node", "chain=/xx/backup/chain"], settings.Checks.Backups.Select(b => $"{b.Name}={b.PathOrGlob}"));
+        Assert.Equal(["node", "chain_p2p"], settings.Checks.Probes.Select(p => p.Name));           // a node host's
+        Assert.All(settings.Checks.Probes, p => Assert.Equal("host.docker.internal", p.Host));
+        Assert.Equal("/xx/cred/*.crt", settings.Checks.CertificateGlob);
+    }
+
+    [Fact]
+    public async Task The_exporter_takes_the_settings_compose_gives_it_in_the_demo()
+    {
+        using var state = new TempFolder();
+        var settings = await ExporterSettingsFromCompose(state.Path, "--env-file", "demo/demo.env");
+        Assert.Equal(["ws://xx-simulator:9944/"], settings.Chain.Endpoints.Select(u => u.ToString()));
+        Assert.Equal(["cmix_gateway", "cmix_node"], settings.Postgres.Targets.Select(t => t.Database).Order());
+        Assert.All(settings.Postgres.Targets, t => Assert.Equal(("demo-postgres", File.ReadAllText(Repository.PathOf("demo/postgres-password")).Trim()), (t.Host, t.Password)));
+        Assert.Equal(["chain", "cmix_gateway", "cmix_node"], settings.Checks.Backups.Select(b => b.Name).Order());   // the simulator writes all three
+        Assert.Equal(["chain_rpc", "postgres"], settings.Checks.Probes.Select(p => p.Name));
+    }
+
+    /// <summary>
+    /// The exporter's settings from its command and environment in the rendered compose file (flag defaults, then
+    /// the environment, then the flags, as the exporter layers them), with the password secret read from its source
+    /// and the state volume's folder at <paramref name="stateFolder"/> (the settings check that it exists).
+    /// </summary>
+    private static async Task<ExporterSettings> ExporterSettingsFromCompose(string stateFolder, params string[] options)
+    {
+        var (code, rendered) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config"]);
+        Assert.True(code == 0, rendered);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(rendered));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var exporter = (YamlMappingNode)((YamlMappingNode)root["services"])["xx-exporter"];
+        string secret = Path.GetFullPath(((YamlMappingNode)((YamlMappingNode)root["secrets"])["postgres-password"])["file"].ToString(), Repository.Root);
+        var environment = ((YamlMappingNode)exporter["environment"]).Children
+            .Where(e => e.Key.ToString().StartsWith(ExporterSettings.EnvironmentPrefix, StringComparison.Ordinal))
+            .Select(e => KeyValuePair.Create(e.Key.ToString()[ExporterSettings.EnvironmentPrefix.Length..].Replace("__", ":"),
+                (string?)e.Value.ToString().Replace("/run/secrets/postgres-password", secret)));
+        Assert.Contains($"exporter-state:{StateFolder}", ((YamlSequenceNode)exporter["volumes"]).Select(v => v.ToString()).First(v => v.StartsWith("exporter-state:")));
+        var request = CommandLine.Parse(((YamlSequenceNode)exporter["command"]).Select(n => n.ToString().Replace(StateFolder, stateFolder)).ToList());
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(CommandLine.Flags.Where(f => f.Key is not null).Select(f => KeyValuePair.Create(f.Key!, (string?)f.Default)))
+            .AddInMemoryCollection(environment)
+            .AddInMemoryCollection(request.Settings)
+            .Build();
+        return ExporterSettings.FromConfiguration(configuration, request.Once);
+    }
+
     [Theory]
     [InlineData(".env.example")]
     [InlineData("demo/demo.env")]
@@ -79,6 +137,9 @@ public partial class ComposeTests
         Assert.Contains($"exporter-state:{folder}", compose);
         Assert.Contains($"mkdir -p {folder} && chown {user} {folder}", dockerfile);
     }
+
+    /// <summary>Where the exporter container mounts its state volume.</summary>
+    private const string StateFolder = "/var/lib/xx-exporter";
 
     [GeneratedRegex(@"(?m)^\s+image:\s*(\S+)\s*$")]
     private static partial Regex ImageLine();
