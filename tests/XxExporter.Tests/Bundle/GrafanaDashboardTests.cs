@@ -8,7 +8,8 @@ namespace XxExporter.Tests.Bundle;
 
 /// <summary>
 /// The provisioned dashboards in grafana/dashboards/. No Grafana server can be installed here, so they are checked
-/// against a JSON Schema generated from @grafana/schema (tests/grafana-tools), and in structure: fixed uids, the
+/// against JSON Schemas generated from @grafana/schema (tests/grafana-tools: the current release and the shipped
+/// Grafana's), and in structure: fixed uids, the
 /// datasource/site/instance variables used everywhere, documented metrics only, valid PromQL (promtool) and a
 /// grid without overlaps.
 /// </summary>
@@ -40,7 +41,24 @@ public partial class GrafanaDashboardTests
 
         var (code, output) = await Validate(folder.File("broken.json"));
         Assert.True(code == 1, output);
-        Assert.Contains("/panels/0/gridPos/w must be number", output);
+        foreach (string version in new[] { SchemaVersion("@grafana/schema"), SchemaVersion("grafana-schema-shipped") })
+            Assert.Contains($"broken.json: @grafana/schema {version}: /panels/0/gridPos/w must be number", output);
+    }
+
+    [Fact]
+    public void The_dashboards_are_checked_against_the_schema_of_the_grafana_compose_ships()
+    {
+        string compose = File.ReadAllText(Repository.PathOf("docker-compose.yml"));
+        string image = Regex.Match(compose, @"image: grafana/grafana:(\S+)").Groups[1].Value;
+        Assert.Equal(image, SchemaVersion("grafana-schema-shipped"));
+    }
+
+    /// <summary>The version of an installed schema package in tests/grafana-tools.</summary>
+    private static string SchemaVersion(string package)
+    {
+        string manifest = Repository.PathOf(Path.Combine("tests", "grafana-tools", "node_modules", package, "package.json"));
+        Assert.True(File.Exists(manifest), $"the schema tools are not installed: {ToolsInstall}");
+        return JsonNode.Parse(File.ReadAllText(manifest))!["version"]!.GetValue<string>();
     }
 
     private static async Task<(int Code, string Output)> Validate(params string[] files)
