@@ -245,6 +245,7 @@ public sealed record ExporterSettings(
         var bytes = Encoding.ASCII.GetBytes(text);
         if (!MessageText.TryReadGoDuration(bytes, out double seconds, out int used) || used != bytes.Length)
             throw Invalid(flag, text, "must be a duration such as 250ms, 1s or 1m30s");
+        if (seconds >= TimeSpan.MaxValue.TotalSeconds) throw Invalid(flag, text, "is longer than any time span");
         return TimeSpan.FromSeconds(seconds);
     }
 

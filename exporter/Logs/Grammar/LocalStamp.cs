@@ -35,8 +35,14 @@ public sealed class LocalTimeConverter(TimeZoneInfo zone)
                 return false;
             }
             var local = new DateTime(stamp.Year, stamp.Month, stamp.Day, stamp.Hour, stamp.Minute, 0, DateTimeKind.Unspecified);
-            var utc = local - Zone.GetUtcOffset(local);
-            _cachedMinuteUnix = (utc.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+            long utcTicks = local.Ticks - Zone.GetUtcOffset(local).Ticks;
+            // 0001-01-01 east of UTC or 9999-12-31 west of it has no UTC time in DateTime's range.
+            if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
+            {
+                unixSeconds = 0;
+                return false;
+            }
+            _cachedMinuteUnix = (utcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
             _cachedMinuteKey = key;
         }
         unixSeconds = _cachedMinuteUnix + stamp.Second;

@@ -46,7 +46,9 @@ public static class MessageText
         bool any = false;
         while (i < text.Length && text[i] != ' ')
         {
-            if (!Utf8Parser.TryParse(text[i..], out double number, out int used, 'G') || used == 0 || text[i] == '-' || text[i] == '+')
+            // A digit or the decimal point first: Utf8Parser also reads signs, "NaN" and "Infinity".
+            if (!(char.IsAsciiDigit((char)text[i]) || text[i] == '.')
+                || !Utf8Parser.TryParse(text[i..], out double number, out int used, 'G') || used == 0)
                 return false;
             // Utf8Parser would read an exponent such as "1e3"; a duration never has one.
             if (text.Slice(i, used).IndexOfAny((byte)'e', (byte)'E') >= 0) return false;
@@ -65,7 +67,7 @@ public static class MessageText
             any = true;
         }
         consumed = i;
-        return any;
+        return any && double.IsFinite(seconds);   // hundreds of digits overflow to infinity
     }
 
     /// <summary>The first word of <paramref name="text"/> (up to a space), decoded for use as a bounded label.</summary>

@@ -22,6 +22,7 @@ public sealed class LineReader
     private readonly int _readSize;
     private byte[] _buffer;
     private int _start;          // first byte of the pending (incomplete) line
+    private int _scan;           // where the search for the next newline goes on (no newline in _start.._scan)
     private int _end;            // end of valid data
     private bool _discarding;    // inside an oversized line, dropping bytes until its newline
     private long _discardedBytes;
@@ -49,6 +50,7 @@ public sealed class LineReader
             if (_start > 0)
             {
                 Buffer.BlockCopy(_buffer, _start, _buffer, 0, pending);
+                _scan -= _start;
                 _start = 0;
                 _end = pending;
             }
@@ -64,35 +66,37 @@ public sealed class LineReader
 
     public void Commit(int count, ILineSink sink)
     {
-        int scan = _end;
         _end += count;
         while (true)
         {
-            int found = _buffer.AsSpan(scan, _end - scan).IndexOf((byte)'\n');
+            int found = _buffer.AsSpan(_scan, _end - _scan).IndexOf((byte)'\n');
             if (found < 0) break;
-            int newline = scan + found;
-            EmitLine(_buffer.AsSpan(_start, newline - _start), sink);
-            _start = newline + 1;
-            scan = _start;
+            int lineStart = _start, newline = _scan + found;
+            // Past the line before handing it out: should the sink throw, that line is lost once and the lines
+            // after it are still cut on the next commit, never replayed or glued together.
+            _start = _scan = newline + 1;
+            EmitLine(_buffer.AsSpan(lineStart, newline - lineStart), sink);
         }
+        _scan = _end;
         if (_discarding)
         {
             _discardedBytes += _end - _start;
-            _start = _end = 0;
+            _start = _scan = _end = 0;
         }
         else if (_end - _start > _maxLineBytes)
         {
             _discarding = true;
             _discardedBytes = _end - _start;
-            _start = _end = 0;
+            _start = _scan = _end = 0;
         }
     }
 
     /// <summary>The stream ended for good (rotation, truncation): hand out the partial line as complete.</summary>
     public void FlushPartial(ILineSink sink)
     {
-        if (_discarding || _end > _start) EmitLine(_buffer.AsSpan(_start, _end - _start), sink);
-        _start = _end = 0;
+        int start = _start, end = _end;
+        _start = _scan = _end = 0;
+        if (_discarding || end > start) EmitLine(_buffer.AsSpan(start, end - start), sink);
     }
 
     private void EmitLine(ReadOnlySpan<byte> line, ILineSink sink)

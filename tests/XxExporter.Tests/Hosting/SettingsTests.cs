@@ -60,6 +60,8 @@ public class SettingsTests
     [InlineData("invalid --logs.max-line-bytes \"12\": must be a whole number from 1024 to 67108864", "--logs.max-line-bytes", "12")]
     [InlineData("invalid --logs.poll-interval \"fast\": must be a duration such as 250ms, 1s or 1m30s", "--logs.poll-interval", "fast")]
     [InlineData("invalid --logs.poll-interval \"1m\": must be from 10ms to 10s", "--logs.poll-interval", "1m")]
+    [InlineData("invalid --postgres.timeout \"Infinitys\": must be a duration such as 250ms, 1s or 1m30s", "--postgres.timeout", "Infinitys")]
+    [InlineData("invalid --chain.timeout \"99999999999999999999h\": is longer than any time span", "--chain.timeout", "99999999999999999999h")]
     [InlineData("invalid --logs.positions-file \"/no/such/folder/p.json\": is in a folder that does not exist", "--logs.positions-file", "/no/such/folder/p.json")]
     [InlineData("unknown flag --web.port (see --help)", "--web.port", "1")]
     [InlineData("--logs.dir needs a value", "--logs.dir")]

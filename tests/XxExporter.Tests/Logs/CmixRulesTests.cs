@@ -117,6 +117,26 @@ public class CmixRulesTests
     }
 
     [Theory]
+    [InlineData("Infinitys")]
+    [InlineData("NaNs")]
+    [InlineData("-3s")]
+    [InlineData("+3s")]
+    [InlineData("1e3s")]
+    [InlineData("3")]
+    public async Task A_round_took_line_without_a_real_duration_counts_nothing(string duration)
+    {
+        string digits = new('9', 400);   // overflows to infinity
+        var metrics = await new RulesHarness(LogKind.Cmix).Feed(
+        [
+            $"INFO 2023/07/26 15:00:00 {Node}: RID 1 Round took {duration} seconds",
+            $"INFO 2023/07/26 15:00:01 {Node}: RID 2 Round took {digits}s seconds",
+            $"INFO 2023/07/26 15:00:02 {Node}: RID 3 Round took 2s seconds",
+        ]);
+        Assert.Equal(1, metrics["xx_cmix_rounds_completed_total"]);
+        Assert.Equal(2, metrics["xx_cmix_round_duration_seconds_sum"]);
+    }
+
+    [Theory]
     [InlineData("REALTIME", new string[0])]
     [InlineData("CRASH", new[] { "PHASE_TIMEOUT" })]
     public async Task Activity_is_one_hot(string expected, string[] extra)

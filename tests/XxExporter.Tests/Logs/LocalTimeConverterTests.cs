@@ -39,6 +39,12 @@ public class LocalTimeConverterTests
     public void Impossible_dates_are_refused(int y, int mo, int d, int h, int mi, int s) =>
         Assert.False(new LocalTimeConverter(TimeZoneInfo.Utc).TryToUnixSeconds(new LocalStamp(y, mo, d, h, mi, s), out _));
 
+    [Theory]
+    [InlineData("Europe/Berlin", 1, 1, 1, 0, 0, 0)]            // an hour before DateTime's first tick in UTC
+    [InlineData("America/New_York", 9999, 12, 31, 23, 59, 59)] // hours past its last
+    public void Stamps_with_no_utc_time_in_range_are_refused(string zone, int y, int mo, int d, int h, int mi, int s) =>
+        Assert.False(new LocalTimeConverter(TimeZoneInfo.FindSystemTimeZoneById(zone)).TryToUnixSeconds(new LocalStamp(y, mo, d, h, mi, s), out _));
+
     [Fact]
     public void A_time_in_the_spring_forward_gap_converts_without_throwing()
     {

@@ -67,4 +67,35 @@ public class LineReaderTests
         // One buffer of at most cap + readSize (+ small objects), not the 10 MiB line.
         Assert.InRange(allocated, 0, cap + readSize + 4096);
     }
+
+    /// <summary>Throws on lines of one length, as a rule with a bug would.</summary>
+    private sealed class FaultySink(int faultyLength) : ILineSink
+    {
+        public List<int> LineLengths { get; } = [];
+
+        public void OnLine(ReadOnlySpan<byte> line)
+        {
+            if (line.Length == faultyLength) throw new InvalidOperationException("a rule failed");
+            LineLengths.Add(line.Length);
+        }
+
+        public void OnOversizedLine() { }
+    }
+
+    [Fact]
+    public void A_sink_that_throws_loses_only_its_line_and_the_lines_after_it_are_cut_once()
+    {
+        var reader = new LineReader(1024, 4096);
+        var sink = new FaultySink(faultyLength: 2);
+        byte[] first = "a\nbb\nccc\ndddd"u8.ToArray();
+        first.CopyTo(reader.GetReadBuffer());
+        Assert.Throws<InvalidOperationException>(() => reader.Commit(first.Length, sink));
+
+        byte[] more = "\neeeee\n"u8.ToArray();
+        more.CopyTo(reader.GetReadBuffer());
+        reader.Commit(more.Length, sink);
+
+        Assert.Equal([1, 3, 4, 5], sink.LineLengths);
+        Assert.Equal(0, reader.PendingBytes);
+    }
 }
