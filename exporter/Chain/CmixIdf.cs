@@ -1,17 +1,21 @@
 using System.Text.Json;
+using XxExporter.Files;
 
 namespace XxExporter.Chain;
 
 /// <summary>The node identity file (cmix-IDF.json): its <c>hexNodeID</c> is the cMix ID bonded on chain.</summary>
 public static class CmixIdf
 {
-    /// <summary>The 32-byte node ID, or null if the file does not exist. Throws <see cref="InvalidDataException"/> for a malformed file.</summary>
+    /// <summary>
+    /// The 32-byte node ID, or null if the file does not exist. Throws <see cref="InvalidDataException"/> for a
+    /// malformed file, <see cref="IOException"/> for one that cannot be read or is not a regular file.
+    /// </summary>
     public static byte[]? ReadNodeId(string path)
     {
         if (!File.Exists(path)) return null;
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var document = JsonDocument.Parse(SmallFile.ReadAllBytes(path));
             string hex = document.RootElement.GetProperty("hexNodeID").GetString() ?? "";
             byte[] id = Convert.FromHexString(hex.StartsWith("0x", StringComparison.Ordinal) ? hex[2..] : hex);
             return id.Length == 32 ? id : throw new InvalidDataException($"{path}: hexNodeID has {id.Length} bytes, not 32");

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using XxExporter.Files;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Checks;
@@ -45,7 +46,7 @@ internal sealed class CertificateCheck : IHostCheck
             {
                 try
                 {
-                    using var certificate = X509CertificateLoader.LoadCertificateFromFile(file.FullName);
+                    using var certificate = X509CertificateLoader.LoadCertificate(SmallFile.ReadAllBytes(file.FullName));
                     status.Add(new CertificateStatus(file.Name, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime()));
                 }
                 catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using XxExporter.Files;
 
 namespace XxExporter.Logs.Tailing;
 
@@ -121,6 +122,8 @@ public sealed class LogFollower : IDisposable
         SafeFileHandle handle;
         try
         {
+            // A FIFO would block the open until a writer came, a device never end: only regular files are read.
+            if (!FileStat.IsRegularFile(_path) && File.Exists(_path)) throw new IOException($"{_path} is not a regular file");
             handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

@@ -1,3 +1,5 @@
+using XxExporter.Files;
+
 namespace XxExporter.Logs.Tailing;
 
 /// <summary>

@@ -90,6 +90,25 @@ public sealed class CertificateCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fifo_a_device_or_a_huge_file_is_a_read_error_not_a_hang()
+    {
+        File.WriteAllText(_folder.File("cmix-cert.crt"), Pem(Now.AddDays(-30), Now.AddDays(365)));
+        var (code, output) = await Repository.RunAsync("mkfifo", _folder.File("fifo.crt"));
+        Assert.True(code == 0, output);
+        File.CreateSymbolicLink(_folder.File("zero.crt"), "/dev/zero");
+        using (var huge = File.Create(_folder.File("huge.crt"))) huge.SetLength(64 << 20);
+        var harness = Harness();
+
+        var m = await harness.Scrape().WaitAsync(TimeSpan.FromSeconds(20));   // times out if the check hangs
+        Assert.Equal(Now.AddDays(365).ToUnixTimeSeconds(), m["xx_tls_certificate_expiry_timestamp_seconds{file=\"cmix-cert.crt\"}"]);
+        Assert.Equal(3, m["xx_tls_certificate_read_errors_total"]);
+        Assert.Equal(0, m["xx_exporter_collector_success{collector=\"certificates\"}"]);
+        Assert.Single(harness.Logs.Lines, line => line.Contains("fifo.crt is not a regular file"));
+        Assert.Single(harness.Logs.Lines, line => line.Contains("zero.crt is not a regular file"));
+        Assert.Single(harness.Logs.Lines, line => line.Contains("huge.crt has 67108864 bytes"));
+    }
+
+    [Fact]
     public async Task No_certificate_folder_is_no_error()
     {
         var harness = new ChecksHarness(ChecksHarness.Off with { CertificateGlob = _folder.File("nowhere/*.crt") });

@@ -73,4 +73,16 @@ public sealed class IdentityCheckTests : IDisposable
         Assert.Single(m.Series, s => s.StartsWith("xx_node_info"));
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"identity\"}"]);
     }
+
+    [Fact]
+    public async Task An_idf_that_is_a_fifo_fails_the_check_without_blocking_it()
+    {
+        var (code, output) = await Repository.RunAsync("mkfifo", Idf);
+        Assert.True(code == 0, output);
+        var harness = Harness();
+
+        var m = await harness.Scrape().WaitAsync(TimeSpan.FromSeconds(20));   // times out if the check hangs
+        Assert.Equal(0, m["xx_exporter_collector_success{collector=\"identity\"}"]);
+        Assert.Single(harness.Logs.Lines, line => line.Contains("is not a regular file"));
+    }
 }

@@ -136,4 +136,23 @@ public sealed class LogFollowerTests : IDisposable
         after.Poll();
         _log.AssertRecords(Numbers(1, last));
     }
+
+    [Fact]
+    public async Task A_fifo_or_a_device_at_the_path_is_not_read_and_blocks_nothing()
+    {
+        var (code, output) = await Support.Repository.RunAsync("mkfifo", _log.LogPath);
+        Assert.True(code == 0, output);
+        var follower = _log.Follow(startAtEnd: false);
+        // Opening a FIFO blocks until a writer comes, /dev/zero never ends: a poll that returns read neither.
+        Assert.False(await Task.Run(follower.Poll).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        File.Delete(_log.LogPath);
+        File.CreateSymbolicLink(_log.LogPath, "/dev/zero");   // would never end
+        Assert.False(await Task.Run(follower.Poll).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        File.Delete(_log.LogPath);
+        _log.Append(Line(1));
+        Assert.True(follower.Poll());
+        _log.AssertRecords([1]);
+    }
 }

@@ -1,15 +1,15 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace XxExporter.Logs.Tailing;
+namespace XxExporter.Files;
 
 /// <summary>Which file a path or handle names: device and inode, so a rotation can be told from an append.</summary>
 public readonly record struct FileIdentity(ulong Device, ulong Inode);
 
 /// <summary>
-/// stat(2) and fstat(2) for what .NET does not expose: inode and link count. Linux only (glibc 2.33+ exports
-/// both symbols). st_dev and st_ino lead the struct on every Linux ABI; st_nlink sits at 16 (u64) on x86_64
-/// and at 20 (u32) on the generic layout arm64 uses.
+/// stat(2) and fstat(2) for what .NET does not expose: inode, link count and file type. Linux only (glibc 2.33+
+/// exports both symbols). st_dev and st_ino lead the struct on every Linux ABI; on x86_64 st_nlink (u64) sits at
+/// 16 and st_mode (u32) at 24, on the generic layout arm64 uses st_mode (u32) at 16 and st_nlink (u32) at 20.
 /// </summary>
 internal static unsafe partial class FileStat
 {
@@ -28,6 +28,19 @@ internal static unsafe partial class FileStat
         if (Stat(path, buffer) != 0) { identity = default; return false; }
         identity = new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8));
         return true;
+    }
+
+    /// <summary>
+    /// Whether a path names a regular file (after symlinks). Opening a FIFO blocks until a writer comes, and a
+    /// device such as /dev/zero never ends: the exporter reads only regular files.
+    /// </summary>
+    public static bool IsRegularFile(string path)
+    {
+        const uint TypeMask = 0xF000, Regular = 0x8000;
+        byte* buffer = stackalloc byte[StatBufferSize];
+        if (Stat(path, buffer) != 0) return false;
+        uint mode = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
+        return (mode & TypeMask) == Regular;
     }
 
     /// <summary>The identity and link count of an open file (link count 0: deleted while open).</summary>
