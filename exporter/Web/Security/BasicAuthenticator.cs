@@ -10,8 +10,9 @@ namespace XxExporter.Web.Security;
 /// <remarks>
 /// bcrypt is slow on purpose (about 50-100 ms at cost 10), too slow to pay on every Prometheus scrape. As in the
 /// exporter-toolkit, a successful check is remembered: per user, an HMAC-SHA256 (under a random key made at start) of
-/// the user and password, kept <see cref="DefaultCacheDuration"/>; a request whose HMAC equals it (compared in
-/// constant time) passes without bcrypt. Only successes are kept, one per configured user, so memory stays bounded
+/// the user and password, kept until it has not been used for <see cref="DefaultCacheDuration"/>; a request whose
+/// HMAC equals it (compared in constant time) passes without bcrypt. Each use renews it, so a scraping Prometheus
+/// never waits behind a flood of wrong guesses for bcrypt again. Only successes are kept, one per configured user, so memory stays bounded
 /// whatever clients send, and no password is kept in memory. Checks that do need bcrypt run one at a time, so wrong
 /// guesses use at most one core (scrapes with the right password are answered from the cache meanwhile).
 /// An unknown user is checked against a configured hash anyway, so the time taken does not tell which users exist.
@@ -37,7 +38,7 @@ public sealed class BasicAuthenticator
 
     /// <param name="users">User name to bcrypt hash, as in <see cref="WebConfig.BasicAuthUsers"/>; at least one.</param>
     /// <param name="time">Clock for the cache (tests pass their own).</param>
-    /// <param name="cacheDuration">How long a successful check is remembered; zero remembers nothing.</param>
+    /// <param name="cacheDuration">How long a successful check is remembered after its last use; zero remembers nothing.</param>
     public BasicAuthenticator(IReadOnlyDictionary<string, string> users, TimeProvider? time = null, TimeSpan? cacheDuration = null)
     {
         ArgumentNullException.ThrowIfNull(users);
@@ -74,7 +75,11 @@ public sealed class BasicAuthenticator
         long now = _time.GetTimestamp();
         if (known && _cache.TryGetValue(user, out var cached))
         {
-            if (now < cached.Expires && CryptographicOperations.FixedTimeEquals(cached.Mac, mac)) return ValueTask.FromResult(true);
+            if (now < cached.Expires && CryptographicOperations.FixedTimeEquals(cached.Mac, mac))
+            {
+                _cache.TryUpdate(user, cached with { Expires = now + _cacheTicks }, cached);
+                return ValueTask.FromResult(true);
+            }
             if (now >= cached.Expires) _cache.TryRemove(KeyValuePair.Create(user, cached));
         }
         return CheckWithBcryptAsync(user, known, hash ?? _decoyHash, password, mac, cancellationToken);
