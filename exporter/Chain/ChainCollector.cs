@@ -43,9 +43,11 @@ public sealed class ChainCollector : IAsyncDisposable
         _collection = new ScrapeTimeCollection(ReadAsync, settings.Timeout, exporter.Collector("chain"), () =>
         {
             _metrics.Up.Set(0);
-            ReportChain($"no answer within {settings.Timeout.TotalSeconds:0.###}s");
-        });
+            ReportChain(Overdue);
+        }, _logger);
     }
+
+    private string Overdue => $"no answer within {_settings.Timeout.TotalSeconds:0.###}s";
 
     /// <summary>Reads started so far and connections opened (tests and benchmarks check one connection, shared reads).</summary>
     internal int Runs => _collection.Runs;
@@ -81,12 +83,14 @@ public sealed class ChainCollector : IAsyncDisposable
             if (_lastChainError is not null) _logger.LogInformation("Chain node {Endpoint} answers again", _settings.Endpoints[_endpoint]);
             _lastChainError = null;
         }
-        catch (Exception ex) when (ex is RpcUnavailableException or RpcErrorException or ScaleDecodeException or JsonException
-            or KeyNotFoundException or InvalidOperationException or FormatException or OperationCanceledException)
+        catch (Exception ex)
         {
-            ChainDown(token.IsCancellationRequested ? $"no answer within {_settings.Timeout.TotalSeconds:0.###}s" : ex.Message);
-            if (ex is RpcUnavailableException && _settings.Endpoints.Count > 1 && _rpc.Connections == 0) await NextEndpointAsync();
-            throw;
+            // Whatever went wrong, nothing read this time is published: stale heights would look like a stuck chain.
+            ChainDown(token.IsCancellationRequested ? Overdue : ex.Message);
+            // Never connected: refused, unreachable or cut short by the timeout (a hung endpoint), so try the next.
+            if (ex is RpcUnavailableException or OperationCanceledException && _settings.Endpoints.Count > 1 && _rpc.Connections == 0)
+                await NextEndpointAsync();
+            throw new CollectionFailedException(ex);
         }
         await ReadStakingAsync(token);
     }
@@ -165,10 +169,11 @@ public sealed class ChainCollector : IAsyncDisposable
             _lastStakingError = null;
             _stakingHealth.Report(true, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
-        catch (Exception ex) when (ex is ScaleDecodeException or KeyNotFoundException or InvalidDataException or RpcErrorException)
+        catch (Exception ex)
         {
+            // Any failure, the IDF unreadable as much as a lost node, leaves no stale staking series.
             UnpublishStaking();
-            ReportStaking(ex.Message);
+            ReportStaking(token.IsCancellationRequested ? Overdue : ex.Message);
             _stakingHealth.Report(false, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
     }

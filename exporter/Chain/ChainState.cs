@@ -100,7 +100,14 @@ public sealed class ChainState(JsonRpcClient rpc)
 
     public static string HexOf(ReadOnlySpan<byte> bytes) => "0x" + Convert.ToHexStringLower(bytes);
 
-    /// <summary>A block number as the node writes it in headers ("0x1a2b").</summary>
-    public static long BlockNumber(JsonElement header) =>
-        long.Parse(header.GetProperty("number").GetString()!.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    /// <summary>A block number as the node writes it in headers ("0x1a2b"); anything else is a <see cref="FormatException"/> naming it.</summary>
+    public static long BlockNumber(JsonElement header)
+    {
+        if (header.ValueKind != JsonValueKind.Object || !header.TryGetProperty("number", out var number))
+            throw new FormatException($"a header ({header.ValueKind}) without a block number");
+        return number.ValueKind == JsonValueKind.String && number.GetString() is { } text && text.StartsWith("0x", StringComparison.Ordinal)
+            && long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long value) && value >= 0
+            ? value
+            : throw new FormatException($"the block number {number.GetRawText()} is not a 0x-prefixed hex number");
+    }
 }

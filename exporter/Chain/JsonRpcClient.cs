@@ -157,6 +157,14 @@ public sealed class JsonRpcClient : IAsyncDisposable
             {
                 await socket.ConnectAsync(_endpoint, token);
             }
+            catch (OperationCanceledException)
+            {
+                // Cut short by a timeout: an endpoint that drops SYNs or never answers the upgrade is backed off
+                // like a refusing one.
+                socket.Dispose();
+                Failed();
+                throw;
+            }
             catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
             {
                 socket.Dispose();
@@ -198,8 +206,10 @@ public sealed class JsonRpcClient : IAsyncDisposable
                 Dispatch(buffer.WrittenSpan);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
+        catch (Exception ex)
         {
+            // Whatever ends the loop takes the connection with it: a socket nobody reads would time out every later
+            // call instead of reconnecting.
             Drop(socket, ex);
         }
     }
@@ -218,11 +228,15 @@ public sealed class JsonRpcClient : IAsyncDisposable
             return;
         }
         // Subscriptions' notifications have no id; nothing here subscribes, so they are ignored.
-        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var idElement) && idElement.TryGetInt64(out long id)
-            && _pending.TryRemove(id, out var waiting))
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out var idElement)) return;
+        // Every request has a whole-number id; any other id (a string, null for an error about an unparsable
+        // request) answers none of them.
+        if (idElement.ValueKind != JsonValueKind.Number || !idElement.TryGetInt64(out long id))
         {
-            waiting.TrySetResult(root);
+            _logger.LogDebug("Ignoring a message whose id {Id} is not one of ours", idElement.GetRawText());
+            return;
         }
+        if (_pending.TryRemove(id, out var waiting)) waiting.TrySetResult(root);
     }
 
     /// <summary>The connection is gone: waiting calls fail now, the next call reconnects after the backoff.</summary>

@@ -20,18 +20,19 @@ public sealed class HostChecks
     private readonly IdentityCheck? _identity;
     private readonly ProbeCheck? _probes;
     private readonly Dictionary<string, ScrapeTimeCollection> _collections = new();
+    private readonly ILogger _logger;
 
     public HostChecks(ChecksSettings settings, IMetricFactory factory, ExporterMetrics exporter, ILoggerFactory loggers)
     {
-        var logger = loggers.CreateLogger("XxExporter.Checks");
+        _logger = loggers.CreateLogger("XxExporter.Checks");
         if (settings.Backups.Count > 0)
-            Add("backups", _backups = new BackupCheck(settings.Backups, factory, logger), FileTimeout, exporter);
+            Add("backups", _backups = new BackupCheck(settings.Backups, factory, _logger), FileTimeout, exporter);
         if (settings.CertificateGlob.Length > 0)
-            Add("certificates", _certificates = new CertificateCheck(settings.CertificateGlob, factory, logger), FileTimeout, exporter);
+            Add("certificates", _certificates = new CertificateCheck(settings.CertificateGlob, factory, _logger), FileTimeout, exporter);
         if (settings.IdfPath.Length > 0)
-            Add("identity", _identity = new IdentityCheck(settings.IdfPath, factory, logger), FileTimeout, exporter);
+            Add("identity", _identity = new IdentityCheck(settings.IdfPath, factory, _logger), FileTimeout, exporter);
         if (settings.Probes.Count > 0)
-            Add("probes", _probes = new ProbeCheck(settings.Probes, settings.ProbeTimeout, factory, logger), settings.ProbeTimeout, exporter);
+            Add("probes", _probes = new ProbeCheck(settings.Probes, settings.ProbeTimeout, factory, _logger), settings.ProbeTimeout, exporter);
     }
 
     /// <summary>Makes every scrape of <paramref name="registry"/> run the checks first.</summary>
@@ -56,10 +57,7 @@ public sealed class HostChecks
         string overdue = $"no answer within {timeout.TotalSeconds:0.###}s";
         _collections[collector] = new ScrapeTimeCollection(async token =>
         {
-            if (!await check.ReadAsync(token)) throw new CheckFailedException();
-        }, timeout, exporter.Collector(collector), () => check.Overdue(overdue));
+            if (!await check.ReadAsync(token)) throw new CollectionFailedException();
+        }, timeout, exporter.Collector(collector), () => check.Overdue(overdue), _logger);
     }
-
-    /// <summary>Tells <see cref="ScrapeTimeCollection"/> the run failed; the check has logged why.</summary>
-    private sealed class CheckFailedException : Exception;
 }

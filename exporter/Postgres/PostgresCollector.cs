@@ -33,7 +33,7 @@ public sealed class PostgresCollector : IAsyncDisposable
         {
             series.MarkDown();
             Report(Overdue);
-        });
+        }, logger);
     }
 
     private string Overdue => $"no answer within {_settings.Timeout.TotalSeconds:0.###}s";
@@ -56,7 +56,7 @@ public sealed class PostgresCollector : IAsyncDisposable
         {
             _series.Fail();
             Report(timeout.IsCancellationRequested ? Overdue : Describe(ex));
-            throw;
+            throw new CollectionFailedException(ex);
         }
     }
 

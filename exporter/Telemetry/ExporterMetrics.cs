@@ -22,10 +22,10 @@ public sealed class ExporterMetrics
         typeof(ExporterMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
 
     /// <summary>The success and duration series of one collector, published at once (success 0 until its first run).</summary>
-    public CollectorSeries Collector(string name) => new(_success.WithLabels(name), _duration.WithLabels(name));
+    public CollectorSeries Collector(string name) => new(name, _success.WithLabels(name), _duration.WithLabels(name));
 }
 
-public sealed record CollectorSeries(Gauge.Child Success, Gauge.Child Duration)
+public sealed record CollectorSeries(string Name, Gauge.Child Success, Gauge.Child Duration)
 {
     public void Report(bool success, TimeSpan duration)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace XxExporter.Telemetry;
 
@@ -6,13 +7,15 @@ namespace XxExporter.Telemetry;
 /// Runs a remote read when Prometheus scrapes. Scrapes that arrive while a read is in flight wait for it instead
 /// of starting their own (so connections cannot pile up); the read is cancelled at the timeout, and a scrape
 /// never waits much longer than that even if the read ignores cancellation. Success and duration go to the
-/// collector's health series.
+/// collector's health series. A read reports its own failures and ends with <see cref="CollectionFailedException"/>;
+/// anything else it throws is a bug, logged here.
 /// </summary>
-public sealed class ScrapeTimeCollection(Func<CancellationToken, Task> read, TimeSpan timeout, CollectorSeries health, Action onOverdue)
+public sealed class ScrapeTimeCollection(Func<CancellationToken, Task> read, TimeSpan timeout, CollectorSeries health, Action onOverdue, ILogger logger)
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
     private readonly Lock _gate = new();
     private Task? _inFlight;
+    private string? _lastUnexpected;
 
     /// <summary>Reads started so far (tests check that concurrent scrapes share one).</summary>
     public int Runs { get; private set; }
@@ -52,11 +55,22 @@ public sealed class ScrapeTimeCollection(Func<CancellationToken, Task> read, Tim
         try
         {
             await read(cancel.Token);
+            _lastUnexpected = null;
         }
-        catch (Exception)
+        catch (CollectionFailedException)
         {
-            ok = false; // the read reports its own failure; here it only counts
+            ok = false; // the read has said why; here it only counts
+        }
+        catch (Exception ex)
+        {
+            ok = false;
+            // A bug in the read, with its stack trace once rather than at every scrape.
+            if (ex.Message != _lastUnexpected) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", health.Name, ex.Message);
+            _lastUnexpected = ex.Message;
         }
         health.Report(ok, Stopwatch.GetElapsedTime(started));
     }
 }
+
+/// <summary>Ends a read that failed and has logged why, so <see cref="ScrapeTimeCollection"/> only counts it.</summary>
+public sealed class CollectionFailedException(Exception? cause = null) : Exception("the collection failed; the collector has logged why", cause);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Prometheus;
 using XxExporter.Chain;
 using XxExporter.Tests.Support;
@@ -24,6 +26,18 @@ public sealed class ChainFaultTests : IAsyncDisposable
         var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, [.. args]);
         _collectors.Add(collector);
         return (collector, registry);
+    }
+
+    /// <summary>A node serving the golden staking values, read for Alice (stash given, cMix ID 0x11…).</summary>
+    private async Task<(SyntheticRuntime Runtime, CollectorRegistry Registry)> GoldenStakingAsync(string idf, string timeout = "5s")
+    {
+        var runtime = SyntheticRuntime.FromGoldenVectors(legacy: false);
+        _node.Handler = runtime.Healthy;
+        await _node.StartAsync();
+        var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, "--chain.rpc-url", _node.WsUrl, "--chain.timeout", timeout,
+            "--chain.stash", Ss58.Encode(Stash), "--chain.idf-path", idf);
+        _collectors.Add(collector);
+        return (runtime, registry);
     }
 
     public async ValueTask DisposeAsync()
@@ -147,6 +161,86 @@ public sealed class ChainFaultTests : IAsyncDisposable
         {
             File.Delete(idf);
         }
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":"x","result":1}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}""")]
+    [InlineData("[1,2,3]")]
+    public async Task A_message_whose_id_is_not_a_number_is_ignored(string message)
+    {
+        int calls = 0;
+        _node.Handler = (method, parameters) => Interlocked.Increment(ref calls) == 1 ? new Answer.Garbage(message) : _runtime.Healthy(method, parameters);
+        await _node.StartAsync();
+        var (collector, registry) = Collector(_node.WsUrl, timeout: "1s");
+        Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]); // the call it stood in for went unanswered
+        var m = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.Equal(1, collector.Connections); // still the first connection, still read
+    }
+
+    [Theory]
+    [InlineData("\"1\"")]
+    [InlineData("null")]
+    [InlineData("\"0x1ffffffffffffffff\"")]
+    public async Task A_header_whose_number_is_not_hex_takes_the_chain_down(string number)
+    {
+        await _node.StartAsync();
+        var (_, registry) = Collector(_node.WsUrl);
+        Assert.Equal(1, (await Exposition.Of(registry))["xx_chain_up"]);
+        _node.Handler = (method, parameters) => method == "chain_getHeader"
+            ? new Answer.Result($$"""{"parentHash":"0x00","digest":{"logs":[]},"stateRoot":"0x00","extrinsicsRoot":"0x00","number":{{number}}}""")
+            : _runtime.Healthy(method, parameters);
+        var m = await Exposition.Of(registry);
+        Assert.Equal(0, m["xx_chain_up"]);
+        Assert.False(m.Has("xx_chain_block_height{status=\"best\"}"));
+        Assert.Contains($"the block number {number} is not a 0x-prefixed hex number", _logs.All);
+    }
+
+    [Fact]
+    public async Task An_idf_that_cannot_be_read_fails_staking_and_removes_its_series()
+    {
+        using var folder = new TempFolder();
+        string idf = folder.File("cmix-IDF.json");
+        File.WriteAllText(idf, """{"hexNodeID": "0x1111111111111111111111111111111111111111111111111111111111111111"}""");
+        var (_, registry) = await GoldenStakingAsync(idf);
+        Assert.Equal(1, (await Exposition.Of(registry))["xx_exporter_collector_success{collector=\"staking\"}"]);
+        // Root reads any file, so "unreadable" is a sparse file over 2 GiB: File.ReadAllBytes throws IOException.
+        using (var file = File.Create(idf)) file.SetLength(3L << 30);
+        var m = await Exposition.Of(registry);
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"chain\"}"]);
+        Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);
+        Assert.False(m.Has("xx_staking_active_era"));
+        Assert.Contains("Cannot read the validator's staking state", _logs.All);
+    }
+
+    [Fact]
+    public async Task A_storage_read_that_never_answers_fails_staking_and_removes_its_series()
+    {
+        var (runtime, registry) = await GoldenStakingAsync("/nonexistent/idf.json", timeout: "1s");
+        Assert.Equal(1, (await Exposition.Of(registry))["xx_exporter_collector_success{collector=\"staking\"}"]);
+        _node.Handler = (method, parameters) => method == "state_queryStorageAt" ? new Answer.Silence() : runtime.Healthy(method, parameters);
+        var m = await Exposition.Of(registry);
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);
+        Assert.False(m.Has("xx_validator_era_points"));
+        Assert.Contains("Cannot read the validator's staking state", _logs.All);
+        Assert.Contains("no answer within 1s", _logs.All);
+    }
+
+    [Fact]
+    public async Task A_first_endpoint_that_never_answers_fails_over_to_the_next()
+    {
+        // Connections complete into the backlog and the WebSocket upgrade is never answered.
+        using var hung = new TcpListener(IPAddress.Loopback, 0);
+        hung.Start();
+        await _node.StartAsync();
+        var (collector, registry) = Collector($"ws://127.0.0.1:{((IPEndPoint)hung.LocalEndpoint).Port},{_node.WsUrl}", timeout: "500ms");
+        var m = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.Equal(1, collector.Connections);
+        Assert.Contains("no answer within 0.5s", _logs.All);
     }
 
     [Fact]

@@ -1,0 +1,33 @@
+using Prometheus;
+using XxExporter.Telemetry;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Telemetry;
+
+/// <summary>What a scrape-time read that fails leaves behind: the health series, and a log line only for what the read did not report.</summary>
+public class ScrapeTimeCollectionTests
+{
+    private readonly CapturedLogs _logs = new();
+    private readonly CollectorSeries _health = new ExporterMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())).Collector("test");
+
+    private ScrapeTimeCollection Collection(Exception failure) =>
+        new(_ => Task.FromException(failure), TimeSpan.FromSeconds(1), _health, () => { }, _logs.Factory.CreateLogger("test"));
+
+    [Fact]
+    public async Task A_read_that_throws_unexpectedly_is_logged_once_and_counted()
+    {
+        var collection = Collection(new InvalidOperationException("a bug in the read"));
+        await collection.CollectAsync(CancellationToken.None);
+        await collection.CollectAsync(CancellationToken.None);
+        Assert.Equal(0, _health.Success.Value);
+        Assert.Single(_logs.Lines, line => line.Contains("The test collector failed unexpectedly: a bug in the read"));
+    }
+
+    [Fact]
+    public async Task A_failure_the_read_has_reported_is_only_counted()
+    {
+        await Collection(new CollectionFailedException()).CollectAsync(CancellationToken.None);
+        Assert.Equal(0, _health.Success.Value);
+        Assert.Empty(_logs.Lines);
+    }
+}
