@@ -65,6 +65,8 @@ public static class CommandLine
         new($"postgres.{name}.password-file", $"Postgres:{key}:PasswordFile", "",
             $"File holding the password; or set XX_EXPORTER_POSTGRES__{key.ToUpperInvariant()}__PASSWORD (never a flag)."),
         new($"postgres.{name}.sslmode", $"Postgres:{key}:SslMode", "prefer", "disable, allow, prefer, require, verify-ca or verify-full."),
+        new($"postgres.{name}.sslrootcert", $"Postgres:{key}:SslRootCert", "",
+            "CA certificates (PEM) verify-ca and verify-full trust (default: PGSSLROOTCERT, ~/.postgresql/root.crt, else the system's CAs)."),
     ];
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="SettingsException"/> with a one-line message.</summary>

@@ -143,23 +143,18 @@ public sealed record ExporterSettings(
                 throw Invalid($"postgres.{name}.sslmode", sslMode, "must be disable, allow, prefer, require, verify-ca or verify-full");
             string? password = get($"Postgres:{key}:Password") is { Length: > 0 } given ? given : null;
             string passwordFile = get($"Postgres:{key}:PasswordFile");
-            if (passwordFile.Length > 0)
+            if (passwordFile.Length > 0) password = ReadFile($"postgres.{name}.password-file", passwordFile).TrimEnd('\r', '\n');
+            // Npgsql reads the CA file at each connection; read once here so a wrong path stops the start, not every scrape.
+            string rootCert = get($"Postgres:{key}:SslRootCert");
+            if (rootCert.Length > 0)
             {
-                try
-                {
-                    password = File.ReadAllText(passwordFile).TrimEnd('\r', '\n');
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw Invalid($"postgres.{name}.password-file", passwordFile, ex switch
-                    {
-                        FileNotFoundException or DirectoryNotFoundException => "does not exist",
-                        UnauthorizedAccessException => "is not readable by this user",
-                        _ => "cannot be read",
-                    });
-                }
+                // libpq would verify with require too; Npgsql does not, so say so rather than pretend to check.
+                if (sslMode is not ("verify-ca" or "verify-full"))
+                    throw Invalid($"postgres.{name}.sslrootcert", rootCert, $"is only used with --postgres.{name}.sslmode verify-ca or verify-full");
+                ReadFile($"postgres.{name}.sslrootcert", rootCert);
             }
-            targets.Add(new PostgresTarget(isGateway, host, port, get($"Postgres:{key}:User"), get($"Postgres:{key}:Database"), password, sslMode));
+            targets.Add(new PostgresTarget(isGateway, host, port, get($"Postgres:{key}:User"), get($"Postgres:{key}:Database"), password, sslMode,
+                rootCert.Length > 0 ? rootCert : null));
         }
         return new PostgresSettings(targets, timeout, maxConnections, otherTables);
     }
@@ -208,6 +203,24 @@ public sealed record ExporterSettings(
             throw new SettingsException($"invalid checks: {ex.Message}");
         }
         return settings;
+    }
+
+    /// <summary>The file's text, or one clear line saying why it cannot be read.</summary>
+    private static string ReadFile(string flag, string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Invalid(flag, path, ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "does not exist",
+                UnauthorizedAccessException => "is not readable by this user",
+                _ => "cannot be read",
+            });
+        }
     }
 
     /// <summary>"name=value,name=value" (values may not contain commas).</summary>

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using XxExporter.Telemetry;
@@ -27,7 +28,9 @@ public sealed class PostgresCollector : IAsyncDisposable
         _settings = settings;
         _series = series;
         _logger = logger;
-        _dataSource = new NpgsqlSlimDataSourceBuilder(target.ConnectionString(settings)).Build();
+        // The slim builder (trimmable for Native AOT) leaves TLS out unless asked: without it prefer never encrypts
+        // and require, verify-ca and verify-full cannot connect at all.
+        _dataSource = new NpgsqlSlimDataSourceBuilder(target.ConnectionString(settings)).EnableTransportSecurity().Build();
         _tablesQuery = PostgresQueries.Tables(settings.OtherTables);
         _collection = new ScrapeTimeCollection(ReadAndApplyAsync, settings.Timeout, health, () =>
         {
@@ -116,6 +119,10 @@ public sealed class PostgresCollector : IAsyncDisposable
         string text = ex switch
         {
             PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
+            // .NET only says the certificate was rejected (the AOT build just names a resource key): say what the mode asks of it.
+            NpgsqlException { InnerException: AuthenticationException inner } npgsql when _target.SslMode is "verify-ca" or "verify-full" =>
+                $"{npgsql.Message} ({inner.Message}); {_target.SslMode} needs a server certificate from a CA in " +
+                $"--postgres.{(_target.IsGateway ? "gateway" : "node")}.sslrootcert{(_target.SslMode == "verify-full" ? $" that names {_target.Host}" : "")}",
             NpgsqlException { InnerException: { } inner } npgsql => $"{npgsql.Message} ({inner.Message})",
             _ => $"{ex.GetType().Name}: {ex.Message}",
         };

@@ -2,7 +2,9 @@ namespace XxExporter.Postgres;
 
 /// <summary>How to reach one of the two databases. The password never comes from the command line.</summary>
 /// <param name="IsGateway">The gateway's database (cmix_gateway): its tables get the xx_gateway_* series.</param>
-public sealed record PostgresTarget(bool IsGateway, string Host, int Port, string User, string Database, string? Password, string SslMode)
+/// <param name="RootCertificate">CA file verify-ca and verify-full check the server's certificate against.</param>
+public sealed record PostgresTarget(
+    bool IsGateway, string Host, int Port, string User, string Database, string? Password, string SslMode, string? RootCertificate)
 {
     /// <summary>The connection string; contains the password, so it is never logged or shown.</summary>
     public string ConnectionString(PostgresSettings settings)
@@ -15,6 +17,8 @@ public sealed record PostgresTarget(bool IsGateway, string Host, int Port, strin
             Database = Database,
             Password = Password,
             SslMode = Enum.Parse<Npgsql.SslMode>(SslMode.Replace("-", ""), ignoreCase: true),
+            // Unset, Npgsql takes PGSSLROOTCERT, then ~/.postgresql/root.crt, then the system's CAs.
+            RootCertificate = RootCertificate,
             ApplicationName = "xx-exporter",
             Timeout = Math.Max(1, (int)Math.Ceiling(settings.Timeout.TotalSeconds)),
             CommandTimeout = Math.Max(1, (int)Math.Ceiling(settings.Timeout.TotalSeconds)),

@@ -22,11 +22,11 @@ public class ReadmeTests
     [Fact]
     public void Every_flag_is_documented()
     {
-        // The gateway database's six flags share one row with the node's (same names, "gateway" for "node").
+        // The gateway database's seven flags share one row with the node's (same names, "gateway" for "node").
         string readme = Readme();
         Assert.All(CommandLine.Flags, flag =>
             Assert.Contains($"`--{flag.Name.Replace("postgres.gateway.", "postgres.node.")}`", readme));
-        Assert.Contains("`--postgres.gateway.host` ... `--postgres.gateway.sslmode`", readme);
+        Assert.Contains("`--postgres.gateway.host` ... `--postgres.gateway.sslrootcert`", readme);
     }
 
     [Fact]

@@ -77,6 +77,10 @@ public class SettingsTests
     [InlineData("invalid --postgres.max-connections \"0\": must be a whole number from 1 to 20", "--postgres.max-connections", "0")]
     [InlineData("invalid --postgres.gateway.password-file \"/no/such/secret\": does not exist",
         "--postgres.gateway.host", "db", "--postgres.gateway.password-file", "/no/such/secret")]
+    [InlineData("invalid --postgres.node.sslrootcert \"/no/such/root.crt\": does not exist",
+        "--postgres.node.host", "db", "--postgres.node.sslmode", "verify-full", "--postgres.node.sslrootcert", "/no/such/root.crt")]
+    [InlineData("invalid --postgres.gateway.sslrootcert \"/etc/hostname\": is only used with --postgres.gateway.sslmode verify-ca or verify-full",
+        "--postgres.gateway.host", "db", "--postgres.gateway.sslmode", "require", "--postgres.gateway.sslrootcert", "/etc/hostname")]
     public void Invalid_settings_give_one_clear_line(string expected, params string[] args)
     {
         var error = Assert.Throws<SettingsException>(() => Load(args));
