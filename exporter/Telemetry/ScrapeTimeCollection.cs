@@ -5,8 +5,9 @@ namespace XxExporter.Telemetry;
 
 /// <summary>
 /// Runs a remote read when Prometheus scrapes. Scrapes that arrive while a read is in flight wait for it instead
-/// of starting their own (so connections cannot pile up); the read is cancelled at the timeout, and a scrape
-/// never waits much longer than that even if the read ignores cancellation. Success and duration go to the
+/// of starting their own (so connections cannot pile up); the read is cancelled at the timeout, and no scrape
+/// waits past the read's own deadline even if the read ignores cancellation (a read wedged in a system call makes
+/// the later scrapes report it overdue at once rather than each waiting again). Success and duration go to the
 /// collector's health series. A read reports its own failures and ends with <see cref="CollectionFailedException"/>;
 /// anything else it throws is a bug, logged here.
 /// </summary>
@@ -15,6 +16,7 @@ public sealed class ScrapeTimeCollection(Func<CancellationToken, Task> read, Tim
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
     private readonly Lock _gate = new();
     private Task? _inFlight;
+    private long _inFlightDeadline; // Stopwatch timestamp: the timeout plus grace after the read started
     private string? _lastUnexpected;
 
     /// <summary>Reads started so far (tests check that concurrent scrapes share one).</summary>
@@ -23,18 +25,22 @@ public sealed class ScrapeTimeCollection(Func<CancellationToken, Task> read, Tim
     public async Task CollectAsync(CancellationToken scrapeAborted)
     {
         Task run;
+        long deadline;
         lock (_gate)
         {
             if (_inFlight is null || _inFlight.IsCompleted)
             {
                 Runs++;
+                _inFlightDeadline = Stopwatch.GetTimestamp() + (long)((timeout + Grace).TotalSeconds * Stopwatch.Frequency);
                 _inFlight = RunAsync();
             }
             run = _inFlight;
+            deadline = _inFlightDeadline;
         }
         try
         {
-            await run.WaitAsync(timeout + Grace, scrapeAborted);
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            await run.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, scrapeAborted);
         }
         catch (TimeoutException)
         {

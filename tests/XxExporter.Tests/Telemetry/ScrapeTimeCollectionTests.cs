@@ -24,6 +24,25 @@ public class ScrapeTimeCollectionTests
     }
 
     [Fact]
+    public async Task A_read_wedged_past_its_deadline_makes_later_scrapes_report_it_at_once()
+    {
+        var wedged = new TaskCompletionSource();   // ignores cancellation, as a read stuck in a system call does
+        int overdue = 0;
+        var collection = new ScrapeTimeCollection(_ => wedged.Task, TimeSpan.FromMilliseconds(100), _health, () => overdue++,
+            _logs.Factory.CreateLogger("test"));
+
+        await collection.CollectAsync(CancellationToken.None);   // waits out the timeout and the grace
+        Assert.Equal(1, overdue);
+        var later = collection.CollectAsync(CancellationToken.None);
+        Assert.True(later.IsCompleted, "a later scrape waited again for the wedged read");
+        await later;
+        Assert.Equal(2, overdue);
+        Assert.Equal(1, collection.Runs);   // no second read was started beside the wedged one
+        Assert.Equal(0, _health.Success.Value);
+        wedged.SetResult();
+    }
+
+    [Fact]
     public async Task A_failure_the_read_has_reported_is_only_counted()
     {
         await Collection(new CollectionFailedException()).CollectAsync(CancellationToken.None);
