@@ -35,6 +35,7 @@ public readonly record struct RpcParam(object Value)
 public sealed class JsonRpcClient : IAsyncDisposable
 {
     private const int MaxResponseBytes = 32 << 20; // metadata is ~1 MB as hex; anything far larger is not a node
+    private const int MaxValuesPerMessage = 1 << 20; // the largest real answers (storage pages) hold thousands
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly Uri _endpoint;
@@ -216,27 +217,63 @@ public sealed class JsonRpcClient : IAsyncDisposable
 
     private void Dispatch(ReadOnlySpan<byte> message)
     {
-        JsonElement root;
+        // One pass that allocates nothing finds the id first: only an answer someone waits for is parsed, once.
+        if (!TryReadId(message, out long id, out string? ignored, out bool oversized))
+        {
+            // An answer too large to parse leaves its call to time out: say why where an operator looks.
+            _logger.Log(oversized ? LogLevel.Warning : LogLevel.Debug, "Ignoring a message from {Endpoint}: {Reason}", _endpoint, ignored);
+            return;
+        }
+        if (!_pending.TryRemove(id, out var waiting)) return;
+        var reader = new Utf8JsonReader(message);
+        waiting.TrySetResult(JsonElement.ParseValue(ref reader));
+    }
+
+    /// <summary>
+    /// The whole-number id of a JSON-RPC answer (an object with "id" at its top level), or why the message answers
+    /// no call: not JSON, a notification (no id; nothing here subscribes), an id that is not one of ours (a string,
+    /// null for an error about an unparsable request), or more values than any answer of a node has - a parse keeps
+    /// about 12 bytes per value, so a hostile array of 32 MiB would cost hundreds of MB.
+    /// </summary>
+    private static bool TryReadId(ReadOnlySpan<byte> message, out long id, out string? ignored, out bool oversized)
+    {
+        id = 0;
+        oversized = false;
+        bool found = false;
+        int values = 0;
+        var reader = new Utf8JsonReader(message);
         try
         {
-            using var document = JsonDocument.Parse(message.ToArray());
-            root = document.RootElement.Clone();
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                ignored = "not a JSON object";
+                return false;
+            }
+            while (reader.Read())
+            {
+                if (++values > MaxValuesPerMessage)
+                {
+                    oversized = true;
+                    ignored = $"more than {MaxValuesPerMessage} JSON values";
+                    return false;
+                }
+                if (reader.CurrentDepth != 1 || reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("id"u8)) continue;
+                reader.Read();
+                found = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out id);
+                if (!found)
+                {
+                    ignored = $"its id {Encoding.UTF8.GetString(reader.ValueSpan)} is not one of ours";
+                    return false;
+                }
+            }
         }
         catch (JsonException ex)
         {
-            _logger.LogDebug("Ignoring a message that is not JSON: {Error}", ex.Message);
-            return;
+            ignored = $"not JSON ({ex.Message})";
+            return false;
         }
-        // Subscriptions' notifications have no id; nothing here subscribes, so they are ignored.
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out var idElement)) return;
-        // Every request has a whole-number id; any other id (a string, null for an error about an unparsable
-        // request) answers none of them.
-        if (idElement.ValueKind != JsonValueKind.Number || !idElement.TryGetInt64(out long id))
-        {
-            _logger.LogDebug("Ignoring a message whose id {Id} is not one of ours", idElement.GetRawText());
-            return;
-        }
-        if (_pending.TryRemove(id, out var waiting)) waiting.TrySetResult(root);
+        ignored = found ? null : "a notification (no id)";
+        return found;
     }
 
     /// <summary>The connection is gone: waiting calls fail now, the next call reconnects after the backoff.</summary>

@@ -179,6 +179,22 @@ public sealed class ChainFaultTests : IAsyncDisposable
         Assert.Equal(1, collector.Connections); // still the first connection, still read
     }
 
+    [Fact]
+    public async Task An_answer_with_more_values_than_a_node_gives_is_not_parsed_and_says_so()
+    {
+        // 1.2 million zeros: 2.4 MB of text, far under the size cap, but a parse would keep ~14 MB of bookkeeping.
+        string huge = "[" + string.Join(',', Enumerable.Repeat('0', 1_200_000)) + "]";
+        int calls = 0;
+        _node.Handler = (method, parameters) => Interlocked.Increment(ref calls) == 1 ? new Answer.Result(huge) : _runtime.Healthy(method, parameters);
+        await _node.StartAsync();
+        var (collector, registry) = Collector(_node.WsUrl, timeout: "1s");
+        Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
+        Assert.Contains("more than 1048576 JSON values", _logs.All);
+        var m = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, m["xx_chain_up"]);
+        Assert.Equal(1, collector.Connections);
+    }
+
     [Theory]
     [InlineData("\"1\"")]
     [InlineData("null")]
