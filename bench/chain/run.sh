@@ -155,9 +155,9 @@ start_exporters() {
   "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" --logs.dir="$TMP/logs" --chain.rpc-url= \
     >"$TMP/xx-exporter-no-chain.log" 2>&1 &
   BASE_PID=$!
-  # Ready once the landing page answers: it does not run the collectors, so the first /metrics stays untouched.
-  wait_http "http://127.0.0.1:$XX_PORT/" xx-exporter "$XX_PID" "$TMP/xx-exporter.log"
-  wait_http "http://127.0.0.1:$BASE_PORT/" xx-exporter-no-chain "$BASE_PID" "$TMP/xx-exporter-no-chain.log"
+  # Ready once /-/healthy answers: it runs no collector (the status page at / would), so the first /metrics is the first read.
+  wait_http "http://127.0.0.1:$XX_PORT/-/healthy" xx-exporter "$XX_PID" "$TMP/xx-exporter.log"
+  wait_http "http://127.0.0.1:$BASE_PORT/-/healthy" xx-exporter-no-chain "$BASE_PID" "$TMP/xx-exporter-no-chain.log"
   log "xx-exporter on 127.0.0.1:$XX_PORT (pid $XX_PID), without the chain collector on 127.0.0.1:$BASE_PORT (pid $BASE_PID)"
 }
 
