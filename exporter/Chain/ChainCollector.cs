@@ -40,14 +40,12 @@ public sealed class ChainCollector : IAsyncDisposable
         _stakingHealth = exporter.Collector("staking");
         _stash = settings.Stash;
         (_rpc, _state, _staking) = Connect(0);
-        _collection = new ScrapeTimeCollection(ReadAsync, settings.Timeout, exporter.Collector("chain"), () =>
+        _collection = new ScrapeTimeCollection(ReadAsync, settings.Timeout, exporter.Collector("chain"), overdue =>
         {
             _metrics.Up.Set(0);
-            ReportChain(Overdue);
+            ReportChain(overdue);
         }, _logger);
     }
-
-    private string Overdue => $"no answer within {_settings.Timeout.TotalSeconds:0.###}s";
 
     /// <summary>Reads started so far and connections opened (tests and benchmarks check one connection, shared reads).</summary>
     internal int Runs => _collection.Runs;
@@ -86,7 +84,7 @@ public sealed class ChainCollector : IAsyncDisposable
         catch (Exception ex)
         {
             // Whatever went wrong, nothing read this time is published: stale heights would look like a stuck chain.
-            ChainDown(token.IsCancellationRequested ? Overdue : ex.Message);
+            ChainDown(token.IsCancellationRequested ? _collection.Overdue : ex.Message);
             // Never connected: refused, unreachable or cut short by the timeout (a hung endpoint), so try the next.
             if (ex is RpcUnavailableException or OperationCanceledException && _settings.Endpoints.Count > 1 && _rpc.Connections == 0)
                 await NextEndpointAsync();
@@ -173,7 +171,7 @@ public sealed class ChainCollector : IAsyncDisposable
         {
             // Any failure, the IDF unreadable as much as a lost node, leaves no stale staking series.
             UnpublishStaking();
-            ReportStaking(token.IsCancellationRequested ? Overdue : ex.Message);
+            ReportStaking(token.IsCancellationRequested ? _collection.Overdue : ex.Message);
             _stakingHealth.Report(false, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
     }

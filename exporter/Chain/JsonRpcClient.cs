@@ -158,18 +158,13 @@ public sealed class JsonRpcClient : IAsyncDisposable
             {
                 await socket.ConnectAsync(_endpoint, token);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException)
             {
-                // Cut short by a timeout: an endpoint that drops SYNs or never answers the upgrade is backed off
-                // like a refusing one.
+                // Cut short by the timeout too: an endpoint that drops SYNs or never answers the upgrade is backed
+                // off like a refusing one (and the cancellation goes on up as it is).
                 socket.Dispose();
                 Failed();
-                throw;
-            }
-            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
-            {
-                socket.Dispose();
-                Failed();
+                if (ex is OperationCanceledException) throw;
                 throw new RpcUnavailableException($"cannot connect to {_endpoint}: {ex.GetBaseException().Message}", ex);
             }
             _socket?.Dispose();

@@ -54,10 +54,9 @@ public sealed class HostChecks
 
     private void Add(string collector, IHostCheck check, TimeSpan timeout, ExporterMetrics exporter)
     {
-        string overdue = $"no answer within {timeout.TotalSeconds:0.###}s";
         _collections[collector] = new ScrapeTimeCollection(async token =>
         {
             if (!await check.ReadAsync(token)) throw new CollectionFailedException();
-        }, timeout, exporter.Collector(collector), () => check.Overdue(overdue), _logger);
+        }, timeout, exporter.Collector(collector), check.Overdue, _logger);
     }
 }

@@ -30,10 +30,7 @@ internal static unsafe partial class FileStat
         return true;
     }
 
-    /// <summary>
-    /// Whether a path names a regular file (after symlinks). Opening a FIFO blocks until a writer comes, and a
-    /// device such as /dev/zero never ends: the exporter reads only regular files.
-    /// </summary>
+    /// <summary>Whether a path names a regular file (after symlinks); see <see cref="SmallFile.EnsureRegular"/>.</summary>
     public static bool IsRegularFile(string path)
     {
         const uint TypeMask = 0xF000, Regular = 0x8000;

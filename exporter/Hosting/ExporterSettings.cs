@@ -5,6 +5,7 @@ using XxExporter.Logs;
 using XxExporter.Logs.Rules;
 using XxExporter.Chain;
 using XxExporter.Checks;
+using XxExporter.Files;
 using XxExporter.Postgres;
 using XxExporter.Web.Security;
 
@@ -210,7 +211,8 @@ public sealed record ExporterSettings(
     {
         try
         {
-            return File.ReadAllText(path);
+            // Through SmallFile: a FIFO here would block the start. File.ReadAllText would drop a BOM too.
+            return Encoding.UTF8.GetString(SmallFile.ReadAllBytes(path)).TrimStart('\uFEFF');
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -32,14 +32,12 @@ public sealed class PostgresCollector : IAsyncDisposable
         // and require, verify-ca and verify-full cannot connect at all.
         _dataSource = new NpgsqlSlimDataSourceBuilder(target.ConnectionString(settings)).EnableTransportSecurity().Build();
         _tablesQuery = PostgresQueries.Tables(settings.OtherTables);
-        _collection = new ScrapeTimeCollection(ReadAndApplyAsync, settings.Timeout, health, () =>
+        _collection = new ScrapeTimeCollection(ReadAndApplyAsync, settings.Timeout, health, overdue =>
         {
             series.MarkDown();
-            Report(Overdue);
+            Report(overdue);
         }, logger);
     }
-
-    private string Overdue => $"no answer within {_settings.Timeout.TotalSeconds:0.###}s";
 
     /// <summary>Collections started so far (tests check that concurrent scrapes share one).</summary>
     internal int Runs => _collection.Runs;
@@ -58,7 +56,7 @@ public sealed class PostgresCollector : IAsyncDisposable
         catch (Exception ex)
         {
             _series.Fail();
-            Report(timeout.IsCancellationRequested ? Overdue : Describe(ex));
+            Report(timeout.IsCancellationRequested ? _collection.Overdue : Describe(ex));
             throw new CollectionFailedException(ex);
         }
     }

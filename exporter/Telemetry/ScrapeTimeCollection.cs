@@ -11,45 +11,47 @@ namespace XxExporter.Telemetry;
 /// collector's health series. A read reports its own failures and ends with <see cref="CollectionFailedException"/>;
 /// anything else it throws is a bug, logged here.
 /// </summary>
-public sealed class ScrapeTimeCollection(Func<CancellationToken, Task> read, TimeSpan timeout, CollectorSeries health, Action onOverdue, ILogger logger)
+/// <param name="onOverdue">Told <see cref="Overdue"/> when a scrape stops waiting for the read.</param>
+public sealed class ScrapeTimeCollection(
+    Func<CancellationToken, Task> read, TimeSpan timeout, CollectorSeries health, Action<string> onOverdue, ILogger logger)
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
     private readonly Lock _gate = new();
     private Task? _inFlight;
-    private long _inFlightDeadline; // Stopwatch timestamp: the timeout plus grace after the read started
+    private Task _inFlightDeadline = Task.CompletedTask; // the timeout plus grace after the read started
     private string? _lastUnexpected;
 
     /// <summary>Reads started so far (tests check that concurrent scrapes share one).</summary>
     public int Runs { get; private set; }
 
+    /// <summary>What a read that ran out of time is reported as.</summary>
+    public string Overdue { get; } = $"no answer within {timeout.TotalSeconds:0.###}s";
+
     public async Task CollectAsync(CancellationToken scrapeAborted)
     {
-        Task run;
-        long deadline;
+        Task run, deadline;
         lock (_gate)
         {
             if (_inFlight is null || _inFlight.IsCompleted)
             {
                 Runs++;
-                _inFlightDeadline = Stopwatch.GetTimestamp() + (long)((timeout + Grace).TotalSeconds * Stopwatch.Frequency);
+                _inFlightDeadline = Task.Delay(timeout + Grace);
                 _inFlight = RunAsync();
             }
-            run = _inFlight;
-            deadline = _inFlightDeadline;
+            (run, deadline) = (_inFlight, _inFlightDeadline);
         }
         try
         {
-            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-            await run.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, scrapeAborted);
-        }
-        catch (TimeoutException)
-        {
-            onOverdue();
-            health.Report(false, timeout + Grace);
+            await Task.WhenAny(run, deadline).WaitAsync(scrapeAborted);
         }
         catch (OperationCanceledException) when (scrapeAborted.IsCancellationRequested)
         {
-            // The scraper went away; the read finishes on its own for the next scrape.
+            return; // the scraper went away; the read finishes on its own for the next scrape
+        }
+        if (!run.IsCompleted)
+        {
+            onOverdue(Overdue);
+            health.Report(false, timeout + Grace);
         }
     }
 

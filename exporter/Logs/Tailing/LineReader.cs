@@ -67,17 +67,7 @@ public sealed class LineReader
     public void Commit(int count, ILineSink sink)
     {
         _end += count;
-        while (true)
-        {
-            int found = _buffer.AsSpan(_scan, _end - _scan).IndexOf((byte)'\n');
-            if (found < 0) break;
-            int lineStart = _start, newline = _scan + found;
-            // Past the line before handing it out: should the sink throw, that line is lost once and the lines
-            // after it are still cut on the next commit, never replayed or glued together.
-            _start = _scan = newline + 1;
-            EmitLine(_buffer.AsSpan(lineStart, newline - lineStart), sink);
-        }
-        _scan = _end;
+        CutLines(sink);
         if (_discarding)
         {
             _discardedBytes += _end - _start;
@@ -91,9 +81,26 @@ public sealed class LineReader
         }
     }
 
+    /// <summary>Hands out every complete line between <c>_scan</c> and <c>_end</c>.</summary>
+    private void CutLines(ILineSink sink)
+    {
+        while (true)
+        {
+            int found = _buffer.AsSpan(_scan, _end - _scan).IndexOf((byte)'\n');
+            if (found < 0) break;
+            int lineStart = _start, newline = _scan + found;
+            // Past the line before handing it out: should the sink throw, that line is lost once and the lines
+            // after it are still cut on the next commit, never replayed or glued together.
+            _start = _scan = newline + 1;
+            EmitLine(_buffer.AsSpan(lineStart, newline - lineStart), sink);
+        }
+        _scan = _end;
+    }
+
     /// <summary>The stream ended for good (rotation, truncation): hand out the partial line as complete.</summary>
     public void FlushPartial(ILineSink sink)
     {
+        CutLines(sink); // complete lines a failing sink left behind come out one by one first
         int start = _start, end = _end;
         _start = _scan = _end = 0;
         if (_discarding || end > start) EmitLine(_buffer.AsSpan(start, end - start), sink);

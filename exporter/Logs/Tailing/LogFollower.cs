@@ -122,8 +122,7 @@ public sealed class LogFollower : IDisposable
         SafeFileHandle handle;
         try
         {
-            // A FIFO would block the open until a writer came, a device never end: only regular files are read.
-            if (!FileStat.IsRegularFile(_path) && File.Exists(_path)) throw new IOException($"{_path} is not a regular file");
+            SmallFile.EnsureRegular(_path);   // a FIFO would block the open, a device never end
             handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

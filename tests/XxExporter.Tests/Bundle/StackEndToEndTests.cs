@@ -58,7 +58,7 @@ public sealed class TroubledStackEndToEndTests
         // that missed era the last finished one well past the alert's (compressed) for: of 5 s. A round every 2.5 s
         // gives the 20 rounds the failure ratio alert wants at 50 s, within the first era (the second, waiting, has
         // none), so it (then 15 s) and Alertmanager's 1 min wait for warnings come at about 2 min, well before the
-        // fifth crash (round 50, at about 3 min in the third era) turns it into a crash loop, which would hold it back.
+        // fifth crash (round 50, at about 3 min, in the fourth era) turns it into a crash loop, which would hold it back.
         await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2.5));
         var stack = site.Stack;
         await stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));

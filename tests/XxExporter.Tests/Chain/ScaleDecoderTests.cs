@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using XxExporter.Chain.Scale;
 using XxSimulator.Chain;
 
@@ -14,7 +13,7 @@ public class ScaleDecoderTests
         int nested = builder.Sequence(builder.Sequence(builder.Tuple())); // Vec<Vec<()>>
         // 241 bytes: 60 inner sequences of 65,535 units each, about 3.9 million values.
         byte[] input = [.. ScaleEncoder.Compact(60), .. Enumerable.Range(0, 60).SelectMany(_ => ScaleEncoder.Compact(65535))];
-        AssertRefusedQuickly(MetadataParser.Parse(builder.Build()), nested, input);
+        AssertRefused(MetadataParser.Parse(builder.Build()), nested, input);
     }
 
     [Fact]
@@ -23,14 +22,13 @@ public class ScaleDecoderTests
         var builder = new MetadataBuilder();
         int unit = builder.Composite("Unit");
         int nested = builder.Composite("Deep", ("a", builder.Array(1000, builder.Array(1000, unit))), ("b", builder.U8)); // a million values, one byte
-        AssertRefusedQuickly(MetadataParser.Parse(builder.Build()), nested, [7]);
+        AssertRefused(MetadataParser.Parse(builder.Build()), nested, [7]);
     }
 
-    private static void AssertRefusedQuickly(RuntimeMetadata metadata, int type, byte[] input)
+    /// <summary>Refused by the value budget (its message), not by running out of input after millions of values.</summary>
+    private static void AssertRefused(RuntimeMetadata metadata, int type, byte[] input)
     {
-        var elapsed = Stopwatch.StartNew();
         var error = Assert.Throws<ScaleDecodeException>(() => ScaleDecoder.Decode(metadata, type, input));
         Assert.Contains("zero-sized", error.Message);
-        Assert.InRange(elapsed.Elapsed.TotalSeconds, 0, 1);
     }
 }

@@ -62,7 +62,8 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
         Assert.Equal(SimulatedChain.FirstEra + 1, Era(waiting));
         Assert.Equal(0, waiting["xx_validator_active"]);
         Assert.Equal(0, waiting["xx_validator_last_era_missed"]);
-        Assert.True(Failures(waiting) + Rounds(waiting) >= 40, $"{Failures(waiting) + Rounds(waiting)} rounds in the first era");
+        // At most ~53 rounds fit the 8 s era, and those before the exporter started are not in its counts.
+        Assert.True(Failures(waiting) + Rounds(waiting) >= 20, $"{Failures(waiting) + Rounds(waiting)} rounds in the first era");
         Assert.True(Failures(waiting) / (Failures(waiting) + Rounds(waiting)) > 0.05,
             $"{Failures(waiting)} failed and {Rounds(waiting)} completed rounds: not a troubled node");
 

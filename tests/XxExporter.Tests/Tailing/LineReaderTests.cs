@@ -98,4 +98,19 @@ public class LineReaderTests
         Assert.Equal([1, 3, 4, 5], sink.LineLengths);
         Assert.Equal(0, reader.PendingBytes);
     }
+
+    [Fact]
+    public void Lines_a_throwing_sink_left_behind_come_out_one_by_one_when_the_file_ends()
+    {
+        var reader = new LineReader(1024, 4096);
+        var sink = new FaultySink(faultyLength: 2);
+        byte[] data = "a\nbb\nccc\ndddd"u8.ToArray();
+        data.CopyTo(reader.GetReadBuffer());
+        Assert.Throws<InvalidOperationException>(() => reader.Commit(data.Length, sink));
+
+        reader.FlushPartial(sink);   // rotated: no more bytes will come
+
+        Assert.Equal([1, 3, 4], sink.LineLengths);
+        Assert.Equal(0, reader.PendingBytes);
+    }
 }

@@ -11,7 +11,7 @@ public class ScrapeTimeCollectionTests
     private readonly CollectorSeries _health = new ExporterMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())).Collector("test");
 
     private ScrapeTimeCollection Collection(Exception failure) =>
-        new(_ => Task.FromException(failure), TimeSpan.FromSeconds(1), _health, () => { }, _logs.Factory.CreateLogger("test"));
+        new(_ => Task.FromException(failure), TimeSpan.FromSeconds(1), _health, _ => { }, _logs.Factory.CreateLogger("test"));
 
     [Fact]
     public async Task A_read_that_throws_unexpectedly_is_logged_once_and_counted()
@@ -28,7 +28,7 @@ public class ScrapeTimeCollectionTests
     {
         var wedged = new TaskCompletionSource();   // ignores cancellation, as a read stuck in a system call does
         int overdue = 0;
-        var collection = new ScrapeTimeCollection(_ => wedged.Task, TimeSpan.FromMilliseconds(100), _health, () => overdue++,
+        var collection = new ScrapeTimeCollection(_ => wedged.Task, TimeSpan.FromMilliseconds(100), _health, _ => overdue++,
             _logs.Factory.CreateLogger("test"));
 
         await collection.CollectAsync(CancellationToken.None);   // waits out the timeout and the grace
