@@ -82,19 +82,26 @@ public class LineReaderTests
         public void OnOversizedLine() { }
     }
 
-    [Fact]
-    public void A_sink_that_throws_loses_only_its_line_and_the_lines_after_it_are_cut_once()
+    /// <summary>A reader whose sink threw on "bb" in the chunk "a\nbb\nccc\ndddd" (a rule with a bug).</summary>
+    private static (LineReader Reader, FaultySink Sink) AfterAFailingLine()
     {
         var reader = new LineReader(1024, 4096);
         var sink = new FaultySink(faultyLength: 2);
-        byte[] first = "a\nbb\nccc\ndddd"u8.ToArray();
-        first.CopyTo(reader.GetReadBuffer());
-        Assert.Throws<InvalidOperationException>(() => reader.Commit(first.Length, sink));
+        Assert.Throws<InvalidOperationException>(() => Commit(reader, "a\nbb\nccc\ndddd"u8, sink));
+        return (reader, sink);
+    }
 
-        byte[] more = "\neeeee\n"u8.ToArray();
-        more.CopyTo(reader.GetReadBuffer());
-        reader.Commit(more.Length, sink);
+    private static void Commit(LineReader reader, ReadOnlySpan<byte> chunk, ILineSink sink)
+    {
+        chunk.CopyTo(reader.GetReadBuffer());
+        reader.Commit(chunk.Length, sink);
+    }
 
+    [Fact]
+    public void A_sink_that_throws_loses_only_its_line_and_the_lines_after_it_are_cut_once()
+    {
+        var (reader, sink) = AfterAFailingLine();
+        Commit(reader, "\neeeee\n"u8, sink);
         Assert.Equal([1, 3, 4, 5], sink.LineLengths);
         Assert.Equal(0, reader.PendingBytes);
     }
@@ -102,14 +109,8 @@ public class LineReaderTests
     [Fact]
     public void Lines_a_throwing_sink_left_behind_come_out_one_by_one_when_the_file_ends()
     {
-        var reader = new LineReader(1024, 4096);
-        var sink = new FaultySink(faultyLength: 2);
-        byte[] data = "a\nbb\nccc\ndddd"u8.ToArray();
-        data.CopyTo(reader.GetReadBuffer());
-        Assert.Throws<InvalidOperationException>(() => reader.Commit(data.Length, sink));
-
+        var (reader, sink) = AfterAFailingLine();
         reader.FlushPartial(sink);   // rotated: no more bytes will come
-
         Assert.Equal([1, 3, 4], sink.LineLengths);
         Assert.Equal(0, reader.PendingBytes);
     }
