@@ -1,0 +1,56 @@
+using Prometheus;
+
+namespace XxExporter.Telemetry;
+
+/// <summary>
+/// What one read of an <see cref="IScrapeSource"/> found: the series it set and the problems it met. Nothing reaches
+/// the registry until the read is over, so a read that fails halfway never leaves half its series behind.
+/// </summary>
+public sealed class Readings
+{
+    /// <summary>Label values from outside (a node's version string, a server's table name) are cut to this many characters.</summary>
+    public const int MaxLabelLength = 128;
+
+    private readonly List<Reading> _values = new();
+    private readonly Dictionary<string, string> _failures = new();
+
+    internal IReadOnlyList<Reading> Values => _values;
+
+    /// <summary>Problems by subject (a file, a target, or the source as a whole as ""), each a sentence for the log.</summary>
+    internal IReadOnlyDictionary<string, string> Failures => _failures;
+
+    public bool Failed => _failures.Count > 0;
+
+    public void Set(Gauge family, double value, params string[] labels) => _values.Add(new Reading(family, Cut(labels), value));
+
+    /// <summary>A counter copied from elsewhere (a server's statistics): it restarts from the new value if that went down.</summary>
+    public void Set(Counter family, double value, params string[] labels) => _values.Add(new Reading(family, Cut(labels), value));
+
+    public void Set(Gauge family, bool value, params string[] labels) => Set(family, value ? 1 : 0, labels);
+
+    /// <summary>Sets the series if there is a value; leaves it out (so it is removed) if not.</summary>
+    public void SetIfKnown(Gauge family, double? value, params string[] labels)
+    {
+        if (value is { } known) Set(family, known, labels);
+    }
+
+    /// <summary>The source as a whole did not work (its collector success is 0); logged once until the error changes.</summary>
+    public void Fail(string error) => Fail("", error);
+
+    /// <summary>One subject of the source (a file, a probe target) did not work; logged once per subject until it changes.</summary>
+    public void Fail(string subject, string error) => _failures[subject] = error;
+
+    private static string[] Cut(string[] labels)
+    {
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i].Length > MaxLabelLength) labels[i] = labels[i][..MaxLabelLength];
+        }
+        return labels;
+    }
+
+    internal readonly record struct Reading(Collector Family, string[] Labels, double Value)
+    {
+        public string Key => Family.Name + "\u0001" + string.Join('\u0001', Labels);
+    }
+}
