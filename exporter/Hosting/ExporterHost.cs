@@ -76,7 +76,12 @@ public static class ExporterHost
 
         builder.Services.AddSingleton(services => new HostChecks(settings.Checks, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
+        // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
+        var sources = new List<IScrapeSource>();
+        builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
+
         var app = builder.Build();
+        app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<HostChecks>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
