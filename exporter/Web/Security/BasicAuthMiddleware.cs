@@ -25,15 +25,25 @@ public static class BasicAuthMiddleware
         {
             // Never logged: the header holds the password.
             string? authorization = context.Request.Headers.Authorization;
-            if (await authenticator.IsAuthorizedAsync(authorization, context.RequestAborted))
+            string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
+            var outcome = await authenticator.IsAuthorizedAsync(authorization, client, context.RequestAborted);
+            if (outcome == AuthOutcome.Allowed)
             {
                 await next(context);
                 return;
             }
             var response = context.Response;
+            response.ContentType = "text/plain; charset=utf-8";
+            if (outcome == AuthOutcome.Busy)
+            {
+                // Refused at once rather than queued: a flood of guesses must not delay the scrapes behind it.
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = "1";
+                await response.WriteAsync("Too many password checks at once from this address; try again in a second\n", context.RequestAborted);
+                return;
+            }
             response.StatusCode = StatusCodes.Status401Unauthorized;
             response.Headers.WWWAuthenticate = Challenge;
-            response.ContentType = "text/plain; charset=utf-8";
             await response.WriteAsync("Unauthorized\n", context.RequestAborted);
         });
     }

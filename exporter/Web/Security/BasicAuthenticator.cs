@@ -4,6 +4,15 @@ using System.Text;
 
 namespace XxExporter.Web.Security;
 
+/// <summary>What a credentials check decided.</summary>
+public enum AuthOutcome
+{
+    Allowed,
+    Denied,
+    /// <summary>Not checked: bcrypt checks are already queued for this client, or for too many clients.</summary>
+    Busy,
+}
+
 /// <summary>
 /// Checks HTTP basic credentials against the web config's bcrypt hashes.
 /// </summary>
@@ -14,13 +23,20 @@ namespace XxExporter.Web.Security;
 /// HMAC equals it (compared in constant time) passes without bcrypt. Each use renews it, so a scraping Prometheus
 /// never waits behind a flood of wrong guesses for bcrypt again. Only successes are kept, one per configured user, so memory stays bounded
 /// whatever clients send, and no password is kept in memory. Checks that do need bcrypt run one at a time, so wrong
-/// guesses use at most one core (scrapes with the right password are answered from the cache meanwhile).
+/// guesses use at most one core (scrapes with the right password are answered from the cache meanwhile). The queue
+/// for bcrypt is bounded and fair: each client (remote address) has at most one check queued or running, and at most
+/// <see cref="MaxQueuedChecks"/> are queued in all; a check beyond that is answered <see cref="AuthOutcome.Busy"/> at
+/// once. A flood of wrong guesses from one host therefore holds one place in the queue, and a Prometheus scraping
+/// from another host waits for at most the checks ahead of it (about 60 ms each) rather than for the whole flood.
 /// An unknown user is checked against a configured hash anyway, so the time taken does not tell which users exist.
 /// Passwords longer than bcrypt's 72 bytes are refused, as Go's bcrypt does, instead of matching on their first 72.
 /// </remarks>
 public sealed class BasicAuthenticator
 {
     public static readonly TimeSpan DefaultCacheDuration = TimeSpan.FromMinutes(5);
+
+    /// <summary>Checks queued or running at once, over all clients (at about 60 ms each: under a second of waiting).</summary>
+    public const int MaxQueuedChecks = 16;
 
     private const int BcryptMaxPasswordBytes = 72;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -32,6 +48,7 @@ public sealed class BasicAuthenticator
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, CachedSuccess> _cache = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _bcrypt = new(1, 1);
+    private readonly ConcurrentDictionary<string, byte> _queuedClients = new(StringComparer.Ordinal);
     private long _bcryptChecks;
 
     private sealed record CachedSuccess(byte[] Mac, long Expires);
@@ -55,20 +72,22 @@ public sealed class BasicAuthenticator
     public long BcryptChecks => Interlocked.Read(ref _bcryptChecks);
 
     /// <summary>
-    /// True when <paramref name="authorization"/> (the Authorization header's value) carries <c>Basic</c> credentials of
-    /// a configured user with the right password.
+    /// Allowed when <paramref name="authorization"/> (the Authorization header's value) carries <c>Basic</c> credentials
+    /// of a configured user with the right password.
     /// </summary>
-    public ValueTask<bool> IsAuthorizedAsync(string? authorization, CancellationToken cancellationToken = default) =>
+    /// <param name="client">Who asks (the remote address): one queued bcrypt check per client.</param>
+    public ValueTask<AuthOutcome> IsAuthorizedAsync(string? authorization, string client = "", CancellationToken cancellationToken = default) =>
         TryParse(authorization, out string? user, out string? password)
-            ? CheckAsync(user, password, cancellationToken)
-            : ValueTask.FromResult(false);
+            ? CheckAsync(user, password, client, cancellationToken)
+            : ValueTask.FromResult(AuthOutcome.Denied);
 
-    /// <summary>True when <paramref name="password"/> is <paramref name="user"/>'s.</summary>
-    public ValueTask<bool> CheckAsync(string user, string password, CancellationToken cancellationToken = default)
+    /// <summary>Allowed when <paramref name="password"/> is <paramref name="user"/>'s.</summary>
+    /// <param name="client">Who asks (the remote address): one queued bcrypt check per client.</param>
+    public ValueTask<AuthOutcome> CheckAsync(string user, string password, string client = "", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(password);
-        if (Encoding.UTF8.GetByteCount(password) > BcryptMaxPasswordBytes) return ValueTask.FromResult(false);
+        if (Encoding.UTF8.GetByteCount(password) > BcryptMaxPasswordBytes) return ValueTask.FromResult(AuthOutcome.Denied);
 
         bool known = _hashes.TryGetValue(user, out string? hash);
         byte[] mac = Mac(user, password);
@@ -78,30 +97,39 @@ public sealed class BasicAuthenticator
             if (now < cached.Expires && CryptographicOperations.FixedTimeEquals(cached.Mac, mac))
             {
                 _cache.TryUpdate(user, cached with { Expires = now + _cacheTicks }, cached);
-                return ValueTask.FromResult(true);
+                return ValueTask.FromResult(AuthOutcome.Allowed);
             }
             if (now >= cached.Expires) _cache.TryRemove(KeyValuePair.Create(user, cached));
         }
-        return CheckWithBcryptAsync(user, known, hash ?? _decoyHash, password, mac, cancellationToken);
+        // The count check and the add race only by a few places: the bound stays small either way.
+        if (_queuedClients.Count >= MaxQueuedChecks || !_queuedClients.TryAdd(client, 0)) return ValueTask.FromResult(AuthOutcome.Busy);
+        return CheckWithBcryptAsync(user, known, hash ?? _decoyHash, password, mac, client, cancellationToken);
     }
 
-    private async ValueTask<bool> CheckWithBcryptAsync(
-        string user, bool known, string hash, string password, byte[] mac, CancellationToken cancellationToken)
+    private async ValueTask<AuthOutcome> CheckWithBcryptAsync(
+        string user, bool known, string hash, string password, byte[] mac, string client, CancellationToken cancellationToken)
     {
         bool match;
-        await _bcrypt.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Interlocked.Increment(ref _bcryptChecks);
-            match = Bcrypt(password, hash);
+            await _bcrypt.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Interlocked.Increment(ref _bcryptChecks);
+                match = Bcrypt(password, hash);
+            }
+            finally
+            {
+                _bcrypt.Release();
+            }
         }
         finally
         {
-            _bcrypt.Release();
+            _queuedClients.TryRemove(client, out _);
         }
-        if (!known || !match) return false;
+        if (!known || !match) return AuthOutcome.Denied;
         if (_cacheTicks > 0) _cache[user] = new CachedSuccess(mac, _time.GetTimestamp() + _cacheTicks);
-        return true;
+        return AuthOutcome.Allowed;
     }
 
     private static bool Bcrypt(string password, string hash)

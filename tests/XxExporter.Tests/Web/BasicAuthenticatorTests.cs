@@ -17,10 +17,10 @@ public class BasicAuthenticatorTests
     public async Task Hashes_made_by_htpasswd_check_out()
     {
         var auth = new BasicAuthenticator(Users);
-        Assert.True(await auth.CheckAsync("prometheus", WebConfigLoaderTests.HtpasswdPassword));
-        Assert.True(await auth.CheckAsync("bob", "pässwörd")); // UTF-8, as curl and Prometheus send it
-        Assert.False(await auth.CheckAsync("bob", "passwort"));
-        Assert.False(await auth.CheckAsync("Prometheus", WebConfigLoaderTests.HtpasswdPassword)); // names are case-sensitive
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("prometheus", WebConfigLoaderTests.HtpasswdPassword));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd")); // UTF-8, as curl and Prometheus send it
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("bob", "passwort"));
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("Prometheus", WebConfigLoaderTests.HtpasswdPassword)); // names are case-sensitive
     }
 
     [Fact]
@@ -29,29 +29,29 @@ public class BasicAuthenticatorTests
         var clock = new ManualClock();
         var auth = new BasicAuthenticator(Users, clock, TimeSpan.FromMinutes(5));
 
-        Assert.True(await auth.CheckAsync("bob", "pässwörd"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd"));
         Assert.Equal(1, auth.BcryptChecks);
         clock.Advance(TimeSpan.FromMinutes(4));
-        Assert.True(await auth.CheckAsync("bob", "pässwörd"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd"));
         Assert.Equal(1, auth.BcryptChecks); // from the cache
 
         // A wrong password is checked with bcrypt every time, and does not evict the right one.
-        Assert.False(await auth.CheckAsync("bob", "wrong"));
-        Assert.False(await auth.CheckAsync("bob", "wrong"));
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("bob", "wrong"));
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("bob", "wrong"));
         Assert.Equal(3, auth.BcryptChecks);
-        Assert.True(await auth.CheckAsync("bob", "pässwörd"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd"));
         Assert.Equal(3, auth.BcryptChecks);
 
         // Each use renews it: 8 minutes after the bcrypt check, 4 after the last use, still cached.
         clock.Advance(TimeSpan.FromMinutes(4));
-        Assert.True(await auth.CheckAsync("bob", "pässwörd"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd"));
         Assert.Equal(3, auth.BcryptChecks);
 
         // Unused for its duration: bcrypt again, then cached again.
         clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.True(await auth.CheckAsync("bob", "pässwörd"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd"));
         Assert.Equal(4, auth.BcryptChecks);
-        Assert.True(await auth.CheckAsync("bob", "pässwörd"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd"));
         Assert.Equal(4, auth.BcryptChecks);
     }
 
@@ -60,9 +60,9 @@ public class BasicAuthenticatorTests
     {
         var users = new Dictionary<string, string> { ["a"] = BCrypt.Net.BCrypt.HashPassword("same", 4), ["b"] = BCrypt.Net.BCrypt.HashPassword("other", 4) };
         var auth = new BasicAuthenticator(users);
-        Assert.True(await auth.CheckAsync("a", "same"));
-        Assert.False(await auth.CheckAsync("b", "same"));
-        Assert.True(await auth.CheckAsync("b", "other"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("a", "same"));
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("b", "same"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("b", "other"));
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public class BasicAuthenticatorTests
     {
         var auth = new BasicAuthenticator(Users);
         // Even with the password of the hash it is checked against (the first user's), an unknown user fails.
-        Assert.False(await auth.CheckAsync("eve", "pässwörd"));
-        Assert.False(await auth.CheckAsync("eve", "pässwörd"));
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("eve", "pässwörd"));
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("eve", "pässwörd"));
         Assert.Equal(2, auth.BcryptChecks);
     }
 
@@ -80,28 +80,65 @@ public class BasicAuthenticatorTests
     {
         string password = new('p', 72);
         var auth = new BasicAuthenticator(new Dictionary<string, string> { ["long"] = BCrypt.Net.BCrypt.HashPassword(password, 4) });
-        Assert.True(await auth.CheckAsync("long", password));
-        Assert.False(await auth.CheckAsync("long", password + "anything"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("long", password));
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("long", password + "anything"));
     }
 
     [Fact]
     public async Task Authorization_headers_are_read_as_RFC_7617_says()
     {
         var auth = new BasicAuthenticator(Users);
-        Assert.True(await auth.IsAuthorizedAsync(Basic("bob:pässwörd")));
-        Assert.True(await auth.IsAuthorizedAsync("basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:pässwörd"))));
-        Assert.False(await auth.IsAuthorizedAsync(null));
-        Assert.False(await auth.IsAuthorizedAsync(""));
-        Assert.False(await auth.IsAuthorizedAsync("Basic"));
-        Assert.False(await auth.IsAuthorizedAsync("Basic !!!not-base64"));
-        Assert.False(await auth.IsAuthorizedAsync("Bearer " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:pässwörd"))));
-        Assert.False(await auth.IsAuthorizedAsync(Basic("bob"))); // no colon
-        Assert.False(await auth.IsAuthorizedAsync("Basic " + Convert.ToBase64String([0x62, 0x6f, 0x62, 0x3a, 0xff, 0xfe]))); // not UTF-8
+        Assert.Equal(AuthOutcome.Allowed, await auth.IsAuthorizedAsync(Basic("bob:pässwörd")));
+        Assert.Equal(AuthOutcome.Allowed, await auth.IsAuthorizedAsync("basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:pässwörd"))));
+        Assert.Equal(AuthOutcome.Denied, await auth.IsAuthorizedAsync(null));
+        Assert.Equal(AuthOutcome.Denied, await auth.IsAuthorizedAsync(""));
+        Assert.Equal(AuthOutcome.Denied, await auth.IsAuthorizedAsync("Basic"));
+        Assert.Equal(AuthOutcome.Denied, await auth.IsAuthorizedAsync("Basic !!!not-base64"));
+        Assert.Equal(AuthOutcome.Denied, await auth.IsAuthorizedAsync("Bearer " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:pässwörd"))));
+        Assert.Equal(AuthOutcome.Denied, await auth.IsAuthorizedAsync(Basic("bob"))); // no colon
+        Assert.Equal(AuthOutcome.Denied, await auth.IsAuthorizedAsync("Basic " + Convert.ToBase64String([0x62, 0x6f, 0x62, 0x3a, 0xff, 0xfe]))); // not UTF-8
 
         Assert.True(BasicAuthenticator.TryParse(Basic("bob:with:colons"), out string user, out string password));
         Assert.Equal(("bob", "with:colons"), (user, password));
         Assert.True(BasicAuthenticator.TryParse(Basic(":"), out user, out password));
         Assert.Equal(("", ""), (user, password));
+    }
+
+    /// <summary>An authenticator whose user "slow" costs bcrypt about a second, with such a check already running for <paramref name="client"/>.</summary>
+    private static async Task<(BasicAuthenticator Auth, Task<AuthOutcome> Running)> WithSlowCheckRunning(string client)
+    {
+        var users = new Dictionary<string, string>(Users) { ["slow"] = BCrypt.Net.BCrypt.HashPassword("slow", 14) };
+        var auth = new BasicAuthenticator(users);
+        var running = Task.Run(() => auth.CheckAsync("slow", "wrong", client).AsTask());
+        while (auth.BcryptChecks == 0) await Task.Delay(1);
+        return (auth, running);
+    }
+
+    [Fact]
+    public async Task A_flood_of_guesses_from_one_client_holds_one_place_and_the_excess_is_refused_at_once()
+    {
+        var (auth, running) = await WithSlowCheckRunning("127.0.0.2");
+        // While its first guess is checked, the same address's other guesses are refused without waiting.
+        var flood = Enumerable.Range(0, 199).Select(i => auth.CheckAsync("prometheus", $"guess {i}", "127.0.0.2").AsTask()).ToList();
+        Assert.All(flood, guess => Assert.Equal(AuthOutcome.Busy, guess.IsCompleted ? guess.Result : AuthOutcome.Allowed));
+        // Prometheus, from another address, waits its turn and is let in.
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd", "127.0.0.1"));
+        Assert.Equal(AuthOutcome.Denied, await running);
+    }
+
+    [Fact]
+    public async Task At_most_the_bounded_number_of_checks_queue_over_all_clients()
+    {
+        var (auth, running) = await WithSlowCheckRunning("client 0");
+        var checks = Enumerable.Range(1, BasicAuthenticator.MaxQueuedChecks + 9)
+            .Select(i => auth.CheckAsync("bob", "wrong", $"client {i}").AsTask()).ToList();
+        Assert.Equal(10, checks.Count(check => check.IsCompleted));   // refused at once; the others wait in the queue
+        var outcomes = await Task.WhenAll(checks);
+        Assert.Equal(BasicAuthenticator.MaxQueuedChecks - 1, outcomes.Count(o => o == AuthOutcome.Denied));
+        Assert.Equal(10, outcomes.Count(o => o == AuthOutcome.Busy));
+        await running;
+        // Once the queue has drained, every client is checked again.
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd", "client 1"));
     }
 
     [Fact]

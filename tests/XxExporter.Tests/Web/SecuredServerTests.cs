@@ -289,6 +289,37 @@ public sealed class SecuredServerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_flood_of_wrong_passwords_from_one_address_is_refused_429_while_prometheus_gets_in()
+    {
+        File.WriteAllText(_folder.File("web.yml"), $"basic_auth_users:\n  {User}: {WebConfigLoaderTests.HtpasswdHash}\n");
+        var address = await Start(WebConfigLoader.Load(_folder.File("web.yml")));
+        // The attacker connects from 127.0.0.2 (any 127/8 address is this host's), Prometheus from 127.0.0.1.
+        using var attacker = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 50,
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        using var prometheus = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+
+        var flood = Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var response = await Get(attacker, "/metrics", Basic(User, $"guess {i}"));
+            return response.StatusCode;
+        }).ToList();
+        using (var response = await Get(prometheus, "/metrics", Basic(User, WebConfigLoaderTests.HtpasswdPassword)))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answers = await Task.WhenAll(flood);
+        Assert.DoesNotContain(HttpStatusCode.OK, answers);
+        Assert.Contains(HttpStatusCode.TooManyRequests, answers);
+    }
+
+    [Fact]
     public async Task Without_a_web_config_nothing_changes()
     {
         var address = await Start(config: null);
