@@ -30,18 +30,64 @@ internal static unsafe partial class FileStat
         return true;
     }
 
-    /// <summary>Whether a path names a regular file (after symlinks); see <see cref="SmallFile.EnsureRegular"/>.</summary>
-    public static bool IsRegularFile(string path)
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FSync(int fd);
+
+    // Linux values, the same on x86_64 and arm64.
+    private const int ReadOnly = 0, NonBlocking = 0x800, Directory = 0x10000, CloseOnExec = 0x80000;
+    private const int NoSuchFile = 2, AccessDenied = 13, NotADirectory = 20;
+
+    /// <summary>
+    /// Opens a regular file for reading, whatever is at the path. The open never blocks (O_NONBLOCK: a FIFO would wait
+    /// for a writer) and the type is checked on the open handle, so a FIFO or device renamed in after a check of the
+    /// path cannot slip through. Throws <see cref="FileNotFoundException"/> if nothing is there,
+    /// <see cref="UnauthorizedAccessException"/> if it may not be read, <see cref="IOException"/> if it is not a regular file.
+    /// </summary>
+    public static SafeFileHandle OpenRegular(string path)
     {
-        const uint TypeMask = 0xF000, Regular = 0x8000;
-        byte* buffer = stackalloc byte[StatBufferSize];
-        if (Stat(path, buffer) != 0) return false;
-        uint mode = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
-        return (mode & TypeMask) == Regular;
+        int fd = Open(path, ReadOnly | NonBlocking | CloseOnExec);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                NoSuchFile or NotADirectory => new FileNotFoundException($"{path} does not exist", path),
+                AccessDenied => new UnauthorizedAccessException($"{path} may not be read by this user (permission denied)"),
+                _ => new IOException($"{path} cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}"),
+            };
+        }
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (!FStat(handle).IsRegular)
+        {
+            handle.Dispose();
+            throw new IOException($"{path} is not a regular file (a FIFO, device or folder would block or never end)");
+        }
+        return handle;
     }
 
-    /// <summary>The identity and link count of an open file (link count 0: deleted while open).</summary>
-    public static (FileIdentity Identity, ulong Links) FStat(SafeFileHandle handle)
+    /// <summary>Flushes a folder's entries to disk, so a file renamed into it survives a power loss.</summary>
+    public static void SyncFolder(string folder)
+    {
+        int fd = Open(folder, ReadOnly | Directory | CloseOnExec);
+        if (fd < 0) throw new IOException($"{folder} cannot be opened to flush it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        try
+        {
+            if (FSync(fd) != 0) throw new IOException($"{folder} cannot be flushed to disk: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
+    /// <summary>The identity, link count (0: deleted while open) and type of an open file.</summary>
+    public static (FileIdentity Identity, ulong Links, bool IsRegular) FStat(SafeFileHandle handle)
     {
         byte* buffer = stackalloc byte[StatBufferSize];
         bool added = false;
@@ -55,7 +101,10 @@ internal static unsafe partial class FileStat
         {
             if (added) handle.DangerousRelease();
         }
-        ulong links = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? *(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
-        return (new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8)), links);
+        const uint TypeMask = 0xF000, Regular = 0x8000;
+        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        ulong links = x64 ? *(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
+        uint mode = x64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
+        return (new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8)), links, (mode & TypeMask) == Regular);
     }
 }

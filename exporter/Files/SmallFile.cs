@@ -12,23 +12,10 @@ public static class SmallFile
     /// </summary>
     public static byte[] ReadAllBytes(string path)
     {
-        EnsureRegular(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        using var stream = new FileStream(FileStat.OpenRegular(path), FileAccess.Read, bufferSize: 1);
         if (stream.Length > MaxBytes) throw new IOException($"{path} has {stream.Length} bytes, more than the {MaxBytes} expected of it");
         var content = new byte[stream.Length];
         stream.ReadExactly(content);
         return content;
-    }
-
-    /// <summary>
-    /// Throws <see cref="FileNotFoundException"/> if nothing is at <paramref name="path"/> and <see cref="IOException"/>
-    /// if it is not a regular file: opening a FIFO blocks until a writer comes, and a device such as /dev/zero never ends.
-    /// </summary>
-    public static void EnsureRegular(string path)
-    {
-        if (FileStat.IsRegularFile(path)) return;
-        throw Directory.Exists(path) || File.Exists(path)
-            ? new IOException($"{path} is not a regular file")
-            : new FileNotFoundException($"{path} does not exist", path);
     }
 }

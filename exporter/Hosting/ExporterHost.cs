@@ -45,13 +45,14 @@ public static class ExporterHost
         builder.Services.AddSingleton(registry);
 
         PositionStore? positions = null;
+        string? corruptPositions = null;
         if (settings.Logs.PositionsFile is { } positionsFile)
         {
             positions = new PositionStore(positionsFile);
-            try { positions.Load(); }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            try { corruptPositions = positions.Load(); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new SettingsException($"invalid --logs.positions-file: {ex.Message}");
+                throw new SettingsException($"--logs.positions-file cannot be read: {ex.Message}");
             }
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
@@ -81,6 +82,7 @@ public static class ExporterHost
         builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
         var app = builder.Build();
+        if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<HostChecks>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);

@@ -122,8 +122,7 @@ public sealed class LogFollower : IDisposable
         SafeFileHandle handle;
         try
         {
-            SmallFile.EnsureRegular(_path);   // a FIFO would block the open, a device never end
-            handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            handle = FileStat.OpenRegular(_path);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -5,8 +5,9 @@ using XxExporter.Files;
 namespace XxExporter.Logs.Tailing;
 
 /// <summary>
-/// Read positions kept across restarts in one JSON file (path → <see cref="SavedPosition"/>), written
-/// atomically (temporary file, then rename). Opt-in: see README "Read positions across restarts".
+/// Read positions kept across restarts in one JSON file (path → <see cref="SavedPosition"/>), written durably: a
+/// temporary file flushed to disk, renamed over the old one, and the folder flushed, so a power loss leaves the old
+/// file or the new one, never a torn one. Opt-in: see README "Read positions across restarts".
 /// </summary>
 public sealed class PositionStore(string file)
 {
@@ -16,18 +17,25 @@ public sealed class PositionStore(string file)
 
     public string File { get; } = file;
 
-    /// <summary>Loads the file; a missing file is an empty store, an unreadable one an error.</summary>
-    public void Load()
+    /// <summary>
+    /// Loads the file. A missing file is an empty store; so is a corrupt one (empty, cut short, not positions), for
+    /// which the sentence to warn with is returned: losing positions costs a fresh start, not a stopped exporter.
+    /// A file that cannot be read at all throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>.
+    /// </summary>
+    public string? Load()
     {
-        if (!System.IO.File.Exists(File)) return;
+        if (!System.IO.File.Exists(File)) return null;
+        using var stream = System.IO.File.OpenRead(File);
         try
         {
-            using var stream = System.IO.File.OpenRead(File);
             _positions = JsonSerializer.Deserialize(stream, PositionJson.Default.DictionaryStringSavedPosition) ?? new();
+            return null;
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"positions file {File} is not valid JSON: {ex.Message}", ex);
+            _positions = new();
+            string where = ex.LineNumber is { } line ? $" at line {line + 1}, column {ex.BytePositionInLine + 1}" : "";
+            return $"The positions file {File} is corrupt (not the JSON the exporter writes{where}); every log is read from its end, as on a first start, and the file is rewritten";
         }
     }
 
@@ -59,8 +67,12 @@ public sealed class PositionStore(string file)
         }
         string temporary = File + ".tmp";
         using (var stream = System.IO.File.Create(temporary))
+        {
             JsonSerializer.Serialize(stream, snapshot, PositionJson.Default.DictionaryStringSavedPosition);
+            stream.Flush(flushToDisk: true);
+        }
         System.IO.File.Move(temporary, File, overwrite: true);
+        FileStat.SyncFolder(Path.GetDirectoryName(Path.GetFullPath(File))!);
     }
 }
 

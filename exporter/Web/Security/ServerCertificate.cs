@@ -1,6 +1,8 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using XxExporter.Files;
 
 namespace XxExporter.Web.Security;
 
@@ -163,7 +165,7 @@ internal sealed class ServerCertificate : IDisposable
         try
         {
             if (Directory.Exists(file)) throw fail("is a folder, not a file");
-            return File.ReadAllText(file);
+            return Encoding.UTF8.GetString(SmallFile.ReadAllBytes(file)).TrimStart('\uFEFF');
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.RegularExpressions;
+using XxExporter.Files;
 using XxExporter.Hosting;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -39,7 +41,7 @@ public static partial class WebConfigLoader
         try
         {
             if (Directory.Exists(full)) throw Fail(path, "is a folder, not a file");
-            text = File.ReadAllText(full);
+            text = Encoding.UTF8.GetString(SmallFile.ReadAllBytes(full)).TrimStart('\uFEFF');
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

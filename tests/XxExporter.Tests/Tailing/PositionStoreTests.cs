@@ -85,9 +85,18 @@ public sealed class PositionStoreTests : IDisposable
     [InlineData("{\"/var/log/cmix.log\": {\"Device\": ")]
     [InlineData("not json")]
     [InlineData("[1, 2]")]
-    public void A_corrupt_file_is_an_error(string content)
+    [InlineData("")]
+    public void A_corrupt_file_is_a_warning_and_a_fresh_start(string content)
     {
         File.WriteAllText(_file, content);
-        Assert.Throws<InvalidDataException>(new PositionStore(_file).Load);
+        var store = new PositionStore(_file);
+        Assert.Contains($"The positions file {_file} is corrupt", store.Load());
+        Assert.Null(store.Get(_log.LogPath));
+        var position = PositionAfter(3);
+        store.Set(_log.LogPath, position);
+        store.Save();   // rewritten whole
+        var reloaded = new PositionStore(_file);
+        Assert.Null(reloaded.Load());
+        Assert.Equal(position.Offset, reloaded.Get(_log.LogPath)!.Offset);
     }
 }
