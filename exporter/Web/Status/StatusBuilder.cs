@@ -20,6 +20,8 @@ public static class StatusBuilder
     public static readonly TimeSpan EraStartGrace = TimeSpan.FromMinutes(30);              // XxCmixNoRoundCompleted: an elected node may wait for consensus
     public const double BreakEvenFailureRatio = 0.05;                                      // XxCmixRoundFailureRatioHigh
     public const double RoundsForFailureRatio = 20;                                        // XxCmixRoundFailureRatioHigh
+    public const double EraPointsLowOfMedian = 0.5;                                        // XxValidatorEraPointsLow
+    public const double MeaningfulMedianPoints = 1000;                                     // XxValidatorEraPointsLow: an hour or two into the era
     public const double FinalityLagBlocks = 20;                                            // XxChainFinalityLagging
     public const double FewPeers = 3;                                                      // XxChainPeersLow
 
@@ -55,7 +57,7 @@ public static class StatusBuilder
         double points = m.Value("xx_validator_era_points") ?? 0, median = m.Value("xx_validator_era_points_active_set_median") ?? 0;
         bool missed = m.Value("xx_validator_last_era_missed") == 1;
         var level = state == "chilled" || missed || (electedNext == false && state == "active") ? Level.Bad
-            : state == "waiting" || (active == 1 && median > 0 && points < median / 2) ? Level.Warn : Level.Ok;
+            : state == "waiting" || (active == 1 && median >= MeaningfulMedianPoints && points / median < EraPointsLowOfMedian) ? Level.Warn : Level.Ok;
         string summary = state switch
         {
             "chilled" => "chilled: call validate again",

@@ -41,7 +41,8 @@ public class StatusBuilderTests
     [InlineData("xx_validator_active 0\nxx_validator_intends_to_validate 1\n", "waiting", "Warn", "waiting, not in the active set")]
     [InlineData("xx_validator_active 1\nxx_validator_intends_to_validate 0\n", "chilled", "Bad", "chilled: call validate again")]
     [InlineData("xx_validator_active 1\nxx_validator_intends_to_validate 1\nxx_validator_last_era_missed 1\n", "active", "Bad", "active, missed the last era")]
-    [InlineData("xx_validator_active 1\nxx_validator_intends_to_validate 1\nxx_validator_era_points 10\nxx_validator_era_points_active_set_median 100\n", "active", "Warn", "active")]
+    [InlineData("xx_validator_active 1\nxx_validator_intends_to_validate 1\nxx_validator_era_points 499\nxx_validator_era_points_active_set_median 1000\n", "active", "Warn", "active")]
+    [InlineData("xx_validator_active 1\nxx_validator_intends_to_validate 1\nxx_validator_era_points 10\nxx_validator_era_points_active_set_median 999\n", "active", "Ok", "active")]
     public async Task The_validator_state_reads_like_an_operator_would_say_it(string exposition, string state, string level, string summary)
     {
         var validator = (await Json(exposition)).GetProperty("validator");

@@ -56,6 +56,15 @@ public class StatusThresholdsTests
     }
 
     [Fact]
+    public void Era_points_are_amber_where_XxValidatorEraPointsLow_fires()
+    {
+        const string alert = "XxValidatorEraPointsLow";
+        Assert.Equal(StatusBuilder.EraPointsLowOfMedian, Bound(alert, "xx_validator_era_points / xx_validator_era_points_active_set_median <"));
+        Assert.Equal(StatusBuilder.MeaningfulMedianPoints, Bound(alert, "and xx_validator_era_points_active_set_median >="));
+        Assert.Contains("and xx_validator_active == 1", Expr(alert));
+    }
+
+    [Fact]
     public void The_chain_is_amber_where_XxChainFinalityLagging_and_XxChainPeersLow_fire()
     {
         Assert.Equal(StatusBuilder.FinalityLagBlocks,
