@@ -27,6 +27,6 @@ public static class Endpoints
             : Results.Text("xx-exporter is starting\n", statusCode: 503));
     }
 
-    private static async Task<StatusReport> ReportAsync(CollectorRegistry registry, CancellationToken cancel) =>
-        StatusBuilder.Build(await MetricSamples.CollectAsync(registry, cancel), DateTimeOffset.UtcNow);
+    private static Task<StatusReport> ReportAsync(CollectorRegistry registry, CancellationToken cancel) =>
+        StatusBuilder.BuildAsync(registry, DateTimeOffset.UtcNow, cancel);
 }

@@ -4,7 +4,7 @@ using Prometheus;
 namespace XxExporter.Web.Status;
 
 /// <summary>One sample of the exposition: family name, labels, value.</summary>
-public sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value)
+internal sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value)
 {
     public string Label(string name) => Labels.TryGetValue(name, out var value) ? value : "";
 }
@@ -13,7 +13,7 @@ public sealed record Sample(string Name, IReadOnlyDictionary<string, string> Lab
 /// The registry's samples, read from the same exposition text /metrics serves (collected the same way, so the
 /// status page can never disagree with the metrics).
 /// </summary>
-public sealed class MetricSamples
+internal sealed class MetricSamples
 {
     private readonly List<Sample> _samples;
 
@@ -28,7 +28,7 @@ public sealed class MetricSamples
     }
 
     /// <summary>Parses Prometheus text exposition (no timestamps, as prometheus-net writes it).</summary>
-    public static MetricSamples Parse(string exposition)
+    private static MetricSamples Parse(string exposition)
     {
         var samples = new List<Sample>();
         foreach (string line in exposition.Split('\n'))

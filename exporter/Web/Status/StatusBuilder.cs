@@ -1,27 +1,44 @@
+using Prometheus;
+
 namespace XxExporter.Web.Status;
 
 /// <summary>
-/// Turns the metric samples into the operator's view, with the thresholds an operator would apply at a glance.
-/// Pure: samples and the current time in, a <see cref="StatusReport"/> out.
+/// Turns the metric samples into the operator's view, judged by the numbers and conditions of the alert rules
+/// (prometheus/rules/xx-alerts.yml), so the page is amber or red where an alert is pending. The page sees only the
+/// present samples: where a rule looks back (increase over 6 h, min_over_time over 30 min) the page uses the
+/// counters since the exporter started and the current value.
 /// </summary>
 public static class StatusBuilder
 {
-    public static readonly TimeSpan BackupStaleAfter = TimeSpan.FromHours(26);   // daily backups, with slack
-    public static readonly TimeSpan CertificateWarnBefore = TimeSpan.FromDays(14);
-    public static readonly TimeSpan LogSilentAfter = TimeSpan.FromMinutes(15);
-    public static readonly TimeSpan NoRoundAfter = TimeSpan.FromMinutes(30);
-    public const double BreakEvenSuccessRatio = 0.95;                              // xx-domain.md §4.4
-    public const double FinalityLagBlocks = 20;
-    public const double FewPeers = 3;
+    // The rules' numbers, each from the alert named beside it (StatusThresholdsTests reads both and compares).
+    public static readonly TimeSpan BackupStaleAfter = TimeSpan.FromHours(26);             // XxBackupStale
+    public static readonly TimeSpan CertificateWarnBefore = TimeSpan.FromDays(14);         // XxCertificateExpiringSoon
+    public static readonly TimeSpan CertificateCriticalBefore = TimeSpan.FromDays(3);      // XxCertificateExpiringVerySoon
+    public static readonly TimeSpan LogSilentAfter = TimeSpan.FromMinutes(15);             // XxLogSilent
+    public static readonly IReadOnlyList<string> LogsExpectedToSpeak = ["cmix", "gateway"]; // XxLogSilent: the wrapper logs are quiet by nature
+    public static readonly TimeSpan NoRoundAfter = TimeSpan.FromMinutes(30);               // XxCmixNoRoundCompleted
+    public static readonly TimeSpan EraStartGrace = TimeSpan.FromMinutes(30);              // XxCmixNoRoundCompleted: an elected node may wait for consensus
+    public const double BreakEvenFailureRatio = 0.05;                                      // XxCmixRoundFailureRatioHigh
+    public const double RoundsForFailureRatio = 20;                                        // XxCmixRoundFailureRatioHigh
+    public const double EraPointsLowOfMedian = 0.5;                                        // XxValidatorEraPointsLow
+    public const double MeaningfulMedianPoints = 1000;                                     // XxValidatorEraPointsLow: an hour or two into the era
+    public const double FinalityLagBlocks = 20;                                            // XxChainFinalityLagging
+    public const double FewPeers = 3;                                                      // XxChainPeersLow
 
-    public static StatusReport Build(MetricSamples m, DateTimeOffset now)
+    /// <summary>The report of the registry's samples now, as / and /status.json serve it.</summary>
+    public static async Task<StatusReport> BuildAsync(CollectorRegistry registry, DateTimeOffset now, CancellationToken cancel) =>
+        Build(await MetricSamples.CollectAsync(registry, cancel), now);
+
+    private static StatusReport Build(MetricSamples m, DateTimeOffset now)
     {
         double nowUnix = now.ToUnixTimeMilliseconds() / 1000.0;
+        // How long the exporter has watched: a "none since the exporter started" counts only after the span judged.
+        double? watched = m.Value("process_start_time_seconds") is { } started ? nowUnix - started : null;
         var validator = Validator(m);
         var node = m.All("xx_node_info").Select(s => new NodeId(s.Label("node_id"), s.Label("node_id_url"))).FirstOrDefault();
-        var report = new StatusReport(now, Level.Unknown, node, validator, Cmix(m, nowUnix, validator), Chain(m),
+        var report = new StatusReport(now, Level.Unknown, node, validator, Cmix(m, nowUnix, watched), Chain(m),
             m.All("xx_postgres_up").Select(s => Database(m, s.Label("database"), s.Value)).ToList(),
-            Backups(m, nowUnix), Certificates(m, nowUnix), Logs(m, nowUnix),
+            Backups(m, nowUnix), Certificates(m, nowUnix), Logs(m, nowUnix, watched),
             m.All("xx_probe_success").Select(s => Probe(m, s.Label("target"), s.Value == 1)).ToList(),
             m.All("xx_exporter_collector_success").Select(s => new CollectorStatus(s.Label("collector"), s.Value == 1, s.Value == 1 ? Level.Ok : Level.Bad)).ToList());
         var levels = new[] { validator?.Level, report.Cmix?.Level, report.Chain?.Level }.OfType<Level>()
@@ -40,7 +57,7 @@ public static class StatusBuilder
         double points = m.Value("xx_validator_era_points") ?? 0, median = m.Value("xx_validator_era_points_active_set_median") ?? 0;
         bool missed = m.Value("xx_validator_last_era_missed") == 1;
         var level = state == "chilled" || missed || (electedNext == false && state == "active") ? Level.Bad
-            : state == "waiting" || (active == 1 && median > 0 && points < median / 2) ? Level.Warn : Level.Ok;
+            : state == "waiting" || (active == 1 && median >= MeaningfulMedianPoints && points / median < EraPointsLowOfMedian) ? Level.Warn : Level.Ok;
         string summary = state switch
         {
             "chilled" => "chilled: call validate again",
@@ -51,17 +68,24 @@ public static class StatusBuilder
             missed, m.Value("xx_validator_missed_eras") ?? 0, m.Value("xx_validator_missed_eras_window") ?? 0, level, summary);
     }
 
-    private static CmixStatus? Cmix(MetricSamples m, double now, ValidatorStatus? validator)
+    private static CmixStatus? Cmix(MetricSamples m, double now, double? watched)
     {
-        if (m.Value("xx_log_file_present", ("log", "cmix")) is null) return null;
+        if (m.Value("xx_log_file_present", ("log", "cmix")) is not { } present) return null;
         string? activity = m.All("xx_cmix_activity").FirstOrDefault(s => s.Value == 1)?.Label("state");
         double completed = m.Value("xx_cmix_rounds_completed_total") ?? 0;
         double failed = m.All("xx_cmix_round_failures_total").Sum(s => s.Value);
-        double? ratio = completed + failed > 0 ? completed / (completed + failed) : null;
-        double? age = m.Value("xx_cmix_last_round_completed_timestamp_seconds") is { } last and > 0 ? now - last : null;
-        bool expectingRounds = validator?.State == "active";
-        var level = activity is "ERROR" or "CRASH" || (expectingRounds && (age is null || age > NoRoundAfter.TotalSeconds)) ? Level.Bad
-            : ratio < BreakEvenSuccessRatio ? Level.Warn : Level.Ok;
+        double rounds = completed + failed;
+        double? ratio = rounds > 0 ? completed / rounds : null;
+        double? last = m.Value("xx_cmix_last_round_completed_timestamp_seconds");
+        double? age = last > 0 ? now - last : null;
+        // XxCmixNoRoundCompleted: an active validator with cmix.log, a last round (0: none since the exporter
+        // started) older than NoRoundAfter, the exporter watching as long, and the era not just begun.
+        bool eraJustBegun = now - m.Value("xx_staking_active_era_start_timestamp_seconds") < EraStartGrace.TotalSeconds;
+        bool noRound = m.Value("xx_validator_active") == 1 && present == 1 && last is not null && (age ?? double.PositiveInfinity) > NoRoundAfter.TotalSeconds
+            && watched > NoRoundAfter.TotalSeconds && !eraJustBegun;
+        // XxCmixRoundFailureRatioHigh: over the break-even failure ratio, with enough rounds to tell.
+        bool failing = rounds >= RoundsForFailureRatio && failed / rounds > BreakEvenFailureRatio;
+        var level = activity is "ERROR" or "CRASH" || noRound ? Level.Bad : failing ? Level.Warn : Level.Ok;
         string summary = $"{activity ?? "activity unknown"}; last round {Ago(age)}; success {(ratio is { } r ? $"{r:P1}" : "n/a")}";
         return new CmixStatus(activity, age, completed, failed, ratio, level, summary);
     }
@@ -73,6 +97,7 @@ public static class StatusBuilder
         double? target = m.Value("xx_chain_block_height", ("status", "target")), peers = m.Value("xx_chain_peers");
         double? lag = best - finalized;
         bool syncing = m.Value("xx_chain_syncing") == 1;
+        // XxChainFinalityLagging is quiet while syncing, which is amber by itself.
         var level = up != 1 ? Level.Bad : syncing || lag > FinalityLagBlocks || peers < FewPeers ? Level.Warn : Level.Ok;
         string summary = up != 1 ? "chain node not answering" : $"#{best} (finalized #{finalized}), {peers} peers{(syncing ? ", syncing" : "")}";
         return new ChainStatus(up == 1, best, finalized, target, lag, peers, syncing, level, summary);
@@ -102,18 +127,29 @@ public static class StatusBuilder
         m.All("xx_tls_certificate_expiry_timestamp_seconds").Select(s =>
         {
             double left = s.Value - now;
-            var level = left < 0 ? Level.Bad : left < CertificateWarnBefore.TotalSeconds ? Level.Warn : Level.Ok;
+            var level = left < CertificateCriticalBefore.TotalSeconds ? Level.Bad : left < CertificateWarnBefore.TotalSeconds ? Level.Warn : Level.Ok;
             return new CertificateStatus(s.Label("file"), left, level, left < 0 ? $"expired {Ago(-left)}" : $"expires in {Span(left)}");
         }).ToList();
 
-    private static List<LogStatus> Logs(MetricSamples m, double now) =>
-        m.All("xx_log_file_present").Select(s =>
+    // XxLogSilent: cmix.log and gateway.log, present, with a last record (0: none since the exporter started) older
+    // than LogSilentAfter and the exporter watching as long; quiet while the validator is out of the active set.
+    // Without history the page does not keep quiet for the rule's 30 minutes after the validator is back in it.
+    private static List<LogStatus> Logs(MetricSamples m, double now, double? watched)
+    {
+        bool outOfActiveSet = m.Value("xx_validator_active") == 0;
+        return m.All("xx_log_file_present").Select(s =>
         {
             string log = s.Label("log");
-            double? age = m.Value("xx_log_last_record_timestamp_seconds", ("log", log)) is { } last and > 0 ? now - last : null; // 0: none yet
-            var level = s.Value != 1 ? Level.Unknown : age > LogSilentAfter.TotalSeconds ? Level.Warn : Level.Ok;
-            return new LogStatus(log, s.Value == 1, age, level, s.Value != 1 ? "no file" : age is null ? "no record yet" : $"last record {Ago(age)}");
+            double? last = m.Value("xx_log_last_record_timestamp_seconds", ("log", log));
+            double? age = last > 0 ? now - last : null;
+            bool silent = s.Value == 1 && last is not null && LogsExpectedToSpeak.Contains(log) && !outOfActiveSet
+                && (age ?? double.PositiveInfinity) > LogSilentAfter.TotalSeconds && watched > LogSilentAfter.TotalSeconds;
+            var level = s.Value != 1 ? Level.Unknown : silent ? Level.Warn : Level.Ok;
+            string summary = s.Value != 1 ? "no file" : age is not null ? $"last record {Ago(age)}"
+                : silent ? "no record since the exporter started" : "no record yet";
+            return new LogStatus(log, s.Value == 1, age, level, summary);
         }).ToList();
+    }
 
     private static string Ago(double? seconds) => seconds is { } s ? $"{Span(s)} ago" : "never";
 

@@ -122,7 +122,7 @@ public class PrometheusRulesTests
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private sealed record Alert(string Name, string Expr, string? For, Dictionary<string, string> Labels, Dictionary<string, string> Annotations)
+    internal sealed record Alert(string Name, string Expr, string? For, Dictionary<string, string> Labels, Dictionary<string, string> Annotations)
     {
         public string Label(string name) => Labels.GetValueOrDefault(name) ?? throw new Xunit.Sdk.XunitException($"{Name}: no label {name}");
         public string Annotation(string name) => Annotations.GetValueOrDefault(name) ?? throw new Xunit.Sdk.XunitException($"{Name}: no annotation {name}");
@@ -132,7 +132,7 @@ public class PrometheusRulesTests
 
     private sealed record RuleTestCase(string Test, string Alert, TimeSpan At, List<ExpectedAlert> Expected);
 
-    private static List<Alert> Alerts() =>
+    internal static List<Alert> Alerts() =>
         Sequence(Load(RulesFile), "groups").SelectMany(group => Sequence(group, "rules"))
             .Where(rule => Scalar(rule, "alert") is not null)
             .Select(rule => new Alert(Scalar(rule, "alert")!, Scalar(rule, "expr") ?? "", Scalar(rule, "for"),
