@@ -9,6 +9,7 @@ using XxExporter.Checks;
 using XxExporter.Logs;
 using XxExporter.Logs.Tailing;
 using XxExporter.Postgres;
+using XxExporter.Settings;
 using XxExporter.Telemetry;
 using XxExporter.Web;
 using XxExporter.Web.Security;
@@ -51,7 +52,7 @@ public static class ExporterHost
             try { positions.Load(); }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                throw new SettingsException($"invalid --logs.positions-file: {ex.Message}");
+                throw new SettingsException($"invalid {LogSettings.Table.PositionsFile.Name}: {ex.Message}");
             }
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
@@ -86,7 +87,7 @@ public static class ExporterHost
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.UseBasicAuth(settings.WebConfig);
-        app.MapExporterEndpoints(settings, registry);
+        app.MapExporterEndpoints(settings.TelemetryPath, registry);
         return app;
     }
 }

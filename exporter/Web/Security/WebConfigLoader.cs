@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using XxExporter.Hosting;
+using XxExporter.Settings;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
