@@ -63,9 +63,10 @@ public sealed record ExporterSettings(
     {
         var environment = SettingValues.EnvironmentByKey(Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .Select(variable => KeyValuePair.Create((string)variable.Key, (string?)variable.Value ?? "")));
-        string? file = request.Flags.TryGetValue(Table.ConfigFile, out string? given) ? Table.ConfigFile.Parse(given) : File.Exists(ShippedFile) ? ShippedFile : null;
-        var settings = file is null ? new Dictionary<string, string>() : SettingsFile.Read(file, Table.All);
-        return Read(new SettingValues(request.Flags, environment, settings));
+        string? file = request.Flags.TryGetValue(Table.ConfigFile, out string? given) ? Table.ConfigFile.Parse(given)
+            : File.Exists(ShippedFile) ? ShippedFile
+            : null;
+        return Read(new SettingValues(request.Flags, environment, file is null ? new Dictionary<string, string>() : SettingsFile.Read(file, Table.All)));
     }
 
     public static ExporterSettings Read(SettingValues values) =>
