@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using XxExporter.Hosting;
+using XxExporter.Settings;
 using XxExporter.Telemetry;
 
 try

@@ -1,3 +1,5 @@
+using XxExporter.Settings;
+
 namespace XxExporter.Chain;
 
 /// <param name="Endpoints">JSON-RPC URLs tried in order until one answers (the node's --rpc-port 9944, the handbook's --ws-port 63007).</param>
@@ -6,4 +8,30 @@ namespace XxExporter.Chain;
 public sealed record ChainSettings(IReadOnlyList<Uri> Endpoints, byte[]? Stash, string IdfPath, TimeSpan Timeout, int MissedErasWindow)
 {
     public bool Enabled => Endpoints.Count > 0;
+
+    public static class Table
+    {
+        public static readonly Setting<IReadOnlyList<Uri>> RpcUrl = new("chain.rpc-url", "Chain:RpcUrl", "ws://127.0.0.1:9944,ws://127.0.0.1:63007",
+            "Chain node JSON-RPC (ws://, wss://, http://, https://); a comma-separated list is tried in order; empty: not collected.",
+            text => Parsers.List(text).Select(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss" or "http" or "https"
+                ? uri
+                : throw new FormatException($"{url} is not a ws://, wss://, http:// or https:// URL")).ToList());
+
+        public static readonly Setting<byte[]?> Stash = new("chain.stash", "Chain:Stash", "",
+            "The validator's stash address (SS58, prefix 55); empty: found on chain from the IDF.", text => text.Length > 0 ? Ss58.Decode(text) : null);
+
+        public static readonly Setting<string> IdfPath = new("chain.idf-path", "Chain:IdfPath", "/opt/xxnetwork/cred/cmix-IDF.json",
+            "The node's IDF: its hexNodeID finds the stash, is compared with the cMix ID on chain, and is exported as the node ID.", Parsers.Text);
+
+        public static readonly Setting<TimeSpan> Timeout = new("chain.timeout", "Chain:Timeout", "5s",
+            "Per-scrape timeout of the chain collection (and of each JSON-RPC call).", Parsers.Duration("100ms", "1m"));
+
+        public static readonly Setting<int> MissedErasWindow = new("chain.missed-eras-window", "Chain:MissedErasWindow", "28",
+            "Finished eras xx_validator_missed_eras looks back over (1-84).", Parsers.Int(1, 84));
+
+        public static IReadOnlyList<Setting> All { get; } = [RpcUrl, Stash, IdfPath, Timeout, MissedErasWindow];
+    }
+
+    public static ChainSettings Read(SettingValues values) =>
+        new(values.Get(Table.RpcUrl), values.Get(Table.Stash), values.Get(Table.IdfPath), values.Get(Table.Timeout), values.Get(Table.MissedErasWindow));
 }

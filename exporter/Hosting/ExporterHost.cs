@@ -9,6 +9,7 @@ using XxExporter.Checks;
 using XxExporter.Logs;
 using XxExporter.Logs.Tailing;
 using XxExporter.Postgres;
+using XxExporter.Settings;
 using XxExporter.Telemetry;
 using XxExporter.Web;
 using XxExporter.Web.Security;
@@ -52,7 +53,7 @@ public static class ExporterHost
             try { corruptPositions = positions.Load(); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new SettingsException($"--logs.positions-file cannot be read: {ex.Message}");
+                throw new SettingsException($"{LogSettings.Table.PositionsFile.Name} cannot be read: {ex.Message}");
             }
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
@@ -88,7 +89,7 @@ public static class ExporterHost
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.UseBasicAuth(settings.WebConfig);
-        app.MapExporterEndpoints(settings, registry);
+        app.MapExporterEndpoints(settings.TelemetryPath, registry);
         return app;
     }
 }

@@ -4,25 +4,29 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using XxExporter.Logs;
 using Prometheus;
-using XxExporter.Hosting;
 using XxExporter.Web.Status;
 
 namespace XxExporter.Web;
 
 public static class Endpoints
 {
-    public static void MapExporterEndpoints(this IEndpointRouteBuilder app, ExporterSettings settings, CollectorRegistry registry)
+    private const string StatusPagePath = "/", StatusJsonPath = "/status.json", HealthyPath = "/-/healthy", ReadyPath = "/-/ready";
+
+    /// <summary>The paths served besides the metrics, which the telemetry path therefore cannot be.</summary>
+    public static readonly IReadOnlyList<string> ReservedPaths = [StatusPagePath, StatusJsonPath, HealthyPath, ReadyPath];
+
+    public static void MapExporterEndpoints(this IEndpointRouteBuilder app, string telemetryPath, CollectorRegistry registry)
     {
-        app.MapMetrics(settings.TelemetryPath, registry);
-        app.MapGet("/", async (CancellationToken cancel) =>
-            Results.Content(StatusPage.Render(await ReportAsync(registry, cancel), settings.TelemetryPath), "text/html; charset=utf-8"));
-        app.MapGet("/status.json", async (CancellationToken cancel) =>
+        app.MapMetrics(telemetryPath, registry);
+        app.MapGet(StatusPagePath, async (CancellationToken cancel) =>
+            Results.Content(StatusPage.Render(await ReportAsync(registry, cancel), telemetryPath), "text/html; charset=utf-8"));
+        app.MapGet(StatusJsonPath, async (CancellationToken cancel) =>
             Results.Json(await ReportAsync(registry, cancel), StatusJson.Default.StatusReport));
         // Liveness: the process serves HTTP. Readiness: every log follower has looked at its file once.
-        app.MapGet("/-/healthy", () => Results.Text("xx-exporter is healthy\n"));
+        app.MapGet(HealthyPath, () => Results.Text("xx-exporter is healthy\n"));
         // Read straight from the followers' health: a probe every few seconds must not trigger database or chain reads.
         var logs = app.ServiceProvider.GetRequiredService<IReadOnlyList<LogSource>>();
-        app.MapGet("/-/ready", () => logs.All(log => log.Health.Duration.Value > 0)
+        app.MapGet(ReadyPath, () => logs.All(log => log.Health.Duration.Value > 0)
             ? Results.Text("xx-exporter is ready\n")
             : Results.Text("xx-exporter is starting\n", statusCode: 503));
     }

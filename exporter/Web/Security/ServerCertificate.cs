@@ -31,7 +31,7 @@ internal sealed class ServerCertificate : IDisposable
     public SslStreamCertificateContext CreateContext() => SslStreamCertificateContext.Create(Leaf, Intermediates, offline: true);
 
     /// <summary>
-    /// Loads <paramref name="tls"/>'s files. Throws <see cref="Hosting.SettingsException"/> naming the file and what is
+    /// Loads <paramref name="tls"/>'s files. Throws <see cref="Settings.SettingsException"/> naming the file and what is
     /// wrong with it; the message never holds file content.
     /// </summary>
     public static ServerCertificate Load(string configPath, TlsServerConfig tls)

@@ -24,7 +24,7 @@ internal sealed class ServerCertificateSource
     private (FileStamp Cert, FileStamp Key)? _failedStamps;
     private long _nextCheck;
 
-    /// <summary>Loads the certificate now; throws <see cref="Hosting.SettingsException"/> if it does not load.</summary>
+    /// <summary>Loads the certificate now; throws <see cref="Settings.SettingsException"/> if it does not load.</summary>
     public ServerCertificateSource(string configPath, TlsServerConfig tls, TimeProvider time, ILogger logger)
     {
         _configPath = configPath;
@@ -71,7 +71,7 @@ internal sealed class ServerCertificateSource
             _failedStamps = null;
             Log(certificate, reloaded: true);
         }
-        catch (Exception ex) when (ex is Hosting.SettingsException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is Settings.SettingsException or System.Security.Cryptography.CryptographicException)
         {
             // The message names the file and the problem, never its content.
             _failedStamps = stamps;

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using XxExporter.Hosting;
+using XxExporter.Settings;
 
 namespace XxExporter.Web.Security;
 

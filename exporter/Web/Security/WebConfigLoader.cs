@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using XxExporter.Files;
-using XxExporter.Hosting;
+using XxExporter.Settings;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
+using XxExporter.Settings;
 using XxExporter.Hosting;
 using XxExporter.Tests.Support;
 using YamlDotNet.RepresentationModel;
@@ -72,7 +72,7 @@ public partial class ComposeTests
     }
 
     /// <summary>
-    /// The exporter's settings from its command and environment in the rendered compose file (flag defaults, then
+    /// The exporter's settings from its command and environment in the rendered compose file (defaults, then
     /// the environment, then the flags, as the exporter layers them), with the password secret read from its source
     /// and the state volume's folder at <paramref name="stateFolder"/> (the settings check that it exists).
     /// </summary>
@@ -85,18 +85,11 @@ public partial class ComposeTests
         var root = (YamlMappingNode)stream.Documents[0].RootNode;
         var exporter = (YamlMappingNode)((YamlMappingNode)root["services"])["xx-exporter"];
         string secret = Path.GetFullPath(((YamlMappingNode)((YamlMappingNode)root["secrets"])["postgres-password"])["file"].ToString(), Repository.Root);
-        var environment = ((YamlMappingNode)exporter["environment"]).Children
-            .Where(e => e.Key.ToString().StartsWith(ExporterSettings.EnvironmentPrefix, StringComparison.Ordinal))
-            .Select(e => KeyValuePair.Create(e.Key.ToString()[ExporterSettings.EnvironmentPrefix.Length..].Replace("__", ":"),
-                (string?)e.Value.ToString().Replace("/run/secrets/postgres-password", secret)));
+        var environment = SettingValues.EnvironmentByKey(((YamlMappingNode)exporter["environment"]).Children
+            .Select(e => KeyValuePair.Create(e.Key.ToString(), e.Value.ToString().Replace("/run/secrets/postgres-password", secret))));
         Assert.Contains($"exporter-state:{StateFolder}", ((YamlSequenceNode)exporter["volumes"]).Select(v => v.ToString()).First(v => v.StartsWith("exporter-state:")));
         var request = CommandLine.Parse(((YamlSequenceNode)exporter["command"]).Select(n => n.ToString().Replace(StateFolder, stateFolder)).ToList());
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(CommandLine.Flags.Where(f => f.Key is not null).Select(f => KeyValuePair.Create(f.Key!, (string?)f.Default)))
-            .AddInMemoryCollection(environment)
-            .AddInMemoryCollection(request.Settings)
-            .Build();
-        return ExporterSettings.FromConfiguration(configuration, request.Once);
+        return ExporterSettings.Read(new SettingValues(request.Flags, environment, new Dictionary<string, string>()));
     }
 
     [Theory]

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
+using XxExporter.Settings;
 using XxExporter.Hosting;
+using XxExporter.Logs;
+using XxExporter.Postgres;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Bundle;
@@ -55,12 +57,12 @@ public partial class SystemdUnitTests
     {
         var words = Directive("ExecStart").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("/usr/local/bin/xx-exporter", words[0]);
-        var settings = CommandLine.Parse(words[1..]).Settings;   // throws on a flag the exporter does not know
+        var flags = CommandLine.Parse(words[1..]).Flags;   // throws on a flag the exporter does not know
 
-        Assert.Equal($"%S/{Directive("StateDirectory")}/positions.json", settings["Logs:PositionsFile"]);
+        Assert.Equal($"%S/{Directive("StateDirectory")}/positions.json", flags[LogSettings.Table.PositionsFile]);
         string credential = Directive("LoadCredential").Split(':')[0];
-        Assert.Equal($"%d/{credential}", settings["Postgres:Node:PasswordFile"]);
-        Assert.Equal($"%d/{credential}", settings["Postgres:Gateway:PasswordFile"]);
+        Assert.Equal($"%d/{credential}", flags[PostgresSettings.Table.Node.PasswordFile]);
+        Assert.Equal($"%d/{credential}", flags[PostgresSettings.Table.Gateway.PasswordFile]);
     }
 
     [Fact]
@@ -70,18 +72,14 @@ public partial class SystemdUnitTests
         // Commented-out examples too: an operator enables them as written.
         var named = lines.Select(l => Assignment().Match(l)).Where(m => m.Success).ToList();
         Assert.True(named.Count >= 10, $"only {named.Count} settings in the example");
-        var keys = CommandLine.Flags.Where(f => f.Key is not null).Select(f => f.Key!).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        Assert.All(named, m => Assert.Contains(KeyOf(m), keys));
+        var variables = ExporterSettings.Table.All.Select(s => s.EnvironmentVariable).OfType<string>().ToHashSet();
+        Assert.All(named, m => Assert.Contains(m.Groups["variable"].Value, variables));
 
-        // The active ones, over the flag defaults, are settings the exporter accepts.
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(CommandLine.Flags.Where(f => f.Key is not null).Select(f => KeyValuePair.Create(f.Key!, (string?)f.Default)))
-            .AddInMemoryCollection(named.Where(m => !m.Groups["commented"].Success).Select(m => KeyValuePair.Create(KeyOf(m), (string?)m.Groups["value"].Value)))
-            .Build();
-        ExporterSettings.FromConfiguration(configuration, once: false);
+        // The active ones, over the defaults, are settings the exporter accepts.
+        var environment = SettingValues.EnvironmentByKey(named.Where(m => !m.Groups["commented"].Success)
+            .Select(m => KeyValuePair.Create(m.Groups["variable"].Value, m.Groups["value"].Value)));
+        ExporterSettings.Read(new SettingValues(new Dictionary<Setting, string>(), environment, new Dictionary<string, string>()));
     }
-
-    private static string KeyOf(Match assignment) => assignment.Groups["key"].Value.Replace("__", ":");
 
     [Fact]
     public async Task Sysusers_file_creates_the_units_user_and_group_without_a_login()
@@ -111,6 +109,6 @@ public partial class SystemdUnitTests
         return copy;
     }
 
-    [GeneratedRegex(@"^(?<commented>#)?" + ExporterSettings.EnvironmentPrefix + @"(?<key>\w+)=(?<value>.*)$")]
+    [GeneratedRegex(@"^(?<commented>#)?(?<variable>" + Setting.EnvironmentPrefix + @"\w+)=(?<value>.*)$")]
     private static partial Regex Assignment();
 }

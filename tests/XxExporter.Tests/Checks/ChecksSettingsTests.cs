@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using XxExporter.Checks;
+using XxExporter.Hosting;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -13,8 +14,7 @@ public sealed class ChecksSettingsTests
     [Fact]
     public void The_defaults_are_the_handbook_layout()
     {
-        var settings = ChecksSettings.Default;
-        settings.Validate();
+        var settings = ExporterSettings.Load(CommandLine.Parse([])).Checks;
         Assert.Equal(
             [new("cmix_node", "/opt/xxnetwork/backup/cmix_node"), new("cmix_gateway", "/opt/xxnetwork/backup/cmix_gateway"), new BackupTarget("chain", "/opt/xxnetwork/backup/chain")],
             settings.Backups);
@@ -22,23 +22,6 @@ public sealed class ChecksSettingsTests
         Assert.Equal("/opt/xxnetwork/cred/cmix-IDF.json", settings.IdfPath);
         Assert.Equal([new("node", "127.0.0.1", 11420), new("gateway", "127.0.0.1", 22840), new ProbeTarget("chain_p2p", "127.0.0.1", 15974)], settings.Probes);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.ProbeTimeout);
-    }
-
-    [Theory]
-    [InlineData("backup target x: wildcards (* and ?) are allowed in the file name only", "/var/*/x.dump", "/c/*.crt", 1)]
-    [InlineData("certificate glob: wildcards (* and ?) are allowed in the file name only", "/b/x.dump", "/c?/*.crt", 1)]
-    [InlineData("probe p: port 0 is not 1-65535", "/b/x.dump", "/c/*.crt", 0)]
-    public void Settings_that_cannot_work_are_refused(string message, string backup, string glob, int port)
-    {
-        var settings = new ChecksSettings([new("x", backup)], glob, "", [new("p", "127.0.0.1", port)], TimeSpan.FromSeconds(1));
-        Assert.Equal(message, Assert.Throws<ArgumentException>(settings.Validate).Message);
-    }
-
-    [Fact]
-    public void Names_are_labels_and_must_be_unique()
-    {
-        var twice = ChecksSettings.Default with { Probes = [new("node", "127.0.0.1", 1), new("node", "127.0.0.1", 2)] };
-        Assert.Equal("probe node is given twice", Assert.Throws<ArgumentException>(twice.Validate).Message);
     }
 
     [Fact]

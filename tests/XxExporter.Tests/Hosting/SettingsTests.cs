@@ -1,5 +1,7 @@
 using XxExporter.Hosting;
 using XxExporter.Logs;
+using XxExporter.Settings;
+using XxExporter.Web;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Hosting;
@@ -53,9 +55,9 @@ public class SettingsTests
     [InlineData("invalid --web.listen-address \"abc\": must be host:port or :port", "--web.listen-address", "abc")]
     [InlineData("invalid --web.listen-address \":70000\": port must be a number from 0 to 65535", "--web.listen-address", ":70000")]
     [InlineData("invalid --web.listen-address \"example.com:80\": host must be an IP address, localhost, or empty for all interfaces", "--web.listen-address", "example.com:80")]
-    [InlineData("invalid --web.telemetry-path \"metrics\": must start with / and name a path other than /", "--web.telemetry-path", "metrics")]
+    [InlineData("invalid --web.telemetry-path \"metrics\": must start with /", "--web.telemetry-path", "metrics")]
     [InlineData("invalid --log.level \"loud\": must be debug, info, warn or error", "--log.level", "loud")]
-    [InlineData("invalid --logs.enabled \"node\": is not one of cmix, gateway, cmix_wrapper, gateway_wrapper", "--logs.enabled", "cmix,node")]
+    [InlineData("invalid --logs.enabled \"cmix,node\": node is not one of cmix, gateway, cmix_wrapper or gateway_wrapper", "--logs.enabled", "cmix,node")]
     [InlineData("invalid --logs.timezone \"Mars/Olympus\": is not a time zone known to this host (try an IANA name such as Europe/Berlin or UTC)", "--logs.timezone", "Mars/Olympus")]
     [InlineData("invalid --logs.max-line-bytes \"12\": must be a whole number from 1024 to 67108864", "--logs.max-line-bytes", "12")]
     [InlineData("invalid --logs.poll-interval \"fast\": must be a duration such as 250ms, 1s or 1m30s", "--logs.poll-interval", "fast")]
@@ -65,9 +67,9 @@ public class SettingsTests
     [InlineData("invalid --logs.positions-file \"/no/such/folder/p.json\": is in a folder that does not exist", "--logs.positions-file", "/no/such/folder/p.json")]
     [InlineData("unknown flag --web.port (see --help)", "--web.port", "1")]
     [InlineData("--logs.dir needs a value", "--logs.dir")]
-    [InlineData("--once takes true or false, not \"yes\"", "--once=yes")]
+    [InlineData("invalid --once \"yes\": must be true or false", "--once=yes")]
     [InlineData("unexpected argument \"metrics\" (flags look like --name=value; see --help)", "metrics")]
-    [InlineData("--config.file /no/such.json: no such file", "--config.file", "/no/such.json")]
+    [InlineData("settings file /no/such.json does not exist", "--config.file", "/no/such.json")]
     [InlineData("passwords are not taken on the command line (it shows in ps): use --postgres.gateway.password-file or the environment (see --help)",
         "--postgres.gateway.password=hunter2")]
     [InlineData("invalid --postgres.node.sslmode \"tls\": must be disable, allow, prefer, require, verify-ca or verify-full",
@@ -81,6 +83,14 @@ public class SettingsTests
         "--postgres.node.host", "db", "--postgres.node.sslmode", "verify-full", "--postgres.node.sslrootcert", "/no/such/root.crt")]
     [InlineData("invalid --postgres.gateway.sslrootcert \"/etc/hostname\": is only used with --postgres.gateway.sslmode verify-ca or verify-full",
         "--postgres.gateway.host", "db", "--postgres.gateway.sslmode", "require", "--postgres.gateway.sslrootcert", "/etc/hostname")]
+    [InlineData("invalid --checks.backups \"x=/var/*/x.dump\": x: wildcards (* and ?) are allowed in the file name only", "--checks.backups", "x=/var/*/x.dump")]
+    [InlineData("invalid --checks.backups \"cmix_node\": \"cmix_node\" is not name=value", "--checks.backups", "cmix_node")]
+    [InlineData("invalid --checks.certificates \"/c?/*.crt\": wildcards (* and ?) are allowed in the file name only", "--checks.certificates", "/c?/*.crt")]
+    [InlineData("invalid --checks.probes \"p=127.0.0.1:0\": p: port 0 is not from 1 to 65535", "--checks.probes", "p=127.0.0.1:0")]
+    [InlineData("invalid --checks.probes \"p=:80\": p: \":80\" is not host:port", "--checks.probes", "p=:80")]
+    [InlineData("invalid --checks.probes \"node=127.0.0.1:1,node=127.0.0.1:2\": node is given twice", "--checks.probes", "node=127.0.0.1:1,node=127.0.0.1:2")]
+    [InlineData("invalid --checks.probe-timeout \"0s\": must be from 10ms to 1m", "--checks.probe-timeout", "0s")]
+    [InlineData("invalid --chain.rpc-url \"ftp://x\": ftp://x is not a ws://, wss://, http:// or https:// URL", "--chain.rpc-url", "ftp://x")]
     public void Invalid_settings_give_one_clear_line(string expected, params string[] args)
     {
         var error = Assert.Throws<SettingsException>(() => Load(args));
@@ -88,15 +98,61 @@ public class SettingsTests
         Assert.DoesNotContain('\n', error.Message);
     }
 
-    [Fact]
-    public void An_unreadable_settings_file_is_one_clear_line()
+    [Theory]
+    [InlineData("{ \"Logs\": ", "is not valid JSON at line 1, column 11")]
+    [InlineData("{\n  \"Web\": {\n    \"ListenAddress\": \":1\" \"TelemetryPath\": \"/m\"\n  }\n}", "is not valid JSON at line 3, column 27")]
+    [InlineData("[]", "must hold one JSON object")]
+    [InlineData("{ \"Web\": { \"ListenAdress\": \":1\" } }", "has the unknown key Web:ListenAdress (did you mean Web:ListenAddress?)")]
+    [InlineData("{ \"Wbe\": { } }", "has the unknown key Wbe (did you mean Web?)")]
+    [InlineData("{ \"Log\": { \"Dir\": \"/x\" } }", "has the unknown key Log:Dir (did you mean Logs:Dir?)")]
+    [InlineData("{ \"Web\": \":1\" }", "has a string for Web, which must be an object of settings (such as Web:ListenAddress)")]
+    [InlineData("{ \"Logs\": { \"Dir\": [\"/x\"] } }", "has an array for Logs:Dir, which takes a string, a number or true/false")]
+    [InlineData("{ \"Logs\": { \"Dir\": \"/x\", \"dir\": \"/y\" } }", "gives Logs:dir twice")]
+    public void A_settings_file_that_is_not_json_of_known_keys_is_one_clear_line_naming_the_file(string json, string problem)
     {
         using var folder = new TempFolder();
-        string file = folder.File("broken.json");
-        File.WriteAllText(file, "{ \"Logs\": ");
+        string file = folder.File("settings.json");
+        File.WriteAllText(file, json);
         var error = Assert.Throws<SettingsException>(() => Load("--config.file", file));
-        Assert.StartsWith("cannot read settings file: ", error.Message);
-        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal($"settings file {file} {problem}", error.Message);
+    }
+
+    [Fact]
+    public void A_settings_file_may_have_comments_trailing_commas_and_a_byte_order_mark()
+    {
+        using var folder = new TempFolder();
+        string file = folder.File("settings.json");
+        File.WriteAllText(file, "\uFEFF{ // the node host\n \"logs\": { \"dir\": \"/var/log/xx\", }, }", new System.Text.UTF8Encoding(true));
+        Assert.Equal("/var/log/xx/cmix.log", Load("--config.file", file).Logs.Files[0].Path);
+    }
+
+    [Fact]
+    public void The_shipped_settings_file_holds_every_setting_with_its_default()
+    {
+        var shipped = SettingsFile.Read(Repository.PathOf("exporter/appsettings.json"), ExporterSettings.Table.All);
+        // Passwords (the settings without a flag) are left out: a file beside the binary is no place for them.
+        var expected = ExporterSettings.Table.All.Where(s => s.Key is not null && s.Flag is not null).ToDictionary(s => s.Key!, s => s.Default);
+        Assert.Equal(expected.OrderBy(e => e.Key), shipped.OrderBy(e => e.Key));
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/status.json")]
+    [InlineData("/-/healthy")]
+    [InlineData("/-/ready")]
+    public void The_telemetry_path_cannot_be_a_page_the_exporter_serves_itself(string path)
+    {
+        Assert.Equal(Endpoints.ReservedPaths, ["/", "/status.json", "/-/healthy", "/-/ready"]);
+        var error = Assert.Throws<SettingsException>(() => Load("--web.telemetry-path", path));
+        Assert.Equal($"invalid --web.telemetry-path \"{path}\": is one of the exporter's own pages: /, /status.json, /-/healthy, /-/ready", error.Message);
+    }
+
+    [Fact]
+    public async Task Invalid_settings_stop_the_exporter_with_exit_code_2_and_one_line()
+    {
+        var (code, output) = await Repository.RunAsync(Path.Combine(AppContext.BaseDirectory, "xx-exporter"), "--web.telemetry-path=/-/ready");
+        Assert.Equal(2, code);
+        Assert.Equal("xx-exporter: invalid --web.telemetry-path \"/-/ready\": is one of the exporter's own pages: /, /status.json, /-/healthy, /-/ready\n", output);
     }
 
     [Fact]
@@ -145,6 +201,6 @@ public class SettingsTests
     public void Usage_lists_every_flag()
     {
         string usage = CommandLine.Usage();
-        Assert.All(CommandLine.Flags, flag => Assert.Contains($"--{flag.Name}", usage));
+        Assert.All(ExporterSettings.Table.All, setting => Assert.Contains(setting.Flag is null ? setting.EnvironmentVariable! : $"--{setting.Flag}", usage));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using XxExporter.Hosting;
+using XxExporter.Settings;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Web;

@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
-using XxExporter.Hosting;
+using XxExporter.Web;
 using XxExporter.Tests.Support;
 using XxExporter.Web.Security;
 

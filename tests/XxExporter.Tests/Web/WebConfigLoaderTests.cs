@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using XxExporter.Hosting;
+using XxExporter.Settings;
 using XxExporter.Tests.Support;
 using XxExporter.Web.Security;
 

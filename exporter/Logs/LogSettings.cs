@@ -1,0 +1,74 @@
+using XxExporter.Settings;
+
+namespace XxExporter.Logs;
+
+/// <summary>A log file to follow.</summary>
+public sealed record LogFile(LogKind Kind, string Path);
+
+public sealed record LogSettings(
+    IReadOnlyList<LogFile> Files, bool FromStart, TimeZoneInfo TimeZone, int MaxLineBytes, TimeSpan PollInterval, string? PositionsFile)
+{
+    public static class Table
+    {
+        public static readonly Setting<string> Dir = new("logs.dir", "Logs:Dir", "/opt/xxnetwork/log",
+            "Folder holding cmix.log, cmix-wrapper.log, gateway.log and gateway-wrapper.log.", Parsers.Text);
+
+        public static readonly IReadOnlyDictionary<LogKind, Setting<string>> Paths = LogKinds.All.ToDictionary(kind => kind, kind =>
+            new Setting<string>($"logs.{kind.Label().Replace('_', '-')}.path", $"Logs:{kind}:Path", "",
+                $"{kind switch
+                {
+                    LogKind.Cmix => "cMix node",
+                    LogKind.Gateway => "Gateway",
+                    LogKind.CmixWrapper => "cMix wrapper",
+                    _ => "Gateway wrapper",
+                }} log (default: <logs.dir>/{kind.DefaultFileName()}).", Parsers.Text));
+
+        private static readonly Dictionary<string, LogKind> ByLabel = LogKinds.All.ToDictionary(kind => kind.Label());
+
+        public static readonly Setting<IReadOnlySet<LogKind>> Enabled = new("logs.enabled", "Logs:Enabled", string.Join(',', ByLabel.Keys),
+            "Comma-separated logs to follow.", text => Parsers.List(text).Select(label => ByLabel.TryGetValue(label, out var kind)
+                ? kind
+                : throw new FormatException($"{label} is not one of {Parsers.Choices([.. ByLabel.Keys])}")).ToHashSet());
+
+        public static readonly Setting<bool> FromStart = new("logs.from-start", "Logs:FromStart", "false",
+            "Read files that exist at start from their beginning instead of their end.", Parsers.Switch);
+
+        public static readonly Setting<TimeZoneInfo> TimeZone = new("logs.timezone", "Logs:TimeZone", "",
+            "IANA zone the logs' local timestamps are in (default: the host's).", text =>
+            {
+                try
+                {
+                    return text.Length == 0 ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(text);
+                }
+                catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+                {
+                    throw new FormatException("is not a time zone known to this host (try an IANA name such as Europe/Berlin or UTC)");
+                }
+            });
+
+        public static readonly Setting<int> MaxLineBytes = new("logs.max-line-bytes", "Logs:MaxLineBytes", "1048576",
+            "Lines longer than this are skipped and counted.", Parsers.Int(1024, 64 << 20));
+
+        public static readonly Setting<TimeSpan> PollInterval = new("logs.poll-interval", "Logs:PollInterval", "250ms",
+            "How often files are checked for new lines and rotation.", Parsers.Duration("10ms", "10s"));
+
+        public static readonly Setting<string?> PositionsFile = new("logs.positions-file", "Logs:PositionsFile", "",
+            "Keep read positions in this file across restarts (default: off; see README).", text =>
+                text.Length == 0 ? null
+                : Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(text))) ? text
+                : throw new FormatException("is in a folder that does not exist"));
+
+        public static IReadOnlyList<Setting> All { get; } =
+            [Dir, .. LogKinds.All.Select(kind => Paths[kind]), Enabled, FromStart, TimeZone, MaxLineBytes, PollInterval, PositionsFile];
+    }
+
+    public static LogSettings Read(SettingValues values)
+    {
+        string dir = values.Get(Table.Dir);
+        var enabled = values.Get(Table.Enabled);
+        var files = LogKinds.All.Where(enabled.Contains).Select(kind =>
+            new LogFile(kind, values.Get(Table.Paths[kind]) is { Length: > 0 } path ? path : System.IO.Path.Combine(dir, kind.DefaultFileName()))).ToList();
+        return new LogSettings(files, values.Get(Table.FromStart), values.Get(Table.TimeZone), values.Get(Table.MaxLineBytes),
+            values.Get(Table.PollInterval), values.Get(Table.PositionsFile));
+    }
+}
