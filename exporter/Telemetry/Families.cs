@@ -14,4 +14,38 @@ public static class Families
 
     public static Counter Counter(IMetricFactory factory, string name, string help, params string[] labels) =>
         factory.CreateCounter(name, help, new CounterConfiguration { LabelNames = labels, SuppressInitialValue = true });
+
+    public static Histogram Histogram(IMetricFactory factory, string name, string help, double[] buckets, params string[] labels) =>
+        factory.CreateHistogram(name, help, new HistogramConfiguration { LabelNames = labels, Buckets = buckets, SuppressInitialValue = true });
+
+    /// <summary>
+    /// Publishes <paramref name="series"/> now, at 0 if it is new, for the series a log updates as it is read: they
+    /// exist from the start, so <c>increase()</c> sees the first event. Returns it to keep.
+    /// </summary>
+    public static TChild Published<TChild>(this TChild series) where TChild : ChildBase
+    {
+        series.Publish();
+        return series;
+    }
+
+    /// <inheritdoc cref="Published{TChild}(TChild)"/>
+    public static Counter Published(this Counter family)
+    {
+        family.Publish();
+        return family;
+    }
+
+    /// <inheritdoc cref="Published{TChild}(TChild)"/>
+    public static Gauge Published(this Gauge family)
+    {
+        family.Publish();
+        return family;
+    }
+
+    /// <inheritdoc cref="Published{TChild}(TChild)"/>
+    public static Histogram Published(this Histogram family)
+    {
+        family.Publish();
+        return family;
+    }
 }
