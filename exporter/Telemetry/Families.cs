@@ -5,7 +5,8 @@ namespace XxExporter.Telemetry;
 /// <summary>
 /// Metric families whose series exist only once something sets them (an unlabelled series would otherwise show a
 /// misleading 0 before the first read). Asking again for a family by the same name gives the same family, so the
-/// node and gateway databases can both declare the <c>database</c>-labelled ones.
+/// node and gateway databases can both declare the <c>database</c>-labelled ones. The logs' series are the exception,
+/// published at 0 from the start (<see cref="Published{TChild}(TChild)"/>).
 /// </summary>
 public static class Families
 {
@@ -19,8 +20,8 @@ public static class Families
         factory.CreateHistogram(name, help, new HistogramConfiguration { LabelNames = labels, Buckets = buckets, SuppressInitialValue = true });
 
     /// <summary>
-    /// Publishes <paramref name="series"/> now, at 0 if it is new, for the series a log updates as it is read: they
-    /// exist from the start, so <c>increase()</c> sees the first event. Returns it to keep.
+    /// Publishes <paramref name="series"/> now, at 0 if it is new, for the series a log updates as it is read: a count
+    /// of events exists before the first one, so <c>increase()</c> sees it. Returns it to keep.
     /// </summary>
     public static TChild Published<TChild>(this TChild series) where TChild : ChildBase
     {

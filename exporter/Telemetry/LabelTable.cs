@@ -27,15 +27,13 @@ public sealed class LabelTable<T> where T : struct, Enum
 
     public IReadOnlyList<LabelValue<T>> Rows => _rows;
 
-    public string Label(T value) => _rows[Convert.ToInt32(value)].Label;
-
     /// <summary>The values for a help text: <c>oversized_line (over the line cap), bad_timestamp, ...</c>.</summary>
     public string Describe() => string.Join(", ", _rows.Select(row => row.Meaning.Length > 0 ? $"{row.Label} ({row.Meaning})" : row.Label));
 
     /// <summary>
-    /// One child of <paramref name="family"/> per row, in the enum's order, each published from the start: a count of
-    /// events exists at 0 before the first one, so <c>increase()</c> sees it. <paramref name="leading"/> are the
-    /// values of the labels before this one.
+    /// One child of <paramref name="family"/> per row, in the enum's order, each published at 0 from the start
+    /// (<see cref="Families.Published{TChild}(TChild)"/>). <paramref name="leading"/> are the values of the labels
+    /// before this one.
     /// </summary>
     public TChild[] Children<TChild>(Collector<TChild> family, params string[] leading) where TChild : ChildBase =>
         _rows.Select(row => family.WithLabels(leading.Append(row.Label).ToArray()).Published()).ToArray();
