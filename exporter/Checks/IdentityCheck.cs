@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Chain;
 using XxExporter.Telemetry;
@@ -6,45 +5,49 @@ using XxExporter.Telemetry;
 namespace XxExporter.Checks;
 
 /// <summary>The node ID from cmix-IDF.json as the dashboard shows it. No IDF is no error: a gateway host has none.</summary>
-internal sealed class IdentityCheck : IHostCheck
+internal sealed class IdentityCheck : IScrapeSource
 {
-    private static readonly Dictionary<string, string> NoErrors = new();
     private readonly string _path;
-    private readonly SweptSeries<Gauge.Child> _info;
-    private readonly DistinctErrors _errors;
-    private volatile NodeIdentity? _node;
+    private readonly Gauge _info;
 
-    public IdentityCheck(string path, IMetricFactory factory, ILogger logger)
+    public IdentityCheck(string path, IMetricFactory factory)
     {
         _path = path;
         // One series per host, so the ID is a fair label here (the node's metrics never carry it).
-        _info = new SweptSeries<Gauge.Child>(factory.CreateGauge("xx_node_info",
-            "The node's ID from its IDF, as the xx dashboard shows it (node_id) and in its links (node_id_url); value 1.", ["node_id", "node_id_url"]));
-        _errors = new DistinctErrors(logger, "Identity file");
+        _info = Families.Gauge(factory, "xx_node_info",
+            "The node's ID from its IDF, as the xx dashboard shows it (node_id) and in its links (node_id_url); value 1.", "node_id", "node_id_url");
     }
 
-    public NodeIdentity? Node => _node;
+    public string Name => "identity";
 
-    public Task<bool> ReadAsync(CancellationToken timeout) => Task.Run(Read, timeout);
+    public TimeSpan Timeout => HostChecks.FileTimeout;
 
-    private bool Read()
+    public Task CollectAsync(Readings readings, CancellationToken timeout) => Task.Run(() => Read(readings), timeout);
+
+    private void Read(Readings readings)
     {
-        NodeIdentity? node = null;
-        string? error = null;
         try
         {
-            if (CmixIdf.ReadNodeId(_path) is { } cmixId) node = NodeIdentity.FromCmixId(cmixId);
+            if (CmixIdf.ReadNodeId(_path) is not { } cmixId) return;
+            var node = NodeIdentity.FromCmixId(cmixId);
+            readings.Set(_info, 1, node.NodeId, node.NodeIdUrl);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            error = ex.Message;
+            readings.Fail(ex.Message); // the message names the file
         }
-        if (node is not null) _info.Set(1, node.NodeId, node.NodeIdUrl);
-        _info.Sweep();
-        _node = node;
-        _errors.Report(error is null ? NoErrors : new Dictionary<string, string> { [_path] = error });
-        return error is null;
     }
+}
 
-    public void Overdue(string error) => _errors.Fail(_path, error);
+/// <summary>The node ID as the xx dashboard shows it: base64 of the 32-byte cMix ID and the type byte 2 (node), 44 characters ending in C.</summary>
+/// <param name="NodeIdUrl">The same in base64url (<c>/</c> as <c>_</c>, <c>+</c> as <c>-</c>), as dashboard links use it.</param>
+internal sealed record NodeIdentity(string NodeId, string NodeIdUrl)
+{
+    private const byte NodeType = 2;
+
+    public static NodeIdentity FromCmixId(byte[] cmixId)
+    {
+        string id = Convert.ToBase64String([.. cmixId, NodeType]);
+        return new NodeIdentity(id, id.Replace('/', '_').Replace('+', '-'));
+    }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Telemetry;
 
@@ -8,47 +7,47 @@ namespace XxExporter.Checks;
 
 /// <summary>
 /// Connects to each TCP endpoint, all at once, and closes the connection again. A target that refuses or does not
-/// answer in time is a result (success 0), not a failure of the check.
+/// answer in time is a result (success 0, logged once until it answers again), not a failure of the check.
 /// </summary>
-internal sealed class ProbeCheck : IHostCheck
+internal sealed class ProbeCheck : IScrapeSource
 {
     private readonly IReadOnlyList<ProbeTarget> _targets;
-    private readonly Gauge.Child[] _success, _duration;
-    private readonly DistinctErrors _errors;
+    private readonly Gauge _success, _duration;
     private readonly string _timedOut;
-    private volatile IReadOnlyList<ProbeStatus> _status;
 
-    public ProbeCheck(IReadOnlyList<ProbeTarget> targets, TimeSpan timeout, IMetricFactory factory, ILogger logger)
+    public ProbeCheck(IReadOnlyList<ProbeTarget> targets, TimeSpan timeout, IMetricFactory factory)
     {
         _targets = targets;
+        Timeout = timeout;
         _timedOut = $"no connection within {timeout.TotalSeconds:0.###}s";
-        string[] names = targets.Select(t => t.Name).ToArray();
-        _success = factory.CreateGauge("xx_probe_success", "1 if the last TCP connection to the target succeeded, else 0.", ["target"]).ChildrenFor(names);
-        _duration = factory.CreateGauge("xx_probe_duration_seconds",
-            "How long the last TCP connection to the target took to open, or to fail or time out.", ["target"]).ChildrenFor(names);
-        _errors = new DistinctErrors(logger, "Probe");
-        _status = targets.Select(t => new ProbeStatus(t.Name, false, 0)).ToList();
+        _success = Families.Gauge(factory, "xx_probe_success", "1 if the last TCP connection to the target succeeded, else 0.", "target");
+        _duration = Families.Gauge(factory, "xx_probe_duration_seconds",
+            "How long the last TCP connection to the target took to open, or to fail or time out.", "target");
     }
 
-    public IReadOnlyList<ProbeStatus> Status => _status;
+    public string Name => "probes";
 
-    public async Task<bool> ReadAsync(CancellationToken timeout)
+    /// <summary>The probe timeout: it cancels the connection attempts still open.</summary>
+    public TimeSpan Timeout { get; }
+
+    public async Task CollectAsync(Readings readings, CancellationToken timeout)
     {
         var results = await Task.WhenAll(_targets.Select(target => ProbeAsync(target, timeout)));
-        var errors = new Dictionary<string, string>();
-        for (int i = 0; i < results.Length; i++)
+        foreach (var (target, seconds, error) in results)
         {
-            var (status, error) = results[i];
-            _success[i].Set(status.Success ? 1 : 0);
-            _duration[i].Set(status.DurationSeconds);
-            if (error is not null) errors[Describe(_targets[i])] = error;
+            readings.Set(_success, error is null, target.Name);
+            readings.Set(_duration, seconds, target.Name);
+            if (error is not null) readings.Notice($"{target.Name} ({target.Host}:{target.Port})", error);
         }
-        _status = results.Select(r => r.Status).ToList();
-        _errors.Report(errors);
-        return true;
     }
 
-    private async Task<(ProbeStatus Status, string? Error)> ProbeAsync(ProbeTarget target, CancellationToken timeout)
+    /// <summary>A round that did not end in time or threw: no target is known to answer.</summary>
+    public void Unavailable(Readings readings)
+    {
+        foreach (var target in _targets) readings.Set(_success, false, target.Name);
+    }
+
+    private async Task<(ProbeTarget Target, double Seconds, string? Error)> ProbeAsync(ProbeTarget target, CancellationToken timeout)
     {
         long started = Stopwatch.GetTimestamp();
         string? error = null;
@@ -65,15 +64,6 @@ internal sealed class ProbeCheck : IHostCheck
         {
             error = ex.Message;
         }
-        return (new ProbeStatus(target.Name, error is null, Stopwatch.GetElapsedTime(started).TotalSeconds), error);
+        return (target, Stopwatch.GetElapsedTime(started).TotalSeconds, error);
     }
-
-    public void Overdue(string error)
-    {
-        foreach (var success in _success) success.Set(0);
-        _status = _status.Select(s => s with { Success = false }).ToList();
-        _errors.Fail("round", error);
-    }
-
-    private static string Describe(ProbeTarget target) => $"{target.Name} ({target.Host}:{target.Port})";
 }

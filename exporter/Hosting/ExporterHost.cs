@@ -76,16 +76,14 @@ public static class ExporterHost
                 services.GetRequiredService<ILoggerFactory>()));
         }
 
-        builder.Services.AddSingleton(services => new HostChecks(settings.Checks, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
-
         // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
         var sources = new List<IScrapeSource>();
+        sources.AddRange(HostChecks.Sources(settings.Checks, factory));
         builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
         var app = builder.Build();
         if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
-        app.Services.GetRequiredService<HostChecks>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.UseBasicAuth(settings.WebConfig);

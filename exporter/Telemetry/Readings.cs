@@ -12,14 +12,18 @@ public sealed class Readings
     public const int MaxLabelLength = 128;
 
     private readonly List<Reading> _values = new();
-    private readonly Dictionary<string, string> _failures = new();
+    private readonly Dictionary<string, string> _problems = new();
 
     internal IReadOnlyList<Reading> Values => _values;
 
-    /// <summary>Problems by subject (a file, a target, or the source as a whole as ""), each a sentence for the log.</summary>
-    internal IReadOnlyDictionary<string, string> Failures => _failures;
+    /// <summary>
+    /// Failures and notices by subject (a file, a target, or the source as a whole as ""), each a sentence for the
+    /// log.
+    /// </summary>
+    internal IReadOnlyDictionary<string, string> Problems => _problems;
 
-    public bool Failed => _failures.Count > 0;
+    /// <summary>True if <see cref="Fail(string, string)"/> was called: the source's collector success is 0.</summary>
+    public bool Failed { get; private set; }
 
     public void Set(Gauge family, double value, params string[] labels) => _values.Add(new Reading(family, Cut(labels), value));
 
@@ -38,7 +42,18 @@ public sealed class Readings
     public void Fail(string error) => Fail("", error);
 
     /// <summary>One subject of the source (a file, a probe target) did not work; logged once per subject until it changes.</summary>
-    public void Fail(string subject, string error) => _failures[subject] = error;
+    public void Fail(string subject, string error)
+    {
+        _problems[subject] = error;
+        Failed = true;
+    }
+
+    /// <summary>
+    /// A finding the operator should read in the log that is no failure of the source (a probe target refusing
+    /// connections was probed fine): logged once per subject until it changes, like a failure, but the collector
+    /// still succeeds.
+    /// </summary>
+    public void Notice(string subject, string finding) => _problems[subject] = finding;
 
     private static string[] Cut(string[] labels)
     {

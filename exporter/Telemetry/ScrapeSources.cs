@@ -38,7 +38,7 @@ public sealed class ScrapeSources
         private readonly Lock _gate = new();
         private readonly Dictionary<string, Readings.Reading> _published = new();
         private readonly string _overdue = $"no answer within {source.Timeout.TotalSeconds:0.###}s";
-        private IReadOnlyDictionary<string, string> _failing = new Dictionary<string, string>();
+        private IReadOnlyDictionary<string, string> _reported = new Dictionary<string, string>();
         private Task? _inFlight;
         private Task _inFlightDeadline = Task.CompletedTask;
 
@@ -64,7 +64,7 @@ public sealed class ScrapeSources
             {
                 return; // the scraper went away; the read finishes on its own for the next scrape
             }
-            if (!run.IsCompleted) Finish(UnavailableView(_overdue), source.Timeout + Grace);
+            if (!run.IsCompleted) Finish(UnavailableView(_overdue), source.Timeout + Grace, unavailable: true);
         }
 
         private async Task RunAsync()
@@ -72,9 +72,11 @@ public sealed class ScrapeSources
             long started = Stopwatch.GetTimestamp();
             using var cancel = new CancellationTokenSource(source.Timeout);
             var readings = new Readings();
+            bool unavailable = true;
             try
             {
                 await source.CollectAsync(readings, cancel.Token);
+                unavailable = false;
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -83,10 +85,10 @@ public sealed class ScrapeSources
             catch (Exception ex)
             {
                 // A bug in the source: its stack trace once, not at every scrape.
-                if (_failing.GetValueOrDefault("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
+                if (_reported.GetValueOrDefault("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
                 readings = UnavailableView(ex.Message);
             }
-            Finish(readings, Stopwatch.GetElapsedTime(started));
+            Finish(readings, Stopwatch.GetElapsedTime(started), unavailable);
         }
 
         /// <summary>What the source shows while it cannot be read, failing with <paramref name="error"/>.</summary>
@@ -98,13 +100,15 @@ public sealed class ScrapeSources
             return readings;
         }
 
-        private void Finish(Readings readings, TimeSpan duration)
+        /// <param name="unavailable">The read did not finish or threw, so <paramref name="readings"/> is the down view.</param>
+        private void Finish(Readings readings, TimeSpan duration, bool unavailable)
         {
             lock (_published)
             {
-                // A source that wrote no "down" view keeps its last series while it is unavailable.
-                if (readings.Values.Count > 0 || !readings.Failed) Publish(readings);
-                Log(readings.Failures);
+                // A source that wrote no "down" view keeps its last series while it is unavailable; a read that
+                // finished has all its series, even none (a failed read that found nothing to show).
+                if (!unavailable || readings.Values.Count > 0) Publish(readings);
+                Log(readings.Problems);
                 health.Report(!readings.Failed, duration);
             }
         }
@@ -160,20 +164,20 @@ public sealed class ScrapeSources
         }
 
         /// <summary>Each problem when it appears or changes, and once when it clears: a broken file must not flood the log.</summary>
-        private void Log(IReadOnlyDictionary<string, string> failures)
+        private void Log(IReadOnlyDictionary<string, string> problems)
         {
-            foreach (var (subject, error) in failures)
+            foreach (var (subject, error) in problems)
             {
-                if (_failing.GetValueOrDefault(subject) == error) continue;
+                if (_reported.GetValueOrDefault(subject) == error) continue;
                 if (subject.Length == 0) logger.LogWarning("{Collector}: {Error}", source.Name, error);
                 else logger.LogWarning("{Collector} {Subject}: {Error}", source.Name, subject, error);
             }
-            foreach (string subject in _failing.Keys.Where(s => !failures.ContainsKey(s)))
+            foreach (string subject in _reported.Keys.Where(s => !problems.ContainsKey(s)))
             {
                 if (subject.Length == 0) logger.LogInformation("{Collector}: working again", source.Name);
                 else logger.LogInformation("{Collector} {Subject}: working again", source.Name, subject);
             }
-            _failing = new Dictionary<string, string>(failures);
+            _reported = new Dictionary<string, string>(problems);
         }
     }
 }

@@ -8,25 +8,29 @@ public enum RecordLevel : byte { Trace, Debug, Info, Warn, Error, Critical, Fata
 
 public static class RecordLevels
 {
-    public const int Count = 7;
+    /// <summary>
+    /// Each level, its <c>level</c> label, and whether jwalterweatherman (cmix.log, gateway.log) and Python logging
+    /// (the wrapper logs) write it.
+    /// </summary>
+    private static readonly LevelRow[] Table =
+    [
+        new(RecordLevel.Trace, "trace", GoJww: true, PythonLogging: false),
+        new(RecordLevel.Debug, "debug", GoJww: true, PythonLogging: true),
+        new(RecordLevel.Info, "info", GoJww: true, PythonLogging: true),
+        new(RecordLevel.Warn, "warn", GoJww: true, PythonLogging: true),
+        new(RecordLevel.Error, "error", GoJww: true, PythonLogging: true),
+        new(RecordLevel.Critical, "critical", GoJww: true, PythonLogging: true),
+        new(RecordLevel.Fatal, "fatal", GoJww: true, PythonLogging: false),
+    ];
 
-    /// <summary>Levels jwalterweatherman writes (cmix.log, gateway.log).</summary>
-    public static readonly RecordLevel[] GoJww =
-        [RecordLevel.Trace, RecordLevel.Debug, RecordLevel.Info, RecordLevel.Warn, RecordLevel.Error, RecordLevel.Critical, RecordLevel.Fatal];
+    public static int Count => Table.Length;
 
-    /// <summary>Levels Python logging writes (the wrapper logs).</summary>
-    public static readonly RecordLevel[] PythonLogging =
-        [RecordLevel.Debug, RecordLevel.Info, RecordLevel.Warn, RecordLevel.Error, RecordLevel.Critical];
+    public static string Label(this RecordLevel level) =>
+        (Array.Find(Table, row => row.Level == level) ?? throw new ArgumentOutOfRangeException(nameof(level))).Label;
 
-    public static string Label(this RecordLevel level) => level switch
-    {
-        RecordLevel.Trace => "trace",
-        RecordLevel.Debug => "debug",
-        RecordLevel.Info => "info",
-        RecordLevel.Warn => "warn",
-        RecordLevel.Error => "error",
-        RecordLevel.Critical => "critical",
-        RecordLevel.Fatal => "fatal",
-        _ => throw new ArgumentOutOfRangeException(nameof(level)),
-    };
+    /// <summary>The levels a log in <paramref name="grammar"/> writes, lowest first.</summary>
+    public static IEnumerable<RecordLevel> WrittenIn(LogGrammar grammar) =>
+        Table.Where(row => grammar == LogGrammar.GoJww ? row.GoJww : row.PythonLogging).Select(row => row.Level);
+
+    private sealed record LevelRow(RecordLevel Level, string Label, bool GoJww, bool PythonLogging);
 }

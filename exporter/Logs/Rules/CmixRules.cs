@@ -29,12 +29,35 @@ public enum NodeDatabaseError { Timeout, InitFailed }
 /// </remarks>
 public sealed class CmixRules : ILogRules
 {
-    internal static readonly string[] ActivityLabels =
-        ["NOT_STARTED", "WAITING", "PRECOMPUTING", "STANDBY", "REALTIME", "COMPLETED", "ERROR", "CRASH"];
-    private static readonly byte[][] ActivityNames = ActivityLabels.Select(System.Text.Encoding.ASCII.GetBytes).ToArray();
-    internal static readonly string[] FailureReasonLabels = ["phase_timeout", "participatory_fail", "team_error", "other"];
-    internal static readonly string[] SchedulingErrorLabels = ["unavailable", "poll_failed", "not_online", "connection_reset", "authorization"];
-    internal static readonly string[] DatabaseErrorLabels = ["timeout", "init_failed"];
+    private static readonly LabelTable<Activity> Activities = new(
+        new(Activity.NotStarted, "NOT_STARTED"),
+        new(Activity.Waiting, "WAITING"),
+        new(Activity.Precomputing, "PRECOMPUTING"),
+        new(Activity.Standby, "STANDBY"),
+        new(Activity.Realtime, "REALTIME"),
+        new(Activity.Completed, "COMPLETED"),
+        new(Activity.Error, "ERROR"),
+        new(Activity.Crash, "CRASH"));
+
+    /// <summary>The activities as the node writes them in "Updated to X successfully", which are their labels.</summary>
+    private static readonly byte[][] ActivityNames = Activities.Rows.Select(row => System.Text.Encoding.ASCII.GetBytes(row.Label)).ToArray();
+
+    private static readonly LabelTable<RoundFailureReason> FailureReasons = new(
+        new(RoundFailureReason.PhaseTimeout, "phase_timeout", "a phase timed out on this node"),
+        new(RoundFailureReason.ParticipatoryFail, "participatory_fail", "scheduling reported the round failed"),
+        new(RoundFailureReason.TeamError, "team_error", "a team member reported an error"),
+        new(RoundFailureReason.Other, "other", "none of these"));
+
+    private static readonly LabelTable<SchedulingError> SchedulingErrors = new(
+        new(SchedulingError.Unavailable, "unavailable", "cannot start"),
+        new(SchedulingError.PollFailed, "poll_failed", "not yet admitted"),
+        new(SchedulingError.NotOnline, "not_online", "unreachable from scheduling"),
+        new(SchedulingError.ConnectionReset, "connection_reset"),
+        new(SchedulingError.Authorization, "authorization"));
+
+    private static readonly LabelTable<NodeDatabaseError> DatabaseErrors = new(
+        new(NodeDatabaseError.Timeout, "timeout", "\"Database call timed out\""),
+        new(NodeDatabaseError.InitFailed, "init_failed", "cannot initialise the database"));
 
     private static readonly double[] RoundDurationBuckets = [5, 10, 15, 20, 25, 30, 40, 50, 60, 90, 120, 180, 300];
 
@@ -53,30 +76,26 @@ public sealed class CmixRules : ILogRules
 
     public CmixRules(IMetricFactory factory)
     {
-        _roundsCompleted = factory.CreateCounter("xx_cmix_rounds_completed_total",
-            "cMix rounds this node completed (\"Round took ... seconds\").");
-        _roundDuration = factory.CreateHistogram("xx_cmix_round_duration_seconds",
-            "Duration of completed cMix rounds as the node reports it (\"Round took ... seconds\").",
-            new HistogramConfiguration { Buckets = RoundDurationBuckets });
-        _lastRoundCompleted = factory.CreateGauge("xx_cmix_last_round_completed_timestamp_seconds",
-            "Log time of the newest completed round, as Unix seconds.");
-        _failures = factory.CreateCounter("xx_cmix_round_failures_total",
-            "Rounds the node left through the error path while in progress, by the first failure signal seen: phase_timeout, participatory_fail, team_error or other.",
-            ["reason"]).ChildrenFor(FailureReasonLabels);
-        var activity = factory.CreateGauge("xx_cmix_activity",
+        _roundsCompleted = Families.Counter(factory, "xx_cmix_rounds_completed_total",
+            "cMix rounds this node completed (\"Round took ... seconds\").").Published();
+        _roundDuration = Families.Histogram(factory, "xx_cmix_round_duration_seconds",
+            "Duration of completed cMix rounds as the node reports it (\"Round took ... seconds\").", RoundDurationBuckets).Published();
+        _lastRoundCompleted = Families.Gauge(factory, "xx_cmix_last_round_completed_timestamp_seconds",
+            "Log time of the newest completed round, as Unix seconds.").Published();
+        _failures = FailureReasons.Children(Families.Counter(factory, "xx_cmix_round_failures_total",
+            $"Rounds the node left through the error path while in progress, by the first failure signal seen: {FailureReasons.Describe()}.",
+            "reason"));
+        _activity = Activities.Children(Families.Gauge(factory, "xx_cmix_activity",
             "1 for the node's current activity (from \"Updated to X successfully\", start and crash lines), 0 for the others; all 0 until one is seen.",
-            ["state"]);
-        _activity = activity.ChildrenFor(ActivityLabels);
-        _schedulingErrors = factory.CreateCounter("xx_cmix_scheduling_errors_total",
-            "Problems reaching the scheduling (permissioning) server, by kind: unavailable (cannot start), poll_failed (not yet admitted), not_online (unreachable from scheduling), connection_reset, authorization.",
-            ["kind"]).ChildrenFor(SchedulingErrorLabels);
-        _databaseErrors = factory.CreateCounter("xx_cmix_database_errors_total",
-            "Node database failures, by kind: timeout (\"Database call timed out\"), init_failed (cannot initialise the database).",
-            ["kind"]).ChildrenFor(DatabaseErrorLabels);
+            "state"));
+        _schedulingErrors = SchedulingErrors.Children(Families.Counter(factory, "xx_cmix_scheduling_errors_total",
+            $"Problems reaching the scheduling (permissioning) server, by kind: {SchedulingErrors.Describe()}.", "kind"));
+        _databaseErrors = DatabaseErrors.Children(Families.Counter(factory, "xx_cmix_database_errors_total",
+            $"Node database failures, by kind: {DatabaseErrors.Describe()}.", "kind"));
         _process = new GoProcessLifecycle(
-            factory.CreateCounter("xx_cmix_starts_total", "cMix node process starts (\"Starting xx network node\")."),
-            factory.CreateCounter("xx_cmix_crashes_total", "cMix node process crashes (FATAL line or Go panic), counted once per process."),
-            factory.CreateGauge("xx_cmix_version_info", "Version of the running cMix node binary, from its start line.", ["version"]),
+            Families.Counter(factory, "xx_cmix_starts_total", "cMix node process starts (\"Starting xx network node\").").Published(),
+            Families.Counter(factory, "xx_cmix_crashes_total", "cMix node process crashes (FATAL line or Go panic), counted once per process.").Published(),
+            Families.Gauge(factory, "xx_cmix_version_info", "Version of the running cMix node binary, from its start line.", "version"),
             "Starting xx network node (server) v"u8.ToArray());
     }
 

@@ -9,18 +9,32 @@ public enum GatewayPollFailure { NodePoll, NdfPoll, NodeConnect }
 /// <summary>Kinds of gateway database failure.</summary>
 public enum GatewayDatabaseError { Timeout, StorageFull, InsertFailed, Unavailable }
 
+/// <summary>The messages of a round the gateway received.</summary>
+public enum GatewayMessageKind { Real, Dummy }
+
 /// <summary>
 /// Reads gateway.log: rounds received and their messages, slow queries, poll failures, certificate
 /// errors, database errors, starts and crashes.
 /// </summary>
 public sealed class GatewayRules : ILogRules
 {
-    private static readonly string[] PollFailureLabels = ["node_poll", "ndf_poll", "node_connect"];
-    private static readonly string[] DatabaseErrorLabels = ["timeout", "storage_full", "insert_failed", "unavailable"];
+    private static readonly LabelTable<GatewayMessageKind> MessageKinds = new(
+        new(GatewayMessageKind.Real, "real", "stored for clients"),
+        new(GatewayMessageKind.Dummy, "dummy", "ignored"));
+
+    private static readonly LabelTable<GatewayPollFailure> PollFailures = new(
+        new(GatewayPollFailure.NodePoll, "node_poll", "its node, every 100 ms"),
+        new(GatewayPollFailure.NdfPoll, "ndf_poll", "the network definition at start"),
+        new(GatewayPollFailure.NodeConnect, "node_connect", "cannot connect to its node"));
+
+    private static readonly LabelTable<GatewayDatabaseError> DatabaseErrors = new(
+        new(GatewayDatabaseError.Timeout, "timeout", "crashes the gateway"),
+        new(GatewayDatabaseError.StorageFull, "storage_full"),
+        new(GatewayDatabaseError.InsertFailed, "insert_failed", "mixed messages not stored"),
+        new(GatewayDatabaseError.Unavailable, "unavailable", "no database at start"));
 
     private readonly Counter _roundsReceived;
-    private readonly Counter.Child _realMessages;
-    private readonly Counter.Child _dummyMessages;
+    private readonly Counter.Child[] _messages;
     private readonly Gauge _lastRoundReceived;
     private readonly Counter _slowQueries;
     private readonly Counter.Child[] _pollFailures;
@@ -30,28 +44,24 @@ public sealed class GatewayRules : ILogRules
 
     public GatewayRules(IMetricFactory factory)
     {
-        _roundsReceived = factory.CreateCounter("xx_gateway_rounds_received_total",
-            "Completed rounds whose messages the gateway stored (\"Round N received, ...\").");
-        var messages = factory.CreateCounter("xx_gateway_messages_total",
-            "Messages in the rounds the gateway received, by kind: real (stored for clients) or dummy (ignored).", ["kind"]);
-        _realMessages = messages.WithLabels("real");
-        _dummyMessages = messages.WithLabels("dummy");
-        _lastRoundReceived = factory.CreateGauge("xx_gateway_last_round_received_timestamp_seconds",
-            "Log time of the newest round the gateway received, as Unix seconds.");
-        _slowQueries = factory.CreateCounter("xx_gateway_slow_queries_total",
-            "Database queries the gateway reported as taking over a second (\"Query ... took an unexpectedly long time\").");
-        _pollFailures = factory.CreateCounter("xx_gateway_poll_failures_total",
-            "Failed polls, by kind: node_poll (its node, every 100 ms), ndf_poll (the network definition at start), node_connect (cannot connect to its node).",
-            ["kind"]).ChildrenFor(PollFailureLabels);
-        _certificateErrors = factory.CreateCounter("xx_gateway_certificate_errors_total",
-            "Times the gateway reported its HTTPS certificate expired.");
-        _databaseErrors = factory.CreateCounter("xx_gateway_database_errors_total",
-            "Gateway database failures, by kind: timeout (crashes the gateway), storage_full, insert_failed (mixed messages not stored), unavailable (no database at start).",
-            ["kind"]).ChildrenFor(DatabaseErrorLabels);
+        _roundsReceived = Families.Counter(factory, "xx_gateway_rounds_received_total",
+            "Completed rounds whose messages the gateway stored (\"Round N received, ...\").").Published();
+        _messages = MessageKinds.Children(Families.Counter(factory, "xx_gateway_messages_total",
+            $"Messages in the rounds the gateway received, by kind: {MessageKinds.Describe()}.", "kind"));
+        _lastRoundReceived = Families.Gauge(factory, "xx_gateway_last_round_received_timestamp_seconds",
+            "Log time of the newest round the gateway received, as Unix seconds.").Published();
+        _slowQueries = Families.Counter(factory, "xx_gateway_slow_queries_total",
+            "Database queries the gateway reported as taking over a second (\"Query ... took an unexpectedly long time\").").Published();
+        _pollFailures = PollFailures.Children(Families.Counter(factory, "xx_gateway_poll_failures_total",
+            $"Failed polls, by kind: {PollFailures.Describe()}.", "kind"));
+        _certificateErrors = Families.Counter(factory, "xx_gateway_certificate_errors_total",
+            "Times the gateway reported its HTTPS certificate expired.").Published();
+        _databaseErrors = DatabaseErrors.Children(Families.Counter(factory, "xx_gateway_database_errors_total",
+            $"Gateway database failures, by kind: {DatabaseErrors.Describe()}.", "kind"));
         _process = new GoProcessLifecycle(
-            factory.CreateCounter("xx_gateway_starts_total", "Gateway process starts (\"Starting xx network gateway\")."),
-            factory.CreateCounter("xx_gateway_crashes_total", "Gateway process crashes (FATAL line or Go panic), counted once per process."),
-            factory.CreateGauge("xx_gateway_version_info", "Version of the running gateway binary, from its start line.", ["version"]),
+            Families.Counter(factory, "xx_gateway_starts_total", "Gateway process starts (\"Starting xx network gateway\").").Published(),
+            Families.Counter(factory, "xx_gateway_crashes_total", "Gateway process crashes (FATAL line or Go panic), counted once per process.").Published(),
+            Families.Gauge(factory, "xx_gateway_version_info", "Version of the running gateway binary, from its start line.", "version"),
             "Starting xx network gateway v"u8.ToArray());
     }
 
@@ -114,8 +124,8 @@ public sealed class GatewayRules : ILogRules
         rest = rest[(used + " real messages processed, "u8.Length)..];
         if (!MessageText.TryReadNumber(rest, out long dummies, out used) || !rest[used..].StartsWith(" dummies ignored"u8)) return;
         _roundsReceived.Inc();
-        _realMessages.Inc(real);
-        _dummyMessages.Inc(dummies);
+        _messages[(int)GatewayMessageKind.Real].Inc(real);
+        _messages[(int)GatewayMessageKind.Dummy].Inc(dummies);
         if (unixSeconds >= 0) _lastRoundReceived.Set(unixSeconds);
     }
 }

@@ -12,8 +12,15 @@ public enum WrapperError { NoLocalChain, ChainConnection, SyncState, NetworkSett
 /// </summary>
 public sealed class WrapperRules : ILogRules
 {
-    private static readonly string[] ErrorLabels =
-        ["no_local_chain", "chain_connection", "sync_state", "network_settings", "update_failed", "command_failed", "signature", "other"];
+    private static readonly LabelTable<WrapperError> Errors = new(
+        new(WrapperError.NoLocalChain, "no_local_chain"),
+        new(WrapperError.ChainConnection, "chain_connection"),
+        new(WrapperError.SyncState, "sync_state"),
+        new(WrapperError.NetworkSettings, "network_settings"),
+        new(WrapperError.UpdateFailed, "update_failed"),
+        new(WrapperError.CommandFailed, "command_failed"),
+        new(WrapperError.Signature, "signature"),
+        new(WrapperError.Other, "other", "any other ERROR or CRITICAL record"));
 
     private readonly Counter.Child _restarts;
     private readonly Counter.Child _updates;
@@ -23,19 +30,17 @@ public sealed class WrapperRules : ILogRules
 
     public WrapperRules(IMetricFactory factory, string service)
     {
-        _restarts = factory.CreateCounter("xx_wrapper_restarts_total",
-            "Times the wrapper restarted the binary after an error (\"Restarting binary due to error\").", ["service"]).WithLabels(service);
-        _updates = factory.CreateCounter("xx_wrapper_binary_updates_total",
-            "Binary updates the wrapper applied after an on-chain hash change (first installs excluded).", ["service"]).WithLabels(service);
-        _binaryStarts = factory.CreateCounter("xx_wrapper_binary_starts_total",
-            "Times the wrapper started the binary (\"... started at PID n\").", ["service"]).WithLabels(service);
-        _waiting = factory.CreateGauge("xx_wrapper_waiting_for_consensus",
+        _restarts = Families.Counter(factory, "xx_wrapper_restarts_total",
+            "Times the wrapper restarted the binary after an error (\"Restarting binary due to error\").", "service").WithLabels(service).Published();
+        _updates = Families.Counter(factory, "xx_wrapper_binary_updates_total",
+            "Binary updates the wrapper applied after an on-chain hash change (first installs excluded).", "service").WithLabels(service).Published();
+        _binaryStarts = Families.Counter(factory, "xx_wrapper_binary_starts_total",
+            "Times the wrapper started the binary (\"... started at PID n\").", "service").WithLabels(service).Published();
+        _waiting = Families.Gauge(factory, "xx_wrapper_waiting_for_consensus",
             "1 while the wrapper waits for the chain (\"Waiting on consensus ready state\" or \"Waiting on IDF for consensus\") before starting the binary, else 0.",
-            ["service"]).WithLabels(service);
-        var errors = factory.CreateCounter("xx_wrapper_errors_total",
-            "Errors the wrapper logged, by kind: no_local_chain, chain_connection, sync_state, network_settings, update_failed, command_failed, signature, other (any other ERROR or CRITICAL record).",
-            ["service", "kind"]);
-        _errors = ErrorLabels.Select(kind => errors.WithLabels(service, kind)).ToArray();
+            "service").WithLabels(service).Published();
+        _errors = Errors.Children(Families.Counter(factory, "xx_wrapper_errors_total",
+            $"Errors the wrapper logged, by kind: {Errors.Describe()}.", "service", "kind"), service);
     }
 
     public void OnRecord(in LogRecord record)

@@ -62,11 +62,6 @@ public sealed class BackupCheckTests : IDisposable
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"backups\"}"]); // a missing backup is a finding, not an error
         Assert.Empty(harness.Logs.Lines);
         await Promtool.AssertLintClean(m.Text);
-
-        var snapshot = harness.Checks.Snapshot().Backups;
-        Assert.Equal(["cmix_node", "chain", "gateway_dir", "cmix_gateway", "remote", "missing", "missing_glob"], snapshot.Select(b => b.Target));
-        Assert.Equal(new BackupStatus("cmix_node", true, new DateTimeOffset(Now.AddHours(-2)), 4096), snapshot[0]);
-        Assert.Equal(new BackupStatus("missing", false, null, null), snapshot[5]);
     }
 
     [Fact]
@@ -99,7 +94,7 @@ public sealed class BackupCheckTests : IDisposable
             var (m, log) = Environment.UserName == "root" ? await SecondScrapeWithoutRootPowers("cmix_node") : await SecondScrapeInProcess("cmix_node");
             Assert.Equal(0, m["xx_backup_present{target=\"cmix_node\"}"]);
             Assert.Equal(0, m["xx_exporter_collector_success{collector=\"backups\"}"]);
-            Assert.Single(log, line => line.Contains("Backup cmix_node:"));
+            Assert.Single(log, line => line.Contains("backups cmix_node:"));
         }
         finally
         {

@@ -51,17 +51,8 @@ public sealed class CertificateCheckTests : IDisposable
         m = await harness.Scrape();
         Assert.Equal(4, m["xx_tls_certificate_read_errors_total"]);
         Assert.Equal(2, harness.Logs.Lines.Count);
-        Assert.Single(harness.Logs.Lines, line => line.Contains($"Certificate {_folder.File("malformed.crt")}:"));
-        Assert.Single(harness.Logs.Lines, line => line.Contains($"Certificate {_folder.File("empty.crt")}:"));
-
-        Assert.Equal(
-            [
-                new CertificateStatus("chain.crt", Now.AddDays(-1), Now.AddDays(90)),
-                new CertificateStatus("cmix-cert.crt", Now.AddDays(-30), Now.AddDays(365)),
-                new CertificateStatus("gateway-cert.crt", Now.AddDays(-362), Now.AddDays(3)),
-                new CertificateStatus("scheduling-cert.crt", Now.AddDays(-400), Now.AddDays(-1)),
-            ],
-            harness.Checks.Snapshot().Certificates);
+        Assert.Single(harness.Logs.Lines, line => line.Contains($"certificates {_folder.File("malformed.crt")}:"));
+        Assert.Single(harness.Logs.Lines, line => line.Contains($"certificates {_folder.File("empty.crt")}:"));
     }
 
     [Fact]
@@ -80,7 +71,7 @@ public sealed class CertificateCheckTests : IDisposable
         Assert.Equal(Now.AddDays(700).ToUnixTimeSeconds(), m["xx_tls_certificate_expiry_timestamp_seconds{file=\"cmix-cert.crt\"}"]);
         Assert.Equal(1, m["xx_tls_certificate_read_errors_total"]);
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"certificates\"}"]);
-        Assert.Contains(harness.Logs.Lines, line => line.StartsWith("Information") && line.Contains("cmix-cert.crt: no error any more"));
+        Assert.Contains(harness.Logs.Lines, line => line.StartsWith("Information") && line.Contains("cmix-cert.crt: working again"));
 
         File.Delete(_folder.File("gateway-cert.crt"));
         m = await harness.Scrape();

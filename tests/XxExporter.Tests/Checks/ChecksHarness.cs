@@ -13,13 +13,10 @@ internal sealed class ChecksHarness
     public ChecksHarness(ChecksSettings settings)
     {
         var factory = Metrics.WithCustomRegistry(Registry);
-        Checks = new HostChecks(settings, factory, new ExporterMetrics(factory), Logs.Factory);
-        Checks.CollectBeforeEachScrape(Registry);
+        new ScrapeSources(HostChecks.Sources(settings, factory), new ExporterMetrics(factory), Logs.Factory).CollectBeforeEachScrape(Registry);
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
-
-    public HostChecks Checks { get; }
 
     public CapturedLogs Logs { get; } = new();
 

@@ -94,6 +94,42 @@ public class ScrapeSourcesTests
     }
 
     [Fact]
+    public async Task A_notice_is_logged_once_and_its_recovery_once_without_failing_the_source()
+    {
+        string? finding = "connection refused";
+        Start(new ScriptedSource((readings, _) =>
+        {
+            if (finding is not null) readings.Notice("gateway", finding);
+            return Task.CompletedTask;
+        }));
+
+        for (int i = 0; i < 3; i++) Assert.Equal(1, Success(await Scrape()));
+        finding = null;
+        Assert.Equal(1, Success(await Scrape()));
+        Assert.Single(_logs.Lines, line => line.StartsWith("Warning") && line.Contains("scripted gateway: connection refused"));
+        Assert.Single(_logs.Lines, line => line.Contains("scripted gateway: working again"));
+    }
+
+    [Fact]
+    public async Task A_failed_read_that_sets_nothing_removes_the_old_series()
+    {
+        bool broken = false;
+        Gauge? family = null;
+        family = Start(new ScriptedSource((readings, _) =>
+        {
+            if (broken) readings.Fail("the file is no longer valid");
+            else readings.Set(family!, 1, "id");
+            return Task.CompletedTask;
+        }));
+
+        Assert.True((await Scrape()).Has("test_value{item=\"id\"}"));
+        broken = true;
+        var metrics = await Scrape();
+        Assert.False(metrics.Has("test_value{item=\"id\"}"));
+        Assert.Equal(0, Success(metrics));
+    }
+
+    [Fact]
     public async Task A_read_that_throws_is_logged_once_with_its_trace_and_shows_the_down_view()
     {
         Gauge? family = null;
