@@ -48,8 +48,9 @@ public static class TextDiff
         while (x < a.Length || y < b.Length)
         {
             if (x < a.Length && y < b.Length && a[x] == b[y]) edits.Add(new(' ', a[x++], x - 1, y++));
-            else if (y < b.Length && (x == a.Length || common[x, y + 1] >= common[x + 1, y])) edits.Add(new('+', b[y++], x, y - 1));
-            else edits.Add(new('-', a[x++], x - 1, y));
+            // Removals before additions, as diff -u shows a changed line.
+            else if (x < a.Length && (y == b.Length || common[x + 1, y] >= common[x, y + 1])) edits.Add(new('-', a[x++], x - 1, y));
+            else edits.Add(new('+', b[y++], x, y - 1));
         }
         return edits;
     }
