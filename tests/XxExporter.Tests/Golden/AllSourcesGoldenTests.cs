@@ -21,7 +21,7 @@ namespace XxExporter.Tests.Golden;
 /// </summary>
 public sealed class AllSourcesHost : IAsyncLifetime
 {
-    /// <summary>The simulated chain's genesis of era 1000; the scrape sees it 20 h into that day-long era (the next election known).</summary>
+    /// <summary>When the simulated chain's era 1000 starts; the scrape sees it 20 h into that day-long era, when the next election is known.</summary>
     private static readonly DateTimeOffset ChainStarted = new(2023, 7, 26, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan EraLength = TimeSpan.FromDays(1), ChainAge = TimeSpan.FromHours(20);
 
