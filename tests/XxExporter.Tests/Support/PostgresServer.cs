@@ -24,10 +24,28 @@ public sealed class PostgresServer : IDisposable
         if (root) Run("chown", "postgres:postgres", _folder.File("pw"));
         RunServerTool("initdb", "-D", DataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
             $"--pwfile={_folder.File("pw")}", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8");
-        _options = string.Join(' ', new[] { $"-p {Port}", "-c listen_addresses=127.0.0.1", $"-k {_folder.Path}", "-c fsync=off" }
-            .Concat(settings.Select(s => $"-c {s}")));
+        _options = Options(settings);
         Start();
     }
+
+    /// <summary>
+    /// A hot standby of <paramref name="primary"/> (which needs <c>wal_level=replica</c>, the default): its base backup,
+    /// streaming the primary's WAL (pg_basebackup -R), run as a server of its own on another port.
+    /// </summary>
+    public PostgresServer(PostgresServer primary)
+    {
+        Port = Loopback.FreePort();
+        if (Environment.UserName == "root") Run("chown", "postgres:postgres", _folder.Path);
+        RunServerTool("pg_basebackup", "-h", "127.0.0.1", "-p", primary.Port.ToString(), "-U", "postgres", "-D", DataDir,
+            "-R", "-X", "stream", "-c", "fast");
+        // The primary's -c settings are not in the copy: the standby runs with the defaults (no WAL archiving).
+        _options = Options([]);
+        Start();
+    }
+
+    private string Options(IEnumerable<string> settings) =>
+        string.Join(' ', new[] { $"-p {Port}", "-c listen_addresses=127.0.0.1", $"-k {_folder.Path}", "-c fsync=off" }
+            .Concat(settings.Select(s => $"-c {s}")));
 
     public int Port { get; }
 
@@ -78,6 +96,8 @@ public sealed class PostgresServer : IDisposable
     private static void Run(string program, params string[] args)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // pg_basebackup logs in to the primary over TCP as the superuser.
+        start.Environment["PGPASSWORD"] = SuperuserPassword;
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using XxExporter.Tests.Postgres;
+using XxExporter.Tests.Support;
+using XxSimulator.Chain;
+using XxSimulator.Node;
+using XxSimulator.Rpc;
+
+namespace XxExporter.Tests.Golden;
+
+/// <summary>
+/// A host with every source the exporter reads, each fixed so that one scrape reads the same every time: the golden
+/// log files, a backup folder and a certificate with set times, the simulated node's IDF, a PostgreSQL primary (the
+/// gateway database) with a hot standby (the node database, for the standby-only series), the simulated chain frozen
+/// at one moment, and a TCP listener to probe. The exporter is started from flags and scraped once, after its logs
+/// were read.
+/// </summary>
+public sealed class AllSourcesHost : IAsyncLifetime
+{
+    /// <summary>When the simulated chain's era 1000 starts; the scrape sees it 20 h into that day-long era, when the next election is known.</summary>
+    private static readonly DateTimeOffset ChainStarted = new(2023, 7, 26, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan EraLength = TimeSpan.FromDays(1), ChainAge = TimeSpan.FromHours(20);
+
+    private readonly TempFolder _host = new();
+    private GatewayDatabase? _database;
+    private PostgresServer? _standby;
+    private JsonRpcHost? _chain;
+    private TcpListener? _nodePort;
+    private WebApplication? _exporter;
+
+    /// <summary>The exposition text of the one scrape.</summary>
+    public string Scrape { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        string logs = Directory.CreateDirectory(_host.File("log")).FullName;
+        foreach (string log in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden", "logs")))
+            File.Copy(log, Path.Combine(logs, Path.GetFileName(log)));
+        string backups = _host.File("backup");
+        WriteBackup(backups, "cmix_node/cmix_node-20230724.sql.gz", new DateTime(2023, 7, 24, 3, 0, 0, DateTimeKind.Utc));
+        WriteBackup(backups, "cmix_node/cmix_node-20230725.sql.gz", new DateTime(2023, 7, 25, 3, 0, 0, DateTimeKind.Utc));
+        WriteBackup(backups, "cmix_gateway/cmix_gateway-20230725.sql.gz", new DateTime(2023, 7, 25, 3, 30, 0, DateTimeKind.Utc));
+        Directory.CreateDirectory(Path.Combine(backups, "chain")); // a target without a backup yet
+        string cred = Directory.CreateDirectory(_host.File("cred")).FullName;
+        File.WriteAllText(Path.Combine(cred, "cmix-IDF.json"), NodeIdentity.IdfJson());
+        WriteCertificate(Path.Combine(cred, "gateway-cert.crt"));
+
+        _database = new GatewayDatabase();
+        _standby = new PostgresServer(_database.Server);
+        string password = _host.File("postgres-password");
+        File.WriteAllText(password, GatewayDatabase.ExporterPassword);
+        string[] database(string name, int port) =>
+        [
+            $"--postgres.{name}.host", "127.0.0.1", $"--postgres.{name}.port", port.ToString(),
+            $"--postgres.{name}.user", GatewayDatabase.ExporterRole, $"--postgres.{name}.password-file", password,
+            $"--postgres.{name}.sslmode", "disable",
+        ];
+
+        var chain = new SimulatedChain(Scenario.Troubled, EraLength, ChainStarted, NodeIdentity.Stash, NodeIdentity.CmixId);
+        var frozen = chain.At(ChainStarted + ChainAge);
+        _chain = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(frozen, method, parameters));
+        await _chain.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
+
+        _nodePort = new TcpListener(IPAddress.Loopback, 0);
+        _nodePort.Start(); // the backlog completes the probe's handshake; nothing needs to accept it
+
+        Uri exporter;
+        (_exporter, exporter) = await ExporterTesting.StartAsync([
+            "--web.listen-address", "127.0.0.1:0", "--log.level", "warn",
+            "--logs.dir", logs, "--logs.from-start", "--logs.timezone", "UTC", "--logs.max-line-bytes", "2048",
+            .. database("node", _standby.Port), .. database("gateway", _database.Server.Port), "--postgres.timeout", "30s",
+            "--chain.rpc-url", $"ws://{_chain.EndPoint}", "--chain.idf-path", Path.Combine(cred, "cmix-IDF.json"), "--chain.timeout", "30s",
+            "--checks.backups", $"cmix_node={backups}/cmix_node,cmix_gateway={backups}/cmix_gateway,chain={backups}/chain",
+            "--checks.certificates", Path.Combine(cred, "*.crt"),
+            "--checks.probes", $"node={_nodePort.LocalEndpoint}", "--checks.probe-timeout", "5s",
+        ]);
+        using var http = new HttpClient { BaseAddress = exporter, Timeout = TimeSpan.FromSeconds(60) };
+        await WaitUntilReady(http);
+        Scrape = await http.GetStringAsync("/metrics");
+    }
+
+    /// <summary>Until /-/ready, every log follower has not yet read its file.</summary>
+    private static async Task WaitUntilReady(HttpClient http)
+    {
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!(await http.GetAsync("/-/ready")).IsSuccessStatusCode)
+        {
+            if (DateTime.UtcNow > limit) throw new TimeoutException("the exporter was not ready within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private static void WriteBackup(string backups, string name, DateTime taken)
+    {
+        string path = Path.Combine(backups, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, $"simulated dump {Path.GetFileName(name)}\n");
+        File.SetLastWriteTimeUtc(path, taken);
+    }
+
+    /// <summary>A self-signed certificate valid for a fixed ten years, so its two timestamps are the same on every run.</summary>
+    private static void WriteCertificate(string path)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var certificate = new CertificateRequest("CN=gateway.golden", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(new DateTimeOffset(2023, 7, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2033, 7, 1, 0, 0, 0, TimeSpan.Zero));
+        File.WriteAllText(path, certificate.ExportCertificatePem() + "\n");
+    }
+
+    public async Task DisposeAsync() => await Teardown.AllAsync(
+        () => _exporter?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => _chain?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => { _nodePort?.Stop(); _standby?.Dispose(); _database?.Dispose(); _host.Dispose(); return ValueTask.CompletedTask; });
+}
+
+/// <summary>
+/// One golden /metrics for every source (as node_exporter's end-to-end test): a family, series or help text that
+/// changes or vanishes shows as a diff against all-sources.prom. Regenerate it after an intended change with
+/// <c>UPDATE_GOLDEN=1 dotnet test --filter Golden</c> (see Golden/README.md) and review the diff.
+/// </summary>
+public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassFixture<AllSourcesHost>
+{
+    public const string GoldenFile = "tests/XxExporter.Tests/Golden/all-sources.prom";
+
+    [Fact]
+    public async Task Golden_metrics_of_every_source_are_unchanged()
+    {
+        string actual = Normalise(host.Scrape);
+        string golden = Repository.PathOf(GoldenFile);
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            await File.WriteAllTextAsync(golden, actual);
+            return;
+        }
+        string expected = await File.ReadAllTextAsync(golden);
+        Assert.True(expected == actual, $"""
+            /metrics differs from {GoldenFile}. If the change is intended, regenerate it with
+            UPDATE_GOLDEN=1 dotnet test tests/XxExporter.Tests --filter Golden
+            and review the diff:
+            {TextDiff.Unified(expected, actual, GoldenFile, "/metrics (normalised)")}
+            """);
+    }
+
+    [Fact]
+    public async Task Promtool_finds_nothing_to_lint_in_the_scrape_or_the_golden_file()
+    {
+        await Promtool.AssertLintClean(host.Scrape);
+        await Promtool.AssertLintClean(await File.ReadAllTextAsync(Repository.PathOf(GoldenFile)));
+    }
+
+    /// <summary>
+    /// Families whose values differ between runs of the same fixture: the test process, timings, and what a real
+    /// PostgreSQL server counts on its own (sizes, activity, statistics, its start, WAL archiving, the standby's lag).
+    /// Everything else - log counts, backup times and sizes, certificate dates, the chain - is fixed by the fixture.
+    /// </summary>
+    private static readonly HashSet<string> VaryingValues =
+    [
+        "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds",
+        "xx_exporter_collector_duration_seconds", "xx_probe_duration_seconds",
+        "xx_postgres_database_size_bytes", "xx_postgres_table_size_bytes", "xx_postgres_connections",
+        "xx_postgres_transactions_committed_total", "xx_postgres_transactions_rolled_back_total", "xx_postgres_temp_bytes_total",
+        "xx_postgres_blocks_read_total", "xx_postgres_blocks_hit_total", "xx_postgres_oldest_transaction_age_seconds",
+        "xx_postgres_start_time_seconds", "xx_postgres_table_live_rows", "xx_postgres_table_dead_rows",
+        "xx_postgres_table_last_autovacuum_timestamp_seconds", "xx_postgres_table_last_autoanalyze_timestamp_seconds",
+        "xx_postgres_wal_archived_total", "xx_postgres_wal_last_archived_timestamp_seconds", "xx_postgres_replay_lag_seconds",
+    ];
+
+    /// <summary>Labels that name the software's version (the exporter's, .NET's, the PostgreSQL server's), not the fixture.</summary>
+    private static readonly Dictionary<string, string[]> VersionLabels = new()
+    {
+        ["xx_exporter_build_info"] = ["version", "runtime"],
+        ["xx_postgres_server_info"] = ["version"],
+    };
+
+    /// <summary>
+    /// The scrape as it reads on every run: families sorted by name and each one's series by their labels (sources read
+    /// concurrently add series in any order; a histogram's buckets keep theirs), varying values as NaN (which keeps the
+    /// file valid exposition text), version labels as "&lt;version&gt;". HELP, TYPE and every label set stay.
+    /// </summary>
+    public static string Normalise(string exposition)
+    {
+        var families = new List<(string Name, List<string> Lines)>();
+        var samples = new Dictionary<string, List<string>>();
+        foreach (string line in exposition.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith("# HELP ", StringComparison.Ordinal))
+            {
+                families.Add((line.Split(' ')[2], [line]));
+                samples[families[^1].Name] = [];
+            }
+            else if (line.StartsWith('#')) families[^1].Lines.Add(line);
+            else samples[families[^1].Name].Add(Mask(families[^1].Name, line));
+        }
+        return string.Concat(families.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f =>
+            string.Concat(f.Lines.Concat(samples[f.Name].OrderBy(s => Bucket().Replace(s[..s.LastIndexOf(' ')], ""), StringComparer.Ordinal))
+                .Select(line => line + "\n"))));
+    }
+
+    private static string Mask(string family, string sample)
+    {
+        foreach (string label in VersionLabels.GetValueOrDefault(family, []))
+            sample = Regex.Replace(sample, "([{,]" + label + "=)\"[^\"]*\"", "$1\"<version>\"");
+        return VaryingValues.Contains(family) ? sample[..sample.LastIndexOf(' ')] + " NaN" : sample;
+    }
+
+    [GeneratedRegex("""[{,]le="[^"]*"[,}]?""")]
+    private static partial Regex Bucket();
+}
