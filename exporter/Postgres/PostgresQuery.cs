@@ -51,10 +51,7 @@ public sealed class PostgresRow(PostgresTarget target, PostgresMetrics metrics)
     public void SetWithoutDatabase(Gauge family, double value, params string[] labels) => _found.Add(readings => readings.Set(family, value, labels));
 
     /// <summary>Runs <paramref name="query"/> once the batch has answered, on the same connection: for a query that only works when this row says so.</summary>
-    public void ReadAfterwards(PostgresQuery query)
-    {
-        if (!_afterwards.Contains(query)) _afterwards.Add(query);
-    }
+    public void ReadAfterwards(PostgresQuery query) => _afterwards.Add(query);
 
     /// <summary>Runs <paramref name="queries"/> in one batch (one round trip), then those its rows asked for, handing each row to its query.</summary>
     internal async Task ReadAsync(NpgsqlConnection connection, IReadOnlyList<PostgresQuery> queries, CancellationToken token)
