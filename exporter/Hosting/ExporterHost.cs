@@ -67,9 +67,6 @@ public static class ExporterHost
                 services.GetRequiredService<ILogger<LogFollowerService>>()));
         }
 
-        builder.Services.AddSingleton(services =>
-            new PostgresCollectors(settings.Postgres, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
-
         if (settings.Chain.Enabled)
         {
             builder.Services.AddSingleton(services => new ChainCollector(settings.Chain, new ChainMetrics(factory), exporterMetrics,
@@ -79,12 +76,12 @@ public static class ExporterHost
         // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
         var sources = new List<IScrapeSource>();
         sources.AddRange(HostChecks.Sources(settings.Checks, factory));
+        sources.AddRange(PostgresSource.For(settings.Postgres, factory));
         builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
         var app = builder.Build();
         if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
-        app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
         if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.UseBasicAuth(settings.WebConfig);
         app.MapExporterEndpoints(settings.TelemetryPath, registry);

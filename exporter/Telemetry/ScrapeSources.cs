@@ -11,7 +11,7 @@ namespace XxExporter.Telemetry;
 /// cancellation (a read wedged in a system call makes later scrapes report it overdue at once). A finished read's
 /// series replace the source's old ones; its problems are logged once each, and once more when they clear.
 /// </summary>
-public sealed class ScrapeSources
+public sealed class ScrapeSources : IAsyncDisposable
 {
     private readonly IReadOnlyList<SourceRun> _runs;
 
@@ -31,6 +31,15 @@ public sealed class ScrapeSources
 
     /// <summary>Reads every source (or joins the reads in flight); returns within the longest timeout plus a second.</summary>
     public Task CollectAsync(CancellationToken scrapeAborted) => Task.WhenAll(_runs.Select(run => run.CollectAsync(scrapeAborted)));
+
+    /// <summary>Closes what the sources hold open (a database's connection pool) when the host stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var run in _runs)
+        {
+            if (run.Source is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        }
+    }
 
     private sealed class SourceRun(IScrapeSource source, CollectorSeries health, ILogger logger)
     {

@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using Prometheus;
-using XxExporter.Hosting;
-using XxExporter.Postgres;
-using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 using XxExporter.Tests.Web;
 
@@ -39,47 +35,35 @@ public sealed class TlsDatabase : IDisposable
 }
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresTlsTests(TlsDatabase tls) : IClassFixture<TlsDatabase>, IAsyncDisposable
+public sealed class PostgresTlsTests(TlsDatabase tls) : IClassFixture<TlsDatabase>, IAsyncLifetime
 {
     private const string Password = "Tls-Exp0rter-Pw";
     private readonly CapturedLogs _logs = new();
-    private readonly List<PostgresCollectors> _created = new();
+    private readonly List<PostgresScrapes> _created = new();
 
     /// <summary>
-    /// Collectors built from real flags, logging in as a role of their own so the server can tell their backends from
-    /// those of earlier tests.
+    /// The database read with <paramref name="flags"/>, logging in as a role of its own so the server can tell its
+    /// backends from those of earlier tests.
     /// </summary>
-    private (CollectorRegistry Registry, string Role) Collectors(params string[] flags)
+    private (PostgresScrapes Postgres, string Role) Scrapes(params string[] flags)
     {
         string role = $"xx_tls_{Guid.NewGuid():N}";
         tls.Server.Execute("postgres", $"CREATE ROLE {role} LOGIN PASSWORD '{Password}'; GRANT pg_monitor TO {role};");
-        Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD", Password);
-        ExporterSettings settings;
-        try
-        {
-            settings = ExporterSettings.Load(CommandLine.Parse([
-                "--postgres.gateway.host", "127.0.0.1", "--postgres.gateway.port", tls.Server.Port.ToString(),
-                "--postgres.gateway.user", role, "--postgres.gateway.database", "postgres", "--postgres.timeout", "2s", .. flags]));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD", null);
-        }
-        var registry = Metrics.NewCustomRegistry();
-        var factory = Metrics.WithCustomRegistry(registry);
-        var collectors = new PostgresCollectors(settings.Postgres, factory, new ExporterMetrics(factory), _logs.Factory);
-        collectors.CollectBeforeEachScrape(registry);
-        _created.Add(collectors);
-        return (registry, role);
+        var postgres = new PostgresScrapes(_logs.Factory, Password, ["--postgres.gateway.host", "127.0.0.1", "--postgres.gateway.port",
+            tls.Server.Port.ToString(), "--postgres.gateway.user", role, "--postgres.gateway.database", "postgres", "--postgres.timeout", "2s", .. flags]);
+        _created.Add(postgres);
+        return (postgres, role);
     }
 
     /// <summary>Whether each backend of <paramref name="role"/> is encrypted, as the server sees it.</summary>
     private bool[] Encrypted(string role) => tls.Server.Scalar<bool[]>("postgres",
         $"SELECT coalesce(array_agg(s.ssl), '{{}}') FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = '{role}'");
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
-        foreach (var collectors in _created) await collectors.DisposeAsync();
+        foreach (var postgres in _created) await postgres.DisposeAsync();
     }
 
     [Theory]
@@ -88,8 +72,8 @@ public sealed class PostgresTlsTests(TlsDatabase tls) : IClassFixture<TlsDatabas
     [InlineData("disable", false)]
     public async Task The_collector_encrypts_when_the_mode_asks_or_prefers_it(string? sslMode, bool encrypted)
     {
-        var (registry, role) = Collectors(sslMode is null ? [] : ["--postgres.gateway.sslmode", sslMode]);
-        var m = await Exposition.Of(registry);
+        var (postgres, role) = Scrapes(sslMode is null ? [] : ["--postgres.gateway.sslmode", sslMode]);
+        var m = await postgres.Scrape();
         Assert.Equal(1, m["xx_postgres_up{database=\"postgres\"}"]);
         // The pooled connection stays open after the scrape, so the server still lists it.
         Assert.Equal(new[] { encrypted }, Encrypted(role));
@@ -100,19 +84,19 @@ public sealed class PostgresTlsTests(TlsDatabase tls) : IClassFixture<TlsDatabas
     [InlineData("verify-ca")]
     public async Task Verification_against_the_given_root_certificate_connects(string sslMode)
     {
-        var (registry, role) = Collectors("--postgres.gateway.sslmode", sslMode, "--postgres.gateway.sslrootcert", tls.CertificateFile);
-        Assert.Equal(1, (await Exposition.Of(registry))["xx_postgres_up{database=\"postgres\"}"]);
+        var (postgres, role) = Scrapes("--postgres.gateway.sslmode", sslMode, "--postgres.gateway.sslrootcert", tls.CertificateFile);
+        Assert.Equal(1, (await postgres.Scrape())["xx_postgres_up{database=\"postgres\"}"]);
         Assert.Equal(new[] { true }, Encrypted(role));
     }
 
     [Fact]
     public async Task Pgsslrootcert_is_honoured_when_no_root_certificate_is_given()
     {
-        var (registry, role) = Collectors("--postgres.gateway.sslmode", "verify-full");
+        var (postgres, role) = Scrapes("--postgres.gateway.sslmode", "verify-full");
         Environment.SetEnvironmentVariable("PGSSLROOTCERT", tls.CertificateFile);
         try
         {
-            Assert.Equal(1, (await Exposition.Of(registry))["xx_postgres_up{database=\"postgres\"}"]);
+            Assert.Equal(1, (await postgres.Scrape())["xx_postgres_up{database=\"postgres\"}"]);
         }
         finally
         {
@@ -126,8 +110,8 @@ public sealed class PostgresTlsTests(TlsDatabase tls) : IClassFixture<TlsDatabas
     [InlineData("verify-ca")]
     public async Task Verification_of_a_certificate_nobody_vouches_for_fails_clearly_and_never_shows_the_password(string sslMode)
     {
-        var (registry, role) = Collectors("--postgres.gateway.sslmode", sslMode);
-        var m = await Exposition.Of(registry);
+        var (postgres, role) = Scrapes("--postgres.gateway.sslmode", sslMode);
+        var m = await postgres.Scrape();
         Assert.Equal(0, m["xx_postgres_up{database=\"postgres\"}"]);
         Assert.Equal(0, m["xx_exporter_collector_success{collector=\"postgres_postgres\"}"]);
         Assert.Empty(Encrypted(role));

@@ -1,69 +1,58 @@
 using System.Diagnostics;
-using Prometheus;
-using XxExporter.Hosting;
-using XxExporter.Postgres;
-using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Postgres;
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposable
+public sealed class PostgresSourceTests(GatewayDatabase db) : IAsyncLifetime
 {
-    private readonly CapturedLogs _logs = new();
-    private readonly List<PostgresCollectors> _created = new();
+    /// <summary>The tables of the xx schemas, exported whatever their size.</summary>
+    private static readonly string[] KnownTables = ["clients", "rounds", "client_rounds", "mixed_messages", "client_bloom_filters", "states"];
 
-    /// <summary>Collectors built from real flags, with the password in the environment as README says.</summary>
-    private (PostgresCollectors Collectors, CollectorRegistry Registry) Collectors(string password = GatewayDatabase.ExporterPassword,
-        int? port = null, string gatewayDatabase = "cmix_gateway", string timeout = "2s", bool withNode = false)
+    private readonly CapturedLogs _logs = new();
+    private readonly List<PostgresScrapes> _created = new();
+
+    /// <summary>The gateway database (and the node's, <paramref name="withNode"/>) read as the exporter's pg_monitor role.</summary>
+    private PostgresScrapes Scrapes(string password = GatewayDatabase.ExporterPassword, int? port = null, string gatewayDatabase = "cmix_gateway",
+        string timeout = "2s", bool withNode = false, params string[] flags)
     {
-        var args = new List<string>
-        {
+        List<string> args =
+        [
             "--postgres.gateway.host", "127.0.0.1", "--postgres.gateway.port", (port ?? db.Server.Port).ToString(),
             "--postgres.gateway.user", GatewayDatabase.ExporterRole, "--postgres.gateway.database", gatewayDatabase,
-            "--postgres.gateway.sslmode", "disable", "--postgres.timeout", timeout,
-        };
+            "--postgres.gateway.sslmode", "disable", "--postgres.timeout", timeout, .. flags,
+        ];
         if (withNode)
         {
             args.AddRange(["--postgres.node.host", "127.0.0.1", "--postgres.node.port", db.Server.Port.ToString(),
                 "--postgres.node.user", GatewayDatabase.ExporterRole, "--postgres.node.sslmode", "disable"]);
         }
-        Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD", password);
-        Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__NODE__PASSWORD", GatewayDatabase.ExporterPassword);
-        ExporterSettings settings;
-        try
-        {
-            settings = ExporterSettings.Load(CommandLine.Parse(args));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD", null);
-            Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__NODE__PASSWORD", null);
-        }
-        var registry = Metrics.NewCustomRegistry();
-        var factory = Metrics.WithCustomRegistry(registry);
-        var collectors = new PostgresCollectors(settings.Postgres, factory, new ExporterMetrics(factory), _logs.Factory);
-        collectors.CollectBeforeEachScrape(registry);
-        _created.Add(collectors);
-        return (collectors, registry);
+        var scrapes = new PostgresScrapes(_logs.Factory, password, [.. args]);
+        _created.Add(scrapes);
+        return scrapes;
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Closes the pools: a later test counts the exporter's connections.</summary>
+    public async Task DisposeAsync()
     {
-        foreach (var collectors in _created) await collectors.DisposeAsync();
+        foreach (var scrapes in _created) await scrapes.DisposeAsync();
     }
 
     [Fact]
     public async Task A_healthy_gateway_database_as_a_pg_monitor_role()
     {
-        var (_, registry) = Collectors(withNode: true);
-        var m = await Exposition.Of(registry);
+        var postgres = Scrapes(withNode: true);
+        var m = await postgres.Scrape();
         Assert.Equal(1, m["xx_postgres_up{database=\"cmix_gateway\"}"]);
         Assert.Equal(1, m["xx_postgres_up{database=\"cmix_node\"}"]);
         Assert.Equal(db.Server.Scalar<long>("cmix_gateway", "SELECT pg_database_size('cmix_gateway')"),
             m["xx_postgres_database_size_bytes{database=\"cmix_gateway\"}"], 0.01 * m["xx_postgres_database_size_bytes{database=\"cmix_gateway\"}"]);
         Assert.True(m["xx_postgres_connections{database=\"cmix_gateway\",state=\"active\"}"] >= 1); // the collector itself
-        Assert.Equal(0, m["xx_postgres_connections{database=\"cmix_gateway\",state=\"idle_in_transaction\"}"]);
+        foreach (string state in new[] { "idle_in_transaction", "idle_in_transaction_aborted", "fastpath_function_call", "disabled" })
+            Assert.Equal(0, m[$"xx_postgres_connections{{database=\"cmix_node\",state=\"{state}\"}}"]);   // there from 0
+        Assert.True(m.Has("xx_postgres_oldest_transaction_age_seconds{database=\"cmix_gateway\"}"));
         Assert.Equal(100, m["xx_postgres_max_connections{database=\"cmix_gateway\"}"]);
         Assert.True(m["xx_postgres_transactions_committed_total{database=\"cmix_gateway\"}"] > 0);
         Assert.True(m["xx_postgres_blocks_hit_total{database=\"cmix_gateway\"}"] > 0);
@@ -75,7 +64,7 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"postgres_cmix_gateway\"}"]);
 
         // Tables: every known one (the empty ones too), with sizes that include indexes and TOAST.
-        foreach (string table in new[] { "clients", "rounds", "client_rounds", "mixed_messages", "client_bloom_filters", "states" })
+        foreach (string table in KnownTables)
             Assert.True(m.Has($"xx_postgres_table_size_bytes{{database=\"cmix_gateway\",table=\"{table}\"}}"), table);
         Assert.Equal(db.Server.Scalar<long>("cmix_gateway", "SELECT pg_total_relation_size('mixed_messages')"),
             m["xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"mixed_messages\"}"]);
@@ -93,8 +82,8 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     {
         db.Server.Execute("cmix_gateway", "CREATE TABLE IF NOT EXISTS churn (id int); INSERT INTO churn SELECT generate_series(1, 1000);");
         db.Server.Execute("cmix_gateway", "DELETE FROM churn WHERE id <= 400; SELECT pg_stat_force_next_flush();");
-        var (_, registry) = Collectors();
-        var m = await Exposition.Of(registry);
+        var postgres = Scrapes();
+        var m = await postgres.Scrape();
         Assert.Equal(400, m["xx_postgres_table_dead_rows{database=\"cmix_gateway\",table=\"churn\"}"]);
         Assert.Equal(600, m["xx_postgres_table_live_rows{database=\"cmix_gateway\",table=\"churn\"}"]);
         db.Server.Execute("cmix_gateway", "DROP TABLE churn");
@@ -103,36 +92,27 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     [Fact]
     public async Task Other_tables_are_capped_to_the_largest()
     {
-        var args = CommandLine.Parse(["--postgres.gateway.host", "127.0.0.1", "--postgres.other-tables", "1"]);
-        Assert.Equal(1, ExporterSettings.Load(args).Postgres.OtherTables);
-        string sql = PostgresQueries.Tables(1);
-        var names = new List<string>();
-        await using (var connection = new Npgsql.NpgsqlConnection(db.Server.ConnectionString("cmix_gateway")))
-        {
-            await connection.OpenAsync();
-            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) names.Add(reader.GetString(0));
-        }
-        Assert.Contains("scratch_big", names);
-        Assert.DoesNotContain("scratch_small", names);
-        Assert.Contains("mixed_messages", names);
+        var m = await Scrapes(flags: ["--postgres.other-tables", "1"]).Scrape();
+        Assert.True(m.Has("xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"scratch_big\"}"));
+        Assert.False(m.Has("xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"scratch_small\"}"));
+        Assert.True(m.Has("xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"mixed_messages\"}"));
+        Assert.Single(m.Series, s => s.StartsWith("xx_postgres_table_size_bytes{") && !KnownTables.Any(t => s.EndsWith($"table=\"{t}\"}}")));
     }
 
     [Fact]
     public async Task Wal_archiving_successes_and_failures_are_counted()
     {
-        var (_, registry) = Collectors();
-        var before = await Exposition.Of(registry);
+        var postgres = Scrapes();
+        var before = await postgres.Scrape();
         db.Server.Execute("cmix_gateway", "CREATE TABLE IF NOT EXISTS wal_churn (id int); INSERT INTO wal_churn SELECT generate_series(1, 1000); SELECT pg_switch_wal();");
-        var archived = await Exposition.Until(registry, m => m["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"] > before["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"], TimeSpan.FromSeconds(15));
+        var archived = await postgres.Until(m => m["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"] > before["xx_postgres_wal_archived_total{database=\"cmix_gateway\"}"], TimeSpan.FromSeconds(15));
         Assert.True(archived["xx_postgres_wal_last_archived_timestamp_seconds{database=\"cmix_gateway\"}"] > 0);
 
         File.WriteAllText(db.ArchiveFailMarker, "");
         try
         {
             db.Server.Execute("cmix_gateway", "INSERT INTO wal_churn SELECT generate_series(1, 1000); SELECT pg_switch_wal();");
-            var failed = await Exposition.Until(registry, m => m["xx_postgres_wal_archive_failed_total{database=\"cmix_gateway\"}"] > 0, TimeSpan.FromSeconds(15));
+            var failed = await postgres.Until(m => m["xx_postgres_wal_archive_failed_total{database=\"cmix_gateway\"}"] > 0, TimeSpan.FromSeconds(15));
             Assert.True(failed["xx_postgres_wal_last_archive_failure_timestamp_seconds{database=\"cmix_gateway\"}"] > 0);
         }
         finally
@@ -148,16 +128,9 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         var standby = StandbyOf(standbyFolder);
         try
         {
-            var args = CommandLine.Parse(["--postgres.gateway.host", "127.0.0.1", "--postgres.gateway.port", standby.Port.ToString(),
-                "--postgres.gateway.user", "postgres", "--postgres.gateway.sslmode", "disable"]);
-            Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD", PostgresServer.SuperuserPassword);
-            var settings = ExporterSettings.Load(args);
-            Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD", null);
-            var registry = Metrics.NewCustomRegistry();
-            var factory = Metrics.WithCustomRegistry(registry);
-            await using var collectors = new PostgresCollectors(settings.Postgres, factory, new ExporterMetrics(factory), _logs.Factory);
-            collectors.CollectBeforeEachScrape(registry);
-            var m = await Exposition.Of(registry);
+            await using var postgres = new PostgresScrapes(_logs.Factory, PostgresServer.SuperuserPassword, "--postgres.gateway.host", "127.0.0.1",
+                "--postgres.gateway.port", standby.Port.ToString(), "--postgres.gateway.user", "postgres", "--postgres.gateway.sslmode", "disable");
+            var m = await postgres.Scrape();
             Assert.Equal(1, m["xx_postgres_up{database=\"cmix_gateway\"}"]);
             Assert.Equal(1, m["xx_postgres_in_recovery{database=\"cmix_gateway\"}"]);
             Assert.True(m["xx_postgres_replay_lag_seconds{database=\"cmix_gateway\"}"] >= 0);
@@ -199,14 +172,14 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     public async Task Refused_or_unreachable_is_down_within_the_timeout_and_never_shows_the_password(string fault)
     {
         const string wrongPassword = "Wr0ng-Pa55word-xyz";
-        var (_, registry) = fault switch
+        var postgres = fault switch
         {
-            "wrong password" => Collectors(password: wrongPassword),
-            "unknown database" => Collectors(gatewayDatabase: "no_such_db"),
-            _ => Collectors(port: Loopback.FreePort()),
+            "wrong password" => Scrapes(password: wrongPassword),
+            "unknown database" => Scrapes(gatewayDatabase: "no_such_db"),
+            _ => Scrapes(port: Loopback.FreePort()),
         };
         var elapsed = Stopwatch.StartNew();
-        var m = await Exposition.Of(registry);
+        var m = await postgres.Scrape();
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(3), $"took {elapsed.Elapsed}");
         string database = fault == "unknown database" ? "no_such_db" : "cmix_gateway";
         Assert.Equal(0, m[$"xx_postgres_up{{database=\"{database}\"}}"]);
@@ -225,14 +198,16 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     {
         using var server = new PostgresServer();
         server.Execute("postgres", $"CREATE ROLE {GatewayDatabase.ExporterRole} LOGIN PASSWORD '{GatewayDatabase.ExporterPassword}'; GRANT pg_monitor TO {GatewayDatabase.ExporterRole};");
-        var (_, registry) = Collectors(port: server.Port, gatewayDatabase: "postgres");
-        Assert.Equal(1, (await Exposition.Of(registry))["xx_postgres_up{database=\"postgres\"}"]);
+        var postgres = Scrapes(port: server.Port, gatewayDatabase: "postgres");
+        Assert.Equal(1, (await postgres.Scrape())["xx_postgres_up{database=\"postgres\"}"]);
         server.Kill();
-        var down = await Exposition.Of(registry);
+        var down = await postgres.Scrape();
         Assert.Equal(0, down["xx_postgres_up{database=\"postgres\"}"]);
         Assert.False(down.Has("xx_postgres_table_size_bytes{database=\"postgres\",table=\"clients\"}"));
         server.Start();
-        Assert.Equal(1, (await Exposition.Of(registry))["xx_postgres_up{database=\"postgres\"}"]);
+        Assert.Equal(1, (await postgres.Scrape())["xx_postgres_up{database=\"postgres\"}"]);
+        Assert.Single(_logs.Lines, line => line.Contains($"postgres_postgres: {GatewayDatabase.ExporterRole}@127.0.0.1:{server.Port}/postgres is not answering: "));
+        Assert.Single(_logs.Lines, line => line.Contains("postgres_postgres: working again"));
     }
 
     [Fact]
@@ -241,15 +216,15 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         using var server = new PostgresServer();
         server.Execute("postgres", $"CREATE ROLE {GatewayDatabase.ExporterRole} LOGIN PASSWORD '{GatewayDatabase.ExporterPassword}'; GRANT pg_monitor TO {GatewayDatabase.ExporterRole};");
         server.Execute("postgres", $"CREATE TABLE client_rounds (id bigint PRIMARY KEY, timestamp timestamptz NOT NULL); GRANT SELECT ON client_rounds TO {GatewayDatabase.ExporterRole};");
-        var (_, registry) = Collectors(port: server.Port, gatewayDatabase: "postgres", timeout: "3s");
-        Assert.Equal(1, (await Exposition.Of(registry))["xx_postgres_up{database=\"postgres\"}"]);
+        var postgres = Scrapes(port: server.Port, gatewayDatabase: "postgres", timeout: "3s");
+        Assert.Equal(1, (await postgres.Scrape())["xx_postgres_up{database=\"postgres\"}"]);
         // Hold the scrape inside its query, then kill the server under it.
         var blocker = new Npgsql.NpgsqlConnection(server.ConnectionString());
         await blocker.OpenAsync();
         await using (var lockTable = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE client_rounds IN ACCESS EXCLUSIVE MODE", blocker))
             await lockTable.ExecuteNonQueryAsync();
         var elapsed = Stopwatch.StartNew();
-        var scrape = Exposition.Of(registry);
+        var scrape = postgres.Scrape();
         await Task.Delay(300);
         Assert.False(scrape.IsCompleted);
         server.Kill();
@@ -262,12 +237,13 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     [Fact]
     public async Task A_query_blocked_on_purpose_times_out_and_failing_scrapes_never_exceed_the_connection_cap()
     {
-        var (_, registry) = Collectors(timeout: "300ms");
-        Assert.Equal(1, (await Exposition.Of(registry))["xx_postgres_up{database=\"cmix_gateway\"}"]);
+        var postgres = Scrapes(timeout: "300ms");
+        // The first connection of a cold test run may take longer than the 300ms.
+        Assert.Equal(1, (await postgres.Until(m => m["xx_postgres_up{database=\"cmix_gateway\"}"] == 1, TimeSpan.FromSeconds(10)))["xx_postgres_up{database=\"cmix_gateway\"}"]);
         var blocker = await LockClientRounds();
 
         var elapsed = Stopwatch.StartNew();
-        var blocked = await Exposition.Of(registry);
+        var blocked = await postgres.Scrape();
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(2), $"took {elapsed.Elapsed}");
         Assert.Equal(0, blocked["xx_postgres_up{database=\"cmix_gateway\"}"]);
         Assert.DoesNotContain(blocked.Series, s => s.StartsWith("xx_gateway_last_stored_round_timestamp_seconds")); // not a stale or zero time
@@ -276,14 +252,14 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
         double most = 0;
         for (int round = 0; round < 10; round++)
         {
-            var scrapes = Enumerable.Range(0, 10).Select(_ => Exposition.Of(registry)).ToList();
+            var scrapes = Enumerable.Range(0, 10).Select(_ => postgres.Scrape()).ToList();
             most = Math.Max(most, ExporterConnections());
             foreach (var scrape in await Task.WhenAll(scrapes)) Assert.Equal(0, scrape["xx_postgres_up{database=\"cmix_gateway\"}"]);
             most = Math.Max(most, ExporterConnections());
         }
         Assert.InRange(most, 0, 2);
         await blocker.DisposeAsync();
-        Assert.Equal(1, (await Exposition.Until(registry, m => m["xx_postgres_up{database=\"cmix_gateway\"}"] == 1, TimeSpan.FromSeconds(15)))["xx_postgres_up{database=\"cmix_gateway\"}"]);
+        Assert.Equal(1, (await postgres.Until(m => m["xx_postgres_up{database=\"cmix_gateway\"}"] == 1, TimeSpan.FromSeconds(15)))["xx_postgres_up{database=\"cmix_gateway\"}"]);
     }
 
     private double ExporterConnections() =>
@@ -293,25 +269,32 @@ public sealed class PostgresCollectorTests(GatewayDatabase db) : IAsyncDisposabl
     public async Task A_table_dropped_while_running_disappears_and_the_rest_goes_on()
     {
         db.Server.Execute("cmix_gateway", "CREATE TABLE doomed (id int); INSERT INTO doomed VALUES (1);");
-        var (_, registry) = Collectors();
-        Assert.True((await Exposition.Of(registry)).Has("xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"doomed\"}"));
+        var postgres = Scrapes();
+        Assert.True((await postgres.Scrape()).Has("xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"doomed\"}"));
         db.Server.Execute("cmix_gateway", "DROP TABLE doomed");
-        var after = await Exposition.Of(registry);
+        var after = await postgres.Scrape();
         Assert.Equal(1, after["xx_postgres_up{database=\"cmix_gateway\"}"]);
         Assert.False(after.Has("xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"doomed\"}"));
         Assert.True(after.Has("xx_postgres_table_size_bytes{database=\"cmix_gateway\",table=\"mixed_messages\"}"));
     }
 
     [Fact]
-    public async Task Concurrent_scrapes_share_one_collection()
+    public async Task Concurrent_scrapes_share_one_read()
     {
-        var (collectors, registry) = Collectors(timeout: "1s");
-        await Exposition.Of(registry);
+        var postgres = Scrapes(timeout: "2s");
+        await postgres.Scrape();
         await using var blocker = await LockClientRounds();
-        int before = collectors.All[0].Runs;
-        var scrapes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Exposition.Of(registry)));
-        Assert.Equal(1, collectors.All[0].Runs - before);
-        Assert.All(scrapes, m => Assert.Equal(0, m["xx_postgres_up{database=\"cmix_gateway\"}"]));
+        var scrapes = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => postgres.Scrape()));
+        // Reads of their own would put as many backends as the pool allows (2) behind the lock.
+        double most = 0;
+        while (!scrapes.IsCompleted)
+        {
+            most = Math.Max(most, db.Server.Scalar<long>("postgres",
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'xx-exporter' AND wait_event_type = 'Lock'"));
+            await Task.Delay(50);
+        }
+        Assert.Equal(1, most);
+        Assert.All(await scrapes, m => Assert.Equal(0, m["xx_postgres_up{database=\"cmix_gateway\"}"]));
     }
 
     /// <summary>Holds an exclusive lock on client_rounds until disposed, so the collector's query waits.</summary>
