@@ -64,7 +64,7 @@ public sealed class ScrapeSources
             {
                 return; // the scraper went away; the read finishes on its own for the next scrape
             }
-            if (!run.IsCompleted) Finish(UnavailableView(_overdue), source.Timeout + Grace);
+            if (!run.IsCompleted) Finish(UnavailableView(_overdue), source.Timeout + Grace, returned: false);
         }
 
         private async Task RunAsync()
@@ -72,9 +72,11 @@ public sealed class ScrapeSources
             long started = Stopwatch.GetTimestamp();
             using var cancel = new CancellationTokenSource(source.Timeout);
             var readings = new Readings();
+            bool returned = false;
             try
             {
                 await source.CollectAsync(readings, cancel.Token);
+                returned = true;
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -86,7 +88,7 @@ public sealed class ScrapeSources
                 if (_failing.GetValueOrDefault("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
                 readings = UnavailableView(ex.Message);
             }
-            Finish(readings, Stopwatch.GetElapsedTime(started));
+            Finish(readings, Stopwatch.GetElapsedTime(started), returned);
         }
 
         /// <summary>What the source shows while it cannot be read, failing with <paramref name="error"/>.</summary>
@@ -98,12 +100,13 @@ public sealed class ScrapeSources
             return readings;
         }
 
-        private void Finish(Readings readings, TimeSpan duration)
+        /// <param name="returned">The source's read returned: its readings are all the series it has, none if it set none.</param>
+        private void Finish(Readings readings, TimeSpan duration, bool returned)
         {
             lock (_published)
             {
                 // A source that wrote no "down" view keeps its last series while it is unavailable.
-                if (readings.Values.Count > 0 || !readings.Failed) Publish(readings);
+                if (returned || readings.Values.Count > 0) Publish(readings);
                 Log(readings.Failures);
                 health.Report(!readings.Failed, duration);
             }

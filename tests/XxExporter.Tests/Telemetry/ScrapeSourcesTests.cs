@@ -94,6 +94,25 @@ public class ScrapeSourcesTests
     }
 
     [Fact]
+    public async Task A_read_that_fails_and_sets_nothing_removes_the_old_series()
+    {
+        bool failing = false;
+        Gauge? family = null;
+        family = Start(new ScriptedSource((readings, _) =>
+        {
+            if (failing) readings.Fail("the state cannot be read");
+            else readings.Set(family!, 1, "stale");
+            return Task.CompletedTask;
+        }));
+
+        Assert.True((await Scrape()).Has("test_value{item=\"stale\"}"));
+        failing = true;
+        var metrics = await Scrape();
+        Assert.False(metrics.Has("test_value{item=\"stale\"}"));
+        Assert.Equal(0, Success(metrics));
+    }
+
+    [Fact]
     public async Task A_read_that_throws_is_logged_once_with_its_trace_and_shows_the_down_view()
     {
         Gauge? family = null;
