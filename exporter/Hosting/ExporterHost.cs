@@ -68,12 +68,6 @@ public static class ExporterHost
         builder.Services.AddSingleton(services =>
             new PostgresCollectors(settings.Postgres, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
-        if (settings.Chain.Enabled)
-        {
-            builder.Services.AddSingleton(services => new ChainCollector(settings.Chain, new ChainMetrics(factory), exporterMetrics,
-                services.GetRequiredService<ILoggerFactory>()));
-        }
-
         builder.Services.AddSingleton(services => new HostChecks(settings.Checks, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
         // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
@@ -81,10 +75,11 @@ public static class ExporterHost
         builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
         var app = builder.Build();
+        if (settings.Chain.Enabled) // here, once the host's loggers exist
+            sources.AddRange(ChainSources.Create(settings.Chain, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped));
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<HostChecks>().CollectBeforeEachScrape(registry);
         app.Services.GetRequiredService<PostgresCollectors>().CollectBeforeEachScrape(registry);
-        if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.UseBasicAuth(settings.WebConfig);
         app.MapExporterEndpoints(settings, registry);
         return app;
