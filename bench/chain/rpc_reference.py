@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The chain collector's steady-state JSON-RPC calls, sent directly to the node: a reference for its scrape time.
 
-One round is what ChainCollector + StakingReader send per scrape once the metadata is loaded and the finished
+One round is what ChainReader + StakingReader send per scrape once the metadata is loaded and the finished
 eras are cached, in the same order and with the same dependencies (the header and storage reads use the hash
 the first call returned):
 

@@ -5,52 +5,22 @@ using XxExporter.Chain.Scale;
 namespace XxExporter.Chain;
 
 /// <summary>
-/// Reads storage at one block through the runtime's own metadata: keys built with the hashers it names, values
-/// decoded by its type registry. The metadata is fetched again whenever the runtime's spec version changes.
+/// Storage at one block, read through the runtime's own metadata: keys built with the hashers it names, values
+/// decoded by its type registry and read by field name.
 /// </summary>
-public sealed class ChainState(JsonRpcClient rpc)
+public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadata metadata)
 {
-    private RuntimeMetadata? _metadata;
-    private long _specVersion = -1;
+    public RuntimeMetadata Metadata => metadata;
 
-    public RuntimeMetadata Metadata => _metadata ?? throw new InvalidOperationException("metadata not loaded");
+    public bool Has(string pallet, string item) => metadata.FindStorage(pallet, item) is not null;
 
-    /// <summary>Block hash the reads of this collection are pinned to.</summary>
-    public string? At { get; set; }
-
-    /// <summary>Loads the metadata if the runtime changed (or was never seen); returns true if it reloaded.</summary>
-    public async Task<bool> RefreshRuntimeAsync(long specVersion, CancellationToken token)
-    {
-        if (specVersion == _specVersion && _metadata is not null) return false;
-        var hex = await rpc.CallAsync("state_getMetadata", At is null ? [] : [At], token);
-        _metadata = MetadataParser.Parse(Hex(hex));
-        _specVersion = specVersion;
-        return true;
-    }
-
-    public bool Has(string pallet, string item) => Metadata.FindStorage(pallet, item) is not null;
-
-    /// <summary>
-    /// Reads several storage items in one request (state_queryStorageAt). Null where a key is absent: a ValueQuery
-    /// default is never invented, since presence is the fact for some items (elected? bonded? validating?).
-    /// </summary>
-    public async Task<ScaleValue?[]> ReadManyAsync(IReadOnlyList<StorageRead> reads, CancellationToken token)
-    {
-        var keys = reads.Select(r => HexOf(r.Key)).ToArray();
-        var results = new ScaleValue?[reads.Count];
-        if (keys.Length == 0) return results;
-        var values = await QueryAsync(keys, token);
-        for (int i = 0; i < reads.Count; i++)
-        {
-            if (values.TryGetValue(keys[i], out var raw)) results[i] = ScaleDecoder.Decode(Metadata, reads[i].Entry.ValueType, raw);
-        }
-        return results;
-    }
+    /// <summary>Items to read together, in one state_queryStorageAt.</summary>
+    public StorageBatch Batch() => new(this);
 
     /// <summary>The stored values of <paramref name="keys"/> (absent keys left out), in one state_queryStorageAt.</summary>
-    private async Task<Dictionary<string, byte[]>> QueryAsync(string[] keys, CancellationToken token)
+    internal async Task<Dictionary<string, byte[]>> QueryAsync(string[] keys, CancellationToken token)
     {
-        var changes = await rpc.CallAsync("state_queryStorageAt", At is null ? [keys] : [keys, At], token);
+        var changes = await rpc.CallAsync("state_queryStorageAt", [keys, block], token);
         var values = new Dictionary<string, byte[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var set in changes.EnumerateArray())
         {
@@ -60,33 +30,23 @@ public sealed class ChainState(JsonRpcClient rpc)
         return values;
     }
 
-    /// <summary>One item to read: its entry and full key.</summary>
-    public StorageRead Item(string pallet, string item, params byte[][] keys)
-    {
-        var entry = Metadata.Storage(pallet, item);
-        return new StorageRead(entry, entry.Hashers.Count == 0 ? StorageKeys.Plain(pallet, item) : StorageKeys.For(entry, keys));
-    }
-
-    /// <summary>Every (key, value) of a map under the given first keys, in pages (for finding a stash by cMix ID).</summary>
+    /// <summary>Every (key, value) of a map, in pages (for finding a stash by cMix ID).</summary>
     public async IAsyncEnumerable<(byte[] Key, ScaleValue Value)> EntriesAsync(string pallet, string item,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
     {
-        var entry = Metadata.Storage(pallet, item);
+        var entry = metadata.Storage(pallet, item);
         string prefix = HexOf(StorageKeys.Prefix(entry));
         string? start = null;
         while (true)
         {
-            var page = await rpc.CallAsync("state_getKeysPaged",
-                start is null ? [prefix, 500L] : [prefix, 500L, start], token);
+            var page = await rpc.CallAsync("state_getKeysPaged", start is null ? [prefix, 500L] : [prefix, 500L, start], token);
             var keys = page.EnumerateArray().Select(k => k.GetString()!).ToArray();
             if (keys.Length == 0) yield break;
-            foreach (var (key, raw) in await QueryAsync(keys, token)) yield return (Hex(key), ScaleDecoder.Decode(Metadata, entry.ValueType, raw));
+            foreach (var (key, raw) in await QueryAsync(keys, token)) yield return (Hex(key), ScaleDecoder.Decode(metadata, entry.ValueType, raw));
             if (keys.Length < 500) yield break;
             start = keys[^1];
         }
     }
-
-    public sealed record StorageRead(StorageEntry Entry, byte[] Key);
 
     public static byte[] Hex(JsonElement element) =>
         element.ValueKind == JsonValueKind.String ? Hex(element.GetString()!) : throw new ScaleDecodeException($"expected a hex string, got {element.ValueKind}");
@@ -110,4 +70,49 @@ public sealed class ChainState(JsonRpcClient rpc)
             ? value
             : throw new FormatException($"the block number {number.GetRawText()} is not a 0x-prefixed hex number");
     }
+}
+
+/// <summary>
+/// Storage items read together: each <see cref="Item"/> is a handle whose value is there once <see cref="ReadAsync"/>
+/// is done, so a reader names what it asked for instead of counting positions.
+/// </summary>
+public sealed class StorageBatch(ChainState state)
+{
+    private readonly List<StorageItem> _items = new();
+
+    /// <summary>Adds an item (its key parts SCALE-encoded, one per hasher) to the batch.</summary>
+    public StorageItem Item(string pallet, string item, params byte[][] keys)
+    {
+        var entry = state.Metadata.Storage(pallet, item);
+        var read = new StorageItem(entry, ChainState.HexOf(entry.Hashers.Count == 0 ? StorageKeys.Plain(pallet, item) : StorageKeys.For(entry, keys)));
+        _items.Add(read);
+        return read;
+    }
+
+    /// <summary>Reads every item added so far in one request (none if there is none).</summary>
+    public async Task ReadAsync(CancellationToken token)
+    {
+        if (_items.Count == 0) return;
+        var values = await state.QueryAsync(_items.Select(i => i.Key).ToArray(), token);
+        foreach (var item in _items)
+            item.Resolve(values.TryGetValue(item.Key, out var raw) ? ScaleDecoder.Decode(state.Metadata, item.Entry.ValueType, raw) : null);
+    }
+}
+
+/// <summary>One item of a <see cref="StorageBatch"/>.</summary>
+public sealed class StorageItem(StorageEntry entry, string key)
+{
+    private ScaleValue? _value;
+    private bool _read;
+
+    internal StorageEntry Entry => entry;
+    internal string Key => key;
+
+    /// <summary>
+    /// The stored value, or null where the key is absent: a ValueQuery default is never invented, since presence is
+    /// the fact for some items (elected? bonded? validating?).
+    /// </summary>
+    public ScaleValue? Value => _read ? _value : throw new InvalidOperationException($"{entry.Pallet}.{entry.Name} is read by its batch's ReadAsync, not yet called");
+
+    internal void Resolve(ScaleValue? value) => (_value, _read) = (value, true);
 }

@@ -70,11 +70,8 @@ public sealed class JsonRpcClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Connections opened so far (tests check there is one per outage, not one per call).</summary>
+    /// <summary>WebSocket connections opened so far: 0 means this endpoint never answered the upgrade.</summary>
     public int Connections { get; private set; }
-
-    /// <summary>Requests sent so far.</summary>
-    public long Requests => Interlocked.Read(ref _nextId);
 
     /// <summary>Calls <paramref name="method"/>; returns its <c>result</c> (a clone, safe to keep).</summary>
     public async Task<JsonElement> CallAsync(string method, RpcParam[] parameters, CancellationToken cancel = default)

@@ -3,124 +3,135 @@ using XxExporter.Chain.Scale;
 
 namespace XxExporter.Chain;
 
+/// <summary>The active era: its index, start (Unix seconds, if known), the current session and the active set's size.</summary>
+public sealed record ActiveEra(uint Index, double? StartUnix, uint Session, int ActiveSetSize);
+
+/// <summary>
+/// The validator's standing: in the active set, a candidate (Staking.Validators), elected for the next era (null
+/// until that election is known), its commission (null for a non-candidate) and the cMix ID bonded on chain.
+/// </summary>
+public sealed record Standing(bool Active, bool Intends, bool? ElectedNext, double? Commission, byte[]? CmixId);
+
+/// <summary>Era points so far in the active era, net of deductions: the validator's and the active set's median.</summary>
+public sealed record EraPoints(double Own, double Median);
+
+/// <summary>The validator's exposure in the active era, in xx.</summary>
+public sealed record Exposure(double Own, double Total, double Nominators);
+
 /// <summary>What one finished era was for the validator. Finished eras never change, so each is read once.</summary>
 public readonly record struct FinishedEra(bool Elected, double Points)
 {
     public bool Missed => Elected && Points == 0;
 }
 
-/// <summary>The staking picture of one validator at one block.</summary>
-public sealed record StakingSnapshot(
-    uint ActiveEra, double? EraStartUnix, uint Session, int ActiveSetSize,
-    bool Active, bool Intends, bool? ElectedNext, double EraPoints, double MedianPoints,
-    FinishedEra? LastEra, int MissedEras, int Window, double? Commission, double? OwnStake, double? TotalStake, double? Nominators,
-    byte[]? OnChainCmixId);
+/// <summary>The finished eras of the window: the last one (null if none finished yet), how many were missed, and how many there are.</summary>
+public sealed record MissedEras(FinishedEra? Last, int Missed, int Window);
+
+/// <summary>A validator's staking state at one block; <paramref name="Exposure"/> is null when it has none in the active era.</summary>
+public sealed record ValidatorStaking(ActiveEra Era, Standing Standing, EraPoints Points, Exposure? Exposure, MissedEras Missed);
 
 /// <summary>
 /// Reads a validator's staking state by storage item and field name, for both the legacy xx staking fork (≤206:
 /// cmix_id in the ledger, exposures in ErasStakers) and runtime 207 (XXStakingExtension.CmixIds and
 /// ErasDeductionPoints, paged exposures with ErasStakersOverview); which one is decided by the metadata.
 /// </summary>
-public sealed class StakingReader(ChainState state, int window)
+public sealed class StakingReader(int window)
 {
     private const double Planck = 1e9; // xx has 9 decimals
     private readonly Dictionary<uint, FinishedEra> _finished = new();
-
-    public int CachedEras => _finished.Count;
 
     /// <summary>
     /// Two requests in steady state: the era-independent items, then everything of the active era (and of the next
     /// one, and of finished eras not yet cached) in one state_queryStorageAt each.
     /// </summary>
-    public async Task<StakingSnapshot> ReadAsync(byte[] stash, CancellationToken token)
+    public async Task<ValidatorStaking> ReadAsync(ChainState state, byte[] stash, CancellationToken token)
     {
-        bool v207 = state.Has("XXStakingExtension", "CmixIds");
-        var firstReads = new List<ChainState.StorageRead>
-        {
-            state.Item("Staking", "ActiveEra"), state.Item("Staking", "CurrentEra"), state.Item("Session", "CurrentIndex"),
-            state.Item("Session", "Validators"), state.Item("Staking", "Bonded", stash), state.Item("Staking", "Validators", stash),
-        };
-        if (v207) firstReads.Add(state.Item("XXStakingExtension", "CmixIds", stash));
-        var first = await state.ReadManyAsync(firstReads, token);
+        var first = state.Batch();
         // ActiveEra and CurrentEra are OptionQuery items: absent means None, a stored value is the inner type.
-        var active = first[0] ?? throw new ScaleDecodeException("Staking.ActiveEra is not set");
-        var controller = first[4] ?? throw new KeyNotFoundException($"{Ss58.Encode(stash)} is not a bonded stash on this chain");
-        uint activeIndex = (uint)active.Field("index").Number;
-        double? start = active.Field("start").Some is { } ms ? (double)ms.Number / 1000 : null;
-        uint? current = first[1]?.Number is { } c ? (uint)c : null;
-        uint session = (uint)(first[2]?.Number ?? 0);
-        var validators = first[3]?.Items.Select(v => v.Bytes).ToList() ?? [];
-        var prefs = first[5];
+        var activeEra = first.Item("Staking", "ActiveEra");
+        var currentEra = first.Item("Staking", "CurrentEra");
+        var session = first.Item("Session", "CurrentIndex");
+        var activeSet = first.Item("Session", "Validators");
+        var bonded = first.Item("Staking", "Bonded", stash);
+        var prefs = first.Item("Staking", "Validators", stash);
+        var cmixIds = state.Has("XXStakingExtension", "CmixIds") ? first.Item("XXStakingExtension", "CmixIds", stash) : null;
+        await first.ReadAsync(token);
 
-        uint windowStart = activeIndex > (uint)window ? activeIndex - (uint)window : 0;
-        var unknownEras = Enumerable.Range((int)windowStart, (int)(activeIndex - windowStart)).Select(e => (uint)e).Where(e => !_finished.ContainsKey(e)).ToList();
-        bool electionKnown = current is { } next && next > activeIndex;
-        var reads = new List<ChainState.StorageRead> { Exposure(activeIndex, stash) };
-        reads.AddRange(PointsItems(activeIndex));
-        if (electionKnown) reads.Add(Exposure(current!.Value, stash));
-        if (!v207) reads.Add(state.Item("Staking", "Ledger", controller.Bytes));
-        foreach (uint era in unknownEras)
-        {
-            reads.Add(Exposure(era, stash));
-            reads.AddRange(PointsItems(era));
-        }
-        var second = new Queue<ScaleValue?>(await state.ReadManyAsync(reads, token));
+        var active = activeEra.Value ?? throw new ScaleDecodeException("Staking.ActiveEra is not set");
+        var controller = bonded.Value ?? throw new KeyNotFoundException($"{Ss58.Encode(stash)} is not a bonded stash on this chain");
+        uint era = (uint)active.Field("index").Number;
+        uint? current = currentEra.Value?.Number is { } c ? (uint)c : null;
+        bool electionKnown = current > era;
+        uint windowStart = era > (uint)window ? era - (uint)window : 0;
+        var windowEras = Enumerable.Range((int)windowStart, (int)(era - windowStart)).Select(e => (uint)e).ToList();
 
-        var exposure = second.Dequeue();
-        var points = NetPoints(second);
-        bool? electedNext = electionKnown ? Elected(second.Dequeue()) : null;
-        byte[]? cmixId = v207 ? first[6]?.Bytes : second.Dequeue() is { } ledger && ledger.HasField("cmix_id") ? ledger.Field("cmix_id").Some?.Bytes : null;
-        foreach (uint era in unknownEras)
-        {
-            bool elected = Elected(second.Dequeue());
-            _finished[era] = new FinishedEra(elected, NetPoints(second).GetValueOrDefault(Key(stash)));
-        }
+        var second = state.Batch();
+        var exposure = ExposureItem(state, second, era, stash);
+        var points = PointsOf(state, second, era);
+        var nextExposure = electionKnown ? ExposureItem(state, second, current!.Value, stash) : null;
+        var ledger = cmixIds is null ? second.Item("Staking", "Ledger", controller.Bytes) : null;
+        var unknownEras = windowEras.Where(e => !_finished.ContainsKey(e))
+            .Select(e => (Era: e, Exposure: ExposureItem(state, second, e, stash), Points: PointsOf(state, second, e))).ToList();
+        await second.ReadAsync(token);
+
+        foreach (var unknown in unknownEras)
+            _finished[unknown.Era] = new FinishedEra(Elected(unknown.Exposure.Value), unknown.Points.Net().GetValueOrDefault(Key(stash)));
         foreach (uint old in _finished.Keys.Where(k => k < windowStart).ToList()) _finished.Remove(old);
+        var finished = windowEras.Select(e => _finished[e]).ToList();
 
-        var finished = Enumerable.Range((int)windowStart, (int)(activeIndex - windowStart)).Select(e => _finished[(uint)e]).ToList();
-        double myPoints = points.GetValueOrDefault(Key(stash));
-        double median = Median(validators.Select(v => points.GetValueOrDefault(Key(v))).ToList());
-        var (own, total, nominators) = exposure is null ? ((double?)null, (double?)null, (double?)null)
-            : (Xx(exposure.Field("own").Number), Xx(exposure.Field("total").Number),
-               exposure.HasField("nominator_count") ? (double)exposure.Field("nominator_count").Number : exposure.Field("others").Items.Count);
-        double? commission = prefs?.Field("commission").Number is { } perbill ? (double)perbill / 1e9 : null;
-        return new StakingSnapshot(activeIndex, start, session, validators.Count, validators.Any(v => v.AsSpan().SequenceEqual(stash)),
-            prefs is not null, electedNext, myPoints, median, finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed),
-            finished.Count, commission, own, total, nominators, cmixId);
+        var activeSetAccounts = activeSet.Value?.Items.Select(v => v.Bytes).ToList() ?? [];
+        var netPoints = points.Net();
+        var standing = new Standing(
+            Active: activeSetAccounts.Any(v => v.AsSpan().SequenceEqual(stash)),
+            Intends: prefs.Value is not null,
+            ElectedNext: electionKnown ? Elected(nextExposure!.Value) : null,
+            Commission: prefs.Value?.Field("commission").Number is { } perbill ? (double)perbill / 1e9 : null,
+            CmixId: cmixIds is not null ? cmixIds.Value?.Bytes : ledger!.Value is { } l && l.HasField("cmix_id") ? l.Field("cmix_id").Some?.Bytes : null);
+        return new ValidatorStaking(
+            new ActiveEra(era, active.Field("start").Some is { } ms ? (double)ms.Number / 1000 : null, (uint)(session.Value?.Number ?? 0), activeSetAccounts.Count),
+            standing,
+            new EraPoints(netPoints.GetValueOrDefault(Key(stash)), Median(activeSetAccounts.Select(v => netPoints.GetValueOrDefault(Key(v))).ToList())),
+            ExposureOf(exposure.Value),
+            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count));
     }
+
+    private static Exposure? ExposureOf(ScaleValue? exposure) => exposure is null ? null
+        : new Exposure(Xx(exposure.Field("own").Number), Xx(exposure.Field("total").Number),
+            exposure.HasField("nominator_count") ? (double)exposure.Field("nominator_count").Number : exposure.Field("others").Items.Count);
 
     /// <summary>The exposure of a stash in an era: ErasStakersOverview (207, paged exposures) or ErasStakers (legacy).</summary>
-    private ChainState.StorageRead Exposure(uint era, byte[] stash) =>
-        state.Item("Staking", state.Has("Staking", "ErasStakersOverview") ? "ErasStakersOverview" : "ErasStakers", StorageKeys.U32(era), stash);
+    private static StorageItem ExposureItem(ChainState state, StorageBatch batch, uint era, byte[] stash) =>
+        batch.Item("Staking", state.Has("Staking", "ErasStakersOverview") ? "ErasStakersOverview" : "ErasStakers", StorageKeys.U32(era), stash);
 
     /// <summary>The era's reward points, and its deductions where the runtime keeps them apart (207).</summary>
-    private IEnumerable<ChainState.StorageRead> PointsItems(uint era)
-    {
-        yield return state.Item("Staking", "ErasRewardPoints", StorageKeys.U32(era));
-        if (state.Has("XXStakingExtension", "ErasDeductionPoints")) yield return state.Item("XXStakingExtension", "ErasDeductionPoints", StorageKeys.U32(era));
-    }
+    private static PointsItems PointsOf(ChainState state, StorageBatch batch, uint era) =>
+        new(batch.Item("Staking", "ErasRewardPoints", StorageKeys.U32(era)),
+            state.Has("XXStakingExtension", "ErasDeductionPoints") ? batch.Item("XXStakingExtension", "ErasDeductionPoints", StorageKeys.U32(era)) : null);
 
-    /// <summary>Net points per account from the values <see cref="PointsItems"/> asked for, taken off the queue.</summary>
-    private Dictionary<string, double> NetPoints(Queue<ScaleValue?> values)
+    private sealed record PointsItems(StorageItem Rewards, StorageItem? Deductions)
     {
-        var points = new Dictionary<string, double>();
-        if (values.Dequeue() is { } rewards)
+        /// <summary>Points per account, net of deductions (never below 0).</summary>
+        public Dictionary<string, double> Net()
         {
-            foreach (var (account, value) in rewards.Field("individual").MapEntries) points[Key(account.Bytes)] = (double)value.Number;
+            var points = new Dictionary<string, double>();
+            if (Rewards.Value is { } rewards)
+            {
+                foreach (var (account, value) in rewards.Field("individual").MapEntries) points[Key(account.Bytes)] = (double)value.Number;
+            }
+            if (Deductions?.Value is { } deductions)
+            {
+                foreach (var (account, value) in deductions.Field("individual").MapEntries)
+                    points[Key(account.Bytes)] = Math.Max(0, points.GetValueOrDefault(Key(account.Bytes)) - (double)value.Number);
+            }
+            return points;
         }
-        if (state.Has("XXStakingExtension", "ErasDeductionPoints") && values.Dequeue() is { } deductions)
-        {
-            foreach (var (account, value) in deductions.Field("individual").MapEntries)
-                points[Key(account.Bytes)] = Math.Max(0, points.GetValueOrDefault(Key(account.Bytes)) - (double)value.Number);
-        }
-        return points;
     }
 
     /// <summary>Elected: an exposure is stored for the stash (presence on the raw key, not a decoded default) with stake behind it.</summary>
     private static bool Elected(ScaleValue? exposure) => exposure is not null && exposure.Field("total").Number > 0;
 
     /// <summary>Finds the stash whose bonded cMix ID is <paramref name="cmixId"/> (scans the map once; the caller keeps the answer).</summary>
-    public async Task<byte[]?> FindStashAsync(byte[] cmixId, CancellationToken token)
+    public static async Task<byte[]?> FindStashAsync(ChainState state, byte[] cmixId, CancellationToken token)
     {
         if (state.Has("XXStakingExtension", "CmixIds"))
         {
@@ -140,7 +151,7 @@ public sealed class StakingReader(ChainState state, int window)
 
     private static string Key(byte[] account) => Convert.ToHexString(account);
 
-    internal static double Median(List<double> values)
+    private static double Median(List<double> values)
     {
         if (values.Count == 0) return 0;
         values.Sort();

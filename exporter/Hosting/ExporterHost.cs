@@ -67,12 +67,6 @@ public static class ExporterHost
                 services.GetRequiredService<ILogger<LogFollowerService>>()));
         }
 
-        if (settings.Chain.Enabled)
-        {
-            builder.Services.AddSingleton(services => new ChainCollector(settings.Chain, new ChainMetrics(factory), exporterMetrics,
-                services.GetRequiredService<ILoggerFactory>()));
-        }
-
         // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
         var sources = new List<IScrapeSource>();
         sources.AddRange(HostChecks.Sources(settings.Checks, factory));
@@ -81,8 +75,9 @@ public static class ExporterHost
 
         var app = builder.Build();
         if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
+        if (settings.Chain.Enabled) // here, once the host's loggers exist
+            sources.AddRange(ChainSources.Create(settings.Chain, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped));
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
-        if (settings.Chain.Enabled) app.Services.GetRequiredService<ChainCollector>().CollectBeforeEachScrape(registry);
         app.UseBasicAuth(settings.WebConfig);
         app.MapExporterEndpoints(settings.TelemetryPath, registry);
         return app;

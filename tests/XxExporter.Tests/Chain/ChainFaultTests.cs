@@ -8,24 +8,25 @@ using XxSimulator.Rpc;
 
 namespace XxExporter.Tests.Chain;
 
-/// <summary>The chain collector against a node that is down, restarts, hangs, talks nonsense or stores garbage.</summary>
+/// <summary>The chain and staking sources against a node that is down, restarts, hangs, talks nonsense or stores garbage.</summary>
 public sealed class ChainFaultTests : IAsyncDisposable
 {
     private static readonly byte[] Stash = Convert.FromHexString("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d");
     private readonly SyntheticRuntime _runtime = new();
     private readonly FakeChainNode _node;
     private readonly CapturedLogs _logs = new();
-    private readonly List<ChainCollector> _collectors = new();
+    private readonly List<CancellationTokenSource> _stops = new();
 
     public ChainFaultTests() => _node = new FakeChainNode(_runtime.Healthy);
 
-    private (ChainCollector Collector, CollectorRegistry Registry) Collector(string url, string timeout = "5s", string? stash = null)
+    /// <summary>The chain and staking sources reading <paramref name="url"/>.</summary>
+    private CollectorRegistry Exporter(string url, string timeout = "5s", string? stash = null, string idf = "/nonexistent/idf.json")
     {
-        var args = new List<string> { "--chain.rpc-url", url, "--chain.timeout", timeout, "--chain.idf-path", "/nonexistent/idf.json" };
+        var args = new List<string> { "--chain.rpc-url", url, "--chain.timeout", timeout, "--chain.idf-path", idf };
         if (stash is not null) args.AddRange(["--chain.stash", stash]);
-        var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, [.. args]);
-        _collectors.Add(collector);
-        return (collector, registry);
+        var (stop, registry) = ExporterTesting.Chain(_logs.Factory, [.. args]);
+        _stops.Add(stop);
+        return registry;
     }
 
     /// <summary>A node serving the golden staking values, read for Alice (stash given, cMix ID 0x11…).</summary>
@@ -34,15 +35,12 @@ public sealed class ChainFaultTests : IAsyncDisposable
         var runtime = SyntheticRuntime.FromGoldenVectors(legacy: false);
         _node.Handler = runtime.Healthy;
         await _node.StartAsync();
-        var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, "--chain.rpc-url", _node.WsUrl, "--chain.timeout", timeout,
-            "--chain.stash", Ss58.Encode(Stash), "--chain.idf-path", idf);
-        _collectors.Add(collector);
-        return (runtime, registry);
+        return (runtime, Exporter(_node.WsUrl, timeout, Ss58.Encode(Stash), idf));
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var collector in _collectors) await collector.DisposeAsync();
+        foreach (var stop in _stops) await stop.CancelAsync();
         await _node.DisposeAsync();
     }
 
@@ -52,7 +50,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     public async Task A_healthy_node_over_either_transport(string scheme)
     {
         await _node.StartAsync();
-        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
+        var registry = Exporter(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
         var m = await Exposition.Of(registry);
         Assert.Equal(1, m["xx_chain_up"]);
         Assert.Equal(100, m["xx_chain_block_height{status=\"best\"}"]);
@@ -67,19 +65,18 @@ public sealed class ChainFaultTests : IAsyncDisposable
     public async Task One_connection_serves_every_scrape()
     {
         await _node.StartAsync();
-        var (collector, registry) = Collector(_node.WsUrl);
+        var registry = Exporter(_node.WsUrl);
         for (int i = 0; i < 20; i++) Assert.Equal(1, (await Exposition.Of(registry))["xx_chain_up"]);
         Assert.Equal(1, _node.WebSocketConnections);
         var last = await Exposition.Of(registry);
         Assert.Equal(_node.Calls, last["xx_chain_rpc_requests_total"]);
-        Assert.Equal(1, collector.Connections);
     }
 
     [Fact]
     public async Task Down_at_start_then_up_after_the_backoff()
     {
         int port = Loopback.FreePort();
-        var (_, registry) = Collector($"ws://127.0.0.1:{port}");
+        var registry = Exporter($"ws://127.0.0.1:{port}");
         var m = await Exposition.Of(registry);
         Assert.Equal(0, m["xx_chain_up"]);
         Assert.False(m.Has("xx_chain_peers"));
@@ -94,14 +91,14 @@ public sealed class ChainFaultTests : IAsyncDisposable
     {
         await _node.StartAsync();
         int port = _node.Port;
-        var (collector, registry) = Collector(_node.WsUrl);
+        var registry = Exporter(_node.WsUrl);
         Assert.Equal(1, (await Exposition.Of(registry))["xx_chain_up"]);
         await _node.StopAsync();
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
         await _node.StartAsync(port);
         var up = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, up["xx_chain_up"]);
-        Assert.Equal(2, collector.Connections);
+        Assert.Equal(2, _node.WebSocketConnections);
     }
 
     [Theory]
@@ -111,7 +108,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     {
         _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Silence() : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
-        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl, timeout: "500ms");
+        var registry = Exporter(scheme == "ws" ? _node.WsUrl : _node.HttpUrl, timeout: "500ms");
         var elapsed = Stopwatch.StartNew();
         var m = await Exposition.Of(registry);
         Assert.InRange(elapsed.Elapsed.TotalSeconds, 0.4, 2.5);
@@ -126,7 +123,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     {
         _node.Handler = (method, parameters) => method == "chain_getHeader" ? new Answer.Garbage("<html>502 Bad Gateway</html>") : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
-        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl, timeout: "500ms");
+        var registry = Exporter(scheme == "ws" ? _node.WsUrl : _node.HttpUrl, timeout: "500ms");
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
     }
 
@@ -138,7 +135,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
         string huge = "\"0x" + new string('0', 40 << 20) + "\""; // 40 MB, over the 32 MiB cap
         _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Result(huge) : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
-        var (_, registry) = Collector(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
+        var registry = Exporter(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
     }
 
@@ -150,9 +147,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
         File.WriteAllText(idf, "{\"hexNodeID\": \"0xnothex\"}");
         try
         {
-            var (collector, registry) = ExporterTesting.ChainCollector(_logs.Factory, "--chain.rpc-url", _node.WsUrl, "--chain.idf-path", idf);
-            _collectors.Add(collector);
-            var m = await Exposition.Of(registry);
+            var m = await Exposition.Of(Exporter(_node.WsUrl, idf: idf));
             Assert.Equal(1, m["xx_chain_up"]);
             Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);
             Assert.Contains("is not a cMix IDF with a hexNodeID", _logs.All);
@@ -172,11 +167,11 @@ public sealed class ChainFaultTests : IAsyncDisposable
         int calls = 0;
         _node.Handler = (method, parameters) => Interlocked.Increment(ref calls) == 1 ? new Answer.Garbage(message) : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
-        var (collector, registry) = Collector(_node.WsUrl, timeout: "1s");
+        var registry = Exporter(_node.WsUrl, timeout: "1s");
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]); // the call it stood in for went unanswered
         var m = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, m["xx_chain_up"]);
-        Assert.Equal(1, collector.Connections); // still the first connection, still read
+        Assert.Equal(1, _node.WebSocketConnections); // still the first connection, still read
     }
 
     [Fact]
@@ -187,12 +182,12 @@ public sealed class ChainFaultTests : IAsyncDisposable
         int calls = 0;
         _node.Handler = (method, parameters) => Interlocked.Increment(ref calls) == 1 ? new Answer.Result(huge) : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
-        var (collector, registry) = Collector(_node.WsUrl, timeout: "1s");
+        var registry = Exporter(_node.WsUrl, timeout: "1s");
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
         Assert.Contains("more than 1048576 JSON values", _logs.All);
         var m = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, m["xx_chain_up"]);
-        Assert.Equal(1, collector.Connections);
+        Assert.Equal(1, _node.WebSocketConnections);
     }
 
     [Theory]
@@ -202,7 +197,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     public async Task A_header_whose_number_is_not_hex_takes_the_chain_down(string number)
     {
         await _node.StartAsync();
-        var (_, registry) = Collector(_node.WsUrl);
+        var registry = Exporter(_node.WsUrl);
         Assert.Equal(1, (await Exposition.Of(registry))["xx_chain_up"]);
         _node.Handler = (method, parameters) => method == "chain_getHeader"
             ? new Answer.Result($$"""{"parentHash":"0x00","digest":{"logs":[]},"stateRoot":"0x00","extrinsicsRoot":"0x00","number":{{number}}}""")
@@ -239,16 +234,62 @@ public sealed class ChainFaultTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_stopped_node_fails_staking_too_with_no_staking_series_and_one_log_line()
+    {
+        var (_, registry) = await GoldenStakingAsync("/nonexistent/idf.json");
+        var up = await Exposition.Of(registry);
+        Assert.Equal(1, up["xx_exporter_collector_success{collector=\"staking\"}"]);
+        Assert.Equal(42, up["xx_staking_active_era"]);
+        await _node.StopAsync();
+        for (int i = 0; i < 3; i++)
+        {
+            var m = await Exposition.Of(registry);
+            Assert.Equal(0, m["xx_chain_up"]);
+            Assert.Equal(0, m["xx_exporter_collector_success{collector=\"chain\"}"]);
+            Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);
+            // Only the down view and the exporter's own request counter are left of the chain's series.
+            Assert.Equal(new[] { "xx_chain_rpc_requests_total", "xx_chain_up" },
+                m.Series.Where(s => s.StartsWith("xx_chain_") || s.StartsWith("xx_staking_") || s.StartsWith("xx_validator_")).Order());
+        }
+        Assert.Single(_logs.Lines, line => line.Contains("staking: not read, since the chain node is not answering"));
+    }
+
+    [Fact]
+    public async Task The_status_page_shows_staking_failing_while_the_node_is_stopped()
+    {
+        var runtime = SyntheticRuntime.FromGoldenVectors(legacy: false);
+        _node.Handler = runtime.Healthy;
+        await _node.StartAsync();
+        using var logs = new TempFolder();
+        var (app, address) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--logs.dir", logs.Path,
+            "--chain.rpc-url", _node.WsUrl, "--chain.stash", Ss58.Encode(Stash), "--chain.idf-path", "/nonexistent/idf.json",
+            "--checks.backups", "", "--checks.certificates", "", "--checks.probes", "", "--log.level", "warn");
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = address };
+        Assert.Equal("Ok", await StakingLevel(http));
+        await _node.StopAsync();
+        Assert.Equal("Bad", await StakingLevel(http));
+    }
+
+    /// <summary>The level /status.json gives the staking collector.</summary>
+    private static async Task<string?> StakingLevel(HttpClient http)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("status.json"));
+        return json.RootElement.GetProperty("collectors").EnumerateArray()
+            .Single(c => c.GetProperty("collector").GetString() == "staking").GetProperty("level").GetString();
+    }
+
+    [Fact]
     public async Task A_first_endpoint_that_never_answers_fails_over_to_the_next()
     {
         // Connections complete into the backlog and the WebSocket upgrade is never answered.
         using var hung = new TcpListener(IPAddress.Loopback, 0);
         hung.Start();
         await _node.StartAsync();
-        var (collector, registry) = Collector($"ws://127.0.0.1:{((IPEndPoint)hung.LocalEndpoint).Port},{_node.WsUrl}", timeout: "500ms");
+        var registry = Exporter($"ws://127.0.0.1:{((IPEndPoint)hung.LocalEndpoint).Port},{_node.WsUrl}", timeout: "500ms");
         var m = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, m["xx_chain_up"]);
-        Assert.Equal(1, collector.Connections);
+        Assert.Equal(1, _node.WebSocketConnections);
         Assert.Contains("no answer within 0.5s", _logs.All);
     }
 
@@ -257,7 +298,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     {
         _node.Handler = (method, parameters) => method == "chain_getFinalizedHead" ? new Answer.Error(-32000, "database is locked") : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
-        var (_, registry) = Collector(_node.WsUrl);
+        var registry = Exporter(_node.WsUrl);
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
         Assert.Contains("database is locked", _logs.All);
     }
@@ -270,7 +311,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
     {
         _node.Handler = (method, parameters) => method == "system_syncState" ? new Answer.Error(code, message) : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
-        var (_, registry) = Collector(_node.WsUrl);
+        var registry = Exporter(_node.WsUrl);
         var m = await Exposition.Of(registry);
         Assert.Equal(1, m["xx_chain_up"]);
         Assert.False(m.Has("xx_chain_block_height{status=\"target\"}"));
@@ -284,7 +325,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
         _runtime.Set("Staking", "ActiveEra", "0x0a000000" + "00"); // index 10, start None
         _runtime.Set("Staking", "ErasRewardPoints", "0x0102", StorageKeys.U32(10)); // truncated: not an EraRewardPoints
         await _node.StartAsync();
-        var (_, registry) = Collector(_node.WsUrl, stash: Ss58.Encode(Stash));
+        var registry = Exporter(_node.WsUrl, stash: Ss58.Encode(Stash));
         var m = await Exposition.Of(registry);
         AssertStakingFailedAlone(m, "xx_validator_era_points");
     }
@@ -298,12 +339,16 @@ public sealed class ChainFaultTests : IAsyncDisposable
             return _runtime.Healthy(method, parameters);
         };
         await _node.StartAsync();
-        var (collector, registry) = Collector(_node.WsUrl, timeout: "3s");
-        await Exposition.Of(registry);
-        int before = collector.Runs;
+        var registry = Exporter(_node.WsUrl, timeout: "3s");
+        await Exposition.Of(registry); // the metadata and the node's name are read once, here
+        double before = Requests(await Exposition.Of(registry));
+        double read = Requests(await Exposition.Of(registry)) - before; // what one read costs
         await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Exposition.Of(registry)));
-        Assert.Equal(1, collector.Runs - before);
+        // The ten shared one read; the scrape that looks made one more.
+        Assert.Equal(before + 3 * read, Requests(await Exposition.Of(registry)));
     }
+
+    private static double Requests(Exposition m) => m["xx_chain_rpc_requests_total"];
 
     /// <summary>The chain was read but staking failed: its series (<paramref name="stakingSeries"/> for one) are gone and the log says so.</summary>
     private void AssertStakingFailedAlone(Exposition m, string stakingSeries)
@@ -312,6 +357,6 @@ public sealed class ChainFaultTests : IAsyncDisposable
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"chain\"}"]);
         Assert.Equal(0, m["xx_exporter_collector_success{collector=\"staking\"}"]);
         Assert.False(m.Has(stakingSeries));
-        Assert.Contains("Cannot read the validator's staking state", _logs.All);
+        Assert.Contains("staking: cannot read the validator's staking state", _logs.All);
     }
 }

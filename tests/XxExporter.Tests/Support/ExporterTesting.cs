@@ -24,14 +24,17 @@ public static class ExporterTesting
     public static Uri AddressOf(WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
 
-    /// <summary>Only the chain collector, on a registry of its own.</summary>
-    public static (ChainCollector Collector, CollectorRegistry Registry) ChainCollector(ILoggerFactory logs, params string[] flags)
+    /// <summary>
+    /// Only the chain and staking sources, on a registry of their own, read through <see cref="ScrapeSources"/> as in
+    /// the exporter. Cancelling the returned source closes their connection.
+    /// </summary>
+    public static (CancellationTokenSource Stop, CollectorRegistry Registry) Chain(ILoggerFactory logs, params string[] flags)
     {
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
-        var collector = new ChainCollector(ExporterSettings.Load(CommandLine.Parse(flags)).Chain, new ChainMetrics(factory),
-            new ExporterMetrics(factory), logs);
-        collector.CollectBeforeEachScrape(registry);
-        return (collector, registry);
+        var stop = new CancellationTokenSource();
+        var sources = ChainSources.Create(ExporterSettings.Load(CommandLine.Parse(flags)).Chain, factory, logs, stop.Token);
+        new ScrapeSources(sources, new ExporterMetrics(factory), logs).CollectBeforeEachScrape(registry);
+        return (stop, registry);
     }
 }

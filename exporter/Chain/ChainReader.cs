@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using XxExporter.Chain.Scale;
+
+namespace XxExporter.Chain;
+
+/// <summary>Heights by status; <paramref name="Target"/> is the best block peers know, null where the node lacks system_syncState.</summary>
+public sealed record BlockHeights(long Best, long Finalized, long? Target);
+
+public sealed record NodeHealth(long Peers, bool Syncing);
+
+/// <summary>The chain's name and the node's version.</summary>
+public sealed record NodeInfo(string Chain, string Version);
+
+/// <summary>What the node says at one scrape, and its storage at the best block (<paramref name="Best"/>).</summary>
+public sealed record ChainHead(BlockHeights Heights, NodeHealth Health, NodeInfo Info, long SpecVersion, ChainState Best);
+
+/// <summary>
+/// Reads the head of the chain: heights, health, runtime and who the node is, 7 requests where the node has
+/// system_syncState. The runtime's metadata is loaded again only when its spec version changes; system_syncState
+/// is asked until the node says it has no such method; the node's name and version once per connection.
+/// </summary>
+public sealed class ChainReader(ChainConnection rpc, ILogger logger)
+{
+    private (long SpecVersion, RuntimeMetadata Metadata)? _runtime;
+    private bool _syncStateMissing;
+    private ((int, int) Connection, NodeInfo Info)? _info;
+
+    public async Task<ChainHead> ReadAsync(CancellationToken token)
+    {
+        string best = (await rpc.CallAsync("chain_getBlockHash", [], token)).GetString() ?? throw new FormatException("chain_getBlockHash gave no hash");
+        var bestHeader = await rpc.CallAsync("chain_getHeader", [best], token);
+        string finalized = (await rpc.CallAsync("chain_getFinalizedHead", [], token)).GetString()
+            ?? throw new FormatException("chain_getFinalizedHead gave no hash");
+        var finalizedHeader = await rpc.CallAsync("chain_getHeader", [finalized], token);
+        var health = await rpc.CallAsync("system_health", [], token);
+        long? target = await SyncTargetAsync(token);
+        var runtime = await rpc.CallAsync("state_getRuntimeVersion", [best], token);
+        long specVersion = runtime.GetProperty("specVersion").GetInt64();
+        var metadata = await MetadataAsync(best, specVersion, runtime, token);
+        var info = await InfoAsync(token);
+        return new ChainHead(new BlockHeights(ChainState.BlockNumber(bestHeader), ChainState.BlockNumber(finalizedHeader), target),
+            new NodeHealth(health.GetProperty("peers").GetInt64(), health.GetProperty("isSyncing").GetBoolean()), info, specVersion,
+            new ChainState(rpc, best, metadata));
+    }
+
+    /// <summary>system_syncState's highestBlock; some nodes answer "Method not found", and then the target is simply absent.</summary>
+    private async Task<long?> SyncTargetAsync(CancellationToken token)
+    {
+        if (_syncStateMissing) return null;
+        try
+        {
+            var sync = await rpc.CallAsync("system_syncState", [], token);
+            return sync.TryGetProperty("highestBlock", out var highest) && highest.ValueKind == JsonValueKind.Number ? highest.GetInt64() : null;
+        }
+        catch (RpcErrorException ex)
+        {
+            // Optional: an error here never takes the chain down. "Method not found" (some nodes over HTTP omit the
+            // code) means the node lacks it for good, so it is not asked again.
+            if (ex.Code == RpcErrorException.MethodNotFound || ex.Message.Contains("Method not found", StringComparison.OrdinalIgnoreCase))
+            {
+                _syncStateMissing = true;
+                logger.LogInformation("The node has no system_syncState; the target height is not exported");
+            }
+            return null;
+        }
+    }
+
+    private async Task<RuntimeMetadata> MetadataAsync(string block, long specVersion, JsonElement runtime, CancellationToken token)
+    {
+        if (_runtime is { } known && known.SpecVersion == specVersion) return known.Metadata;
+        var metadata = MetadataParser.Parse(ChainState.Hex(await rpc.CallAsync("state_getMetadata", [block], token)));
+        _runtime = (specVersion, metadata);
+        logger.LogInformation("Loaded the metadata of runtime {SpecName} {SpecVersion}", runtime.GetProperty("specName").GetString(), specVersion);
+        return metadata;
+    }
+
+    private async Task<NodeInfo> InfoAsync(CancellationToken token)
+    {
+        var connection = rpc.Current;
+        if (_info is { } known && known.Connection == connection) return known.Info;
+        var info = new NodeInfo((await rpc.CallAsync("system_chain", [], token)).GetString() ?? "", (await rpc.CallAsync("system_version", [], token)).GetString() ?? "");
+        _info = (connection, info);
+        return info;
+    }
+}
