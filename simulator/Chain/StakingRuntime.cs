@@ -5,8 +5,8 @@ namespace XxSimulator.Chain;
 
 /// <summary>
 /// The metadata of a runtime with the staking layout of the legacy xx fork (spec ≤206: custody in exposures,
-/// cmix_id in the ledger; xx-domain.md §4.3) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
-/// ErasDeductionPoints; §4.7): only the storage items the exporter reads, with their real hashers and types.
+/// cmix_id in the ledger; docs/xx-node-facts.md §4.1) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
+/// ErasDeductionPoints; the same section): only the storage items the exporter reads, with their real hashers and types.
 /// </summary>
 public sealed class StakingRuntime
 {

@@ -50,7 +50,7 @@ public static class LogSetGenerator
 /// chatter, round failures by each reason ending in the real crash-restart cycle (FATAL, the deferred
 /// "Updating to ERROR failed", panic and goroutine dump, wrapper restart, recovery), crashes while idle,
 /// notices about completed and old rounds, invalid bytes and long lines - and counts what it wrote.
-/// Lines follow the format strings in the xx sources (see ../shared/docs/xx-domain.md §2). The same script
+/// Lines follow the format strings in the xx sources (see docs/xx-node-facts.md §2). The same script
 /// writes a log set at once (<see cref="LogSetGenerator"/>) and a node's logs live (<see cref="Node.LiveLogs"/>).
 /// </summary>
 internal sealed class NodeLogScript : IDisposable
@@ -282,7 +282,7 @@ internal sealed class NodeLogScript : IDisposable
         CrashAndRestart("poll error: rpc error: code = Unknown desc = unexpected EOF");
     }
 
-    /// <summary>The crash-restart cycle of xx-domain.md §2.4, ending in a recovered, WAITING node.</summary>
+    /// <summary>The crash-restart cycle of docs/xx-node-facts.md §2.3, ending in a recovered, WAITING node.</summary>
     private void CrashAndRestart(string error)
     {
         _cmix.Record(Tick(0), "FATAL", $"Error encountered - closing server & writing error to /opt/xxnetwork/log/cmix-err.log: {error}");

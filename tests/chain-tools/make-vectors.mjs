@@ -7,7 +7,7 @@
 // @polkadot/types (TypeRegistry with hand-written type definitions), hashing from @polkadot/util-crypto.
 // Type definitions follow xx-labs/substrate (branch xx-network) frame/staking for the legacy layout
 // (spec <= 206) and xxfoundation/xxchain runtime 207 (polkadot-stable2509 staking + XXStakingExtension),
-// see /work/shared/docs/xx-domain.md §4.3 and §4.7.
+// see docs/xx-node-facts.md §4.1.
 //
 // Every vector is checked before it is written: the encoding is decoded again with polkadot and must give
 // back exactly the value JSON we built from the inputs; a few byte-level facts (compact modes, sorted

@@ -8,7 +8,7 @@ public class StorageKeysTests
     private static readonly byte[] Alice = Convert.FromHexString("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d");
 
     [Theory]
-    // Prefixes from xx-domain.md §4.2 (checked there against System.Number and keys hard-coded in operator scripts).
+    // Prefixes: twox128(pallet) ‖ twox128(item) (docs/xx-node-facts.md §4.1), checked against System.Number and keys hard-coded in operator scripts.
     [InlineData("Staking", "ActiveEra", "5f3e4907f716ac89b6347d15ececedca487df464e44a534ba6b0cbb32407b587")]
     [InlineData("Staking", "ErasRewardPoints", "5f3e4907f716ac89b6347d15ececedca80cc6574281671b299c1727d7ac68cab")]
     [InlineData("Staking", "Ledger", "5f3e4907f716ac89b6347d15ececedca422adb579f1dbf4f3886c5cfa3bb8cc4")]

@@ -5,7 +5,7 @@ namespace XxExporter.Tests.Checks;
 
 public sealed class IdentityCheckTests : IDisposable
 {
-    // A real node ID (davaymne/xxnetwork-tools, quoted in xx-domain.md §1); it has a '/' for the URL form.
+    // A real node ID (from davaymne/xxnetwork-tools); it has a '/' for the URL form.
     private const string DashboardId = "MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC";
     private readonly TempFolder _folder = new();
 

@@ -3,7 +3,7 @@ using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Logs;
 
-/// <summary>cmix.log scenarios built from elixxir-server format strings (xx-domain.md §2.3-§2.6).</summary>
+/// <summary>cmix.log scenarios built from elixxir-server format strings (docs/xx-node-facts.md §2.2-§2.3).</summary>
 public class CmixRulesTests
 {
     private const string Node = "[MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC:11420]";
@@ -39,7 +39,7 @@ public class CmixRulesTests
         "INFO 2023/07/26 14:08:25 Updated to WAITING successfully",
     ];
 
-    // The crash-restart cycle: the ERROR handler panics inside Machine.Update (xx-domain.md §2.4).
+    // The crash-restart cycle: the ERROR handler panics inside Machine.Update (docs/xx-node-facts.md §2.3).
     private static readonly string[] CrashOnError =
     [
         "FATAL 2023/07/26 14:09:10 Error encountered - closing server & writing error to /opt/xxnetwork/log/cmix-err.log: Resource Queue has timed out killing Round 9876544 after 3m0s",

@@ -3,7 +3,7 @@ using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Logs;
 
-/// <summary>gateway.log lines built from elixxir-gateway format strings (xx-domain.md §2.6-§2.7).</summary>
+/// <summary>gateway.log lines built from elixxir-gateway format strings (docs/xx-node-facts.md §2.4).</summary>
 public class GatewayRulesTests
 {
     [Fact]

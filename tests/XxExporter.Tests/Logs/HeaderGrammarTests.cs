@@ -11,7 +11,7 @@ public class HeaderGrammarTests
         // Real line (forum.xx.network t/6883, with the author's placeholders replaced by a date).
         { LogGrammar.GoJww, "FATAL 2023/02/11 04:12:55 Database call timed out: context deadline exceeded panic: Database call timed out: context deadline exceeded",
             RecordLevel.Fatal, "2023-02-11 04:12:55", "Database call timed out: context deadline exceeded panic: Database call timed out: context deadline exceeded" },
-        // Reconstructed from elixxir-server format strings (xx-domain.md §2.3).
+        // Reconstructed from elixxir-server format strings (docs/xx-node-facts.md §2.1).
         { LogGrammar.GoJww, "INFO 2023/07/26 14:07:52 Updated to PRECOMPUTING successfully", RecordLevel.Info, "2023-07-26 14:07:52", "Updated to PRECOMPUTING successfully" },
         { LogGrammar.GoJww, "INFO 2023/07/26 14:08:24 [MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC:11420]: RID 9876543 Round took 31.482193667s seconds",
             RecordLevel.Info, "2023-07-26 14:08:24", "[MYqKI26Kc3KkJOMmF5n0tiwlSY/lhYCFYreTRh9c4NAC:11420]: RID 9876543 Round took 31.482193667s seconds" },
@@ -28,7 +28,7 @@ public class HeaderGrammarTests
         { LogGrammar.PythonLogging, "[INFO] 25-Aug-21 07:14:07: Waiting on IDF for consensus...", RecordLevel.Info, "2021-08-25 07:14:07", "Waiting on IDF for consensus..." },
         { LogGrammar.PythonLogging, "[INFO] 25-Aug-21 07:14:07: Waiting on consensus ready state...", RecordLevel.Info, "2021-08-25 07:14:07", "Waiting on consensus ready state..." },
         { LogGrammar.PythonLogging, "[INFO] 09-Jul-21 16:25:07: Waiting on IDF for consensus...", RecordLevel.Info, "2021-07-09 16:25:07", "Waiting on IDF for consensus..." },
-        // Reconstructed from elixxir-wrapper format strings (xx-domain.md §2.8).
+        // Reconstructed from elixxir-wrapper format strings (docs/xx-node-facts.md §2.1).
         { LogGrammar.PythonLogging, "[WARNING] 03-Mar-24 10:00:01: Restarting binary due to error...", RecordLevel.Warn, "2024-03-03 10:00:01", "Restarting binary due to error..." },
         { LogGrammar.PythonLogging, "[ERROR] 31-Dec-23 23:59:59: No local Substrate node running.", RecordLevel.Error, "2023-12-31 23:59:59", "No local Substrate node running." },
         { LogGrammar.PythonLogging, "[CRITICAL] 01-Jan-25 00:00:00: boom", RecordLevel.Critical, "2025-01-01 00:00:00", "boom" },

@@ -3,7 +3,7 @@ using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Logs;
 
-/// <summary>Wrapper log lines: real handbook lines and elixxir-wrapper format strings (xx-domain.md §2.8).</summary>
+/// <summary>Wrapper log lines: real handbook lines and elixxir-wrapper format strings (docs/xx-node-facts.md §2.1).</summary>
 public class WrapperRulesTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Postgres;
 
 /// <summary>
-/// One PostgreSQL server for the Postgres tests, holding the gateway schema (xx-domain.md §3.1, as gorm creates it)
+/// One PostgreSQL server for the Postgres tests, holding the gateway schema (docs/xx-node-facts.md §3, as gorm creates it)
 /// with generated data, an empty node database, and the exporter's non-superuser role set up as README shows.
 /// </summary>
 public sealed class GatewayDatabase : IDisposable
