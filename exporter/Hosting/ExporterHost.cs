@@ -32,6 +32,8 @@ public static class ExporterHost
         builder.Logging.SetMinimumLevel(settings.LogLevel);
         // Kestrel and the host say a lot at Information; keep them to warnings unless debugging.
         builder.Logging.AddFilter("Microsoft", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Warning);
+        // The host logs a failed start with its stack trace; Program.cs says it in one line instead.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Critical);
         // Only when started by systemd (Type=notify): READY=1 once listening, STOPPING=1 on stop, and log lines
         // with journald's <priority> prefix instead of our timestamps. Must follow AddSimpleConsole to replace
         // its formatter. Elsewhere this adds nothing.
