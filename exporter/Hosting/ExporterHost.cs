@@ -80,6 +80,7 @@ public static class ExporterHost
         if (settings.Chain.Enabled) // here, once the host's loggers exist
             sources.AddRange(ChainSources.Create(settings.Chain, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped));
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
+        StartupReport.LogWhenStarted(app, settings, app.Services.GetRequiredService<ScrapeSources>().Names);
         app.UseBasicAuth(settings.WebConfig);
         app.MapExporterEndpoints(settings.TelemetryPath, registry);
         return app;

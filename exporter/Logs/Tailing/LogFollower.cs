@@ -126,7 +126,7 @@ public sealed class LogFollower : IDisposable
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            if (_atStartup) _logger.LogInformation("{Path} does not exist yet; waiting for it", _path);
+            if (_atStartup) _logger.LogDebug("{Path} does not exist yet; waiting for it", _path);   // the start-up report lists it
             return false;
         }
         _handle = handle;
