@@ -71,6 +71,7 @@ public static class ExporterHost
 
         // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
         var sources = new List<IScrapeSource>();
+        sources.Add(new LogFilesSource(settings.Logs, factory));
         sources.AddRange(HostChecks.Sources(settings.Checks, factory));
         sources.AddRange(PostgresSource.For(settings.Postgres, factory));
         builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));

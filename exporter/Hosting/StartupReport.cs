@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using XxExporter.Logs;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Hosting;
@@ -20,6 +21,7 @@ public static class StartupReport
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             foreach (string line in Lines(settings, addresses, sources)) logger.LogInformation("{Line}", line);
+            if (LogFilesSource.NoneFound(settings.Logs) is { } none) logger.LogWarning("Logs: {Warning}", none);
         });
     }
 

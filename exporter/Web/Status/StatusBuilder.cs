@@ -137,7 +137,11 @@ public static class StatusBuilder
     private static List<LogStatus> Logs(MetricSamples m, double now, double? watched)
     {
         bool outOfActiveSet = m.Value("xx_validator_active") == 0;
-        return m.All("xx_log_file_present").Select(s =>
+        // As XxLogFilesNotFound: with none of the files there, every log row would otherwise just say "no file".
+        var noneFound = m.Value("xx_log_files_found") == 0
+            ? new[] { new LogStatus("log files", false, null, Level.Bad, "NONE found: check --logs.dir") }
+            : [];
+        return noneFound.Concat(m.All("xx_log_file_present").Select(s =>
         {
             string log = s.Label("log");
             double? last = m.Value("xx_log_last_record_timestamp_seconds", ("log", log));
@@ -148,7 +152,7 @@ public static class StatusBuilder
             string summary = s.Value != 1 ? "no file" : age is not null ? $"last record {Ago(age)}"
                 : silent ? "no record since the exporter started" : "no record yet";
             return new LogStatus(log, s.Value == 1, age, level, summary);
-        }).ToList();
+        })).ToList();
     }
 
     private static string Ago(double? seconds) => seconds is { } s ? $"{Span(s)} ago" : "never";

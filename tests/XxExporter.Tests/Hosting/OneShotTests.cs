@@ -81,6 +81,7 @@ public partial class OneShotTests
     public async Task Every_family_has_help_and_known_series_start_at_zero()
     {
         using var folder = new TempFolder();
+        File.WriteAllText(folder.File("cmix.log"), "");   // one log there, three not: a warning, not an error
         var metrics = Exposition.Parse(await RunOnce("--logs.dir", folder.Path));
         var families = metrics.Text.Split('\n').Where(l => l.StartsWith("# TYPE ")).Select(l => l.Split(' ')[2]).ToList();
         Assert.All(families, family => Assert.Contains($"# HELP {family} ", metrics.Text));
@@ -90,6 +91,18 @@ public partial class OneShotTests
         Assert.Equal(0, metrics["xx_cmix_round_duration_seconds_count"]);
         // Without a database configured there is no Postgres family at all (a lone 0 would read as 1970).
         Assert.DoesNotContain(metrics.Series, s => s.StartsWith("xx_postgres_") || s.StartsWith("xx_gateway_last_stored"));
+    }
+
+    [Fact]
+    public async Task A_folder_without_any_of_the_logs_is_an_error_not_all_zero_metrics()
+    {
+        using var folder = new TempFolder();
+        string typo = Path.Combine(folder.Path, "xxnetwrok", "log");
+        var error = await Assert.ThrowsAsync<XxExporter.Settings.SettingsException>(() => RunOnce("--logs.dir", typo));
+        Assert.Equal($"--once: none of the enabled log files is there ({typo} does not exist): check --logs.dir; no log alert can fire until they appear",
+            error.Message);
+        error = await Assert.ThrowsAsync<XxExporter.Settings.SettingsException>(() => RunOnce("--logs.dir", folder.Path));
+        Assert.Contains($"(none is in {folder.Path})", error.Message);
     }
 
     /// <summary>Blanks what legitimately differs between runs: timings and the runtime's patch version.</summary>

@@ -52,6 +52,16 @@ public class StatusBuilderTests
     }
 
     [Fact]
+    public async Task No_log_file_found_at_all_is_red_and_names_the_setting()
+    {
+        var logs = (await Json("xx_log_files_found 0\nxx_log_file_present{log=\"cmix\"} 0\n")).GetProperty("logs");
+        Assert.Equal("log files", logs[0].GetProperty("log").GetString());
+        Assert.Equal("Bad", logs[0].GetProperty("level").GetString());
+        Assert.Equal("NONE found: check --logs.dir", logs[0].GetProperty("summary").GetString());
+        Assert.Equal("cmix", (await Json("xx_log_files_found 1\nxx_log_file_present{log=\"cmix\"} 1\n")).GetProperty("logs")[0].GetProperty("log").GetString());
+    }
+
+    [Fact]
     public async Task Stale_backups_expiring_certificates_and_failing_collectors_are_flagged()
     {
         var json = await Json($$"""
