@@ -115,6 +115,16 @@ public partial class ComposeTests
     }
 
     [Fact]
+    public void The_exporter_container_has_the_memory_limit_of_the_systemd_unit()
+    {
+        string compose = File.ReadAllText(Path.Combine(Repository.Root, "docker-compose.yml"));
+        string unit = File.ReadAllText(Repository.PathOf("deploy/systemd/xx-exporter.service"));
+        string limit = Regex.Match(compose, @"(?m)^    mem_limit: (\d+)m$").Groups[1].Value;
+        Assert.NotEmpty(limit);
+        Assert.Matches($@"(?m)^MemoryMax={limit}M$", unit);
+    }
+
+    [Fact]
     public void The_exporter_image_runs_as_a_non_root_user_with_a_health_check()
     {
         string dockerfile = File.ReadAllText(Path.Combine(Repository.Root, "exporter", "Dockerfile"));
