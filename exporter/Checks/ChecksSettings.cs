@@ -23,8 +23,10 @@ public sealed record ProbeTarget(string Name, string Host, int Port);
 /// <param name="IdfPath">The node's cmix-IDF.json; a host without one (a gateway host) exports no node ID.</param>
 /// <param name="Probes">TCP endpoints to connect to.</param>
 /// <param name="ProbeTimeout">How long a probe waits for the connection.</param>
+/// <param name="BackupMinBytes">A newest backup file smaller than this counts as a failed backup.</param>
 public sealed record ChecksSettings(
-    IReadOnlyList<BackupTarget> Backups, string CertificateGlob, string IdfPath, IReadOnlyList<ProbeTarget> Probes, TimeSpan ProbeTimeout)
+    IReadOnlyList<BackupTarget> Backups, string CertificateGlob, string IdfPath, IReadOnlyList<ProbeTarget> Probes, TimeSpan ProbeTimeout,
+    int BackupMinBytes = 1)
 {
     public static class Table
     {
@@ -42,6 +44,10 @@ public sealed record ChecksSettings(
             "Backups to watch, name=path (a dump file, a folder whose newest file counts, a glob, or a marker file); empty: none.",
             Parsers.NamedList((name, path) => FileMatch.IsValid(path) ? new BackupTarget(name, path) : throw new FormatException($"{name}: {FileMatch.Rule}")));
 
+        public static readonly Setting<int> BackupMinBytes = new("checks.backup-min-bytes", "Checks:BackupMinBytes", "1",
+            "A newest backup file smaller than this counts as failed (a dump that wrote nothing); 0 accepts empty marker files.",
+            Parsers.Int(0, int.MaxValue));
+
         public static readonly Setting<string> Certificates = new("checks.certificates", "Checks:Certificates", "/opt/xxnetwork/cred/*.crt",
             "PEM certificates whose expiry is exported; empty: none.",
             text => text.Length == 0 || FileMatch.IsValid(text) ? text : throw new FormatException(FileMatch.Rule));
@@ -54,7 +60,7 @@ public sealed record ChecksSettings(
         public static readonly Setting<TimeSpan> ProbeTimeout = new("checks.probe-timeout", "Checks:ProbeTimeout", "1s",
             "How long a probe waits for the connection.", Parsers.Duration("10ms", "1m"));
 
-        public static IReadOnlyList<Setting> All { get; } = [Backups, Certificates, Probes, ProbeTimeout];
+        public static IReadOnlyList<Setting> All { get; } = [Backups, BackupMinBytes, Certificates, Probes, ProbeTimeout];
 
         private static ProbeTarget Probe(string name, string address)
         {
@@ -68,5 +74,6 @@ public sealed record ChecksSettings(
 
     /// <param name="idfPath">The node's IDF, which the chain's settings name too.</param>
     public static ChecksSettings Read(SettingValues values, string idfPath) =>
-        new(values.Get(Table.Backups), values.Get(Table.Certificates), idfPath, values.Get(Table.Probes), values.Get(Table.ProbeTimeout));
+        new(values.Get(Table.Backups), values.Get(Table.Certificates), idfPath, values.Get(Table.Probes), values.Get(Table.ProbeTimeout),
+            values.Get(Table.BackupMinBytes));
 }

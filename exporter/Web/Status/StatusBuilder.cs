@@ -119,8 +119,10 @@ public static class StatusBuilder
             string target = present.Label("target");
             double? age = m.Value("xx_backup_last_success_timestamp_seconds", ("target", target)) is { } last ? now - last : null;
             bool stale = age is null || age > BackupStaleAfter.TotalSeconds;
-            return new BackupStatus(target, present.Value == 1, age, m.Value("xx_backup_size_bytes", ("target", target)), stale ? Level.Bad : Level.Ok,
-                present.Value != 1 ? "missing" : stale ? $"stale: {Ago(age)}" : Ago(age));
+            bool tooSmall = m.Value("xx_backup_too_small", ("target", target)) == 1;   // as XxBackupTooSmall
+            return new BackupStatus(target, present.Value == 1, age, m.Value("xx_backup_size_bytes", ("target", target)),
+                stale || tooSmall ? Level.Bad : Level.Ok,
+                present.Value != 1 ? "missing" : tooSmall ? $"FAILED (empty or too small), {Ago(age)}" : stale ? $"stale: {Ago(age)}" : Ago(age));
         }).ToList();
 
     private static List<CertificateStatus> Certificates(MetricSamples m, double now) =>

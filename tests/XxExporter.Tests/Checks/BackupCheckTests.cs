@@ -53,6 +53,8 @@ public sealed class BackupCheckTests : IDisposable
         Assert.Equal(80, m["xx_backup_size_bytes{target=\"cmix_gateway\"}"]);
         Assert.Equal(ChecksHarness.Unix(Now.AddMinutes(-30)), m["xx_backup_last_success_timestamp_seconds{target=\"remote\"}"]);
         Assert.Equal(0, m["xx_backup_size_bytes{target=\"remote\"}"]);
+        Assert.Equal(1, m["xx_backup_too_small{target=\"remote\"}"]);   // an empty newest file is a failed backup by default
+        Assert.Equal(0, m["xx_backup_too_small{target=\"cmix_gateway\"}"]);
         foreach (string missing in new[] { "missing", "missing_glob" })
         {
             Assert.Equal(0, m[$"xx_backup_present{{target=\"{missing}\"}}"]);
@@ -62,6 +64,19 @@ public sealed class BackupCheckTests : IDisposable
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"backups\"}"]); // a missing backup is a finding, not an error
         Assert.Empty(harness.Logs.Lines);
         await Promtool.AssertLintClean(m.Text);
+    }
+
+    [Fact]
+    public async Task A_newest_backup_under_the_minimum_size_is_too_small_and_zero_accepts_empty_markers()
+    {
+        Write("dumps/a.dump", 5000, TimeSpan.FromDays(1));
+        Write("dumps/b.dump", 99, TimeSpan.FromMinutes(5));   // the newest: a dump that failed early
+        var target = new BackupTarget("cmix_gateway", _folder.File("dumps"));
+        var strict = new ChecksHarness(ChecksHarness.Off with { Backups = [target], BackupMinBytes = 100 });
+        Assert.Equal(1, (await strict.Scrape())["xx_backup_too_small{target=\"cmix_gateway\"}"]);
+        Write("remote/last-upload", 0, TimeSpan.Zero);
+        var markers = new ChecksHarness(ChecksHarness.Off with { Backups = [new("remote", _folder.File("remote"))], BackupMinBytes = 0 });
+        Assert.Equal(0, (await markers.Scrape())["xx_backup_too_small{target=\"remote\"}"]);
     }
 
     [Fact]

@@ -52,6 +52,15 @@ public class StatusBuilderTests
     }
 
     [Fact]
+    public async Task An_empty_newest_backup_is_red_even_when_fresh()
+    {
+        var backup = (await Json($"xx_backup_present{{target=\"cmix_node\"}} 1\nxx_backup_last_success_timestamp_seconds{{target=\"cmix_node\"}} {NowUnix - 60}\n"
+            + "xx_backup_size_bytes{target=\"cmix_node\"} 0\nxx_backup_too_small{target=\"cmix_node\"} 1\n")).GetProperty("backups")[0];
+        Assert.Equal("Bad", backup.GetProperty("level").GetString());
+        Assert.StartsWith("FAILED (empty or too small)", backup.GetProperty("summary").GetString());
+    }
+
+    [Fact]
     public async Task No_log_file_found_at_all_is_red_and_names_the_setting()
     {
         var logs = (await Json("xx_log_files_found 0\nxx_log_file_present{log=\"cmix\"} 0\n")).GetProperty("logs");
