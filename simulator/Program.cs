@@ -9,6 +9,10 @@ using XxSimulator.Node;
 const string LogsUsage = "usage: xx-simulator logs FOLDER [--bytes N] [--seed N] [--long-line-every N] [--long-line-bytes N] [--failure-rate R] [--idle-crash-rate R] [--invalid-bytes-rate R] [--max-line-bytes N] [--no-gateway]";
 switch (args.FirstOrDefault())
 {
+    case "--help" or "-h" or "help":
+        Console.Out.WriteLine(LogsUsage);
+        Console.Out.WriteLine(NodeCommandLine.Usage);
+        return 0;
     case "logs" when args.Length >= 2:
         return WriteLogSet(args[1], args[2..]);
     case "node":

@@ -7,6 +7,15 @@ namespace XxExporter.Tests.Simulator;
 public class NodeCommandLineTests
 {
     [Fact]
+    public async Task Help_goes_to_stdout_with_exit_code_0()
+    {
+        var (code, output) = await XxExporter.Tests.Support.Repository.RunAsync(Path.Combine(AppContext.BaseDirectory, "xx-simulator"), "--help");
+        Assert.Equal(0, code);
+        Assert.StartsWith("usage: xx-simulator logs FOLDER", output);
+        Assert.Contains("xx-simulator node", output);
+    }
+
+    [Fact]
     public void Reads_every_option()
     {
         var options = NodeCommandLine.Parse(["--logs", "/l", "--listen", "0.0.0.0:9944", "--cred", "/c", "--backups", "/b", "--era-seconds", "90",
