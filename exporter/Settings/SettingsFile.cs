@@ -34,7 +34,7 @@ public static class SettingsFile
         }
         catch (JsonException ex)
         {
-            // Its message is a resource key in this build (UseSystemResourceKeys); its position is what helps.
+            // Its position is what helps; its message is written for JSON experts.
             throw Fail(path, $"is not valid JSON at line {ex.LineNumber + 1}, column {ex.BytePositionInLine + 1}");
         }
         using (document)
