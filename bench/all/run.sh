@@ -155,7 +155,10 @@ measure() {
   curl -fsS "http://127.0.0.1:$PORT_candidate/metrics" >"$RESULTS/candidate.metrics.txt"
   cp "$TMP/candidate.log" "$RESULTS/candidate.log"
   stat -c '%s' "$EXPORTER_BIN" >"$RESULTS/candidate.size"
-  if [[ -n $COMPARE ]]; then stat -c '%s' "$(baseline_bin)" >"$RESULTS/baseline.size"; fi
+  if [[ -n $COMPARE ]]; then
+    curl -fsS "http://127.0.0.1:$PORT_baseline/metrics" >"$RESULTS/baseline.metrics.txt"
+    stat -c '%s' "$(baseline_bin)" >"$RESULTS/baseline.size"
+  fi
 }
 
 baseline_bin() { if [[ $COMPARE == self ]]; then echo "$EXPORTER_BIN"; else echo "$OUT/baseline/xx-exporter"; fi; }
