@@ -58,7 +58,8 @@ VARIANTS=(
 # and collectors failing at every scrape would measure error paths. Environment, so older revisions ignore it.
 LOGS_ONLY=(XX_EXPORTER_CHAIN__RPCURL= XX_EXPORTER_CHECKS__BACKUPS= XX_EXPORTER_CHECKS__CERTIFICATES= XX_EXPORTER_CHECKS__PROBES=)
 
-# log, die, rss_kib (its builds are many and include the simulator: publish below, not lib.sh's publish_exporter)
+# log, die, rss_kib, wait_http, start_bg/stop_bg and cleanup, dotnet_publish (its builds are many and include the
+# simulator: publish below, not lib.sh's publish_exporter)
 source "$BENCH/lib.sh"
 
 usage() {
@@ -100,11 +101,6 @@ parse_args() {
   ((SETTINGS)) || VARIANTS=("${VARIANTS[0]}")
 }
 
-# The one background process (exporter or mtail) running now, so the EXIT trap stops exactly that one.
-LIVE_PID=
-cleanup() { if [[ -n $LIVE_PID ]]; then kill "$LIVE_PID" 2>/dev/null || true; fi; }
-trap cleanup EXIT
-
 # --- builds ----------------------------------------------------------------------------------------------
 
 # A pinned revision is exported (read-only for the repository) so the numbers belong to one commit.
@@ -115,12 +111,10 @@ prepare_source() {
   git -C "$ROOT" archive "$SOURCE" | tar -x -C "$SRC"
 }
 
-# Publishes with a private --artifacts-path so nothing is written to exporter/ or simulator/ (bin, obj).
 publish() {
   local project=$1 name=$2; shift 2
   log "publishing $name"
-  dotnet publish "$SRC/$project" -c Release --nologo -v quiet --artifacts-path "$OUT/artifacts/$name" -o "$OUT/$name" "$@" \
-    >"$OUT/publish-$name.log" 2>&1 || { cat "$OUT/publish-$name.log" >&2; die "publish $name"; }
+  dotnet_publish "$SRC/$project" "$name" "$@"
 }
 
 # Publishes the builds the variants use, and records each one's size and the runtime options compiled into it.
@@ -274,17 +268,6 @@ prepare_feed() {
 
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics"; }
 
-# Waits until the process at $1 answers on port $2.
-wait_ready() {
-  local pid=$1 port=$2 i
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 1
-    scrape "$port" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # Starts "$@" (which tails $dir and listens on $port) on a copy of the history set; appends the feed over
 # LIVE_SECONDS, sampling VmRSS every tick and scraping every 4 s; then scrapes SCRAPES times back to back (one curl,
 # one connection) and lets it settle 5 s. Appends to live.tsv (KiB): idle VmRSS, max sampled while appending, VmHWM
@@ -294,10 +277,9 @@ live_run() {
   local label=$1 port=$2 dir=$3; shift 3
   local ticks=$((LIVE_SECONDS * 4)) tick log pid rss max=0 idle fed_hwm after burst settled scrapes=0 started fed
   rm -rf "$dir" && cp -r "$DATA/live-history" "$dir" && rm -f "$dir/truth.json"
-  "$@" >"$OUT/live/${label// /-}.log" 2>&1 &
+  start_bg "$@" >"$OUT/live/${label// /-}.log" 2>&1
   pid=$!
-  LIVE_PID=$pid
-  wait_ready "$pid" "$port" || die "$label did not start (see $OUT/live/${label// /-}.log)"
+  wait_http "http://127.0.0.1:$port/metrics" "$label" "$pid" "$OUT/live/${label// /-}.log"
   sleep 3   # idle: files opened at their end, first scrape done
   scrape "$port" >/dev/null
   idle=$(rss_kib "$pid" VmRSS)
@@ -325,8 +307,7 @@ live_run() {
   printf '\t%s' "$idle" "$max" "$fed_hwm" "$after" "$settled" "$(rss_kib "$pid" VmHWM)" "$(rss_kib "$pid" RssAnon)" \
     "$(rss_kib "$pid" RssFile)" "$(rss_kib "$pid" Threads)" "$scrapes" "$SCRAPES" "$fed" "$burst" >>"$RESULTS/live.tsv"
   printf '\n' >>"$RESULTS/live.tsv"
-  kill "$pid" && wait "$pid" 2>/dev/null || true
-  LIVE_PID=
+  stop_bg "$pid"
 }
 
 live_all() {

@@ -9,22 +9,13 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/../.." && pwd)
 OUT=$BENCH/out                       # build and results (gitignored)
 EXPORTER_BIN=$OUT/xx-exporter/xx-exporter
-CHOPSTICKS=$ROOT/tests/chain-tools/node_modules/@acala-network/chopsticks/chopsticks.cjs
-SPEC=$ROOT/../shared/fixtures/xxchain/xxnetwork-raw-chainspec.sorted.json
 
 WARMUP=10              # untimed scrapes first (the first one is timed on its own)
 COUNT=1000             # timed scrapes (each round: exporter, baseline, raw calls over HTTP and WebSocket)
 PUBLISH=auto           # auto: when the binary is missing or older than the sources; always; never
 
-# The validators of tests/XxExporter.Tests/Chain/ChopsticksTests.cs (StakingChain), SS58 prefix 55:
-# encodeAddress(pubkey, 55) of the well-known dev keys Alice, Bob, Charlie, Dave.
-ALICE=6a6XHUGV5mu33rX1vn3iivxxUR4hwoUapsuECGyHpPzfaNtt
-BOB=6YXN1Q6Lx3u8tr2WVr5myb3zNa3pVG5FL3ku8uqckR5RoA21
-CHARLIE=6Ya25aEPH3nmXTSB2dg6yFWHChjCUZx6kq2Efv8j2pFx6PdE
-DAVE=6WPk9kmMV4qSpYHCH765GdRiLsNgodZ2BsBCXN1Tvsmj7t6o
-ACTIVE_ERA=10 NEXT_ERA=11
-
-# log, die, free_port, wait_http, rss_kib, publish_exporter, new_results, end_summary (uses the variables above)
+# log, die, processes and cleanup, chopsticks and the staking picture (ALICE...), publish_exporter, results
+# (uses the variables above)
 source "$BENCH/../lib.sh"
 
 usage() {
@@ -53,32 +44,7 @@ parse_args() {
   ((WARMUP >= 2)) || die "--warmup must be at least 2"
 }
 
-# --- cleanup: only the processes and the folder this script started ---------------------------------------------
-
-TMP=
-XX_PID=
-BASE_PID=
-NODE_PID=
-cleanup() {
-  local pid
-  for pid in $XX_PID $BASE_PID $NODE_PID; do kill "$pid" 2>/dev/null || true; done
-  for pid in $XX_PID $BASE_PID $NODE_PID; do wait "$pid" 2>/dev/null || true; done
-  [[ -n $TMP ]] && rm -rf "$TMP"
-  return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # --- helpers ------------------------------------------------------------------------------------------------------
-
-# One JSON-RPC call over HTTP POST to chopsticks: method, params (JSON); prints the answer, stops on an error.
-rpc() {
-  local answer
-  answer=$(curl -fsS -H 'Content-Type: application/json' \
-    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$NODE_URL") || die "$1: no answer"
-  [[ $answer == *'"result"'* ]] || die "$1: $answer"
-  printf '%s\n' "$answer"
-}
 
 # A value of one metric line (exact series name with labels) in a /metrics text file.
 metric() { awk -v name="$2" '$1 == name { print $2; exit }' "$1"; }
@@ -87,59 +53,8 @@ metric() { awk -v name="$2" '$1 == name { print $2; exit }' "$1"; }
 
 check_tools() {
   local tool
-  for tool in node python3 curl; do command -v $tool >/dev/null || die "$tool missing"; done
-  [[ -f $CHOPSTICKS ]] || die "chopsticks missing: npm ci --prefix tests/chain-tools"
-  [[ -f $SPEC ]] || die "the xx chain spec is not at $SPEC"
-}
-
-# chopsticks on 127.0.0.1 in manual block mode (no block is ever built: the state stays as set). If the port is
-# taken it silently takes the next one, so the real one is read from its "RPC listening on" line.
-start_chopsticks() {
-  local port line i
-  port=$(free_port)
-  : >"$TMP/chopsticks.log"
-  node "$CHOPSTICKS" --genesis="$SPEC" --host 127.0.0.1 --port "$port" --build-block-mode=Manual >"$TMP/chopsticks.log" 2>&1 &
-  NODE_PID=$!
-  for i in $(seq 600); do
-    line=$(grep -oE 'RPC listening on http://127\.0\.0\.1:[0-9]+' "$TMP/chopsticks.log" || true)
-    [[ -n $line ]] && break
-    kill -0 "$NODE_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ -n $line ]] || { cat "$TMP/chopsticks.log" >&2; die "chopsticks did not start"; }
-  NODE_PORT=${line##*:}
-  NODE_URL=http://127.0.0.1:$NODE_PORT
-  log "chopsticks $(chopsticks_version) on 127.0.0.1:$NODE_PORT (pid $NODE_PID), ready $((i / 10)).$((i % 10)) s after start"
-}
-
-chopsticks_version() { node -p "require('$(dirname "$CHOPSTICKS")/package.json').version"; }
-
-# The staking picture of ChopsticksTests.StakingChain, in decoded form (chopsticks encodes it with the runtime's
-# types): era 10 active, era 11 elected; Alice active with one nominator, elected next, 100 of 300 points.
-set_staking_state() {
-  local prefs='{"commission": 100000000, "blocked": false}'
-  local solo='{"total": 1000000000000, "own": 1000000000000, "others": []}'
-  local a=$ALICE b=$BOB c=$CHARLIE d=$DAVE
-  rpc dev_setStorage "[{
-    \"Staking\": {
-      \"ActiveEra\": {\"index\": $ACTIVE_ERA, \"start\": 1700000000000},
-      \"CurrentEra\": $NEXT_ERA,
-      \"Validators\": [[[\"$a\"], $prefs], [[\"$b\"], $prefs], [[\"$d\"], $prefs]],
-      \"ErasRewardPoints\": [
-        [[10], {\"total\": 300, \"individual\": {\"$a\": 100, \"$b\": 200}}],
-        [[9], {\"total\": 80, \"individual\": {\"$b\": 80}}]],
-      \"ErasStakers\": [
-        [[9, \"$a\"], $solo], [[9, \"$b\"], $solo],
-        [[10, \"$a\"], {\"total\": 2000000000000, \"own\": 1000000000000, \"others\": [{\"who\": \"$d\", \"value\": 1000000000000}]}],
-        [[10, \"$b\"], $solo], [[10, \"$c\"], $solo],
-        [[11, \"$a\"], $solo], [[11, \"$c\"], $solo]],
-      \"Bonded\": [[[\"$a\"], \"$a\"], [[\"$b\"], \"$b\"], [[\"$c\"], \"$c\"], [[\"$d\"], \"$d\"]],
-      \"Ledger\": [[[\"$a\"], {\"stash\": \"$a\", \"total\": 1000000000000, \"active\": 1000000000000, \"unlocking\": [],
-                             \"claimedRewards\": [], \"cmixId\": \"0x$(printf '1%.0s' {1..64})\"}]]
-    },
-    \"Session\": {\"Validators\": [\"$a\", \"$b\", \"$c\"], \"CurrentIndex\": 31}
-  }]" >/dev/null
-  log "staking state set (dev_setStorage); validator under test: Alice $ALICE"
+  for tool in python3 curl; do command -v $tool >/dev/null || die "$tool missing"; done
+  check_chopsticks
 }
 
 # The exporter under test (chain collector on Alice, over one WebSocket), and a baseline without the chain
@@ -148,12 +63,12 @@ start_exporters() {
   XX_PORT=$(free_port) BASE_PORT=$(free_port)
   while [[ $BASE_PORT == "$XX_PORT" ]]; do BASE_PORT=$(free_port); done
   mkdir -p "$TMP/logs"
-  "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$XX_PORT" --logs.dir="$TMP/logs" \
+  start_bg "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$XX_PORT" --logs.dir="$TMP/logs" \
     --chain.rpc-url "ws://127.0.0.1:$NODE_PORT" --chain.stash "$ALICE" --chain.idf-path /nonexistent \
-    >"$TMP/xx-exporter.log" 2>&1 &
+    >"$TMP/xx-exporter.log" 2>&1
   XX_PID=$!
-  "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" --logs.dir="$TMP/logs" --chain.rpc-url= \
-    >"$TMP/xx-exporter-no-chain.log" 2>&1 &
+  start_bg "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" --logs.dir="$TMP/logs" --chain.rpc-url= \
+    >"$TMP/xx-exporter-no-chain.log" 2>&1
   BASE_PID=$!
   # Ready once /-/healthy answers: it runs no collector (the status page at / would), so the first /metrics is the first read.
   wait_http "http://127.0.0.1:$XX_PORT/-/healthy" xx-exporter "$XX_PID" "$TMP/xx-exporter.log"
@@ -235,7 +150,7 @@ main() {
   check_tools
   new_results
   publish_exporter
-  TMP=$(mktemp -d /tmp/xx-chain-bench.XXXXXX)
+  make_tmp xx-chain-bench
   start_chopsticks
   set_staking_state
   start_exporters

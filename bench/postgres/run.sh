@@ -22,7 +22,7 @@ STATEMENTS=0           # 1: load pg_stat_statements and print where each exporte
 ROLE=xx_bench_monitor  # the role both exporters log in as: LOGIN + pg_monitor (+ SELECT on client_rounds)
 ROLE_PASSWORD=bench-Monitor-pw-1
 
-# log, die, free_port, wait_http, rss_kib, publish_exporter, new_results, end_summary (uses the variables above)
+# log, die, processes and cleanup, the PostgreSQL cluster, publish_exporter, results (uses the variables above)
 source "$BENCH/../lib.sh"
 
 usage() {
@@ -62,54 +62,12 @@ parse_args() {
   ((COUNT >= 200)) || die "--count must be at least 200"
 }
 
-# --- cleanup: only the processes and folders this script started ---------------------------------------------
-
-TMP=
-XX_PID=
-PGX_PID=
-BASE_PID=
-PG_CTL=
-cleanup() {
-  local pid
-  for pid in $XX_PID $PGX_PID $BASE_PID; do kill "$pid" 2>/dev/null || true; done
-  for pid in $XX_PID $PGX_PID $BASE_PID; do wait "$pid" 2>/dev/null || true; done
-  if [[ -n $TMP && -f $TMP/pg/data/postmaster.pid ]]; then
-    runuser -u postgres -- "$PG_CTL" -D "$TMP/pg/data" -m fast -w stop >/dev/null 2>&1 || true
-  fi
-  [[ -n $TMP ]] && rm -rf "$TMP"
-  return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- helpers --------------------------------------------------------------------------------------------------
-
-# psql as the superuser over the cluster's Unix socket (trust), quiet, stop on the first error.
-sql() { psql -h "$TMP/pg" -p "$PG_PORT" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
-
 # --- steps ----------------------------------------------------------------------------------------------------
 
 check_tools() {
-  local bin
-  bin=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)
-  [[ -x $bin/initdb ]] || die "PostgreSQL 15 server binaries not found (apt-get install postgresql-15)"
-  PG_BIN=$bin PG_CTL=$bin/pg_ctl
+  find_postgres
   [[ -x $PG_EXPORTER ]] || die "$PG_EXPORTER missing (apt-get install -y --no-install-recommends prometheus-postgres-exporter)"
   command -v python3 >/dev/null || die "python3 missing"
-  [[ $(id -un) == root ]] || die "run as root (the cluster runs as user postgres via runuser)"
-}
-
-# A throwaway cluster in $TMP/pg: SCRAM logins over TCP on 127.0.0.1 only, trust on its private socket folder.
-start_cluster() {
-  PG_PORT=$(free_port)
-  mkdir -p "$TMP/pg" && chown postgres:postgres "$TMP/pg"
-  printf '%s\n' "superuser-pw-$RANDOM$RANDOM" >"$TMP/pg/pw" && chown postgres:postgres "$TMP/pg/pw"
-  runuser -u postgres -- "$PG_BIN/initdb" -D "$TMP/pg/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-    --pwfile="$TMP/pg/pw" --no-sync -E UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 || { cat "$TMP/initdb.log" >&2; die initdb; }
-  local options="-p $PG_PORT -c listen_addresses=127.0.0.1 -k $TMP/pg -c fsync=off"
-  ((STATEMENTS)) && options+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
-  runuser -u postgres -- "$PG_CTL" -D "$TMP/pg/data" -l "$TMP/pg/server.log" -w -o "$options" start >/dev/null
-  log "PostgreSQL $(sql -Atc 'SHOW server_version') on 127.0.0.1:$PG_PORT"
 }
 
 # cmix_gateway with the gateway schema and generated data; then VACUUM ANALYZE (so autovacuum has nothing left to do
@@ -145,15 +103,15 @@ start_exporters() {
   local common=(--logs.dir="$TMP/logs")
   # Builds with the chain collector have it on by default (ws://127.0.0.1:9944): off, only Postgres is measured.
   if [[ $("$EXPORTER_BIN" --help) == *--chain.rpc-url* ]]; then common+=(--chain.rpc-url=); fi
-  "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" "${common[@]}" >"$TMP/xx-exporter-no-postgres.log" 2>&1 &
+  start_bg "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" "${common[@]}" >"$TMP/xx-exporter-no-postgres.log" 2>&1
   BASE_PID=$!
-  XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD=$ROLE_PASSWORD "$EXPORTER_BIN" \
+  XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD=$ROLE_PASSWORD start_bg "$EXPORTER_BIN" \
     --web.listen-address="127.0.0.1:$XX_PORT" "${common[@]}" \
     --postgres.gateway.host=127.0.0.1 --postgres.gateway.port="$PG_PORT" --postgres.gateway.user="$ROLE" \
-    --postgres.gateway.database=cmix_gateway --postgres.gateway.sslmode=disable >"$TMP/xx-exporter.log" 2>&1 &
+    --postgres.gateway.database=cmix_gateway --postgres.gateway.sslmode=disable >"$TMP/xx-exporter.log" 2>&1
   XX_PID=$!
   DATA_SOURCE_NAME="postgresql://$ROLE:$ROLE_PASSWORD@127.0.0.1:$PG_PORT/cmix_gateway?sslmode=disable" \
-    "$PG_EXPORTER" --web.listen-address="127.0.0.1:$PGX_PORT" --log.level=warn >"$TMP/postgres_exporter.log" 2>&1 &
+    start_bg "$PG_EXPORTER" --web.listen-address="127.0.0.1:$PGX_PORT" --log.level=warn >"$TMP/postgres_exporter.log" 2>&1
   PGX_PID=$!
   wait_http "http://127.0.0.1:$XX_PORT/metrics" xx-exporter "$XX_PID" "$TMP/xx-exporter.log"
   wait_http "http://127.0.0.1:$PGX_PORT/metrics" postgres_exporter "$PGX_PID" "$TMP/postgres_exporter.log"
@@ -217,8 +175,8 @@ main() {
   check_tools
   new_results
   publish_exporter
-  TMP=$(mktemp -d /tmp/xx-pg-bench.XXXXXX)
-  chmod 755 "$TMP"
+  make_tmp xx-pg-bench
+  if ((STATEMENTS)); then PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"; fi
   start_cluster
   load_database
   start_exporters

@@ -197,6 +197,8 @@ public sealed class JsonRpcClient : IAsyncDisposable
                 }
                 while (!received.EndOfMessage);
                 Dispatch(buffer.WrittenSpan);
+                // The metadata answer (~0.6 MB) grows the buffer once; the steady answers fit in 64 KiB.
+                if (buffer.Capacity > 256 * 1024) buffer = new ArrayBufferWriter<byte>(64 * 1024);
             }
         }
         catch (Exception ex)

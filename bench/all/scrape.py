@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Scrapes several running exporters alike and follows their memory (bench/all/run.sh).
+
+Each exporter is NAME=URL@PID. First one scrape each, then their "start" memory; then --count rounds, each
+scraping every exporter once in a freshly shuffled order (slow phases of a noisy machine hit all alike), one
+keep-alive connection each (keepalive.py). /proc/PID/status is read every --sample rounds for the peak of VmRSS;
+at the end VmRSS, VmHWM, RssAnon and RssFile, and /proc/PID/smaps_rollup. Every answer must show all collectors
+successful except those named by --may-fail, else the run stops: memory of error paths is not what is measured.
+
+usage: scrape.py --count N --json OUT [--sample N] [--may-fail NAME,...] NAME=URL@PID [NAME=URL@PID ...]
+"""
+import argparse
+import json
+import os
+import random
+import re
+import sys
+
+# keepalive.py is shared with the other benchmarks, one folder up; nothing compiled is written beside it.
+sys.dont_write_bytecode = True
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keepalive import KeepAlive, series, timings  # noqa: E402
+
+SUCCESS = re.compile(r'^xx_exporter_collector_success\{collector="([^"]+)"\} (\S+)$', re.M)
+STATUS = ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem", "Threads")
+
+
+def status(pid):
+    """The STATUS values of /proc/PID/status (KiB; Threads a count)."""
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in STATUS:
+                values[key] = int(rest.split()[0])
+    return values
+
+
+def rollup(pid):
+    """/proc/PID/smaps_rollup in KiB: Rss, Pss, Pss_Anon, Pss_File, Anonymous, Private_Dirty..."""
+    values = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                values[parts[0].rstrip(":")] = int(parts[1])
+    return values
+
+
+def mappings(pid):
+    """Rss (KiB) of /proc/PID/smaps grouped by what holds it: each mapped file, the brk heap, and anonymous
+    mappings by size class (the GC reserves its heap as one huge mapping; thread stacks are 8 MiB; glibc's
+    per-thread malloc arenas 64 MiB)."""
+    groups = {}
+    name = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and len(parts) >= 5 and not parts[0].endswith(":"):
+                start, end = (int(x, 16) for x in parts[0].split("-"))
+                size = (end - start) // 1024
+                path = parts[5] if len(parts) > 5 else ""
+                if path.startswith("/"):
+                    name = os.path.basename(path)
+                elif path:
+                    name = path
+                elif size >= 1 << 20:
+                    name = "anon: mappings of 1 GiB and more (GC reservation)"
+                elif size >= 60 << 10:
+                    name = "anon: 60 MiB-1 GiB (malloc arenas, GC)"
+                elif 8 << 10 <= size <= (8 << 10) + 8:
+                    name = "anon: 8 MiB (thread stacks)"
+                else:
+                    name = "anon: other"
+            elif parts[0] == "Rss:":
+                groups[name] = groups.get(name, 0) + int(parts[1])
+    return dict(sorted(((k, v) for k, v in groups.items() if v), key=lambda kv: -kv[1]))
+
+
+class Exporter:
+    def __init__(self, spec, may_fail):
+        self.name, rest = spec.split("=", 1)
+        url, pid = rest.rsplit("@", 1)
+        self.pid = int(pid)
+        self.http = KeepAlive(url)
+        self.may_fail = may_fail
+        self.times, self.peak, self.body = [], 0, ""
+
+    def scrape(self, record):
+        text, elapsed = self.http.scrape(self.name)
+        failed = [c for c, v in SUCCESS.findall(text) if v != "1" and c not in self.may_fail]
+        if failed:
+            sys.exit(f"{self.name}: collectors not successful: {', '.join(failed)}")
+        if record:
+            self.times.append(elapsed)
+        self.body = text
+
+    def sample(self):
+        self.peak = max(self.peak, status(self.pid)["VmRSS"])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1200)
+    parser.add_argument("--sample", type=int, default=10, help="read VmRSS every this many rounds")
+    parser.add_argument("--may-fail", default="", help="collectors allowed to report failure (comma-separated)")
+    parser.add_argument("--json", required=True)
+    parser.add_argument("exporters", nargs="+")
+    args = parser.parse_args()
+    exporters = [Exporter(spec, set(filter(None, args.may_fail.split(",")))) for spec in args.exporters]
+    for e in exporters:
+        e.scrape(record=False)
+    start = {e.name: status(e.pid) for e in exporters}
+    rng = random.Random(1)
+    for round_ in range(args.count):
+        order = exporters[:]
+        rng.shuffle(order)
+        for e in order:
+            e.scrape(record=True)
+        if round_ % args.sample == 0:
+            for e in exporters:
+                e.sample()
+    results = {}
+    for e in exporters:
+        e.sample()
+        results[e.name] = {
+            **timings(e.times),
+            "start": start[e.name],
+            "peak_sampled_kib": e.peak,
+            "end": status(e.pid),
+            "rollup": rollup(e.pid),
+            "mappings": mappings(e.pid),
+            "collectors": dict(SUCCESS.findall(e.body)),
+            "series": series(e.body),
+            "body_bytes": len(e.body.encode()),
+        }
+    with open(args.json, "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
