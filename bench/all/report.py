@@ -11,6 +11,11 @@ results = pathlib.Path(sys.argv[1])
 runs = json.loads((results / "scrapes.json").read_text())
 mib = lambda kib: kib / 1024
 
+def minutes(run):
+    """VmRSS (KiB) in each minute of the scraping, in order."""
+    return [kib for _, kib in sorted(run["vmrss_kib_per_minute"].items(), key=lambda kv: int(kv[0]))]
+
+
 rows = [
     ("VmRSS at start (after the first scrape)", lambda r: mib(r["start"]["VmRSS"]), "{:.1f}"),
     ("VmRSS peak (VmHWM, start-up included)", lambda r: mib(r["end"]["VmHWM"]), "{:.1f}"),
@@ -26,6 +31,9 @@ rows = [
     ("scrape mean ms", lambda r: r["mean_ms"], "{:.2f}"),
     ("threads at the end", lambda r: r["end"]["Threads"], "{}"),
     ("series per scrape", lambda r: r["series"], "{}"),
+    ("rounds a second (achieved)", lambda r: r.get("rounds_per_second", 0), "{:.1f}"),
+    ("VmRSS first / last minute", lambda r: (mib(minutes(r)[0]), mib(minutes(r)[-1])),
+     "{0[0]:.1f} / {0[1]:.1f}"),
 ]
 names = list(runs)
 for name in names:

@@ -7,7 +7,10 @@ keep-alive connection each (keepalive.py). /proc/PID/status is read every --samp
 at the end VmRSS, VmHWM, RssAnon and RssFile, and /proc/PID/smaps_rollup. Every answer must show all collectors
 successful except those named by --may-fail, else the run stops: memory of error paths is not what is measured.
 
-usage: scrape.py --count N --json OUT [--sample N] [--may-fail NAME,...] NAME=URL@PID [NAME=URL@PID ...]
+With --rate R the rounds are paced at R a second (a soak: growth shows as VmRSS rising over the run's
+minutes, so VmRSS is also kept per minute); without it they follow each other at once.
+
+usage: scrape.py --count N --json OUT [--rate R] [--sample N] [--may-fail NAME,...] NAME=URL@PID [NAME=URL@PID ...]
 """
 import argparse
 import json
@@ -15,6 +18,7 @@ import os
 import random
 import re
 import sys
+import time
 
 # keepalive.py is shared with the other benchmarks, one folder up; nothing compiled is written beside it.
 sys.dont_write_bytecode = True
@@ -84,7 +88,7 @@ class Exporter:
         self.pid = int(pid)
         self.http = KeepAlive(url)
         self.may_fail = may_fail
-        self.times, self.peak, self.body = [], 0, ""
+        self.times, self.peak, self.body, self.per_minute = [], 0, "", {}
 
     def scrape(self, record):
         text, elapsed = self.http.scrape(self.name)
@@ -95,14 +99,17 @@ class Exporter:
             self.times.append(elapsed)
         self.body = text
 
-    def sample(self):
-        self.peak = max(self.peak, status(self.pid)["VmRSS"])
+    def sample(self, minute):
+        rss = status(self.pid)["VmRSS"]
+        self.peak = max(self.peak, rss)
+        self.per_minute[minute] = rss
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1200)
     parser.add_argument("--sample", type=int, default=10, help="read VmRSS every this many rounds")
+    parser.add_argument("--rate", type=float, default=0, help="rounds a second (0: as fast as they go)")
     parser.add_argument("--may-fail", default="", help="collectors allowed to report failure (comma-separated)")
     parser.add_argument("--json", required=True)
     parser.add_argument("exporters", nargs="+")
@@ -112,17 +119,21 @@ def main():
         e.scrape(record=False)
     start = {e.name: status(e.pid) for e in exporters}
     rng = random.Random(1)
+    began = time.monotonic()
     for round_ in range(args.count):
+        if args.rate > 0:
+            time.sleep(max(0.0, began + round_ / args.rate - time.monotonic()))
         order = exporters[:]
         rng.shuffle(order)
         for e in order:
             e.scrape(record=True)
         if round_ % args.sample == 0:
             for e in exporters:
-                e.sample()
+                e.sample(int((time.monotonic() - began) // 60))
+    seconds = time.monotonic() - began
     results = {}
     for e in exporters:
-        e.sample()
+        e.sample(int(seconds // 60))
         results[e.name] = {
             **timings(e.times),
             "start": start[e.name],
@@ -133,6 +144,9 @@ def main():
             "collectors": dict(SUCCESS.findall(e.body)),
             "series": series(e.body),
             "body_bytes": len(e.body.encode()),
+            "seconds": seconds,
+            "rounds_per_second": args.count / seconds,
+            "vmrss_kib_per_minute": e.per_minute,
         }
     with open(args.json, "w") as f:
         json.dump(results, f, indent=2)
