@@ -58,6 +58,16 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
         catch (FormatException) { throw new ScaleDecodeException("invalid hex"); }
     }
 
+    /// <summary>
+    /// A block hash as <paramref name="method"/> gave it: "0x" and 64 hex digits. Anything else is refused before it
+    /// is sent back in later requests (a hostile node's "hash" of megabytes would be copied into each of them).
+    /// </summary>
+    public static string BlockHash(string method, JsonElement hash) =>
+        hash.ValueKind == JsonValueKind.String && hash.GetString() is { Length: 66 } text && text.StartsWith("0x", StringComparison.Ordinal)
+            && text.AsSpan(2).IndexOfAnyExcept("0123456789abcdefABCDEF") < 0
+            ? text
+            : throw new FormatException($"{method} gave no block hash (0x and 64 hex digits)");
+
     public static string HexOf(ReadOnlySpan<byte> bytes) => "0x" + Convert.ToHexStringLower(bytes);
 
     /// <summary>A block number as the node writes it in headers ("0x1a2b"); anything else is a <see cref="FormatException"/> naming it.</summary>
