@@ -117,7 +117,7 @@ public sealed class JsonRpcClient : IAsyncDisposable
             var envelope = Read(message.Bytes.Span);
             if (envelope.Ignored is { } ignored) throw new RpcUnavailableException($"{method}: the answer answers no call: {ignored}");
             if (envelope.Id != id) throw new RpcUnavailableException($"{method}: the answer is to another call (id {envelope.Id})");
-            return ResultOf(method, message.Bytes);
+            return ResultOf(method, message.Bytes.Span);
         }
         catch (OverBoundException ex)
         {
@@ -242,7 +242,7 @@ public sealed class JsonRpcClient : IAsyncDisposable
         if (!_pending.TryRemove(envelope.Id, out var waiting)) return;
         try
         {
-            waiting.Answer.TrySetResult(ResultOf(waiting.Method, message));
+            waiting.Answer.TrySetResult(ResultOf(waiting.Method, message.Span));
         }
         catch (Exception ex) when (ex is RpcErrorException or RpcUnavailableException)
         {
@@ -354,41 +354,48 @@ public sealed class JsonRpcClient : IAsyncDisposable
         return output.WrittenSpan.ToArray();
     }
 
-    /// <summary>The result of <paramref name="method"/> in its answer (already bounded by <see cref="Read"/>), copied out of the message.</summary>
-    private static JsonElement ResultOf(string method, ReadOnlyMemory<byte> answer)
+    /// <summary>
+    /// The result of <paramref name="method"/> in its answer (an object, bounded by <see cref="Read"/>): only that
+    /// value is parsed, into memory of its own that outlives the message; a JSON-RPC error throws.
+    /// </summary>
+    private static JsonElement ResultOf(string method, ReadOnlySpan<byte> answer)
     {
+        JsonElement? result = null, error = null;
+        var reader = new Utf8JsonReader(answer);
         try
         {
-            using var document = JsonDocument.Parse(answer);
-            return ResultOf(method, document.RootElement).Clone();
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isResult = reader.ValueTextEquals("result"u8), isError = reader.ValueTextEquals("error"u8);
+                reader.Read();
+                if (isResult) result = JsonElement.ParseValue(ref reader);
+                else if (isError) error = JsonElement.ParseValue(ref reader);
+                else reader.Skip();
+            }
         }
         catch (JsonException ex)
         {
             throw new RpcUnavailableException($"{method}: the answer is not JSON ({ex.Message})", ex);
         }
-    }
-
-    private static JsonElement ResultOf(string method, JsonElement response)
-    {
-        if (response.ValueKind != JsonValueKind.Object) throw new RpcUnavailableException($"{method}: the answer is not a JSON-RPC object");
-        if (response.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+        if (error is { ValueKind: JsonValueKind.Object } failure)
         {
-            int code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out int n) ? n : 0;
-            string message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "error";
+            int code = failure.TryGetProperty("code", out var c) && c.TryGetInt32(out int n) ? n : 0;
+            string message = failure.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "error";
             throw new RpcErrorException(method, code, message);
         }
-        return response.TryGetProperty("result", out var result)
-            ? result
-            : throw new RpcUnavailableException($"{method}: the answer has neither result nor error");
+        return result ?? throw new RpcUnavailableException($"{method}: the answer has neither result nor error");
     }
 
     /// <summary>
-    /// One message, read whole into memory rented from the shared pool and given back when disposed: it grows by
-    /// doubling from 64 KiB up to <see cref="MaxMessageBytes"/>, so a big answer leaves no big buffer behind.
+    /// One message, read whole: into 64 KiB rented from the shared pool (given back when disposed), which is enough
+    /// for all but the metadata. A larger message grows by doubling, up to <see cref="MaxMessageBytes"/>, in arrays of
+    /// its own: pooled, they would be kept for good (one per thread that ever received one), so they are left to the GC.
     /// </summary>
     private sealed class Message : IDisposable
     {
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 << 10);
+        private bool _rented = true;
         private int _length;
 
         public ReadOnlyMemory<byte> Bytes => _buffer.AsMemory(0, _length);
@@ -400,9 +407,9 @@ public sealed class JsonRpcClient : IAsyncDisposable
             if (_length == capacity)
             {
                 if (capacity == MaxMessageBytes) throw new OverBoundException($"a message of more than {MaxMessageBytes} bytes");
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(capacity * 2, MaxMessageBytes));
+                var larger = GC.AllocateUninitializedArray<byte>(Math.Min(capacity * 2, MaxMessageBytes));
                 _buffer.AsSpan(0, _length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                Dispose();
                 _buffer = larger;
                 capacity = Math.Min(_buffer.Length, MaxMessageBytes);
             }
@@ -411,7 +418,11 @@ public sealed class JsonRpcClient : IAsyncDisposable
 
         public void Advance(int count) => _length += count;
 
-        public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+        public void Dispose()
+        {
+            if (_rented) ArrayPool<byte>.Shared.Return(_buffer);
+            _rented = false;
+        }
     }
 
     public async ValueTask DisposeAsync()
