@@ -33,7 +33,7 @@ public readonly record struct RpcParam(object Value)
 /// (1 s doubling to 30 s); calls during the wait fail at once instead of piling up. A WebSocket that leaves a call
 /// unanswered is dropped too: a node that stopped answering, or a NAT that forgot the connection, keeps it open for
 /// good. Answers over either transport are read the same way, within one bound (<see cref="MaxMessageBytes"/>,
-/// <see cref="MaxTokensPerMessage"/>), into pooled memory given back after each message.
+/// <see cref="MaxTokensPerMessage"/>), and only their result is kept.
 /// </summary>
 public sealed class JsonRpcClient : IAsyncDisposable
 {
@@ -77,7 +77,7 @@ public sealed class JsonRpcClient : IAsyncDisposable
     /// <summary>WebSocket connections opened so far: 0 means this endpoint never answered the upgrade.</summary>
     public int Connections { get; private set; }
 
-    /// <summary>Calls <paramref name="method"/>; returns its <c>result</c> (a clone, safe to keep).</summary>
+    /// <summary>Calls <paramref name="method"/>; returns its <c>result</c> (its own copy, safe to keep).</summary>
     public async Task<JsonElement> CallAsync(string method, RpcParam[] parameters, CancellationToken cancel = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
