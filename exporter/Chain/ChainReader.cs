@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using XxExporter.Chain.Scale;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
 
@@ -28,10 +29,9 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
 
     public async Task<ChainHead> ReadAsync(CancellationToken token)
     {
-        string best = (await rpc.CallAsync("chain_getBlockHash", [], token)).GetString() ?? throw new FormatException("chain_getBlockHash gave no hash");
+        string best = ChainState.BlockHash("chain_getBlockHash", await rpc.CallAsync("chain_getBlockHash", [], token));
         var bestHeader = await rpc.CallAsync("chain_getHeader", [best], token);
-        string finalized = (await rpc.CallAsync("chain_getFinalizedHead", [], token)).GetString()
-            ?? throw new FormatException("chain_getFinalizedHead gave no hash");
+        string finalized = ChainState.BlockHash("chain_getFinalizedHead", await rpc.CallAsync("chain_getFinalizedHead", [], token));
         var finalizedHeader = await rpc.CallAsync("chain_getHeader", [finalized], token);
         var health = await rpc.CallAsync("system_health", [], token);
         long? target = await SyncTargetAsync(token);
@@ -79,7 +79,9 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
     {
         var connection = rpc.Current;
         if (_info is { } known && known.Connection == connection) return known.Info;
-        var info = new NodeInfo((await rpc.CallAsync("system_chain", [], token)).GetString() ?? "", (await rpc.CallAsync("system_version", [], token)).GetString() ?? "");
+        // Kept for the connection's life and shown only as labels: no more of them is kept than a label shows.
+        var info = new NodeInfo(Readings.Label((await rpc.CallAsync("system_chain", [], token)).GetString() ?? ""),
+            Readings.Label((await rpc.CallAsync("system_version", [], token)).GetString() ?? ""));
         _info = (connection, info);
         return info;
     }

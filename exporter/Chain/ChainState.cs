@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using XxExporter.Chain.Scale;
 
@@ -57,6 +58,17 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
         try { return Convert.FromHexString(text.AsSpan(2)); }
         catch (FormatException) { throw new ScaleDecodeException("invalid hex"); }
     }
+
+    /// <summary>
+    /// A block hash as <paramref name="method"/> gave it: "0x" and 64 hex digits. Anything else is refused before it
+    /// is sent back in later requests (a hostile node's "hash" of megabytes would be copied into each of them); its
+    /// raw length (quoted, as nodes write hex: unescaped) is checked before the text is made.
+    /// </summary>
+    public static string BlockHash(string method, JsonElement hash) =>
+        hash.ValueKind == JsonValueKind.String && JsonMarshal.GetRawUtf8Value(hash).Length == 68 && hash.GetString() is { Length: 66 } text && text.StartsWith("0x", StringComparison.Ordinal)
+            && text.AsSpan(2).IndexOfAnyExcept("0123456789abcdefABCDEF") < 0
+            ? text
+            : throw new FormatException($"{method} gave no block hash (0x and 64 hex digits)");
 
     public static string HexOf(ReadOnlySpan<byte> bytes) => "0x" + Convert.ToHexStringLower(bytes);
 

@@ -30,12 +30,17 @@ public readonly record struct RpcParam(object Value)
 /// A JSON-RPC 2.0 client for a Substrate node over WebSocket (<c>ws://</c>, <c>wss://</c>) or HTTP (<c>http://</c>,
 /// <c>https://</c>). One long-lived connection: a WebSocket is opened once and reused, HTTP keeps one connection
 /// alive. Every call has a timeout. After a lost or refused connection, reconnects wait with exponential backoff
-/// (1 s doubling to 30 s); calls during the wait fail at once instead of piling up.
+/// (1 s doubling to 30 s); calls during the wait fail at once instead of piling up. A WebSocket that leaves a call
+/// unanswered is dropped too: a node that stopped answering, or a NAT that forgot the connection, keeps it open for
+/// good. Answers over either transport are read the same way, within one bound (<see cref="MaxMessageBytes"/>,
+/// <see cref="MaxTokensPerMessage"/>), and only their result is kept.
 /// </summary>
 public sealed class JsonRpcClient : IAsyncDisposable
 {
-    private const int MaxResponseBytes = 32 << 20; // metadata is ~1 MB as hex; anything far larger is not a node
-    private const int MaxValuesPerMessage = 1 << 20; // the largest real answers (storage pages) hold thousands
+    /// <summary>The largest answer of an xx node is state_getMetadata, about 0.55 MB as hex; anything far larger is not a node.</summary>
+    public const int MaxMessageBytes = 4 << 20;
+    /// <summary>The answers with most tokens (storage pages of 500 keys) hold a few thousand; a parse keeps ~12 bytes per token.</summary>
+    public const int MaxTokensPerMessage = 1 << 16;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly Uri _endpoint;
@@ -44,7 +49,7 @@ public sealed class JsonRpcClient : IAsyncDisposable
     private readonly HttpClient? _http;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly SemaphoreSlim _sendGate = new(1, 1);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
+    private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private ClientWebSocket? _socket;
     private CancellationTokenSource? _receiveStop;
     private long _nextId;
@@ -61,7 +66,6 @@ public sealed class JsonRpcClient : IAsyncDisposable
             _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
             {
                 Timeout = Timeout.InfiniteTimeSpan,
-                MaxResponseContentBufferSize = MaxResponseBytes,
             };
         }
         else if (endpoint.Scheme is not ("ws" or "wss"))
@@ -73,7 +77,7 @@ public sealed class JsonRpcClient : IAsyncDisposable
     /// <summary>WebSocket connections opened so far: 0 means this endpoint never answered the upgrade.</summary>
     public int Connections { get; private set; }
 
-    /// <summary>Calls <paramref name="method"/>; returns its <c>result</c> (a clone, safe to keep).</summary>
+    /// <summary>Calls <paramref name="method"/>; returns its <c>result</c> (its own copy, safe to keep).</summary>
     public async Task<JsonElement> CallAsync(string method, RpcParam[] parameters, CancellationToken cancel = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -83,7 +87,7 @@ public sealed class JsonRpcClient : IAsyncDisposable
         try
         {
             return _http is not null
-                ? await CallHttpAsync(method, request, timeout.Token)
+                ? await CallHttpAsync(id, method, request, timeout.Token)
                 : await CallWebSocketAsync(id, method, request, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
@@ -92,19 +96,34 @@ public sealed class JsonRpcClient : IAsyncDisposable
         }
     }
 
-    private async Task<JsonElement> CallHttpAsync(string method, byte[] request, CancellationToken token)
+    private async Task<JsonElement> CallHttpAsync(long id, string method, byte[] request, CancellationToken token)
     {
         ThrowIfBackingOff();
         try
         {
             using var content = new ByteArrayContent(request);
             content.Headers.ContentType = new("application/json");
-            using var response = await _http!.PostAsync(_endpoint, content, token);
-            byte[] body = await response.Content.ReadAsByteArrayAsync(token);
+            using var post = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
+            using var response = await _http!.SendAsync(post, HttpCompletionOption.ResponseHeadersRead, token);
+            if (response.Content.Headers.ContentLength > MaxMessageBytes)
+                throw new OverBoundException($"a message of more than {MaxMessageBytes} bytes");
+            using var message = new Message();
+            await using (var body = await response.Content.ReadAsStreamAsync(token))
+            {
+                int read;
+                while ((read = await body.ReadAsync(message.Free(), token)) > 0) message.Advance(read);
+            }
             Connected();
-            return Result(method, body);
+            var envelope = Read(message.Bytes.Span);
+            if (envelope.Ignored is { } ignored) throw new RpcUnavailableException($"{method}: the answer answers no call: {ignored}");
+            if (envelope.Id != id) throw new RpcUnavailableException($"{method}: the answer is to another call (id {envelope.Id})");
+            return ResultOf(method, message.Bytes.Span);
         }
-        catch (HttpRequestException ex)
+        catch (OverBoundException ex)
+        {
+            throw new RpcUnavailableException($"{method}: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             Failed();
             throw new RpcUnavailableException($"{method}: {ex.Message}", ex);
@@ -114,8 +133,8 @@ public sealed class JsonRpcClient : IAsyncDisposable
     private async Task<JsonElement> CallWebSocketAsync(long id, string method, byte[] request, CancellationToken token)
     {
         var socket = await ConnectedSocketAsync(token);
-        var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = answer;
+        var pending = new Pending(method);
+        _pending[id] = pending;
         try
         {
             await _sendGate.WaitAsync(token);
@@ -132,8 +151,14 @@ public sealed class JsonRpcClient : IAsyncDisposable
             {
                 _sendGate.Release();
             }
-            var response = await answer.Task.WaitAsync(token);
-            return ResultOf(method, response);
+            return await pending.Answer.Task.WaitAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Unanswered in time, whoever gave up waiting (the call's timeout or the scrape's): the next call gets a
+            // new connection rather than another wait on one that may never answer again.
+            Drop(socket, new TimeoutException($"no answer to {method}"));
+            throw;
         }
         finally
         {
@@ -181,93 +206,91 @@ public sealed class JsonRpcClient : IAsyncDisposable
     /// <summary>Reads whole messages and completes the waiting call with the same id; ends when the socket does.</summary>
     private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken stop)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         try
         {
             while (!stop.IsCancellationRequested)
             {
-                buffer.ResetWrittenCount();
+                using var message = new Message();
                 ValueWebSocketReceiveResult received;
                 do
                 {
-                    received = await socket.ReceiveAsync(buffer.GetMemory(64 * 1024), stop);
+                    received = await socket.ReceiveAsync(message.Free(), stop);
                     if (received.MessageType == WebSocketMessageType.Close) throw new WebSocketException("the node closed the connection");
-                    buffer.Advance(received.Count);
-                    if (buffer.WrittenCount > MaxResponseBytes) throw new WebSocketException($"a message over {MaxResponseBytes} bytes");
+                    message.Advance(received.Count);
                 }
                 while (!received.EndOfMessage);
-                Dispatch(buffer.WrittenSpan);
-                // The metadata answer (~0.6 MB) grows the buffer once; the steady answers fit in 64 KiB.
-                if (buffer.Capacity > 256 * 1024) buffer = new ArrayBufferWriter<byte>(64 * 1024);
+                Dispatch(message.Bytes);
             }
         }
         catch (Exception ex)
         {
-            // Whatever ends the loop takes the connection with it: a socket nobody reads would time out every later
-            // call instead of reconnecting.
+            // Whatever ends the loop takes the connection with it, a message no node sends (over the bound) too: a
+            // socket nobody reads would time out every later call instead of reconnecting.
             Drop(socket, ex);
         }
     }
 
-    private void Dispatch(ReadOnlySpan<byte> message)
+    private void Dispatch(ReadOnlyMemory<byte> message)
     {
         // One pass that allocates nothing finds the id first: only an answer someone waits for is parsed, once.
-        if (!TryReadId(message, out long id, out string? ignored, out bool oversized))
+        var envelope = Read(message.Span);
+        if (envelope.Ignored is { } ignored)
         {
-            // An answer too large to parse leaves its call to time out: say why where an operator looks.
-            _logger.Log(oversized ? LogLevel.Warning : LogLevel.Debug, "Ignoring a message from {Endpoint}: {Reason}", _endpoint, ignored);
+            _logger.LogDebug("Ignoring a message from {Endpoint}: {Reason}", _endpoint, ignored);
             return;
         }
-        if (!_pending.TryRemove(id, out var waiting)) return;
-        var reader = new Utf8JsonReader(message);
-        waiting.TrySetResult(JsonElement.ParseValue(ref reader));
+        if (!_pending.TryRemove(envelope.Id, out var waiting)) return;
+        try
+        {
+            waiting.Answer.TrySetResult(ResultOf(waiting.Method, message.Span));
+        }
+        catch (Exception ex) when (ex is RpcErrorException or RpcUnavailableException)
+        {
+            waiting.Answer.TrySetException(ex);
+        }
     }
+
+    /// <summary>A message larger than any answer of a node (<see cref="MaxMessageBytes"/>, <see cref="MaxTokensPerMessage"/>).</summary>
+    private sealed class OverBoundException(string message) : Exception(message);
+
+    /// <summary>A call waiting for its answer.</summary>
+    private sealed record Pending(string Method)
+    {
+        public TaskCompletionSource<JsonElement> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>What one message is: the answer to call <paramref name="Id"/>, or <paramref name="Ignored"/> saying why it answers no call.</summary>
+    private readonly record struct Envelope(long Id, string? Ignored);
 
     /// <summary>
     /// The whole-number id of a JSON-RPC answer (an object with "id" at its top level), or why the message answers
     /// no call: not JSON, a notification (no id; nothing here subscribes), an id that is not one of ours (a string,
-    /// null for an error about an unparsable request), or more values than any answer of a node has - a parse keeps
-    /// about 12 bytes per value, so a hostile array of 32 MiB would cost hundreds of MB.
+    /// null for an error about an unparsable request). More tokens than any answer of a node has throw: a parse
+    /// keeps about 12 bytes per token, so a hostile array of tiny values would cost a dozen times its size.
     /// </summary>
-    private static bool TryReadId(ReadOnlySpan<byte> message, out long id, out string? ignored, out bool oversized)
+    private static Envelope Read(ReadOnlySpan<byte> message)
     {
-        id = 0;
-        oversized = false;
+        long id = 0;
         bool found = false;
-        int values = 0;
+        int tokens = 0;
         var reader = new Utf8JsonReader(message);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                ignored = "not a JSON object";
-                return false;
-            }
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return new Envelope(0, "not a JSON object");
             while (reader.Read())
             {
-                if (++values > MaxValuesPerMessage)
-                {
-                    oversized = true;
-                    ignored = $"more than {MaxValuesPerMessage} JSON values";
-                    return false;
-                }
+                if (++tokens > MaxTokensPerMessage) throw new OverBoundException($"a message of more than {MaxTokensPerMessage} JSON tokens");
                 if (reader.CurrentDepth != 1 || reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("id"u8)) continue;
                 reader.Read();
                 found = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out id);
-                if (!found)
-                {
-                    ignored = $"its id {Encoding.UTF8.GetString(reader.ValueSpan)} is not one of ours";
-                    return false;
-                }
+                if (!found) return new Envelope(0, $"its id {Encoding.UTF8.GetString(reader.ValueSpan)} is not one of ours");
             }
         }
         catch (JsonException ex)
         {
-            ignored = $"not JSON ({ex.Message})";
-            return false;
+            return new Envelope(0, $"not JSON ({ex.Message})");
         }
-        ignored = found ? null : "a notification (no id)";
-        return found;
+        return found ? new Envelope(id, null) : new Envelope(0, "a notification (no id)");
     }
 
     /// <summary>The connection is gone: waiting calls fail now, the next call reconnects after the backoff.</summary>
@@ -283,7 +306,7 @@ public sealed class JsonRpcClient : IAsyncDisposable
         foreach (var id in _pending.Keys)
         {
             if (_pending.TryRemove(id, out var waiting))
-                waiting.TrySetException(new RpcUnavailableException($"connection to {_endpoint} lost", reason));
+                waiting.Answer.TrySetException(new RpcUnavailableException($"connection to {_endpoint} lost: {reason.Message}", reason));
         }
     }
 
@@ -331,31 +354,75 @@ public sealed class JsonRpcClient : IAsyncDisposable
         return output.WrittenSpan.ToArray();
     }
 
-    private static JsonElement Result(string method, byte[] body)
+    /// <summary>
+    /// The result of <paramref name="method"/> in its answer (an object, bounded by <see cref="Read"/>): only that
+    /// value is parsed, into memory of its own that outlives the message; a JSON-RPC error throws.
+    /// </summary>
+    private static JsonElement ResultOf(string method, ReadOnlySpan<byte> answer)
     {
+        JsonElement? result = null, error = null;
+        var reader = new Utf8JsonReader(answer);
         try
         {
-            using var document = JsonDocument.Parse(body);
-            return ResultOf(method, document.RootElement.Clone());
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isResult = reader.ValueTextEquals("result"u8), isError = reader.ValueTextEquals("error"u8);
+                reader.Read();
+                if (isResult) result = JsonElement.ParseValue(ref reader);
+                else if (isError) error = JsonElement.ParseValue(ref reader);
+                else reader.Skip();
+            }
         }
         catch (JsonException ex)
         {
             throw new RpcUnavailableException($"{method}: the answer is not JSON ({ex.Message})", ex);
         }
-    }
-
-    private static JsonElement ResultOf(string method, JsonElement response)
-    {
-        if (response.ValueKind != JsonValueKind.Object) throw new RpcUnavailableException($"{method}: the answer is not a JSON-RPC object");
-        if (response.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+        if (error is { ValueKind: JsonValueKind.Object } failure)
         {
-            int code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out int n) ? n : 0;
-            string message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "error";
+            int code = failure.TryGetProperty("code", out var c) && c.TryGetInt32(out int n) ? n : 0;
+            string message = failure.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "error";
             throw new RpcErrorException(method, code, message);
         }
-        return response.TryGetProperty("result", out var result)
-            ? result
-            : throw new RpcUnavailableException($"{method}: the answer has neither result nor error");
+        return result ?? throw new RpcUnavailableException($"{method}: the answer has neither result nor error");
+    }
+
+    /// <summary>
+    /// One message, read whole: into 64 KiB rented from the shared pool (given back when disposed), which is enough
+    /// for all but the metadata. A larger message grows by doubling, up to <see cref="MaxMessageBytes"/>, in arrays of
+    /// its own: pooled, they would be kept for good (one per thread that ever received one), so they are left to the GC.
+    /// </summary>
+    private sealed class Message : IDisposable
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 << 10);
+        private bool _rented = true;
+        private int _length;
+
+        public ReadOnlyMemory<byte> Bytes => _buffer.AsMemory(0, _length);
+
+        /// <summary>Room for the next bytes; a message that fills the bound and goes on is refused.</summary>
+        public Memory<byte> Free()
+        {
+            int capacity = Math.Min(_buffer.Length, MaxMessageBytes);
+            if (_length == capacity)
+            {
+                if (capacity == MaxMessageBytes) throw new OverBoundException($"a message of more than {MaxMessageBytes} bytes");
+                var larger = GC.AllocateUninitializedArray<byte>(Math.Min(capacity * 2, MaxMessageBytes));
+                _buffer.AsSpan(0, _length).CopyTo(larger);
+                Dispose();
+                _buffer = larger;
+                capacity = Math.Min(_buffer.Length, MaxMessageBytes);
+            }
+            return _buffer.AsMemory(_length, capacity - _length);
+        }
+
+        public void Advance(int count) => _length += count;
+
+        public void Dispose()
+        {
+            if (_rented) ArrayPool<byte>.Shared.Return(_buffer);
+            _rented = false;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -55,12 +55,12 @@ public sealed class Readings
     /// </summary>
     public void Notice(string subject, string finding) => _problems[subject] = finding;
 
+    /// <summary>A label value cut to <see cref="MaxLabelLength"/>.</summary>
+    public static string Label(string value) => value.Length > MaxLabelLength ? value[..MaxLabelLength] : value;
+
     private static string[] Cut(string[] labels)
     {
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i].Length > MaxLabelLength) labels[i] = labels[i][..MaxLabelLength];
-        }
+        for (int i = 0; i < labels.Length; i++) labels[i] = Label(labels[i]);
         return labels;
     }
 

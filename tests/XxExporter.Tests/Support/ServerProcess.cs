@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace XxExporter.Tests.Support;
 
 /// <summary>
-/// A server program (prometheus, prometheus-alertmanager) started on 127.0.0.1 with its output kept for failure
+/// A server program (prometheus, prometheus-alertmanager, the built exporter) started on 127.0.0.1 with its output kept for failure
 /// messages, ready once its readiness endpoint answers 2xx; killed on dispose.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
@@ -24,11 +24,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Log => string.Join('\n', _log);
 
+    /// <summary>The process id (for /proc/&lt;pid&gt;).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Starts <paramref name="program"/> with <paramref name="args"/> (given the port) in <paramref name="folder"/>.</summary>
-    public static async Task<ServerProcess> StartAsync(string program, string folder, Func<int, IEnumerable<string>> args, string readyPath = "/-/ready")
+    public static async Task<ServerProcess> StartAsync(string program, string folder, Func<int, IEnumerable<string>> args, string readyPath = "/-/ready",
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         int port = Loopback.FreePort();
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (string arg in args(port)) start.ArgumentList.Add(arg);
         var running = new ServerProcess(Repository.Start(start), port);
         var process = running._process;
