@@ -32,6 +32,8 @@ public static class ExporterHost
         builder.Logging.SetMinimumLevel(settings.LogLevel);
         // Kestrel and the host say a lot at Information; keep them to warnings unless debugging.
         builder.Logging.AddFilter("Microsoft", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Warning);
+        // Kestrel warns once per connection refused over its limit: a flood of connections must not flood the log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Error);
         // Only when started by systemd (Type=notify): READY=1 once listening, STOPPING=1 on stop, and log lines
         // with journald's <priority> prefix instead of our timestamps. Must follow AddSimpleConsole to replace
         // its formatter. Elsewhere this adds nothing.
