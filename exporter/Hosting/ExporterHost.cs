@@ -34,6 +34,8 @@ public static class ExporterHost
         builder.Logging.AddFilter("Microsoft", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Warning);
         // The host logs a failed start with its stack trace; Program.cs says it in one line instead.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Critical);
+        // Kestrel warns once per connection refused over its limit: a flood of connections must not flood the log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", settings.LogLevel <= LogLevel.Debug ? LogLevel.Debug : LogLevel.Error);
         // Only when started by systemd (Type=notify): READY=1 once listening, STOPPING=1 on stop, and log lines
         // with journald's <priority> prefix instead of our timestamps. Must follow AddSimpleConsole to replace
         // its formatter. Elsewhere this adds nothing.

@@ -18,10 +18,11 @@ public static class Endpoints
     public static void MapExporterEndpoints(this IEndpointRouteBuilder app, string telemetryPath, CollectorRegistry registry)
     {
         app.MapMetrics(telemetryPath, registry);
+        var reports = new StatusReports(registry, telemetryPath, TimeProvider.System);
         app.MapGet(StatusPagePath, async (CancellationToken cancel) =>
-            Results.Content(StatusPage.Render(await ReportAsync(registry, cancel), telemetryPath), "text/html; charset=utf-8"));
+            Results.Bytes((await reports.CurrentAsync(cancel)).Html, "text/html; charset=utf-8"));
         app.MapGet(StatusJsonPath, async (CancellationToken cancel) =>
-            Results.Json(await ReportAsync(registry, cancel), StatusJson.Default.StatusReport));
+            Results.Bytes((await reports.CurrentAsync(cancel)).Json, "application/json; charset=utf-8"));
         // Liveness: the process serves HTTP. Readiness: every log follower has looked at its file once.
         app.MapGet(HealthyPath, () => Results.Text("xx-exporter is healthy\n"));
         // Read straight from the followers' health: a probe every few seconds must not trigger database or chain reads.
@@ -30,7 +31,4 @@ public static class Endpoints
             ? Results.Text("xx-exporter is ready\n")
             : Results.Text("xx-exporter is starting\n", statusCode: 503));
     }
-
-    private static Task<StatusReport> ReportAsync(CollectorRegistry registry, CancellationToken cancel) =>
-        StatusBuilder.BuildAsync(registry, DateTimeOffset.UtcNow, cancel);
 }

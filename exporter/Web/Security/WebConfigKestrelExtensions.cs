@@ -18,9 +18,28 @@ public static class WebConfigKestrelExtensions
     /// </summary>
     public static KestrelServerOptions Listen(this KestrelServerOptions kestrel, ListenAddress address, WebConfig? config)
     {
+        LimitConnections(kestrel.Limits);
         if (address.Host is null) kestrel.ListenAnyIP(address.Port, listen => listen.UseWebConfigTls(config));
         else kestrel.Listen(address.Host, address.Port, listen => listen.UseWebConfigTls(config));
         return kestrel;
+    }
+
+    /// <summary>
+    /// More open connections than this are closed at once. Prometheus holds one per scraper and a browser a few, so
+    /// this is far above need; it bounds the memory that thousands of idle or half-open connections would hold.
+    /// </summary>
+    public const int MaxConnections = 256;
+
+    /// <summary>A client that has not finished its TLS handshake in this time is disconnected.</summary>
+    public static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    private static void LimitConnections(KestrelServerLimits limits)
+    {
+        limits.MaxConcurrentConnections = MaxConnections;
+        limits.MaxConcurrentUpgradedConnections = 0; // no WebSockets are served
+        // Longer than Prometheus' default 1 minute scrape interval, so a scraper keeps its connection between scrapes.
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(75);
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
     }
 
     /// <summary>
@@ -40,6 +59,7 @@ public static class WebConfigKestrelExtensions
         var source = new ServerCertificateSource(config.Path, tls, time, logger);
         return listen.UseHttps(new TlsHandshakeCallbackOptions
         {
+            HandshakeTimeout = TlsHandshakeTimeout,
             // Kestrel fills in ALPN (h2, http/1.1) when the options leave it empty.
             OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
             {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using XxExporter.Hosting;
 using XxExporter.Settings;
 using XxExporter.Tests.Support;
+using XxExporter.Web.Security;
 
 namespace XxExporter.Tests.Web;
 
@@ -49,6 +50,19 @@ public sealed class ExporterWebConfigTests : IDisposable
         var error = Assert.Throws<SettingsException>(() => ExporterSettings.Load(CommandLine.Parse(["--web.config.file", _folder.File("web.yml")])));
         Assert.Contains("basic_auth_users.alice: not a bcrypt hash", error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Theory]
+    [InlineData("[", "]")]                // flow sequences
+    [InlineData("{a: ", "}")]             // flow mappings
+    [InlineData("- ", "")]                // block sequences on one line
+    public async Task A_web_config_nested_100000_deep_stops_the_real_binary_with_one_line_not_a_crash(string open, string close)
+    {
+        string path = _folder.File("web.yml");
+        File.WriteAllText(path, string.Concat(Enumerable.Repeat(open, 100_000)) + "x" + string.Concat(Enumerable.Repeat(close, 100_000)) + "\n");
+        var (code, output) = await Repository.RunAsync(Path.Combine(AppContext.BaseDirectory, "xx-exporter"), "--web.config.file", path);
+        Assert.Equal($"xx-exporter: web config {path}: nested deeper than {WebConfigLoader.MaxNesting} levels at line 1 (the file needs three)\n", output);
+        Assert.Equal(2, code);
     }
 
     public void Dispose() => _folder.Dispose();
