@@ -31,7 +31,7 @@ rows = [
     ("scrape mean ms", lambda r: r["mean_ms"], "{:.2f}"),
     ("threads at the end", lambda r: r["end"]["Threads"], "{}"),
     ("series per scrape", lambda r: r["series"], "{}"),
-    ("rounds a second (achieved)", lambda r: r.get("rounds_per_second", 0), "{:.1f}"),
+    ("scrapes a second (achieved)", lambda r: r.get("scrapes_per_second", r.get("rounds_per_second", 0)), "{:.1f}"),
     ("VmRSS first / last minute", lambda r: (mib(minutes(r)[0]), mib(minutes(r)[-1])),
      "{0[0]:.1f} / {0[1]:.1f}"),
 ]

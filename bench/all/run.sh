@@ -13,6 +13,7 @@ EXPORTER_BIN=$OUT/xx-exporter/xx-exporter
 
 COUNT=1200             # scrapes of each exporter
 RATE=0                 # rounds a second (0: back to back)
+CONNECTIONS=1          # concurrent scrapes of each exporter per round
 SETTLE=20              # seconds the exporters run (logs written, no scrapes) before the first scrape
 ROUND_SECONDS=0.25     # the simulator writes a round this often (a real node: about 5 s)
 ROUNDS=12000 MESSAGES=40000 FILTERS=6000 RECIPIENTS=500   # cmix_gateway rows (bench/postgres/gateway-data.sql)
@@ -30,7 +31,7 @@ usage() {
 usage: bench/all/run.sh [options]
   --quick          the default sizes, 10 s settle: a few minutes once built
   --count N        scrapes of each exporter (default $COUNT)
-  --soak           5 minutes at 100 scrapes a second (30000 rounds, --rate 100): memory must not grow
+  --soak           5 minutes at 100 scrapes a second (15000 rounds at 50 a second, 2 connections): memory must not grow
   --rate R         pace the rounds at R a second (default: back to back)
   --settle N       seconds of logs being written before the first scrape (default $SETTLE)
   --compare REV    also run an exporter built from git revision REV (git archive), scraped in the same rounds;
@@ -47,7 +48,7 @@ parse_args() {
     case $1 in
       --quick) SETTLE=10 ;;
       --count) COUNT=$2; shift ;;
-      --soak) COUNT=30000 RATE=100 ;;
+      --soak) COUNT=15000 RATE=50 CONNECTIONS=2 ;;
       --rate) RATE=$2; shift ;;
       --settle) SETTLE=$2; shift ;;
       --compare) COMPARE=$2; shift ;;
@@ -156,7 +157,7 @@ measure() {
   log "logs being written for ${SETTLE}s before the first scrape"
   sleep "$SETTLE"
   log "scraping: $COUNT rounds${COMPARE:+ (candidate and baseline, shuffled in each round)}"
-  python3 "$BENCH/scrape.py" --count "$COUNT" --rate "$RATE" --json "$RESULTS/scrapes.json" "${specs[@]}"
+  python3 "$BENCH/scrape.py" --count "$COUNT" --rate "$RATE" --connections "$CONNECTIONS" --json "$RESULTS/scrapes.json" "${specs[@]}"
   curl -fsS "http://127.0.0.1:$PORT_candidate/metrics" >"$RESULTS/candidate.metrics.txt"
   cp "$TMP/candidate.log" "$RESULTS/candidate.log"
   stat -c '%s' "$EXPORTER_BIN" >"$RESULTS/candidate.size"

@@ -10,7 +10,10 @@ successful except those named by --may-fail, else the run stops: memory of error
 With --rate R the rounds are paced at R a second (a soak: growth shows as VmRSS rising over the run's
 minutes, so VmRSS is also kept per minute); without it they follow each other at once.
 
-usage: scrape.py --count N --json OUT [--rate R] [--sample N] [--may-fail NAME,...] NAME=URL@PID [NAME=URL@PID ...]
+With --connections N each round scrapes every exporter N times at once, over N keep-alive connections (N
+Prometheus servers): --rate 50 --connections 2 is 100 scrapes a second.
+
+usage: scrape.py --count N --json OUT [--rate R] [--connections N] [--sample N] [--may-fail NAME,...] NAME=URL@PID [NAME=URL@PID ...]
 """
 import argparse
 import json
@@ -19,6 +22,7 @@ import random
 import re
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 # keepalive.py is shared with the other benchmarks, one folder up; nothing compiled is written beside it.
 sys.dont_write_bytecode = True
@@ -82,16 +86,16 @@ def mappings(pid):
 
 
 class Exporter:
-    def __init__(self, spec, may_fail):
+    def __init__(self, spec, may_fail, connections):
         self.name, rest = spec.split("=", 1)
         url, pid = rest.rsplit("@", 1)
         self.pid = int(pid)
-        self.http = KeepAlive(url)
+        self.connections = [KeepAlive(url) for _ in range(connections)]
         self.may_fail = may_fail
         self.times, self.peak, self.body, self.per_minute = [], 0, "", {}
 
-    def scrape(self, record):
-        text, elapsed = self.http.scrape(self.name)
+    def scrape(self, record, connection=0):
+        text, elapsed = self.connections[connection].scrape(self.name)
         failed = [c for c, v in SUCCESS.findall(text) if v != "1" and c not in self.may_fail]
         if failed:
             sys.exit(f"{self.name}: collectors not successful: {', '.join(failed)}")
@@ -110,11 +114,13 @@ def main():
     parser.add_argument("--count", type=int, default=1200)
     parser.add_argument("--sample", type=int, default=10, help="read VmRSS every this many rounds")
     parser.add_argument("--rate", type=float, default=0, help="rounds a second (0: as fast as they go)")
+    parser.add_argument("--connections", type=int, default=1, help="concurrent scrapes of each exporter in a round")
     parser.add_argument("--may-fail", default="", help="collectors allowed to report failure (comma-separated)")
     parser.add_argument("--json", required=True)
     parser.add_argument("exporters", nargs="+")
     args = parser.parse_args()
-    exporters = [Exporter(spec, set(filter(None, args.may_fail.split(",")))) for spec in args.exporters]
+    exporters = [Exporter(spec, set(filter(None, args.may_fail.split(","))), args.connections) for spec in args.exporters]
+    pool = ThreadPoolExecutor(args.connections)
     for e in exporters:
         e.scrape(record=False)
     start = {e.name: status(e.pid) for e in exporters}
@@ -126,7 +132,7 @@ def main():
         order = exporters[:]
         rng.shuffle(order)
         for e in order:
-            e.scrape(record=True)
+            list(pool.map(lambda c, e=e: e.scrape(True, c), range(args.connections)))
         if round_ % args.sample == 0:
             for e in exporters:
                 e.sample(int((time.monotonic() - began) // 60))
@@ -146,6 +152,7 @@ def main():
             "body_bytes": len(e.body.encode()),
             "seconds": seconds,
             "rounds_per_second": args.count / seconds,
+            "scrapes_per_second": args.count * args.connections / seconds,
             "vmrss_kib_per_minute": e.per_minute,
         }
     with open(args.json, "w") as f:
