@@ -13,6 +13,7 @@ EXPORTER_BIN=$OUT/xx-exporter/xx-exporter
 WARMUP=10              # untimed scrapes first (the first one is timed on its own)
 COUNT=1000             # timed scrapes (each round: exporter, baseline, raw calls over HTTP and WebSocket)
 PUBLISH=auto           # auto: when the binary is missing or older than the sources; always; never
+COMPARE=               # a git revision: a second exporter built from it, with the same chain collector, in the same rounds
 
 # log, die, processes and cleanup, chopsticks and the staking picture (ALICE...), publish_exporter, results
 # (uses the variables above)
@@ -25,6 +26,8 @@ usage: bench/chain/run.sh [options]
   --warmup N       untimed scrapes first, the first one included and reported apart (default $WARMUP)
   --publish        always publish the exporter (default: only when missing or older than exporter/ sources)
   --no-publish     use $EXPORTER_BIN as it is
+  --compare REV    also scrape an exporter built from git revision REV (git archive) with the same chain collector,
+                   in the same rounds: the ratio of the two is what this noisy machine can tell
 EOF
 }
 
@@ -35,6 +38,7 @@ parse_args() {
       --warmup) WARMUP=$2; shift ;;
       --publish) PUBLISH=always ;;
       --no-publish) PUBLISH=never ;;
+      --compare) COMPARE=$2; shift ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; exit 2 ;;
     esac
@@ -57,16 +61,33 @@ check_tools() {
   check_chopsticks
 }
 
+# The exporter built from --compare REV, beside the one under test (auto: reused while REV's build is there).
+publish_compare() {
+  [[ -n $COMPARE ]] || return 0
+  EXPORTER_BIN=$COMPARE_BIN SOURCE=$COMPARE PUBLISH=$([[ $PUBLISH == never ]] && echo never || echo auto) publish_exporter
+}
+COMPARE_BIN=$OUT/compare/xx-exporter
+
 # The exporter under test (chain collector on Alice, over one WebSocket), and a baseline without the chain
 # collector; both on 127.0.0.1 with an empty log folder (the log followers find no files and idle), no Postgres.
+# With --compare, the exporter built from REV reads the same node the same way.
 start_exporters() {
-  XX_PORT=$(free_port) BASE_PORT=$(free_port)
-  while [[ $BASE_PORT == "$XX_PORT" ]]; do BASE_PORT=$(free_port); done
+  XX_PORT=$(free_port) BASE_PORT=$(free_port) CMP_PORT=$(free_port)
+  while [[ $BASE_PORT == "$XX_PORT" || $CMP_PORT == "$XX_PORT" || $CMP_PORT == "$BASE_PORT" ]]; do
+    BASE_PORT=$(free_port) CMP_PORT=$(free_port)
+  done
   mkdir -p "$TMP/logs"
-  start_bg "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$XX_PORT" --logs.dir="$TMP/logs" \
-    --chain.rpc-url "ws://127.0.0.1:$NODE_PORT" --chain.stash "$ALICE" --chain.idf-path /nonexistent \
+  local chain=(--chain.rpc-url "ws://127.0.0.1:$NODE_PORT" --chain.stash "$ALICE" --chain.idf-path /nonexistent)
+  start_bg "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$XX_PORT" --logs.dir="$TMP/logs" "${chain[@]}" \
     >"$TMP/xx-exporter.log" 2>&1
   XX_PID=$!
+  if [[ -n $COMPARE ]]; then
+    start_bg "$COMPARE_BIN" --web.listen-address="127.0.0.1:$CMP_PORT" --logs.dir="$TMP/logs" "${chain[@]}" \
+      >"$TMP/xx-exporter-compare.log" 2>&1
+    CMP_PID=$!
+    wait_http "http://127.0.0.1:$CMP_PORT/-/healthy" "xx-exporter from $COMPARE" "$CMP_PID" "$TMP/xx-exporter-compare.log"
+    log "xx-exporter from $COMPARE on 127.0.0.1:$CMP_PORT (pid $CMP_PID)"
+  fi
   start_bg "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" --logs.dir="$TMP/logs" --chain.rpc-url= \
     >"$TMP/xx-exporter-no-chain.log" 2>&1
   BASE_PID=$!
@@ -101,10 +122,11 @@ measure() {
   log "scraping: $((WARMUP - 1)) more warm-up + $COUNT timed rounds (exporter, baseline, raw JSON-RPC over HTTP and WebSocket)"
   python3 "$BENCH/scrape.py" --url "http://127.0.0.1:$XX_PORT/metrics" --baseline "http://127.0.0.1:$BASE_PORT/metrics" \
     --node "$NODE_URL" --keys "$RESULTS/keys.json" --pid "$XX_PID" --baseline-pid "$BASE_PID" --warmup $((WARMUP - 1)) --count "$COUNT" \
-    --json "$RESULTS/scrapes.json" >&2
-  printf '{"xx-exporter": [%s, %s], "baseline": [%s, %s], "chopsticks": [%s, %s]}\n' \
+    --json "$RESULTS/scrapes.json" ${COMPARE:+--compare "http://127.0.0.1:$CMP_PORT/metrics" --compare-pid "$CMP_PID"} >&2
+  printf '{"xx-exporter": [%s, %s], "baseline": [%s, %s], "chopsticks": [%s, %s]%s}\n' \
     "$(rss_kib "$XX_PID" VmRSS)" "$(rss_kib "$XX_PID" VmHWM)" "$(rss_kib "$BASE_PID" VmRSS)" "$(rss_kib "$BASE_PID" VmHWM)" \
-    "$(rss_kib "$NODE_PID" VmRSS)" "$(rss_kib "$NODE_PID" VmHWM)" >"$RESULTS/rss.json"
+    "$(rss_kib "$NODE_PID" VmRSS)" "$(rss_kib "$NODE_PID" VmHWM)" \
+    "${COMPARE:+, \"compare\": [$(rss_kib "$CMP_PID" VmRSS), $(rss_kib "$CMP_PID" VmHWM)]}" >"$RESULTS/rss.json"
   curl -fsS "http://127.0.0.1:$XX_PORT/metrics" >"$RESULTS/xx-exporter.metrics.txt"
   cp "$TMP/xx-exporter.log" "$RESULTS/xx-exporter.log"
 }
@@ -113,10 +135,11 @@ machine_facts() {
   host_facts
   echo "- node $(node --version), chopsticks $(chopsticks_version), python $(python3 -c 'import platform; print(platform.python_version())')"
   exporter_facts
+  if [[ -n $COMPARE ]]; then EXPORTER_BIN=$COMPARE_BIN exporter_facts; fi
 }
 
 report() {
-  python3 - "$RESULTS/scrapes.json" "$RESULTS/first-scrape.json" "$RESULTS/rss.json" >"$RESULTS/summary.md" <<'EOF'
+  python3 - "$RESULTS/scrapes.json" "$RESULTS/first-scrape.json" "$RESULTS/rss.json" "$COMPARE" >"$RESULTS/summary.md" <<'EOF'
 import json, sys
 r, first, rss = (json.load(open(p)) for p in sys.argv[1:4])
 x, b, h, w = r["exporter"], r["baseline"], r["reference_http"], r["reference_ws"]
@@ -141,6 +164,15 @@ print(f"- RSS after the run, MiB (peak): xx-exporter {mib(rss['xx-exporter'][0])
       f"without the chain collector {mib(rss['baseline'][0])} ({mib(rss['baseline'][1])}), "
       f"chopsticks {mib(rss['chopsticks'][0])} ({mib(rss['chopsticks'][1])})")
 print(f"- per-call medians straight to chopsticks, ms: HTTP {h['method_median_ms']}; WebSocket {w['method_median_ms']}")
+if (c := r.get("compare")) is not None:
+    print(f"\nCompared in the same rounds with the exporter built from {sys.argv[4]} (this build ÷ that one):\n")
+    print("| | this build | compare | ratio |")
+    print("|---|---|---|---|")
+    for what, key in (("scrape median ms", "median_ms"), ("scrape p99 ms", "p99_ms"), ("scrape mean ms", "mean_ms"),
+                      ("CPU ms / scrape", "cpu_ms_per_scrape")):
+        print(f"| {what} | {x[key]:.2f} | {c[key]:.2f} | {x[key] / c[key]:.2f} |")
+    print(f"| RSS MiB after the run | {mib(rss['xx-exporter'][0])} | {mib(rss['compare'][0])} | {rss['xx-exporter'][0] / rss['compare'][0]:.2f} |")
+    print(f"| scrape median ÷ raw WebSocket median | {x['median_ms'] / w['median_ms']:.2f} | {c['median_ms'] / w['median_ms']:.2f} | |")
 EOF
   end_summary
 }
@@ -150,6 +182,7 @@ main() {
   check_tools
   new_results
   publish_exporter
+  publish_compare
   make_tmp xx-chain-bench
   start_chopsticks
   set_staking_state

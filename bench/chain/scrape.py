@@ -4,7 +4,8 @@ JSON-RPC requests each scrape sends (xx_chain_rpc_requests_total).
 
 First --warmup untimed scrapes (run.sh has already made and timed the very first one, which loads the runtime
 metadata and reads the finished eras). Then --count timed rounds; in each, in a freshly shuffled order so slow
-phases of a noisy machine hit all alike: one scrape of the exporter; with --baseline, one scrape of a second
+phases of a noisy machine hit all alike: one scrape of the exporter; with --compare, one of another build of it
+reading the same node; with --baseline, one scrape of a second
 exporter without the chain collector (what the web host and the other families cost); with --node, the same
 steady-state calls sent straight to the node (rpc_reference.py) over HTTP POST and over a WebSocket.
 
@@ -13,6 +14,7 @@ sending the request to having read the whole body (time.perf_counter). Every ans
 the staking collection successful, else the run stops.
 
 usage: scrape.py --url http://127.0.0.1:PORT/metrics --json OUT [--warmup N] [--count N] [--pid PID]
+                 [--compare http://127.0.0.1:PORT/metrics --compare-pid PID]
                  [--baseline http://127.0.0.1:PORT/metrics] [--node http://127.0.0.1:PORT --keys keys.json]
 """
 import argparse
@@ -88,6 +90,8 @@ def main():
     parser.add_argument("--pid", type=int, help="the exporter's pid, for its CPU time per scrape")
     parser.add_argument("--baseline", help="/metrics of an exporter without the chain collector")
     parser.add_argument("--baseline-pid", type=int, help="the baseline exporter's pid")
+    parser.add_argument("--compare", help="/metrics of a second exporter with the chain collector (another build)")
+    parser.add_argument("--compare-pid", type=int, help="the compared exporter's pid")
     parser.add_argument("--node", help="the node's http:// URL, for the raw JSON-RPC reference")
     parser.add_argument("--keys", help="storage keys for the reference (storage_keys.cjs)")
     args = parser.parse_args()
@@ -96,6 +100,8 @@ def main():
 
     exporter = Exporter(args.url)
     runners = [exporter]
+    if args.compare:
+        runners.append(Exporter(args.compare, "compare"))
     if args.baseline:
         runners.append(Exporter(args.baseline, "baseline", chain=False))
     for runner in runners:
@@ -112,13 +118,15 @@ def main():
                 reference.round(record=False)
 
     rng = random.Random(1)
-    cpu_before, base_before, wall_before = cpu_ms(args.pid), cpu_ms(args.baseline_pid), time.perf_counter()
+    pids = {"exporter": args.pid, "compare": args.compare_pid, "baseline": args.baseline_pid}
+    cpu_before, wall_before = {name: cpu_ms(pid) for name, pid in pids.items()}, time.perf_counter()
     for _ in range(args.count):
         order = runners[:]
         rng.shuffle(order)
         for runner in order:
             runner.round(record=True)
-    cpu_after, base_after = cpu_ms(args.pid), cpu_ms(args.baseline_pid)
+    cpu_after = {name: cpu_ms(pid) for name, pid in pids.items()}
+    cpu_per_scrape = {name: (cpu_after[name] - cpu_before[name]) / args.count if pids[name] else None for name in pids}
 
     e = exporter
     results = {
@@ -131,7 +139,7 @@ def main():
             "requests_per_scrape_min": min(e.deltas),
             "requests_per_scrape_max": max(e.deltas),
             "requests_total": e.requests,
-            "cpu_ms_per_scrape": (cpu_after - cpu_before) / len(e.times) if args.pid else None,
+            "cpu_ms_per_scrape": cpu_per_scrape["exporter"],
             "series": series(e.body),
             "body_bytes": len(e.body.encode()),
         },
@@ -143,7 +151,7 @@ def main():
                                     "p99_ms": percentile(runner.times, 99), "mean_ms": statistics.fmean(runner.times),
                                     "series": series(runner.body),
                                     "body_bytes": len(runner.body.encode()),
-                                    "cpu_ms_per_scrape": (base_after - base_before) / len(runner.times) if args.baseline_pid else None}
+                                    "cpu_ms_per_scrape": cpu_per_scrape[runner.name]}
         else:
             results[f"reference_{runner.name}"] = runner.summary()
             runner.transport.close()
@@ -152,6 +160,8 @@ def main():
     x = results["exporter"]
     print(f"exporter: median {x['median_ms']:.2f} ms, p99 {x['p99_ms']:.2f} ms (chain collector median "
           f"{x['server_median_ms']:.2f} ms), {x['requests_per_scrape']:g} requests/scrape", file=sys.stderr)
+    if (c := results.get("compare")) is not None:
+        print(f"compared exporter: median {c['median_ms']:.2f} ms, p99 {c['p99_ms']:.2f} ms", file=sys.stderr)
     if "baseline" in results:
         b = results["baseline"]
         print(f"exporter without the chain collector: median {b['median_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms",

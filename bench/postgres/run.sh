@@ -8,6 +8,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/../.." && pwd)
 OUT=$BENCH/out                       # build and results (gitignored)
 EXPORTER_BIN=$OUT/xx-exporter/xx-exporter
+COMPARE_BIN=$OUT/compare/xx-exporter   # the build of --compare REV
 PG_EXPORTER=/usr/bin/prometheus-postgres-exporter
 
 ROUNDS=120000          # client_rounds and rounds rows (a week of rounds at one per 5 s)
@@ -18,6 +19,7 @@ WARMUP=20              # untimed scrapes of each exporter first
 COUNT=1000             # timed scrapes of each exporter (interleaved)
 PUBLISH=auto           # auto: when the binary is missing or older than the sources; always; never
 SOURCE=                # empty: publish the working tree; else a git revision, exported read-only with git archive
+COMPARE=               # a git revision: a second xx-exporter built from it reads the same database in the same rounds
 STATEMENTS=0           # 1: load pg_stat_statements and print where each exporter's server time goes
 ROLE=xx_bench_monitor  # the role both exporters log in as: LOGIN + pg_monitor (+ SELECT on client_rounds)
 ROLE_PASSWORD=bench-Monitor-pw-1
@@ -36,6 +38,8 @@ usage: bench/postgres/run.sh [options]
   --publish        always publish the exporter (default: only when missing or older than exporter/ sources)
   --no-publish     use $EXPORTER_BIN as it is
   --source REV     publish exporter/ as of git revision REV (git archive into out/src) instead of the working tree
+  --compare REV    also scrape an xx-exporter built from git revision REV (git archive) reading the same database,
+                   in the same rounds: the ratio of the two is what this noisy machine can tell
   --statements     also load pg_stat_statements and report each exporter's queries (adds a little overhead)
   --quick          small database (10% of the rows) and 200 scrapes: a smoke test of the harness
 EOF
@@ -52,6 +56,7 @@ parse_args() {
       --publish) PUBLISH=always ;;
       --no-publish) PUBLISH=never ;;
       --source) SOURCE=$2; PUBLISH=always; shift ;;
+      --compare) COMPARE=$2; shift ;;
       --statements) STATEMENTS=1 ;;
       --quick) MESSAGES=45000 ROUNDS=12000 FILTERS=6000 COUNT=200 ;;
       -h|--help) usage; exit 0 ;;
@@ -95,9 +100,9 @@ EOF
 # A third process, xx-exporter without any database, is scraped alike: its RSS is the baseline of everything
 # but the Postgres collector (web host, runtime, idle log followers).
 start_exporters() {
-  XX_PORT=$(free_port) PGX_PORT=$(free_port) BASE_PORT=$(free_port)
-  while [[ $PGX_PORT == "$XX_PORT" || $BASE_PORT == "$XX_PORT" || $BASE_PORT == "$PGX_PORT" ]]; do
-    PGX_PORT=$(free_port) BASE_PORT=$(free_port)
+  XX_PORT=$(free_port) PGX_PORT=$(free_port) BASE_PORT=$(free_port) CMP_PORT=$(free_port)
+  while (($(printf '%s\n' "$XX_PORT" "$PGX_PORT" "$BASE_PORT" "$CMP_PORT" | sort -u | wc -l) < 4)); do
+    PGX_PORT=$(free_port) BASE_PORT=$(free_port) CMP_PORT=$(free_port)
   done
   mkdir -p "$TMP/logs"   # empty: the log followers find no files and idle
   local common=(--logs.dir="$TMP/logs")
@@ -105,11 +110,18 @@ start_exporters() {
   if [[ $("$EXPORTER_BIN" --help) == *--chain.rpc-url* ]]; then common+=(--chain.rpc-url=); fi
   start_bg "$EXPORTER_BIN" --web.listen-address="127.0.0.1:$BASE_PORT" "${common[@]}" >"$TMP/xx-exporter-no-postgres.log" 2>&1
   BASE_PID=$!
+  local gateway=(--postgres.gateway.host=127.0.0.1 --postgres.gateway.port="$PG_PORT" --postgres.gateway.user="$ROLE"
+    --postgres.gateway.database=cmix_gateway --postgres.gateway.sslmode=disable)
   XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD=$ROLE_PASSWORD start_bg "$EXPORTER_BIN" \
-    --web.listen-address="127.0.0.1:$XX_PORT" "${common[@]}" \
-    --postgres.gateway.host=127.0.0.1 --postgres.gateway.port="$PG_PORT" --postgres.gateway.user="$ROLE" \
-    --postgres.gateway.database=cmix_gateway --postgres.gateway.sslmode=disable >"$TMP/xx-exporter.log" 2>&1
+    --web.listen-address="127.0.0.1:$XX_PORT" "${common[@]}" "${gateway[@]}" >"$TMP/xx-exporter.log" 2>&1
   XX_PID=$!
+  if [[ -n $COMPARE ]]; then
+    XX_EXPORTER_POSTGRES__GATEWAY__PASSWORD=$ROLE_PASSWORD start_bg "$COMPARE_BIN" \
+      --web.listen-address="127.0.0.1:$CMP_PORT" "${common[@]}" "${gateway[@]}" >"$TMP/xx-exporter-compare.log" 2>&1
+    CMP_PID=$!
+    wait_http "http://127.0.0.1:$CMP_PORT/metrics" "xx-exporter from $COMPARE" "$CMP_PID" "$TMP/xx-exporter-compare.log"
+    log "xx-exporter from $COMPARE on 127.0.0.1:$CMP_PORT (pid $CMP_PID)"
+  fi
   DATA_SOURCE_NAME="postgresql://$ROLE:$ROLE_PASSWORD@127.0.0.1:$PG_PORT/cmix_gateway?sslmode=disable" \
     start_bg "$PG_EXPORTER" --web.listen-address="127.0.0.1:$PGX_PORT" --log.level=warn >"$TMP/postgres_exporter.log" 2>&1
   PGX_PID=$!
@@ -123,10 +135,12 @@ measure() {
   log "scraping: $WARMUP warm-up + $COUNT timed scrapes of each, interleaved in shuffled order"
   python3 "$BENCH/scrape.py" --warmup "$WARMUP" --count "$COUNT" --json "$RESULTS/scrapes.json" \
     "xx-exporter=http://127.0.0.1:$XX_PORT/metrics" "postgres_exporter=http://127.0.0.1:$PGX_PORT/metrics" \
-    "xx-exporter-no-postgres=http://127.0.0.1:$BASE_PORT/metrics" >&2
-  printf '{"xx-exporter": [%s, %s], "postgres_exporter": [%s, %s], "xx-exporter-no-postgres": [%s, %s]}\n' \
+    "xx-exporter-no-postgres=http://127.0.0.1:$BASE_PORT/metrics" \
+    ${COMPARE:+"xx-exporter-compare=http://127.0.0.1:$CMP_PORT/metrics"} >&2
+  printf '{"xx-exporter": [%s, %s], "postgres_exporter": [%s, %s], "xx-exporter-no-postgres": [%s, %s]%s}\n' \
     "$(rss_kib "$XX_PID" VmRSS)" "$(rss_kib "$XX_PID" VmHWM)" "$(rss_kib "$PGX_PID" VmRSS)" "$(rss_kib "$PGX_PID" VmHWM)" \
-    "$(rss_kib "$BASE_PID" VmRSS)" "$(rss_kib "$BASE_PID" VmHWM)" >"$RESULTS/rss.json"
+    "$(rss_kib "$BASE_PID" VmRSS)" "$(rss_kib "$BASE_PID" VmHWM)" \
+    "${COMPARE:+, \"xx-exporter-compare\": [$(rss_kib "$CMP_PID" VmRSS), $(rss_kib "$CMP_PID" VmHWM)]}" >"$RESULTS/rss.json"
   curl -fsS "http://127.0.0.1:$XX_PORT/metrics" >"$RESULTS/xx-exporter.metrics.txt"
   curl -fsS "http://127.0.0.1:$PGX_PORT/metrics" >"$RESULTS/postgres_exporter.metrics.txt"
 }
@@ -147,12 +161,13 @@ machine_facts() {
   echo "- PostgreSQL: $(sql -d postgres -Atc 'SHOW server_version'); postgres_exporter:" \
     "$("$PG_EXPORTER" --version 2>&1 | head -1 | sed 's/^postgres_exporter, //')"
   exporter_facts
+  if [[ -n $COMPARE ]]; then EXPORTER_BIN=$COMPARE_BIN exporter_facts; fi
 }
 
 report() {
   local db_mb
   db_mb=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
-  python3 - "$RESULTS/scrapes.json" "$RESULTS/rss.json" "$db_mb" >"$RESULTS/summary.md" <<'EOF'
+  python3 - "$RESULTS/scrapes.json" "$RESULTS/rss.json" "$db_mb" "$COMPARE" >"$RESULTS/summary.md" <<'EOF'
 import json, sys
 r, rss = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 x, p = r["xx-exporter"], r["postgres_exporter"]
@@ -166,6 +181,12 @@ for name, s in r.items():
           f"{server} | {cur / 1024:.1f} ({peak / 1024:.1f}) | {s['series']} ({s['postgres_series']}) |")
 print(f"| ratio xx-exporter / postgres_exporter | {x['median_ms'] / p['median_ms']:.2f} | {x['p99_ms'] / p['p99_ms']:.2f} | "
       f"{x['mean_ms'] / p['mean_ms']:.2f} | | | {rss['xx-exporter'][0] / rss['postgres_exporter'][0]:.2f} | |")
+if (c := r.get("xx-exporter-compare")) is not None:
+    print(f"| ratio xx-exporter-compare / postgres_exporter | {c['median_ms'] / p['median_ms']:.2f} | {c['p99_ms'] / p['p99_ms']:.2f} | "
+          f"{c['mean_ms'] / p['mean_ms']:.2f} | | | | |")
+    print(f"| ratio xx-exporter / xx-exporter-compare (built from {sys.argv[4]}) | {x['median_ms'] / c['median_ms']:.2f} | "
+          f"{x['p99_ms'] / c['p99_ms']:.2f} | {x['mean_ms'] / c['mean_ms']:.2f} | | "
+          f"{x['server_median_ms'] / c['server_median_ms']:.2f} | {rss['xx-exporter'][0] / rss['xx-exporter-compare'][0]:.2f} | |")
 EOF
   end_summary
 }
@@ -175,6 +196,9 @@ main() {
   check_tools
   new_results
   publish_exporter
+  if [[ -n $COMPARE ]]; then
+    EXPORTER_BIN=$COMPARE_BIN SOURCE=$COMPARE PUBLISH=$([[ $PUBLISH == never ]] && echo never || echo auto) publish_exporter
+  fi
   make_tmp xx-pg-bench
   if ((STATEMENTS)); then PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"; fi
   start_cluster

@@ -28,6 +28,7 @@ CHECKS = {
     "postgres_exporter": (re.compile(r'^pg_up(\{[^}]*\})? 1$', re.M),
                           re.compile(r'^pg_exporter_last_scrape_duration_seconds(\{[^}]*\})? (\S+)$', re.M)),
 }
+CHECKS["xx-exporter-compare"] = CHECKS["xx-exporter"]  # another build of it (run.sh --compare)
 
 
 # The Postgres collector's families (the other xx_gateway_* series come from the gateway log).
