@@ -54,7 +54,7 @@ public sealed class Judge
     public static string Span(double seconds) => seconds switch
     {
         < 120 => $"{seconds:0}s",
-        < 7200 => $"{seconds / 60:0}m",
+        < 7200 when Math.Round(seconds) != 3600 => $"{seconds / 60:0}m",
         < 172800 => $"{seconds / 3600:0.#}h",
         _ => $"{seconds / 86400:0.#}d",
     };

@@ -92,7 +92,7 @@ public static class Problems
             [], ["xx_cmix_rounds_completed_total", "xx_cmix_round_failures_total"],
             (j, n) => j.Rounds(n[0]) is var (completed, failed) && completed + failed >= n[4] && failed / (completed + failed) > n[2]
                 && j.Rounds(n[1]) is var (lastHourCompleted, lastHourFailed) && lastHourFailed / (lastHourCompleted + lastHourFailed) > n[3]
-                ? [new(null, $"{failed / (completed + failed):P1} of the last {Judge.Span(j.Covered(n[0]))}'s {completed + failed:0} cMix rounds failed (over {n[2]:P0} in the last hour too): above {n[2]:P0} the failure deductions cancel the points of the completed rounds.")] : []),
+                ? [new(null, $"{failed / (completed + failed):P1} of the {completed + failed:0} cMix rounds of the last {Judge.Span(j.Covered(n[0]))} failed (over {n[3]:P0} in the last hour too): above {n[2]:P0} the failure deductions cancel the points of the completed rounds.")] : []),
         new("XxCrashLoop", Severity.Critical, Card.Cmix, [new("_total[{}])", 900), new("[15m]) >= {}", 5)], [],
             ["xx_wrapper_restarts_total", "xx_cmix_crashes_total", "xx_gateway_crashes_total"],
             (j, n) => j.All("xx_wrapper_restarts_total").Select(s => (Service: s.Label("service"), Times: j.Increase(s, n[0]), What: "was restarted by its wrapper"))

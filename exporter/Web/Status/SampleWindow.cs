@@ -38,6 +38,11 @@ public sealed class SampleWindow
         }
     }
 
+    internal int Count
+    {
+        get { lock (_gate) return _snapshots.Count; }
+    }
+
     /// <summary>How far back the window reaches from <paramref name="now"/>, at most <paramref name="span"/>.</summary>
     internal TimeSpan Covered(double now, TimeSpan span)
     {
