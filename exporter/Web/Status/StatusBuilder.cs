@@ -76,10 +76,9 @@ public static class StatusBuilder
         var (recentCompleted, recentFailed) = judge.Rounds(SuccessRatioOver.TotalSeconds);
         double? ratio = recentCompleted + recentFailed > 0 ? recentCompleted / (recentCompleted + recentFailed) : null;
         double over = judge.Covered(SuccessRatioOver.TotalSeconds);
-        string span = over >= SuccessRatioOver.TotalSeconds ? "last hour" : $"last {Judge.Span(over)}, since the exporter started";
         double? last = m.Value("xx_cmix_last_round_completed_timestamp_seconds");
         double? age = last > 0 ? judge.Now - last : null;
-        string summary = $"{activity ?? "activity unknown"}; last round {Ago(age)}; success {(ratio is { } r ? $"{r:P1}" : "n/a")} ({span})";
+        string summary = $"{activity ?? "activity unknown"}; last round {Ago(age)}{(ratio is { } r ? $"; success {r:P1} (last {Judge.Span(over)})" : "")}";
         return new CmixStatus(activity, age, completed, failed, recentCompleted, recentFailed, ratio, over, level, summary);
     }
 

@@ -199,7 +199,7 @@ public class StatusBuilderTests
         var young = await StatusBuilder.BuildAsync(Registry(Watching + "xx_log_file_present{log=\"cmix\"} 1\nxx_cmix_rounds_completed_total 1000\nxx_cmix_round_failures_total{reason=\"other\"} 0\n"),
             Now - TimeSpan.FromHours(1.5), window, default);
         Assert.Equal(1, young.Cmix!.SuccessRatio);
-        Assert.EndsWith("(last 30m, since the exporter started)", young.Cmix.Summary);
+        Assert.EndsWith("success 100.0 % (last 30m)", young.Cmix.Summary);
         await StatusBuilder.BuildAsync(Registry(Watching + "xx_log_file_present{log=\"cmix\"} 1\nxx_cmix_rounds_completed_total 1000\nxx_cmix_round_failures_total{reason=\"other\"} 0\n"),
             Now - TimeSpan.FromHours(1), window, default);
         var report = await StatusBuilder.BuildAsync(Registry(Watching + "xx_log_file_present{log=\"cmix\"} 1\nxx_cmix_rounds_completed_total 1090\nxx_cmix_round_failures_total{reason=\"other\"} 10\n"),
