@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using XxExporter.Logs;
 using Prometheus;
 using XxExporter.Web.Status;
@@ -19,6 +20,10 @@ public static class Endpoints
     {
         app.MapMetrics(telemetryPath, registry);
         var reports = new StatusReports(registry, telemetryPath, TimeProvider.System);
+        // The problems look back up to hours (README.md "Host checks and the status page"): sample while the host runs.
+        var lifetime = app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(reports.StartSampling);
+        lifetime.ApplicationStopping.Register(reports.Dispose);
         app.MapGet(StatusPagePath, async (CancellationToken cancel) =>
             Results.Bytes((await reports.CurrentAsync(cancel)).Html, "text/html; charset=utf-8"));
         app.MapGet(StatusJsonPath, async (CancellationToken cancel) =>

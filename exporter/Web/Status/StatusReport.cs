@@ -2,14 +2,16 @@ using System.Text.Json.Serialization;
 
 namespace XxExporter.Web.Status;
 
-/// <summary>How a value looks to an operator: fine, worth a look, needs action, or not known.</summary>
+/// <summary>How a value looks to an operator: fine, worth a look (warning), needs action (critical), not known, or for attention (info).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Level>))]
-public enum Level { Ok, Warn, Bad, Unknown }
+public enum Level { Ok, Warn, Bad, Unknown, Info }
 
 /// <summary>Everything on the status page, as /status.json serves it. Built from the metrics, never from a second source.</summary>
 public sealed record StatusReport(
     DateTimeOffset GeneratedAt,
     Level Overall,
+    IReadOnlyList<Problem> Problems,
+    IReadOnlyList<NotJudged> NotJudgedHere,
     NodeId? Node,
     ValidatorStatus? Validator,
     CmixStatus? Cmix,
@@ -30,8 +32,9 @@ public sealed record ProbeStatus(string Target, bool Reachable, double Seconds, 
 public sealed record ValidatorStatus(string State, bool? ElectedNextEra, double ActiveEra, double EraPoints, double MedianPoints,
     double? LastEraPoints, bool LastEraMissed, double MissedEras, double MissedErasWindow, Level Level, string Summary);
 
+/// <param name="SuccessRatio">Over the last <see cref="SuccessRatioSeconds"/> (an hour, less while the exporter has not run that long).</param>
 public sealed record CmixStatus(string? Activity, double? LastRoundAgeSeconds, double RoundsCompleted, double RoundFailures,
-    double? SuccessRatio, Level Level, string Summary);
+    double RecentRoundsCompleted, double RecentRoundFailures, double? SuccessRatio, double SuccessRatioSeconds, Level Level, string Summary);
 
 public sealed record ChainStatus(bool Up, double? Best, double? Finalized, double? Target, double? FinalityLag, double? Peers, bool Syncing,
     Level Level, string Summary);
@@ -47,6 +50,6 @@ public sealed record LogStatus(string Log, bool Present, double? AgeSeconds, Lev
 public sealed record CollectorStatus(string Collector, bool Success, Level Level);
 
 [JsonSerializable(typeof(StatusReport))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 public sealed partial class StatusJson : JsonSerializerContext;

@@ -12,12 +12,16 @@ public sealed record RenderedStatus(byte[] Html, byte[] Json);
 /// never build their own: those arriving while a report is built wait for it, and a finished report is served for
 /// <see cref="ReuseFor"/> (the page refreshes every <see cref="StatusPage.RefreshSeconds"/> s). However many requests
 /// come, at most one report is built and held at a time, so memory does not grow with the number of connections.
+/// Once <see cref="StartSampling"/> is called a report is also built every <see cref="SampleWindow.Every"/> with
+/// nobody looking, so the window the problems look back on (<see cref="SampleWindow"/>) is full when someone does.
 /// </summary>
-public sealed class StatusReports(CollectorRegistry registry, string telemetryPath, TimeProvider time)
+public sealed class StatusReports(CollectorRegistry registry, string telemetryPath, TimeProvider time) : IDisposable
 {
     public static readonly TimeSpan ReuseFor = TimeSpan.FromSeconds(1);
 
+    private readonly SampleWindow _window = new();
     private readonly Lock _gate = new();
+    private System.Threading.ITimer? _sampling;
     private Task<RenderedStatus>? _latest;
     private DateTimeOffset _latestStarted;
 
@@ -40,9 +44,14 @@ public sealed class StatusReports(CollectorRegistry registry, string telemetryPa
         return latest.WaitAsync(requestAborted);
     }
 
+    /// <summary>Builds a report now and then every <see cref="SampleWindow.Every"/> until disposed.</summary>
+    public void StartSampling() => _sampling ??= time.CreateTimer(_ => _ = CurrentAsync(CancellationToken.None), null, TimeSpan.Zero, SampleWindow.Every);
+
+    public void Dispose() => _sampling?.Dispose();
+
     private async Task<RenderedStatus> BuildAsync(DateTimeOffset now)
     {
-        var report = await StatusBuilder.BuildAsync(registry, now, CancellationToken.None);
+        var report = await StatusBuilder.BuildAsync(registry, now, _window, CancellationToken.None);
         return new RenderedStatus(Encoding.UTF8.GetBytes(StatusPage.Render(report, telemetryPath)),
             JsonSerializer.SerializeToUtf8Bytes(report, StatusJson.Default.StatusReport));
     }

@@ -31,12 +31,16 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         File.WriteAllText(_folder.File("gateway.dump"), "fresh");
         File.WriteAllText(_folder.File("node.dump"), "old");
         File.SetLastWriteTimeUtc(_folder.File("node.dump"), DateTime.UtcNow.AddDays(-3));
+        // Two problems for the page to lead with: the stale node backup and a certificate expiring within a day.
+        Directory.CreateDirectory(_folder.File("cred"));
+        using (var certificate = TestCertificates.SelfSignedEc("gateway"))
+            TestCertificates.WritePem(certificate, _folder.File("cred/gateway-cert.crt"), _folder.File("cred/gateway-key.key"));
         Uri address;
         (_app, address) = await ExporterTesting.StartAsync(["--web.listen-address", "127.0.0.1:0", "--logs.dir", _folder.File("logs"),
             "--log.level", "error", "--logs.from-start", "--logs.timezone", "UTC", "--chain.rpc-url", _node.WsUrl, "--chain.stash", Ss58.Encode(Convert.FromHexString(
                 "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")), "--chain.idf-path", _folder.File("cmix-IDF.json"),
             "--checks.backups", $"cmix_gateway={_folder.File("gateway.dump")},cmix_node={_folder.File("node.dump")}",
-            "--checks.certificates", "", "--checks.probes", ""]);
+            "--checks.certificates", _folder.File("cred/*.crt"), "--checks.probes", ""]);
         _base = address.ToString().TrimEnd('/');
     }
 
@@ -57,10 +61,24 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Contains("<td>Era</td><td>42</td>", dom);
         Assert.Contains("70 (median 70)", dom);        // 100 earned, 30 deducted (runtime 207)
         Assert.Contains("<td>Activity</td><td>WAITING</td>", dom);
-        Assert.Contains("1 completed, 0 failed", dom);
-        Assert.Matches("<td>cmix_node</td><td><span class=\"chip bad\">stale: 3d ago", dom);
+        Assert.Contains("<td>Rounds since the exporter started</td><td>1 completed, 0 failed</td>", dom);
+        Assert.Matches("<td>Success ratio, last [0-9]+s \\(since the exporter started\\)</td><td>n/a: no rounds</td>", dom);
+        Assert.Matches("<td>cmix_node</td><td><span class=\"chip warn\">stale: 3d ago", dom);
         Assert.Matches("<td>cmix_gateway</td><td><span class=\"chip ok\">[0-9]+s ago", dom);
         Assert.Contains("node ERERERERERERERERERERERERERERERERERERERERERE", dom.Replace("\n", ""));
+    }
+
+    [Fact]
+    public async Task Chromium_shows_the_problems_first_with_severity_and_runbook()
+    {
+        string dom = await Chromium("--dump-dom", $"{_base}/");
+        Assert.Contains("xx-exporter status: needs action: 1 critical, 1 warning", dom);
+        string top = dom[dom.IndexOf("<section class=\"problems\">", StringComparison.Ordinal)..dom.IndexOf("<main>", StringComparison.Ordinal)];
+        Assert.Contains("<h2>2 problems</h2>", top);
+        Assert.Matches("<li><span class=\"chip bad\">critical</span>The certificate gateway-cert.crt expires in 2[34]h\\. <a href=\"https://github.com/xx-exporter/"
+            + "xx-exporter/blob/main/docs/runbooks/XxCertificateExpiringVerySoon.md\">runbook: XxCertificateExpiringVerySoon</a></li>", top);
+        Assert.Matches("<li><span class=\"chip warn\">warning</span>The newest backup of cmix_node is 3d old \\(over 26h\\)\\. <a href=\"[^\"]+/XxBackupStale.md\">", top);
+        Assert.True(top.IndexOf("critical", StringComparison.Ordinal) < top.IndexOf("warning", StringComparison.Ordinal), "the worst first");
     }
 
     [Fact]
@@ -83,6 +101,8 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Equal(42, validator.GetProperty("activeEra").GetDouble());
         Assert.Equal(70, validator.GetProperty("eraPoints").GetDouble());
         Assert.Equal("Ok", json.RootElement.GetProperty("chain").GetProperty("level").GetString());
+        Assert.Equal(["XxCertificateExpiringVerySoon", "XxBackupStale"],
+            json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("alert").GetString()));
     }
 
     [Fact]
