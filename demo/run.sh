@@ -366,10 +366,23 @@ start prometheus prometheus --config.file="$tmp/prometheus/prometheus.yml" --web
     --storage.tsdb.path="$tmp/prometheus/data"
 wait_ready "http://$prometheus/-/ready"
 
+# Debian's Prometheus 2.42 ships only the classic web pages; upstream's have /alerts.
+alerts_page=$(python3 - "http://$prometheus" <<'EOF'
+import sys, urllib.request
+for path in ("/alerts", "/classic/alerts", "/"):
+    try:
+        urllib.request.urlopen(sys.argv[1] + path, timeout=5).close()
+        break
+    except OSError:
+        pass
+print(sys.argv[1] + path)
+EOF
+)
+
 echo
 echo "The demo is running on a simulated node (Ctrl-C stops it and removes $tmp):"
 echo "  exporter status page  http://$exporter/"
-echo "  Prometheus alerts     http://$prometheus/alerts"
+echo "  Prometheus alerts     $alerts_page"
 echo "  Alertmanager          http://$alertmanager/"
 echo "  simulated chain RPC   ws://127.0.0.1:$rpc_port"
 if [[ -n $postgres ]]; then
