@@ -12,11 +12,18 @@ public static class AlertmanagerProcess
         string templates = Directory.CreateDirectory(Path.Combine(folder, "templates")).FullName;
         foreach (string template in Directory.GetFiles(Repository.PathOf("alertmanager/templates")))
             File.Copy(template, Path.Combine(templates, Path.GetFileName(template)));
-        return ServerProcess.StartAsync("prometheus-alertmanager", folder, port =>
+        return RunAsync(folder);
+    }
+
+    /// <summary>
+    /// prometheus-alertmanager on 127.0.0.1:<paramref name="port"/> (a free port when 0), without clustering, running
+    /// the alertmanager.yml and templates/ already in <paramref name="folder"/>.
+    /// </summary>
+    public static Task<ServerProcess> RunAsync(string folder, int port = 0) =>
+        ServerProcess.StartAsync("prometheus-alertmanager", folder, port =>
         [
             $"--config.file={folder}/alertmanager.yml", $"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",   // no gossip on 0.0.0.0:9094
             $"--storage.path={folder}/data", "--log.level=info",
-        ]);
-    }
+        ], port: port);
 }

@@ -27,11 +27,14 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The process id (for /proc/&lt;pid&gt;).</summary>
     public int Id => _process.Id;
 
-    /// <summary>Starts <paramref name="program"/> with <paramref name="args"/> (given the port) in <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Starts <paramref name="program"/> with <paramref name="args"/> (given the port: <paramref name="port"/>, or a free
+    /// one when 0) in <paramref name="folder"/>.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(string program, string folder, Func<int, IEnumerable<string>> args, string readyPath = "/-/ready",
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, int port = 0)
     {
-        int port = Loopback.FreePort();
+        if (port == 0) port = Loopback.FreePort();
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (string arg in args(port)) start.ArgumentList.Add(arg);
