@@ -1,3 +1,5 @@
+using XxExporter.Logs;
+
 namespace XxExporter.Web.Status;
 
 /// <summary>The alert rule's <c>severity</c> label (prometheus/rules/xx-alerts.yml): red, amber or blue on the page.</summary>
@@ -43,6 +45,9 @@ public static class Problems
 {
     private static readonly string[] WrapperUpdateKinds = ["update_failed", "signature", "command_failed"];
     private static readonly string[] LogsExpectedToSpeak = ["cmix", "gateway"];   // the wrapper logs are quiet by nature
+    // The four logs' collectors (LogFilesSource's log_files is not one: it only counts files).
+    private static readonly string LogCollectors = $"log_({string.Join('|', LogKinds.All.Select(kind => kind.Label()))})";
+    private static bool IsLogCollector(string collector) => LogKinds.All.Any(kind => collector == $"log_{kind.Label()}");
 
     public static readonly IReadOnlyList<ProblemRule> All =
     [
@@ -180,13 +185,13 @@ public static class Problems
                 .Select(s => new Finding(s.Label("database"), $"The server of {s.Label("database")} last archived a WAL segment {Judge.Span(j.Now - s.Value)} ago (over {Judge.Span(n[0])})."))),
 
         // ---- Host checks ----
-        new("XxBackupStale", Severity.Warning, Card.Backups, [new("time() - xx_backup_last_success_timestamp_seconds > {}", 26 * 3600)], [], [],
+        new("XxBackupStale", Severity.Critical, Card.Backups, [new("time() - xx_backup_last_success_timestamp_seconds > {}", 26 * 3600)], [], [],
             (j, n) => j.All("xx_backup_last_success_timestamp_seconds").Where(s => j.Now - s.Value > n[0])
                 .Select(s => new Finding(s.Label("target"), $"The newest backup of {s.Label("target")} is {Judge.Span(j.Now - s.Value)} old (over {Judge.Span(n[0])})."))),
-        new("XxBackupMissing", Severity.Warning, Card.Backups, [], ["xx_backup_present == 0"], [],
+        new("XxBackupMissing", Severity.Critical, Card.Backups, [], ["xx_backup_present == 0"], [],
             (j, _) => j.All("xx_backup_present").Where(s => s.Value == 0)
                 .Select(s => new Finding(s.Label("target"), $"The backup target {s.Label("target")} has no backup file at all (--checks.backups)."))),
-        new("XxBackupTooSmall", Severity.Warning, Card.Backups, [], ["xx_backup_too_small == 1"], [],
+        new("XxBackupTooSmall", Severity.Critical, Card.Backups, [], ["xx_backup_too_small == 1"], [],
             (j, _) => j.All("xx_backup_too_small").Where(s => s.Value == 1)
                 .Select(s => new Finding(s.Label("target"), $"The newest backup of {s.Label("target")} is {j.Value("xx_backup_size_bytes", ("target", s.Label("target"))) ?? 0:#,0} bytes, under --checks.backup-min-bytes: the backup failed."))),
         new("XxCertificateExpiringSoon", Severity.Warning, Card.Certificates, [new("- time() < {}", 14 * 86400), new("- time() >= {}", 3 * 86400)], [], [],
@@ -214,15 +219,17 @@ public static class Problems
             (j, _) => j.Value("xx_log_files_found") == 0
                 ? [new(LogFilesRow, "None of the enabled log files exists: check --logs.dir. No log alert can fire until they appear.")] : []),
 
+        new("XxLogUnreadable", Severity.Critical, Card.Logs, [], [$"xx_exporter_collector_success{{collector=~\"{LogCollectors}\"}} == 0"], [],
+            (j, _) => j.All("xx_exporter_collector_success").Where(s => s.Value == 0 && IsLogCollector(s.Label("collector")))
+                .Select(s => new Finding(s.Label("collector")[4..], $"The exporter cannot read or follow the {s.Label("collector")[4..]} log (collector {s.Label("collector")} failing): no alert on that log can fire; the exporter's log says why."))),
+
         // ---- The exporter itself ----
         new("XxCollectorFailing", Severity.Warning, Card.Collectors, [],
-            ["(xx_exporter_collector_success{collector!~\"chain|postgres_.*|staking\"} == 0)",
+            [$"(xx_exporter_collector_success{{collector!~\"chain|postgres_.*|staking|{LogCollectors}\"}} == 0)",
                 "xx_exporter_collector_success{collector=\"staking\"} == 0 and on(instance, job) xx_node_info and on(instance, job) (xx_chain_up == 1)"], [],
-            (j, _) => j.All("xx_exporter_collector_success").Where(s => s.Value == 0 && (s.Label("collector") is not ("chain" or "staking") && !s.Label("collector").StartsWith("postgres_", StringComparison.Ordinal)
+            (j, _) => j.All("xx_exporter_collector_success").Where(s => s.Value == 0 && (s.Label("collector") is not ("chain" or "staking") && !s.Label("collector").StartsWith("postgres_", StringComparison.Ordinal) && !IsLogCollector(s.Label("collector"))
                     || s.Label("collector") == "staking" && j.All("xx_node_info").Any() && j.Value("xx_chain_up") == 1))
-                .Select(s => new Finding(s.Label("collector"), s.Label("collector").StartsWith("log_", StringComparison.Ordinal)
-                    ? $"The exporter cannot read or follow the {s.Label("collector")[4..]} log (collector {s.Label("collector")} failing): its series and log alerts are stale; the exporter's log says why."
-                    : $"The {s.Label("collector")} collector is failing: its series (and the alerts on them) are missing or stale; the exporter's log says why."))),
+                .Select(s => new Finding(s.Label("collector"), $"The {s.Label("collector")} collector is failing: its series (and the alerts on them) are missing or stale; the exporter's log says why."))),
     ];
 
     /// <summary>The row of the Logs card that stands for all of them, when none was found.</summary>

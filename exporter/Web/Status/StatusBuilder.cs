@@ -115,7 +115,7 @@ public static class StatusBuilder
         return new CertificateStatus(expiry.Label("file"), left, level, left < 0 ? $"expired {Ago(-left)}" : $"expires in {Judge.Span(left)}");
     }
 
-    /// <summary>A log's row is coloured by its own problems and by its collector's (a file it cannot read).</summary>
+    /// <summary>A log's row is coloured by its problems (a file it cannot read is one of them).</summary>
     private static List<LogStatus> Logs(MetricSamples m, double now, Func<Card, string?, Level> level)
     {
         var noneFound = m.Value("xx_log_files_found") == 0
@@ -127,7 +127,7 @@ public static class StatusBuilder
             double? last = m.Value("xx_log_last_record_timestamp_seconds", ("log", log));
             double? age = last > 0 ? now - last : null;
             bool unreadable = m.Value("xx_exporter_collector_success", ("collector", $"log_{log}")) == 0;
-            var judged = level(Card.Logs, log) is var own && unreadable ? Worst([own, Level.Warn, level(Card.Collectors, $"log_{log}")]) : level(Card.Logs, log);
+            var judged = level(Card.Logs, log);   // XxLogUnreadable, XxLogSilent
             string summary = unreadable ? "CANNOT be read" : s.Value != 1 ? "no file" : age is not null ? $"last record {Ago(age)}"
                 : judged != Level.Ok ? "no record since the exporter started" : "no record yet";
             return new LogStatus(log, s.Value == 1, age, s.Value != 1 && !unreadable ? Level.Unknown : judged, summary);

@@ -100,8 +100,10 @@ public class StatusBuilderTests
         ["XxLogSilent"] = (null, default, $"xx_log_file_present{{log=\"cmix\"}} 1\nxx_log_last_record_timestamp_seconds{{log=\"cmix\"}} {NowUnix - 960}",
             "cmix.log has had no new record for 16m"),
         ["XxLogFilesNotFound"] = (null, default, "xx_log_files_found 0", "None of the enabled log files exists: check --logs.dir"),
-        ["XxCollectorFailing"] = (null, default, "xx_log_file_present{log=\"cmix\"} 1\nxx_exporter_collector_success{collector=\"log_cmix\"} 0",
+        ["XxLogUnreadable"] = (null, default, "xx_log_file_present{log=\"cmix\"} 1\nxx_exporter_collector_success{collector=\"log_cmix\"} 0",
             "The exporter cannot read or follow the cmix log"),
+        ["XxCollectorFailing"] = (null, default, "xx_exporter_collector_success{collector=\"backups\"} 0",
+            "The backups collector is failing"),
     };
 
     public static TheoryData<string> Problem() => new(Scenarios.Keys);
@@ -176,17 +178,17 @@ public class StatusBuilderTests
             xx_validator_intends_to_validate 0
             """;
         var json = await Json(exposition);
-        Assert.Equal(("Warn", "stale: 27h ago"), Row(json, "backups", "cmix_gateway"));
+        Assert.Equal(("Bad", "stale: 27h ago"), Row(json, "backups", "cmix_gateway"));
         Assert.Equal("Ok", Row(json, "backups", "chain").Level);
         Assert.Equal("Bad", Row(json, "certificates", "node-cert.crt").Level);
-        Assert.Equal(("Warn", "CANNOT be read"), Row(json, "logs", "cmix"));
-        Assert.Equal("Warn", Level(json, "collectors", "log_cmix"));
+        Assert.Equal(("Bad", "CANNOT be read"), Row(json, "logs", "cmix"));   // XxLogUnreadable
+        Assert.Equal("Warn", Level(json, "collectors", "log_cmix"));          // a failing collector is never green
         Assert.Equal("Warn", Level(json, "collectors", "chain"));   // XxChainDown judges the chain, not XxCollectorFailing
         Assert.DoesNotContain(json.GetProperty("problems").EnumerateArray(), p => p.TryGetProperty("subject", out var subject) && subject.GetString() == "chain");
         Assert.Equal(("Bad", "chilled: call validate again"), (json.GetProperty("validator").GetProperty("level").GetString()!, json.GetProperty("validator").GetProperty("summary").GetString()!));
         Assert.Equal("Bad", json.GetProperty("overall").GetString());
         Assert.Equal("XxValidatorChilled", json.GetProperty("problems")[0].GetProperty("alert").GetString());   // the worst first
-        Assert.Contains("xx-exporter status: needs action: 2 critical, 2 warnings", await Html(exposition));
+        Assert.Contains("xx-exporter status: needs action: 4 critical", await Html(exposition));
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Contains("<td>Activity</td><td>WAITING</td>", dom);
         Assert.Contains("<td>Rounds since the exporter started</td><td>1 completed, 0 failed</td>", dom);
         Assert.Matches("<td>Success ratio, last [0-9]+s \\(since the exporter started\\)</td><td>n/a: no rounds</td>", dom);
-        Assert.Matches("<td>cmix_node</td><td><span class=\"chip warn\">stale: 3d ago", dom);
+        Assert.Matches("<td>cmix_node</td><td><span class=\"chip bad\">stale: 3d ago", dom);
         Assert.Matches("<td>cmix_gateway</td><td><span class=\"chip ok\">[0-9]+s ago", dom);
         Assert.Contains("node ERERERERERERERERERERERERERERERERERERERERERE", dom.Replace("\n", ""));
     }
@@ -72,13 +72,12 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
     public async Task Chromium_shows_the_problems_first_with_severity_and_runbook()
     {
         string dom = await Chromium("--dump-dom", $"{_base}/");
-        Assert.Contains("xx-exporter status: needs action: 1 critical, 1 warning", dom);
+        Assert.Contains("xx-exporter status: needs action: 2 critical", dom);
         string top = dom[dom.IndexOf("<section class=\"problems\">", StringComparison.Ordinal)..dom.IndexOf("<main>", StringComparison.Ordinal)];
         Assert.Contains("<h2>2 problems</h2>", top);
         Assert.Matches("<li><span class=\"chip bad\">critical</span>The certificate gateway-cert.crt expires in 2[34]h\\. <a href=\"https://github.com/xx-exporter/"
             + "xx-exporter/blob/main/docs/runbooks/XxCertificateExpiringVerySoon.md\">runbook: XxCertificateExpiringVerySoon</a></li>", top);
-        Assert.Matches("<li><span class=\"chip warn\">warning</span>The newest backup of cmix_node is 3d old \\(over 26h\\)\\. <a href=\"[^\"]+/XxBackupStale.md\">", top);
-        Assert.True(top.IndexOf("critical", StringComparison.Ordinal) < top.IndexOf("warning", StringComparison.Ordinal), "the worst first");
+        Assert.Matches("<li><span class=\"chip bad\">critical</span>The newest backup of cmix_node is 3d old \\(over 26h\\)\\. <a href=\"[^\"]+/XxBackupStale.md\">", top);
     }
 
     [Fact]
@@ -101,7 +100,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Equal(42, validator.GetProperty("activeEra").GetDouble());
         Assert.Equal(70, validator.GetProperty("eraPoints").GetDouble());
         Assert.Equal("Ok", json.RootElement.GetProperty("chain").GetProperty("level").GetString());
-        Assert.Equal(["XxCertificateExpiringVerySoon", "XxBackupStale"],
+        Assert.Equal(["XxBackupStale", "XxCertificateExpiringVerySoon"],
             json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("alert").GetString()));
     }
 
