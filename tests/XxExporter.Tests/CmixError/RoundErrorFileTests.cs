@@ -52,7 +52,7 @@ public class RoundErrorFileTests
         { "   \n", "is empty" },
         { "not base64 at all!", "is not base64 text" },
         { "Error encountered - closing server", "is not base64 text" },
-        { Convert.ToBase64String([0x0a, 0x50, 0x01]), "is base64 but not a protobuf message" },              // field 1 claims 80 bytes, has 1
+        { Convert.ToBase64String([0x1a, 0x50, 0x01]), "is base64 but not a protobuf message" },              // field 3 claims 80 bytes, has 1
         { Convert.ToBase64String([0x08, 0xff, 0xff, 0xff]), "is base64 but not a protobuf message" },         // a varint that never ends
         { Convert.ToBase64String([0x0a, 0x01, 0x41, 0x1a, 0x01, 0x41]), "is protobuf whose field 1 has the wrong type for a RoundError" },
         { Convert.ToBase64String([0x08, 0x05, 0x12, 0x01, 0x02]), "is a protobuf message without the error text of a RoundError" },
