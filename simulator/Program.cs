@@ -6,7 +6,7 @@ using XxSimulator.Node;
 
 // xx-simulator logs FOLDER [...]: writes a realistic log set and prints its ground truth as JSON.
 // xx-simulator node --logs DIR [...]: runs a simulated xx node (live logs and chain JSON-RPC) until stopped.
-const string LogsUsage = "usage: xx-simulator logs FOLDER [--bytes N] [--seed N] [--long-line-every N] [--long-line-bytes N] [--failure-rate R] [--idle-crash-rate R] [--invalid-bytes-rate R] [--max-line-bytes N] [--no-gateway]";
+const string LogsUsage = "usage: xx-simulator logs FOLDER [--bytes N] [--seed N] [--long-line-every N] [--long-line-bytes N] [--failure-rate R] [--idle-crash-rate R] [--invalid-bytes-rate R] [--max-line-bytes N] [--no-gateway] [--gateway-isolated] [--cmix-left-down]";
 switch (args.FirstOrDefault())
 {
     case "--help" or "-h" or "help":
@@ -58,6 +58,8 @@ static int WriteLogSet(string folder, string[] flags)
             "--invalid-bytes-rate" => options with { InvalidBytesRate = double.Parse(flags[++i], CultureInfo.InvariantCulture) },
             "--max-line-bytes" => options with { MaxLineBytes = int.Parse(flags[++i]) },
             "--no-gateway" => options with { WithGateway = false },
+            "--gateway-isolated" => options with { GatewayIsolated = true },
+            "--cmix-left-down" => options with { CmixLeftDown = true },
             var other => throw new ArgumentException($"unknown option {other}"),
         };
     }
@@ -73,6 +75,8 @@ static int WriteLogSet(string folder, string[] flags)
         truth.CmixCrashes,
         truth.CmixStarts,
         truth.WrapperRestarts,
+        truth.GatewayLocalRounds,
+        truth.GatewayGossipRounds,
     }, new JsonSerializerOptions { WriteIndented = true }));
     return 0;
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Chain;
+using XxExporter.CmixError;
 using XxExporter.Checks;
 using XxExporter.Logs;
 using XxExporter.Logs.Tailing;
@@ -74,6 +75,7 @@ public static class ExporterHost
         // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
         var sources = new List<IScrapeSource>();
         sources.Add(new LogFilesSource(settings.Logs, factory));
+        sources.AddRange(CmixErrorFileSource.For(settings.Logs, factory));
         sources.AddRange(HostChecks.Sources(settings.Checks, factory));
         sources.AddRange(PostgresSource.For(settings.Postgres, factory));
         builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));

@@ -5,8 +5,10 @@ namespace XxExporter.Logs;
 /// <summary>A log file to follow.</summary>
 public sealed record LogFile(LogKind Kind, string Path);
 
+/// <param name="CmixErrorFile">The cMix node's error file; null when the cMix log is not followed (docs/xx-node-facts.md, 2.3).</param>
 public sealed record LogSettings(
-    IReadOnlyList<LogFile> Files, bool FromStart, TimeZoneInfo TimeZone, int MaxLineBytes, TimeSpan PollInterval, string? PositionsFile)
+    IReadOnlyList<LogFile> Files, bool FromStart, TimeZoneInfo TimeZone, int MaxLineBytes, TimeSpan PollInterval, string? PositionsFile,
+    string? CmixErrorFile = null)
 {
     public static class Table
     {
@@ -22,6 +24,11 @@ public sealed record LogSettings(
                     LogKind.CmixWrapper => "cMix wrapper",
                     _ => "Gateway wrapper",
                 }} log (default: <logs.dir>/{kind.DefaultFileName()}).", Parsers.Text));
+
+        /// <summary>The server's <c>cmix.paths.errOutput</c>, which the wrapper's <c>--err-path</c> must name too.</summary>
+        public static readonly Setting<string> CmixErrorFile = new("logs.cmix-err.path", "Logs:CmixErr:Path", "",
+            "The error file a stopped cMix node leaves for its wrapper, watched when the cmix log is enabled (default: <logs.dir>/cmix-err.log).",
+            Parsers.Text);
 
         private static readonly Dictionary<string, LogKind> ByLabel = LogKinds.All.ToDictionary(kind => kind.Label());
 
@@ -59,7 +66,7 @@ public sealed record LogSettings(
                 : throw new FormatException("is in a folder that does not exist"));
 
         public static IReadOnlyList<Setting> All { get; } =
-            [Dir, .. LogKinds.All.Select(kind => Paths[kind]), Enabled, FromStart, TimeZone, MaxLineBytes, PollInterval, PositionsFile];
+            [Dir, .. LogKinds.All.Select(kind => Paths[kind]), CmixErrorFile, Enabled, FromStart, TimeZone, MaxLineBytes, PollInterval, PositionsFile];
     }
 
     public static LogSettings Read(SettingValues values)
@@ -68,7 +75,10 @@ public sealed record LogSettings(
         var enabled = values.Get(Table.Enabled);
         var files = LogKinds.All.Where(enabled.Contains).Select(kind =>
             new LogFile(kind, values.Get(Table.Paths[kind]) is { Length: > 0 } path ? path : System.IO.Path.Combine(dir, kind.DefaultFileName()))).ToList();
+        string? errorFile = !enabled.Contains(LogKind.Cmix) ? null
+            : values.Get(Table.CmixErrorFile) is { Length: > 0 } given ? given
+            : System.IO.Path.Combine(dir, "cmix-err.log");
         return new LogSettings(files, values.Get(Table.FromStart), values.Get(Table.TimeZone), values.Get(Table.MaxLineBytes),
-            values.Get(Table.PollInterval), values.Get(Table.PositionsFile));
+            values.Get(Table.PollInterval), values.Get(Table.PositionsFile), errorFile);
     }
 }

@@ -18,6 +18,8 @@ public sealed class GroundTruth
     public long GatewayRealMessages { get; set; }
     public long GatewayDummyMessages { get; set; }
     public long GatewaySlowQueries { get; set; }
+    public long GatewayLocalRounds { get; set; }
+    public long GatewayGossipRounds { get; set; }
     public long Bytes { get; set; }
 
     internal static void Add<TKey>(Dictionary<TKey, long> counts, TKey key, long by = 1) where TKey : notnull =>

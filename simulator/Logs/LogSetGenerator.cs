@@ -16,6 +16,8 @@ namespace XxSimulator.Logs;
 /// <param name="WithGateway">Also write gateway.log and gateway-wrapper.log.</param>
 /// <param name="SlowQueryRate">Per round, chance of the gateway reporting a slow database query.</param>
 /// <param name="FailEveryRounds">If above 0, exactly every so many rounds fail instead of a random share.</param>
+/// <param name="GatewayIsolated">The gateway gets its own node's rounds but no gossip from peer gateways.</param>
+/// <param name="CmixLeftDown">The set ends with the node stopped on an error its restart did not clear (cmix-err.log stays).</param>
 public sealed record LogSetOptions(
     int Seed = 1,
     long CmixBytes = 2_000_000,
@@ -27,7 +29,9 @@ public sealed record LogSetOptions(
     int MaxLineBytes = 1 << 20,
     bool WithGateway = true,
     double SlowQueryRate = 1.0 / 30,
-    int FailEveryRounds = 0);
+    int FailEveryRounds = 0,
+    bool GatewayIsolated = false,
+    bool CmixLeftDown = false);
 
 /// <summary>Writes a whole log set at once, in simulated time, as fast as the disk takes it.</summary>
 public static class LogSetGenerator
@@ -41,6 +45,7 @@ public static class LogSetGenerator
         using var script = new NodeLogScript(folder, FileMode.Create, options, new SimulatedLogClock(Start));
         script.Launch();
         while (script.Truth.Bytes < options.CmixBytes) script.NextRound();
+        if (options.CmixLeftDown) script.StopForGood();
         return script.Truth;
     }
 }
@@ -70,6 +75,8 @@ internal sealed class NodeLogScript : IDisposable
     private readonly Random _random;
     private readonly LogWriter _cmix, _cmixWrapper, _gateway, _gatewayWrapper;
     private readonly string _self;
+    private readonly string _folder;
+    private bool _gatewayIsolated, _cmixDown;
     private long _round;
     private long _rounds;
     private int _pid = 4000;
@@ -79,6 +86,8 @@ internal sealed class NodeLogScript : IDisposable
     {
         _options = options;
         _clock = clock;
+        _folder = folder;
+        _gatewayIsolated = options.GatewayIsolated;
         _random = new Random(options.Seed);
         _self = $"{NodeIds[0]}:11420";
         // Round IDs go on from the clock (two a second, faster than the rounds come), so a simulator restarted on
@@ -108,9 +117,13 @@ internal sealed class NodeLogScript : IDisposable
         }
     }
 
-    /// <summary>The next round: completed, failed (ending in a crash and restart), or a crash while waiting for it.</summary>
+    /// <summary>From now on no peer gateway gossips to this one (its node's rounds still arrive).</summary>
+    public void IsolateGateway() => _gatewayIsolated = true;
+
+    /// <summary>The next round: completed, failed (ending in a crash and restart), or a crash while waiting for it. None once the node is down for good.</summary>
     public void NextRound()
     {
+        if (_cmixDown) return;
         _rounds++;
         _round += 1 + _random.Next(3);
         if (_options.LongLineEveryRounds > 0 && _rounds % _options.LongLineEveryRounds == 0) LongLine();
@@ -243,11 +256,50 @@ internal sealed class NodeLogScript : IDisposable
         _gateway.Record(_clock.Now, "INFO", $"Local round data for round {round} with {real} recipients at {_clock.Now:yyyy-MM-dd HH:mm:ss}: ");
         _gateway.Continuation($"\t inserts finished at {_clock.Now:yyyy-MM-dd HH:mm:ss}, KR insert finished at {_clock.Now:yyyy-MM-dd HH:mm:ss}, ");
         _gateway.Continuation($"]t round started at ts {_clock.Now:yyyy-MM-dd HH:mm:ss}, average attempts: 1.000000 (total: {real})");
+        Truth.GatewayLocalRounds++;
+        if (!_gatewayIsolated) PeerGossip(round + 1, real / 2);
         if (_random.NextDouble() < _options.SlowQueryRate)
         {
             _gateway.Record(_clock.Now, "WARN", $"Query InsertMixedMessages took an unexpectedly long time: 1.{_random.Next(100, 999)}s");
             Truth.GatewaySlowQueries++;
         }
+    }
+
+    /// <summary>A peer gateway's gossip of another team's round (elixxir-gateway cmd/bloomGossip.go).</summary>
+    private void PeerGossip(long round, int recipients)
+    {
+        _gateway.Record(_clock.Now, "INFO", $"Gossip received for round {round} with {recipients} recipients at {_clock.Now:yyyy-MM-dd HH:mm:ss}: ");
+        _gateway.Continuation($"\t inserts finished at {_clock.Now:yyyy-MM-dd HH:mm:ss}, KR insert finished at {_clock.Now:yyyy-MM-dd HH:mm:ss}, ");
+        _gateway.Continuation($"]t round started at ts {_clock.Now:yyyy-MM-dd HH:mm:ss}, average attempts: 1.000000 (total: {recipients})");
+        _gateway.Record(_clock.Now, "TRACE", $"Gossip received for RID {round}, lastChecked: {round - 1}");
+        Truth.GatewayGossipRounds++;
+    }
+
+    /// <summary>
+    /// A round fails and the node stops; the wrapper restarts it, and the new process dies opening its database
+    /// before it can remove cmix-err.log, which therefore stays: no rounds from now on (docs/xx-node-facts.md 2.3).
+    /// </summary>
+    public void StopForGood()
+    {
+        if (_cmixDown) return;
+        long round = _round += 1;
+        Precomputation(round);
+        _cmix.Record(Tick(180), "ERROR", $"{Tagged(round)} Graph PrecompShare of phase PrecompShare has timed out");
+        Truth.RoundFailures["phase_timeout"]++;
+        string error = $"Round {round} failed: Graph PrecompShare of phase PrecompShare has timed out";
+        var written = new DateTimeOffset(_clock.Now);
+        Crash(error);
+        Node.CmixErrorFile.Write(_folder, written, (ulong)round, error);
+        _cmix.Record(Tick(2), "INFO", "Starting xx network node (server) v3.13.0");
+        Truth.CmixStarts++;
+        _cmix.Record(Tick(0), "INFO", "Server has recovered from an error");
+        const string database = "Could not initialize database: psql://cmix@db.node.internal:5432/cmix_node: " +
+            "failed to connect to `host=db.node.internal user=cmix database=cmix_node`: hostname resolving error " +
+            "(lookup db.node.internal: Temporary failure in name resolution)";
+        _cmix.Record(Tick(5), "FATAL", database);
+        _cmix.Continuation($"panic: {database}");
+        Truth.CmixCrashes++;
+        _cmixDown = true;
     }
 
     private void FailedRound(string reason)
@@ -285,6 +337,13 @@ internal sealed class NodeLogScript : IDisposable
     /// <summary>The crash-restart cycle of docs/xx-node-facts.md §2.3, ending in a recovered, WAITING node.</summary>
     private void CrashAndRestart(string error)
     {
+        Crash(error);
+        NodeStarts(recovering: true);
+    }
+
+    /// <summary>The node stops on <paramref name="error"/> and its wrapper starts it again.</summary>
+    private void Crash(string error)
+    {
         _cmix.Record(Tick(0), "FATAL", $"Error encountered - closing server & writing error to /opt/xxnetwork/log/cmix-err.log: {error}");
         _cmix.Record(Tick(0), "INFO", "Updating to ERROR failed: <nil>");
         _cmix.Continuation($"panic: {error}");
@@ -309,7 +368,6 @@ internal sealed class NodeLogScript : IDisposable
             _cmixWrapper.Continuation("ConnectionRefusedError: [Errno 111] Connection refused");
         }
         WrapperStartsBinary(_cmixWrapper, "xxnetwork-cmix", firstStart: false);
-        NodeStarts(recovering: true);
     }
 
     private void LongLine()

@@ -11,10 +11,15 @@ internal sealed class LiveLogs : IDisposable
 {
     private readonly NodeLogScript _script;
     private readonly long _maxFileBytes;
+    private readonly TimeSpan? _cmixDownAfter, _gatewayIsolatedAfter;
 
-    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes)
+    /// <param name="cmixDownAfter">When the node stops for good, leaving cmix-err.log (null: never).</param>
+    /// <param name="gatewayIsolatedAfter">When peer gossip stops reaching the gateway (null: never).</param>
+    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, TimeSpan? cmixDownAfter = null, TimeSpan? gatewayIsolatedAfter = null)
     {
         _maxFileBytes = maxFileBytes;
+        _cmixDownAfter = cmixDownAfter;
+        _gatewayIsolatedAfter = gatewayIsolatedAfter;
         Directory.CreateDirectory(folder);
         _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed), new WallLogClock());
     }
@@ -38,10 +43,18 @@ internal sealed class LiveLogs : IDisposable
         _script.Launch();
         _script.FlushAndRotate(_maxFileBytes);
         using var rounds = new PeriodicTimer(interval);
+        var started = DateTime.UtcNow;
         try
         {
             while (await rounds.WaitForNextTickAsync(stop))
             {
+                var running = DateTime.UtcNow - started;
+                if (running >= _gatewayIsolatedAfter) _script.IsolateGateway();
+                if (running >= _cmixDownAfter)
+                {
+                    _script.StopForGood();
+                    _script.FlushAndRotate(_maxFileBytes);
+                }
                 if (!scheduled()) continue;
                 _script.NextRound();
                 _script.FlushAndRotate(_maxFileBytes);

@@ -8,7 +8,7 @@ namespace XxSimulator.Node;
 public static class NodeCommandLine
 {
     public const string Usage =
-        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N]";
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N] [--cmix-down-after N] [--gateway-isolated-after N]";
 
     /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
@@ -31,6 +31,8 @@ public static class NodeCommandLine
                     break;
                 case "--era-seconds": options = options with { EraLength = Seconds(name, value) }; break;
                 case "--round-seconds": options = options with { RoundInterval = Seconds(name, value) }; break;
+                case "--cmix-down-after": options = options with { CmixDownAfter = Seconds(name, value) }; break;
+                case "--gateway-isolated-after": options = options with { GatewayIsolatedAfter = Seconds(name, value) }; break;
                 case "--seed":
                     options = options with { Seed = int.TryParse(value, CultureInfo.InvariantCulture, out int seed) ? seed : throw new ArgumentException($"--seed {value}: not an integer") };
                     break;

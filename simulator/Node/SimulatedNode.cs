@@ -36,6 +36,12 @@ public sealed record SimulatedNodeOptions
 
     /// <summary>Same seed, same sequence of rounds, failures and noise in the logs.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>If set, this long after start a round fails and the restarted node dies before removing cmix-err.log: down for good.</summary>
+    public TimeSpan? CmixDownAfter { get; init; }
+
+    /// <summary>If set, this long after start peer gateways stop gossiping to the gateway; its node's rounds still arrive.</summary>
+    public TimeSpan? GatewayIsolatedAfter { get; init; }
 }
 
 /// <summary>
@@ -62,7 +68,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
-        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes);
+        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, options.CmixDownAfter, options.GatewayIsolatedAfter);
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>

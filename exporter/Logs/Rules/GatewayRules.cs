@@ -13,8 +13,8 @@ public enum GatewayDatabaseError { Timeout, StorageFull, InsertFailed, Unavailab
 public enum GatewayMessageKind { Real, Dummy }
 
 /// <summary>
-/// Reads gateway.log: rounds received and their messages, slow queries, poll failures, certificate
-/// errors, database errors, starts and crashes.
+/// Reads gateway.log: rounds received and their messages, its own node's rounds and peers' gossip, slow queries,
+/// poll failures, certificate errors, database errors, starts and crashes.
 /// </summary>
 public sealed class GatewayRules : ILogRules
 {
@@ -36,6 +36,7 @@ public sealed class GatewayRules : ILogRules
     private readonly Counter _roundsReceived;
     private readonly Counter.Child[] _messages;
     private readonly Gauge _lastRoundReceived;
+    private readonly RoundLine _localRounds, _gossipRounds;
     private readonly Counter _slowQueries;
     private readonly Counter.Child[] _pollFailures;
     private readonly Counter _certificateErrors;
@@ -50,6 +51,16 @@ public sealed class GatewayRules : ILogRules
             $"Messages in the rounds the gateway received, by kind: {MessageKinds.Describe()}.", "kind"));
         _lastRoundReceived = Families.Gauge(factory, "xx_gateway_last_round_received_timestamp_seconds",
             "Log time of the newest round the gateway received, as Unix seconds.").Published();
+        _localRounds = new RoundLine("Local round data for round "u8.ToArray(),
+            Families.Counter(factory, "xx_gateway_local_rounds_total",
+                "Rounds of the gateway's own node whose recipients it recorded (\"Local round data for round N ...\").").Published(),
+            Families.Gauge(factory, "xx_gateway_last_local_round_timestamp_seconds",
+                "Log time of the newest \"Local round data for round N\" line, as Unix seconds (0: none since the exporter started).").Published());
+        _gossipRounds = new RoundLine("Gossip received for round "u8.ToArray(),
+            Families.Counter(factory, "xx_gateway_gossip_rounds_total",
+                "Rounds of other nodes whose recipients peer gateways gossiped to this one (\"Gossip received for round N ...\"); none while local rounds flow is an isolated gateway.").Published(),
+            Families.Gauge(factory, "xx_gateway_last_gossip_timestamp_seconds",
+                "Log time of the newest \"Gossip received for round N\" line, as Unix seconds (0: none since the exporter started).").Published());
         _slowQueries = Families.Counter(factory, "xx_gateway_slow_queries_total",
             "Database queries the gateway reported as taking over a second (\"Query ... took an unexpectedly long time\").").Published();
         _pollFailures = PollFailures.Children(Families.Counter(factory, "xx_gateway_poll_failures_total",
@@ -96,6 +107,7 @@ public sealed class GatewayRules : ILogRules
                 break;
             case (byte)'L':
                 if (message.StartsWith("Loaded certificate expired at "u8)) _certificateErrors.Inc();
+                else _localRounds.TryCount(message, unixSeconds);
                 break;
             case (byte)'D':
                 if (message.StartsWith("Database call timed out"u8)) _databaseErrors[(int)GatewayDatabaseError.Timeout].Inc();
@@ -109,6 +121,7 @@ public sealed class GatewayRules : ILogRules
                 break;
             case (byte)'G':
                 if (message.StartsWith("Gateway cannot run in production without a database"u8)) _databaseErrors[(int)GatewayDatabaseError.Unavailable].Inc();
+                else _gossipRounds.TryCount(message, unixSeconds);
                 break;
         }
     }
@@ -127,5 +140,21 @@ public sealed class GatewayRules : ILogRules
         _messages[(int)GatewayMessageKind.Real].Inc(real);
         _messages[(int)GatewayMessageKind.Dummy].Inc(dummies);
         if (unixSeconds >= 0) _lastRoundReceived.Set(unixSeconds);
+    }
+
+    /// <summary>
+    /// A per-round line "<c>prefix</c>N with R recipients at ...", counted with its time (docs/xx-node-facts.md, 2.4).
+    /// The gateway's failure variants ("... not recorded due to ...") do not start with the prefix.
+    /// </summary>
+    private sealed class RoundLine(byte[] prefix, Counter rounds, Gauge last)
+    {
+        public void TryCount(ReadOnlySpan<byte> message, long unixSeconds)
+        {
+            if (!message.StartsWith(prefix)) return;
+            var rest = message[prefix.Length..];
+            if (!MessageText.TryReadNumber(rest, out _, out int used) || !rest[used..].StartsWith(" with "u8)) return;
+            rounds.Inc();
+            if (unixSeconds >= 0) last.Set(unixSeconds);
+        }
     }
 }

@@ -40,6 +40,9 @@ public sealed class AllSourcesHost : IAsyncLifetime
         string logs = Directory.CreateDirectory(_host.File("log")).FullName;
         foreach (string log in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden", "logs")))
             File.Copy(log, Path.Combine(logs, Path.GetFileName(log)));
+        // A node that stopped on an error and was not restarted: its error file stays (docs/xx-node-facts.md 2.3).
+        CmixErrorFile.Write(logs, new DateTimeOffset(2023, 7, 26, 14, 10, 5, TimeSpan.Zero), 9876543,
+            "Round 9876543 failed: Graph PrecompShare of phase PrecompShare has timed out");
         string backups = _host.File("backup");
         WriteBackup(backups, "cmix_node/cmix_node-20230724.sql.gz", new DateTime(2023, 7, 24, 3, 0, 0, DateTimeKind.Utc));
         WriteBackup(backups, "cmix_node/cmix_node-20230725.sql.gz", new DateTime(2023, 7, 25, 3, 0, 0, DateTimeKind.Utc));

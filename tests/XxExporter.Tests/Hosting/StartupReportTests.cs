@@ -40,7 +40,7 @@ public sealed class StartupReportTests : IDisposable
             Assert.Contains($"Logs found: {_logs.File("cmix.log")}; not there yet: {_logs.File("gateway.log")}", all);
             Assert.Contains("Postgres: none configured", all);
             Assert.Contains("Chain: off", all);
-            Assert.Contains("Read at each scrape: log_files, backups, certificates, identity, probes", all);
+            Assert.Contains("Read at each scrape: log_files, cmix_error_file, backups, certificates, identity, probes", all);
             Assert.DoesNotContain("does not exist yet", all);
         }
         finally

@@ -35,6 +35,38 @@ public class GatewayRulesTests
         Assert.Equal(5, metrics["xx_log_lines_total{log=\"gateway\"}"]);
     }
 
+    /// <summary>
+    /// The success and failure forms of the two per-round lines (elixxir-gateway cmd/gateway.go and cmd/bloomGossip.go,
+    /// docs/xx-node-facts.md 2.4) and the series each adds to; null: counted by neither.
+    /// </summary>
+    public static TheoryData<string, string?> RoundDataLines => new()
+    {
+        { "INFO 2023/07/26 14:08:26 Local round data for round 9876543 with 57 recipients at 2023-07-26 14:08:25.118 +0000 UTC m=+8123.4: ", "local" },
+        { "INFO 2023/07/26 14:08:27 Gossip received for round 9876544 with 131 recipients at 2023-07-26 14:08:26.902 +0000 UTC m=+8124.2: ", "gossip" },
+        { "INFO 2023/07/26 14:08:27 Gossip received for round 9876544 with 0 recipients at 2023-07-26 14:08:26.902 +0000 UTC: ", "gossip" },
+        // Failures: the recipients were not recorded, so the round did not arrive usefully.
+        { "ERROR 2023/07/26 14:08:28 Local round data not recorded due to known rounds error for round 9876545 with 57 recipients at 2023-07-26 14:08:28: ", null },
+        { "ERROR 2023/07/26 14:08:28 Gossip received not recorded due to known rounds error for round 9876546 with 12 recipients at 2023-07-26 14:08:28: ", null },
+        { "ERROR 2023/07/26 14:08:28 Gossip received not recorded due to bloom upsert failures for 3 recipeints for round 9876547 with 12 recipients at 2023-07-26 14:08:28: ", null },
+        // The trace line after every gossip, and the sending side.
+        { "TRACE 2023/07/26 14:08:28 Gossip received for RID 9876546, lastChecked: 9876540", null },
+        { "INFO 2023/07/26 14:08:28 Gossiping Blooms for round 9876543 at ts 2023-07-26 14:08:20 +0000 UTC", null },
+        { "INFO 2023/07/26 14:08:28 Local round data for round x with 5 recipients", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(RoundDataLines))]
+    public async Task Local_rounds_and_peer_gossip_are_counted_apart_with_their_times(string line, string? kind)
+    {
+        var metrics = await new RulesHarness(LogKind.Gateway).Feed(line);
+        long at = new DateTimeOffset(2023, 7, 26, 14, 8, kind == "local" ? 26 : 27, TimeSpan.Zero).ToUnixTimeSeconds();
+        Assert.Equal(kind == "local" ? 1 : 0, metrics["xx_gateway_local_rounds_total"]);
+        Assert.Equal(kind == "local" ? at : 0, metrics["xx_gateway_last_local_round_timestamp_seconds"]);
+        Assert.Equal(kind == "gossip" ? 1 : 0, metrics["xx_gateway_gossip_rounds_total"]);
+        Assert.Equal(kind == "gossip" ? at : 0, metrics["xx_gateway_last_gossip_timestamp_seconds"]);
+        Assert.Equal(0, metrics["xx_gateway_rounds_received_total"]);
+    }
+
     public static TheoryData<string, string> EventLines => new()
     {
         { "WARN 2023/07/26 14:00:00 Query InsertMixedMessages took an unexpectedly long time: 1.204s", "xx_gateway_slow_queries_total" },

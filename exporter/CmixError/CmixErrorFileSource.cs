@@ -1,0 +1,103 @@
+using Prometheus;
+using XxExporter.Files;
+using XxExporter.Logs;
+using XxExporter.Telemetry;
+
+namespace XxExporter.CmixError;
+
+/// <summary>What the last read found in <c>cmix-err.log</c>: the file's time and, if it decoded, the error.</summary>
+/// <param name="Problem">Why the file could not be read or decoded; null if <paramref name="Error"/> is set.</param>
+public sealed record CmixErrorFinding(string Path, DateTimeOffset Modified, RoundError? Error, string? Problem);
+
+/// <summary>
+/// Watches <c>cmix-err.log</c>, the error a stopping cMix node leaves for its wrapper. It normally lives 10-20
+/// seconds, until the wrapper restarts the node and the new process removes it; one that stays is a node down until
+/// a person acts (docs/xx-node-facts.md, 2.3; docs/runbooks/XxCmixStoppedOnError.md). Each new file's error is
+/// logged once; the file is decoded again only when its time or size changes.
+/// </summary>
+public sealed class CmixErrorFileSource : IScrapeSource
+{
+    private readonly string _path;
+    private readonly Gauge _present, _modified, _decoded, _round;
+    private (DateTime Modified, long Length, RoundError? Error, string? Problem)? _last;
+
+    private CmixErrorFileSource(string path, IMetricFactory factory)
+    {
+        _path = path;
+        _present = Families.Gauge(factory, "xx_cmix_error_file_present",
+            "1 if cmix-err.log (the error a stopped cMix node leaves for its wrapper) exists, else 0; the other xx_cmix_error_file_* series exist only while it does.");
+        _modified = Families.Gauge(factory, "xx_cmix_error_file_modified_timestamp_seconds",
+            "Modification time of cmix-err.log, as Unix seconds: when the node wrote the error it stopped on.");
+        _decoded = Families.Gauge(factory, "xx_cmix_error_file_decoded",
+            "1 if cmix-err.log decoded as a RoundError (its text is in the exporter's log), 0 if it is unreadable, too large or garbled.");
+        _round = Families.Gauge(factory, "xx_cmix_error_file_round_id",
+            "The round named in cmix-err.log; 0 for a failure of the node not tied to a round.");
+    }
+
+    /// <summary>The check, when the cMix log is followed on this host (a gateway-only host has no error file).</summary>
+    public static IEnumerable<IScrapeSource> For(LogSettings settings, IMetricFactory factory) =>
+        settings.CmixErrorFile is { } path ? [new CmixErrorFileSource(path, factory)] : [];
+
+    public string Name => "cmix_error_file";
+
+    public TimeSpan Timeout { get; } = TimeSpan.FromSeconds(5); // a local file; this only bounds a hung mount
+
+    /// <summary>The last read's finding; null while there is no error file. For the status page.</summary>
+    public CmixErrorFinding? Current { get; private set; }
+
+    public Task CollectAsync(Readings readings, CancellationToken timeout) => Task.Run(() => Read(readings), timeout);
+
+    private void Read(Readings readings)
+    {
+        var file = new FileInfo(_path);
+        readings.Set(_present, file.Exists);
+        if (!file.Exists)
+        {
+            _last = null;
+            Current = null;
+            return;
+        }
+        var modified = new DateTimeOffset(file.LastWriteTimeUtc);
+        readings.Set(_modified, modified.ToUnixTimeSeconds());
+        if (_last is not { } last || last.Modified != file.LastWriteTimeUtc || last.Length != file.Length)
+        {
+            var error = Decode(out string? problem);
+            last = (file.LastWriteTimeUtc, file.Length, error, problem);
+            _last = last;
+        }
+        Current = new CmixErrorFinding(_path, modified, last.Error, last.Problem);
+        readings.Set(_decoded, last.Error is not null);
+        if (last.Error is { } found)
+        {
+            readings.Set(_round, found.RoundId);
+            readings.Notice(_path, $"the cMix node stopped on an error written at {modified:yyyy-MM-dd HH:mm:ss}Z " +
+                $"({(found.RoundId == 0 ? "not tied to a round" : $"round {found.RoundId}")}{(found.NodeId is { } node ? $", reported by node {node}" : "")}): " +
+                $"{found.OneLine()}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxCmixStoppedOnError.md");
+        }
+        else
+        {
+            readings.Notice(_path, $"the cMix node left an error file written at {modified:yyyy-MM-dd HH:mm:ss}Z that {last.Problem}, " +
+                "so its reason cannot be shown; if it stays, see docs/runbooks/XxCmixStoppedOnError.md");
+        }
+    }
+
+    private RoundError? Decode(out string? problem)
+    {
+        byte[] content;
+        try
+        {
+            content = SmallFile.ReadAllBytes(_path);
+        }
+        catch (FileNotFoundException)
+        {
+            problem = "was removed while being read"; // the restarted node took it: the next scrape sees no file
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problem = $"cannot be read ({ex.Message})";
+            return null;
+        }
+        return RoundErrorFile.TryDecode(content, out problem);
+    }
+}
