@@ -12,11 +12,11 @@ internal sealed class LiveLogs : IDisposable
     private readonly NodeLogScript _script;
     private readonly long _maxFileBytes;
 
-    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes)
+    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, SimulatedBinaries binaries)
     {
         _maxFileBytes = maxFileBytes;
         Directory.CreateDirectory(folder);
-        _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed), new WallLogClock());
+        _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed) with { Binaries = binaries }, new WallLogClock());
     }
 
     /// <summary>
