@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using XxExporter.Binaries;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
@@ -7,14 +8,21 @@ namespace XxExporter.Chain;
 public static class ChainSources
 {
     /// <summary>
-    /// The <c>chain</c> and <c>staking</c> sources over one connection to the node, which closes when
+    /// The <c>chain</c>, <c>staking</c> and <c>binaries</c> sources over one connection to the node, which closes when
     /// <paramref name="stopped"/> fires (the host's ApplicationStopped).
     /// </summary>
-    public static IScrapeSource[] Create(ChainSettings settings, IMetricFactory factory, ILoggerFactory loggers, CancellationToken stopped)
+    public static IScrapeSource[] Create(ChainSettings settings, BinariesSettings binaries, InstalledHashes installed, IMetricFactory factory,
+        ILoggerFactory loggers, CancellationToken stopped)
     {
         var connection = new ChainConnection(settings.Endpoints, settings.Timeout, factory, loggers.CreateLogger("XxExporter.Chain.Rpc"));
         stopped.Register(() => connection.DisposeAsync().AsTask().GetAwaiter().GetResult());
         var chain = new ChainSource(connection, new ChainReader(connection, loggers.CreateLogger("XxExporter.Chain")), new ChainSeries(factory), settings.Timeout);
-        return [chain, new StakingSource(chain, new StakingReader(settings.MissedErasWindow), new StakingSeries(factory), settings)];
+        IScrapeSource[] readers =
+        [
+            new StakingSource(chain, new StakingReader(settings.MissedErasWindow), new StakingSeries(factory), settings),
+            .. binaries.Files.Count > 0 ? [new BinariesSource(chain, binaries, installed, factory, settings.Timeout, TimeProvider.System)] : Array.Empty<IScrapeSource>(),
+        ];
+        foreach (var reader in readers) chain.AddConsumer(reader.Name);
+        return [chain, .. readers];
     }
 }

@@ -21,7 +21,7 @@ public sealed class StakingSource(ChainSource chain, StakingReader reader, Staki
         ChainHead head;
         try
         {
-            head = await chain.NextReadAsync(token);
+            head = await chain.NextReadAsync(Name, token);
         }
         catch (Exception ex) when (ex is OperationCanceledException || ChainConnection.IsNodeFault(ex))
         {

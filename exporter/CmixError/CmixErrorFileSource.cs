@@ -15,7 +15,7 @@ public sealed record CmixErrorFinding(string Path, DateTimeOffset Modified, Roun
 /// a person acts (docs/xx-node-facts.md, 2.3; docs/runbooks/XxCmixStoppedOnError.md). Each new file's error is
 /// logged once; the file is decoded again only when its time or size changes.
 /// </summary>
-public sealed class CmixErrorFileSource : IScrapeSource
+public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
 {
     private readonly string _path;
     private readonly Gauge _present, _modified, _decoded, _round;
@@ -67,19 +67,20 @@ public sealed class CmixErrorFileSource : IScrapeSource
         }
         Current = new CmixErrorFinding(_path, modified, last.Error, last.Problem);
         readings.Set(_decoded, last.Error is not null);
-        if (last.Error is { } found)
-        {
-            readings.Set(_round, found.RoundId);
-            readings.Notice(_path, $"the cMix node stopped on an error written at {modified:yyyy-MM-dd HH:mm:ss}Z " +
-                $"({(found.RoundId == 0 ? "not tied to a round" : $"round {found.RoundId}")}{(found.NodeId is { } node ? $", reported by node {node}" : "")}): " +
-                $"{found.OneLine()}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxCmixStoppedOnError.md");
-        }
-        else
-        {
-            readings.Notice(_path, $"the cMix node left an error file written at {modified:yyyy-MM-dd HH:mm:ss}Z that {last.Problem}, " +
-                "so its reason cannot be shown; if it stays, see docs/runbooks/XxCmixStoppedOnError.md");
-        }
+        if (last.Error is { } found) readings.Set(_round, found.RoundId);
+        readings.Notice(_path, Sentence(Current));
     }
+
+    /// <summary>The error the node stopped on, for the status page (never a label).</summary>
+    public string? StatusNote => Current is { } finding ? $"{finding.Path}: {Sentence(finding)}" : null;
+
+    /// <summary>The error the node stopped on, as the exporter's log says it under the file's name.</summary>
+    private static string Sentence(CmixErrorFinding finding) => finding.Error is { } found
+        ? $"the cMix node stopped on an error written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z " +
+          $"({(found.RoundId == 0 ? "not tied to a round" : $"round {found.RoundId}")}{(found.NodeId is { } node ? $", reported by node {node}" : "")}): " +
+          $"{found.OneLine()}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxCmixStoppedOnError.md"
+        : $"the cMix node left an error file written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z that {finding.Problem}, " +
+          "so its reason cannot be shown; if it stays, see docs/runbooks/XxCmixStoppedOnError.md";
 
     private RoundError? Decode(out string? problem)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using XxExporter.Binaries;
 using XxExporter.Chain;
 using XxExporter.CmixError;
 using XxExporter.Checks;
@@ -63,8 +64,9 @@ public static class ExporterHost
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
         }
+        var installed = new InstalledHashes(); // written by the wrapper logs' rules, read by the binaries source
         builder.Services.AddSingleton(services =>
-            LogSource.CreateAll(settings.Logs, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>(), positions, startAtEnd: true));
+            LogSource.CreateAll(settings.Logs, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>(), positions, startAtEnd: true, installed));
         foreach (var index in Enumerable.Range(0, settings.Logs.Files.Count))
         {
             builder.Services.AddSingleton<IHostedService>(services => new LogFollowerService(
@@ -83,11 +85,11 @@ public static class ExporterHost
         var app = builder.Build();
         if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
         if (settings.Chain.Enabled) // here, once the host's loggers exist
-            sources.AddRange(ChainSources.Create(settings.Chain, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped));
+            sources.AddRange(ChainSources.Create(settings.Chain, settings.Binaries, installed, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped));
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         StartupReport.LogWhenStarted(app, settings, app.Services.GetRequiredService<ScrapeSources>().Names);
         app.UseBasicAuth(settings.WebConfig);
-        app.MapExporterEndpoints(settings.TelemetryPath, registry);
+        app.MapExporterEndpoints(settings.TelemetryPath, registry, sources.OfType<IStatusNote>().ToList());
         return app;
     }
 }

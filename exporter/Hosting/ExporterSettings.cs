@@ -1,5 +1,6 @@
 using System.Collections;
 using Microsoft.Extensions.Logging;
+using XxExporter.Binaries;
 using XxExporter.Chain;
 using XxExporter.Checks;
 using XxExporter.Logs;
@@ -13,7 +14,7 @@ namespace XxExporter.Hosting;
 /// <summary>Every setting, parsed and validated at start.</summary>
 public sealed record ExporterSettings(
     ListenAddress ListenAddress, string TelemetryPath, LogLevel LogLevel, LogSettings Logs,
-    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, WebConfig? WebConfig, bool Once)
+    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, WebConfig? WebConfig, bool Once, BinariesSettings Binaries)
 {
     /// <summary>The one table of settings: what <c>--help</c> lists, flags, environment and settings files may set.</summary>
     public static class Table
@@ -48,7 +49,7 @@ public sealed record ExporterSettings(
         public static IReadOnlyList<Setting> All { get; } =
         [
             ConfigFile, ListenAddress, TelemetryPath, WebConfigFile, LogLevel,
-            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. ChecksSettings.Table.All, Once,
+            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All, Once,
         ];
     }
 
@@ -72,5 +73,5 @@ public sealed record ExporterSettings(
     public static ExporterSettings Read(SettingValues values) =>
         new(values.Get(Table.ListenAddress), values.Get(Table.TelemetryPath), values.Get(Table.LogLevel), LogSettings.Read(values),
             PostgresSettings.Read(values), ChainSettings.Read(values), ChecksSettings.Read(values, values.Get(ChainSettings.Table.IdfPath)),
-            values.Get(Table.WebConfigFile), values.Get(Table.Once));
+            values.Get(Table.WebConfigFile), values.Get(Table.Once), BinariesSettings.Read(values));
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using XxExporter.Binaries;
 using XxExporter.Logs.Grammar;
 using XxExporter.Logs.Rules;
 using XxExporter.Logs.Tailing;
@@ -16,25 +17,26 @@ public sealed class LogSource(LogFile file, LogFollower follower, CollectorSerie
 
     /// <summary>Builds a source for every configured log, registering their metrics on <paramref name="factory"/>.</summary>
     public static IReadOnlyList<LogSource> CreateAll(LogSettings settings, IMetricFactory factory, ExporterMetrics exporter,
-        ILoggerFactory loggers, PositionStore? positions, bool startAtEnd)
+        ILoggerFactory loggers, PositionStore? positions, bool startAtEnd, InstalledHashes? installed = null)
     {
         var logMetrics = new LogMetrics(factory);
         var options = new FollowerOptions(startAtEnd && !settings.FromStart, settings.MaxLineBytes);
         return settings.Files.Select(file =>
         {
             var series = logMetrics.For(file.Kind);
-            var pipeline = new LogPipeline(file.Kind, series, CreateRules(file.Kind, factory), new LocalTimeConverter(settings.TimeZone));
+            var pipeline = new LogPipeline(file.Kind, series, CreateRules(file.Kind, factory, installed), new LocalTimeConverter(settings.TimeZone));
             var follower = new LogFollower(file.Path, pipeline, series, options,
                 loggers.CreateLogger($"XxExporter.Logs.{file.Kind.Label()}"), positions?.Get(file.Path));
             return new LogSource(file, follower, exporter.Collector($"log_{file.Kind.Label()}"));
         }).ToList();
     }
 
-    public static ILogRules CreateRules(LogKind kind, IMetricFactory factory) => kind switch
+    /// <param name="installed">Where the wrapper logs' installed hashes go, for the binaries source (null: nowhere).</param>
+    public static ILogRules CreateRules(LogKind kind, IMetricFactory factory, InstalledHashes? installed = null) => kind switch
     {
         LogKind.Cmix => new CmixRules(factory),
         LogKind.Gateway => new GatewayRules(factory),
-        _ => new WrapperRules(factory, kind.Service()),
+        _ => new WrapperRules(factory, kind.Service(), kind.Label(), installed),
     };
 
     /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using XxExporter.Logs;
+using XxExporter.Telemetry;
 using Prometheus;
 using XxExporter.Web.Status;
 
@@ -16,10 +17,10 @@ public static class Endpoints
     /// <summary>The paths served besides the metrics, which the telemetry path therefore cannot be.</summary>
     public static readonly IReadOnlyList<string> ReservedPaths = [StatusPagePath, StatusJsonPath, HealthyPath, ReadyPath];
 
-    public static void MapExporterEndpoints(this IEndpointRouteBuilder app, string telemetryPath, CollectorRegistry registry)
+    public static void MapExporterEndpoints(this IEndpointRouteBuilder app, string telemetryPath, CollectorRegistry registry, IReadOnlyList<IStatusNote> notes)
     {
         app.MapMetrics(telemetryPath, registry);
-        var reports = new StatusReports(registry, telemetryPath, TimeProvider.System);
+        var reports = new StatusReports(registry, notes, telemetryPath, TimeProvider.System);
         // The problems look back up to hours (README.md "Host checks and the status page"): sample while the host runs.
         var lifetime = app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(reports.StartSampling);

@@ -50,7 +50,7 @@ public sealed class SimulatedChain
     private readonly Dictionary<uint, List<string>> _keysOfEra = new();
     private uint _exposedThrough, _finishedThrough;
 
-    public SimulatedChain(Scenario scenario, TimeSpan eraLength, DateTimeOffset started, byte[] stash, byte[] cmixId)
+    public SimulatedChain(Scenario scenario, TimeSpan eraLength, DateTimeOffset started, byte[] stash, byte[] cmixId, SimulatedBinaries binaries)
     {
         _scenario = scenario;
         _eraLength = eraLength;
@@ -67,6 +67,7 @@ public sealed class SimulatedChain
             Set(Key("XXStakingExtension", "CmixIds", account),
                 index == 0 ? cmixId : StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator cmix {index}")));
         }
+        Set(Key("XXCmix", "CmixHashes"), binaries.CmixHashesValue());
         for (uint era = FirstEra - HistoryDepth; era < FirstEra; era++)
         {
             WriteExposures(era);

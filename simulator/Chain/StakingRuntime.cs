@@ -6,7 +6,7 @@ namespace XxSimulator.Chain;
 /// <summary>
 /// The metadata of a runtime with the staking layout of the legacy xx fork (spec ≤206: custody in exposures,
 /// cmix_id in the ledger; docs/xx-node-facts.md §4.1) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
-/// ErasDeductionPoints; the same section): only the storage items the exporter reads, with their real hashers and types.
+/// ErasDeductionPoints; the same section), with XXCmix.CmixHashes: only the storage items the exporter reads, with their real hashers and types.
 /// </summary>
 public sealed class StakingRuntime
 {
@@ -51,6 +51,9 @@ public sealed class StakingRuntime
             b.Storage("XXStakingExtension", "CmixIds", true, blake, account, h256);
             b.Storage("XXStakingExtension", "ErasDeductionPoints", false, twox, u32, deductionPoints);
         }
+        int softwareHashes = b.Composite("pallet_xx_cmix::cmix::SoftwareHashes",
+            [.. CmixHashes.Fields.Select(field => ((string?)field, h256)), ("extra", b.Option(b.Sequence(h256)))]);
+        b.Storage("XXCmix", "CmixHashes", false, [], null, softwareHashes);
         byte[] metadata = b.Build();
         MetadataHex = ChainState.HexOf(metadata);
         Metadata = MetadataParser.Parse(metadata);

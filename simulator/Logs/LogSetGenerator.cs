@@ -18,6 +18,7 @@ namespace XxSimulator.Logs;
 /// <param name="FailEveryRounds">If above 0, exactly every so many rounds fail instead of a random share.</param>
 /// <param name="GatewayIsolated">The gateway gets its own node's rounds but no gossip from peer gateways.</param>
 /// <param name="CmixLeftDown">The set ends with the node stopped on an error its restart did not clear (cmix-err.log stays).</param>
+/// <param name="Binaries">If set, each wrapper's first start installs its binaries by their chain hashes, and fails to update the one behind.</param>
 public sealed record LogSetOptions(
     int Seed = 1,
     long CmixBytes = 2_000_000,
@@ -31,7 +32,8 @@ public sealed record LogSetOptions(
     double SlowQueryRate = 1.0 / 30,
     int FailEveryRounds = 0,
     bool GatewayIsolated = false,
-    bool CmixLeftDown = false);
+    bool CmixLeftDown = false,
+    XxSimulator.Chain.SimulatedBinaries? Binaries = null);
 
 /// <summary>Writes a whole log set at once, in simulated time, as fast as the disk takes it.</summary>
 public static class LogSetGenerator
@@ -106,11 +108,11 @@ internal sealed class NodeLogScript : IDisposable
     /// <summary>The wrappers start the node and the gateway, which come up and wait for rounds.</summary>
     public void Launch()
     {
-        WrapperStartsBinary(_cmixWrapper, "xxnetwork-cmix", firstStart: true);
+        WrapperStartsBinary(_cmixWrapper, "xxnetwork-cmix", firstStart: true, service: "cmix");
         NodeStarts(recovering: false);
         if (_options.WithGateway)
         {
-            WrapperStartsBinary(_gatewayWrapper, "xxnetwork-gateway", firstStart: true);
+            WrapperStartsBinary(_gatewayWrapper, "xxnetwork-gateway", firstStart: true, service: "gateway");
             _gateway.Record(Tick(1), "INFO", "Starting xx network gateway v3.16.1");
             _gateway.Record(Tick(0), "INFO", "Beginning polling NDF...");
             _gateway.Record(Tick(1), "INFO", "Successfully obtained NDF!");
@@ -170,7 +172,7 @@ internal sealed class NodeLogScript : IDisposable
         _cmix.Record(Tick(0), "INFO", "Updated to WAITING successfully");
     }
 
-    private void WrapperStartsBinary(LogWriter wrapper, string binary, bool firstStart)
+    private void WrapperStartsBinary(LogWriter wrapper, string binary, bool firstStart, string service = "cmix")
     {
         if (firstStart)
         {
@@ -178,8 +180,29 @@ internal sealed class NodeLogScript : IDisposable
             wrapper.Record(Tick(0), "INFO", "Waiting on IDF for consensus...");
             wrapper.Record(Tick(5), "INFO", "Waiting on consensus ready state...");
             wrapper.Record(Tick(30), "INFO", "Consensus ready!");
+            if (_options.Binaries is { } binaries) InstallsFromChain(wrapper, service, binaries);
         }
         wrapper.Record(Tick(0), "INFO", $"/opt/xxnetwork/bin/{binary} started at PID {++_pid}");
+    }
+
+    /// <summary>
+    /// The wrapper's first poll of the chain hashes: it knows none (all zeros) and installs each of its binaries; the one
+    /// behind is then asked for again and cannot be downloaded (docs/xx-node-facts.md, "Binaries behind the chain").
+    /// </summary>
+    private void InstallsFromChain(LogWriter wrapper, string service, XxSimulator.Chain.SimulatedBinaries binaries)
+    {
+        string none = new('0', 64);
+        foreach (var (name, _, of) in XxSimulator.Chain.SimulatedBinaries.All.Where(b => b.Wrapper == service && b.Name != "wrapper"))
+        {
+            string installed = Convert.ToHexStringLower(XxSimulator.Chain.SimulatedBinaries.InstalledHash(name));
+            wrapper.Record(Tick(0), "INFO", $"{name} update required: {none} -> {installed}");
+            if (name != binaries.Behind) continue;
+            string wanted = Convert.ToHexStringLower(binaries.ChainHash(name));
+            wrapper.Record(Tick(10), "INFO", $"{name} update required: {installed} -> {wanted}");
+            wrapper.Record(Tick(1), "ERROR", $"Unable to download {name}/{wanted} from elixxir-bins: An error occurred (403) when calling the HeadObject operation: Forbidden");
+            wrapper.Continuation("Traceback (most recent call last):");
+            wrapper.Continuation("botocore.exceptions.ClientError: An error occurred (403) when calling the HeadObject operation: Forbidden");
+        }
     }
 
     private void Precomputation(long round)

@@ -15,13 +15,13 @@ internal sealed class LiveLogs : IDisposable
 
     /// <param name="cmixDownAfter">When the node stops for good, leaving cmix-err.log (null: never).</param>
     /// <param name="gatewayIsolatedAfter">When peer gossip stops reaching the gateway (null: never).</param>
-    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, TimeSpan? cmixDownAfter = null, TimeSpan? gatewayIsolatedAfter = null)
+    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, SimulatedBinaries binaries, TimeSpan? cmixDownAfter = null, TimeSpan? gatewayIsolatedAfter = null)
     {
         _maxFileBytes = maxFileBytes;
         _cmixDownAfter = cmixDownAfter;
         _gatewayIsolatedAfter = gatewayIsolatedAfter;
         Directory.CreateDirectory(folder);
-        _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed), new WallLogClock());
+        _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed) with { Binaries = binaries }, new WallLogClock());
     }
 
     /// <summary>

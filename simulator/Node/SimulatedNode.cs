@@ -34,6 +34,12 @@ public sealed record SimulatedNodeOptions
 
     public Scenario Scenario { get; init; } = Scenario.Healthy;
 
+    /// <summary>If set, the binaries the wrappers install are written here (bin/, lib/, cmix-wrapper.py, as under /opt/xxnetwork).</summary>
+    public string? InstallFolder { get; init; }
+
+    /// <summary>If set, the chain names a newer build of this binary (a CmixHashes field) that the wrapper cannot download.</summary>
+    public string? BinaryBehind { get; init; }
+
     /// <summary>Same seed, same sequence of rounds, failures and noise in the logs.</summary>
     public int Seed { get; init; } = 1;
 
@@ -63,12 +69,13 @@ public sealed class SimulatedNode : IAsyncDisposable
 
     private SimulatedNode(SimulatedNodeOptions options)
     {
-        _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow, NodeIdentity.Stash, NodeIdentity.CmixId);
+        var binaries = new SimulatedBinaries(options.BinaryBehind);
+        _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow, NodeIdentity.Stash, NodeIdentity.CmixId, binaries);
         _view = _chain.At(DateTimeOffset.UtcNow);
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
-        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, options.CmixDownAfter, options.GatewayIsolatedAfter);
+        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries, options.CmixDownAfter, options.GatewayIsolatedAfter);
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>
@@ -101,6 +108,7 @@ public sealed class SimulatedNode : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(cred, "cmix-IDF.json"), NodeIdentity.IdfJson(), token);
             HostFiles.WriteCertificate(cred, DateTimeOffset.UtcNow);
         }
+        if (options.InstallFolder is { } install) SimulatedBinaries.Install(install);
         var node = new SimulatedNode(options);
         try
         {

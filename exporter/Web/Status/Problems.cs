@@ -116,7 +116,32 @@ public static class Problems
             (j, n) => j.All("xx_wrapper_errors_total").Where(s => WrapperUpdateKinds.Contains(s.Label("kind")) && j.Increase(s, n[0]) > n[1])
                 .Select(s => new Finding(null, $"The {s.Label("service")} wrapper logged {j.Increase(s, n[0]):0} {s.Label("kind")} error(s) in the last {Judge.Span(j.Covered(n[0]))}: the binary may be out of date."))),
 
+        new("XxCmixStoppedOnError", Severity.Critical, Card.Cmix, [new("time() - xx_cmix_error_file_modified_timestamp_seconds > {}", 60)], [], [],
+            (j, n) => j.Value("xx_cmix_error_file_modified_timestamp_seconds") is { } written && j.Now - written > n[0]
+                ? [new(null, $"cmix-err.log was written {Judge.Span(j.Now - written)} ago and is still there: the cMix node stopped on that error and its restart did not clear it (the error is below).")] : []),
+        new("XxBinaryBehindChain", Severity.Warning, Card.Cmix, [], ["min without (source) (xx_binary_hash_matches_chain) == 0",
+                "unless on(instance, job) (max by (instance, job) (xx_wrapper_waiting_for_consensus) == 1)"], [],
+            (j, _) => j.All("xx_wrapper_waiting_for_consensus").Any(s => s.Value == 1) ? [] : j.All("xx_binary_hash_matches_chain").Where(s => s.Value == 0)
+                .GroupBy(s => s.Label("binary"))
+                .Select(g => new Finding(null, $"The installed {g.Key} differs from its XXCmix.CmixHashes entry on chain ({string.Join(", ", g.Select(s => s.Label("source")))}): the wrapper's update has not applied."))),
+
         // ---- The gateway ----
+        new("XxGatewayNoPeerGossip", Severity.Warning, Card.Gateway,
+            [new("increase(xx_gateway_local_rounds_total[{}]) > 0)", 1800), new("increase(xx_gateway_gossip_rounds_total[{}]) == 0)", 600),
+                new("time() - process_start_time_seconds > {}", 600), new("min_over_time(xx_validator_active[{}])", 1800)], [],
+            ["xx_gateway_local_rounds_total", "xx_gateway_gossip_rounds_total", "xx_validator_active"],
+            (j, n) => j.WasOutOfActiveSet(n[3]) || !(j.Watched > n[2]) ? []
+                : j.All("xx_gateway_local_rounds_total").Where(s => j.Increase(s, n[0]) > 0).Take(1)
+                    .Where(_ => j.All("xx_gateway_gossip_rounds_total").All(g => j.Increase(g, n[1]) == 0))
+                    .Select(s => new Finding(null, $"The gateway logged {j.Increase(s, n[0]):0} rounds of its own node in the last {Judge.Span(j.Covered(n[0]))} but no peer gossip in the last {Judge.Span(j.Covered(n[1]))}: it hears no other gateway."))),
+        new("XxGatewayIsolated", Severity.Critical, Card.Gateway,
+            [new("time() - xx_gateway_last_gossip_timestamp_seconds > {}", 7200), new("increase(xx_gateway_local_rounds_total[{}]) > 0)", 1800),
+                new("time() - process_start_time_seconds > {}", 7200), new("min_over_time(xx_validator_active[{}])", 1800)], [],
+            ["xx_gateway_local_rounds_total", "xx_validator_active"],
+            (j, n) => j.WasOutOfActiveSet(n[3]) || !(j.Watched > n[2]) || j.Value("xx_gateway_last_gossip_timestamp_seconds") is not { } last || !(j.Now - last > n[0])
+                || !j.All("xx_gateway_local_rounds_total").Any(s => j.Increase(s, n[1]) > 0) ? []
+                : [new(null, last > 0 ? $"No peer gateway has gossiped to this gateway for {Judge.Span(j.Now - last)} while its own node's rounds still arrive: its clients miss the network's messages."
+                    : $"No peer gateway has gossiped to this gateway since the exporter started, {Judge.Span(j.Watched ?? 0)} ago, while its own node's rounds still arrive: its clients miss the network's messages.")]),
         new("XxGatewayNotStoringRounds", Severity.Critical, Card.Gateway,
             [new("time() - xx_gateway_last_stored_round_timestamp_seconds > {}", 900), new("min_over_time(xx_validator_active[{}])", 1800)], [], ["xx_validator_active"],
             (j, n) => j.WasOutOfActiveSet(n[1]) ? [] : j.All("xx_gateway_last_stored_round_timestamp_seconds").Where(s => j.Now - s.Value > n[0])

@@ -1,4 +1,5 @@
 using Prometheus;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Web.Status;
 
@@ -14,21 +15,25 @@ public static class StatusBuilder
     public static readonly TimeSpan SuccessRatioOver = TimeSpan.FromHours(1);
 
     /// <summary>The report of the registry's samples now, as / and /status.json serve it; the samples join the window first.</summary>
-    public static async Task<StatusReport> BuildAsync(CollectorRegistry registry, DateTimeOffset now, SampleWindow window, CancellationToken cancel)
+    public static async Task<StatusReport> BuildAsync(CollectorRegistry registry, DateTimeOffset now, SampleWindow window, CancellationToken cancel,
+        IReadOnlyList<IStatusNote>? notes = null)
     {
         var samples = await MetricSamples.CollectAsync(registry, cancel);
         double nowUnix = now.ToUnixTimeMilliseconds() / 1000.0;
         window.Record(samples, nowUnix);
-        return Build(samples, new Judge(samples, nowUnix, window), now);
+        // Read after the samples: a note is as new as the metrics beside it.
+        var said = (notes ?? []).Select(n => (n.Name, Sentence: n.StatusNote)).Where(n => n.Sentence is not null)
+            .Select(n => new SourceNote(n.Name, n.Sentence!)).ToList();
+        return Build(samples, new Judge(samples, nowUnix, window), now, said);
     }
 
-    private static StatusReport Build(MetricSamples m, Judge judge, DateTimeOffset now)
+    private static StatusReport Build(MetricSamples m, Judge judge, DateTimeOffset now, IReadOnlyList<SourceNote> notes)
     {
         var problems = Problems.Find(judge);
         Level Of(Card card, string? subject = null) => Worst(problems.Where(p => p.Card == card && (subject is null || p.Subject == subject)).Select(p => LevelOf(p.Severity)));
         var node = m.All("xx_node_info").Select(s => new NodeId(s.Label("node_id"), s.Label("node_id_url"))).FirstOrDefault();
         var overall = Worst(problems.Select(p => LevelOf(p.Severity)).Where(l => l != Level.Info));
-        return new StatusReport(now, overall, problems, Problems.NotJudgedHere, node, Validator(m, Of(Card.Validator)), Cmix(m, judge, Of(Card.Cmix)),
+        return new StatusReport(now, overall, problems, notes, Problems.NotJudgedHere, node, Validator(m, Of(Card.Validator)), Cmix(m, judge, Of(Card.Cmix)),
             Chain(m, Of(Card.Chain)),
             m.All("xx_postgres_up").Select(s => new DatabaseStatus(s.Label("database"), s.Value == 1,
                 m.Value("xx_postgres_database_size_bytes", ("database", s.Label("database"))), Of(Card.Databases, s.Label("database")))).ToList(),

@@ -27,6 +27,7 @@ public static class StatusPage
             header h1{font-size:18px;margin:0} header a{color:#fff}
             .problems{margin:12px 20px 0} .problems ul{list-style:none;margin:0;padding:0} .problems li{padding:4px 0;border-top:1px solid #eee}
             .problems li:first-child{border-top:0} .problems .chip{min-width:58px;text-align:center;margin-right:8px}
+            .notes{margin:8px 20px 0} .notes ul{margin:0;padding-left:18px} .notes li{font-family:ui-monospace,monospace;font-size:12px;word-break:break-word}
             footer{padding:0 20px 16px;color:#5f6368;font-size:12px}
             main{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px;padding:12px 20px}
             section{background:#fff;border-radius:6px;padding:10px 14px;box-shadow:0 1px 2px #0002}
@@ -41,6 +42,7 @@ public static class StatusPage
             <a href="{{Text(telemetryPath)}}">metrics</a> <a href="/status.json">status.json</a></header>
             """);
         ProblemList(html, report.Problems);
+        NoteList(html, report.Notes);
         html.Append("<main>\n");
         if (report.Validator is { } v)
         {
@@ -92,6 +94,15 @@ public static class StatusPage
             html.Append($"<li><span class=\"chip {Css(StatusBuilder.LevelOf(p.Severity))}\">{Text(p.Severity.ToString().ToLowerInvariant())}</span>");
             html.Append($"{Text(p.Summary)} <a href=\"{Text(p.Runbook)}\">runbook: {Text(p.Alert)}</a></li>");
         }
+        html.Append("</ul></section>\n");
+    }
+
+    /// <summary>What sources have to say that is no metric (the error cMix stopped on), right under the problems.</summary>
+    private static void NoteList(StringBuilder html, IReadOnlyList<SourceNote> notes)
+    {
+        if (notes.Count == 0) return;
+        html.Append("<section class=\"notes\"><ul>");
+        foreach (var note in notes) html.Append($"<li><b>{Text(note.Source)}</b>: {Text(note.Sentence)}</li>");
         html.Append("</ul></section>\n");
     }
 

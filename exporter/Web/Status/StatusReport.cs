@@ -11,6 +11,7 @@ public sealed record StatusReport(
     DateTimeOffset GeneratedAt,
     Level Overall,
     IReadOnlyList<Problem> Problems,
+    IReadOnlyList<SourceNote> Notes,
     IReadOnlyList<NotJudged> NotJudgedHere,
     NodeId? Node,
     ValidatorStatus? Validator,
@@ -22,6 +23,9 @@ public sealed record StatusReport(
     IReadOnlyList<LogStatus> Logs,
     IReadOnlyList<ProbeStatus> Probes,
     IReadOnlyList<CollectorStatus> Collectors);
+
+/// <summary>Free text a source has for people (IStatusNote), such as the error cMix stopped on: never a label.</summary>
+public sealed record SourceNote(string Source, string Sentence);
 
 /// <summary>The node's ID as the xx network dashboard shows it, and the dashboard's form for links.</summary>
 public sealed record NodeId(string Id, string UrlId);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Prometheus;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Web.Status;
 
@@ -15,7 +16,7 @@ public sealed record RenderedStatus(byte[] Html, byte[] Json);
 /// Once <see cref="StartSampling"/> is called a report is also built every <see cref="SampleWindow.Every"/> with
 /// nobody looking, so the window the problems look back on (<see cref="SampleWindow"/>) is full when someone does.
 /// </summary>
-public sealed class StatusReports(CollectorRegistry registry, string telemetryPath, TimeProvider time) : IDisposable
+public sealed class StatusReports(CollectorRegistry registry, IReadOnlyList<IStatusNote> notes, string telemetryPath, TimeProvider time) : IDisposable
 {
     public static readonly TimeSpan ReuseFor = TimeSpan.FromSeconds(1);
 
@@ -51,7 +52,7 @@ public sealed class StatusReports(CollectorRegistry registry, string telemetryPa
 
     private async Task<RenderedStatus> BuildAsync(DateTimeOffset now)
     {
-        var report = await StatusBuilder.BuildAsync(registry, now, _window, CancellationToken.None);
+        var report = await StatusBuilder.BuildAsync(registry, now, _window, CancellationToken.None, notes);
         return new RenderedStatus(Encoding.UTF8.GetBytes(StatusPage.Render(report, telemetryPath)),
             JsonSerializer.SerializeToUtf8Bytes(report, StatusJson.Default.StatusReport));
     }

@@ -35,6 +35,7 @@ public sealed class SimulatedSite : IAsyncDisposable
                 LogFolder = Directory.CreateDirectory(site._folder.File("log")).FullName,
                 CredFolder = Directory.CreateDirectory(site._folder.File("cred")).FullName,
                 BackupFolder = Directory.CreateDirectory(site._folder.File("backup")).FullName,
+                InstallFolder = site._folder.File("opt"),
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 EraLength = eraLength,
                 RoundInterval = roundInterval,
@@ -76,6 +77,7 @@ public sealed class SimulatedSite : IAsyncDisposable
             .. database("node"), .. database("gateway"),
             "--checks.backups", $"cmix_node={backups}/cmix_node,cmix_gateway={backups}/cmix_gateway,chain={backups}/chain",
             "--checks.certificates", Path.Combine(node.CredFolder!, "*.crt"),
+            "--binaries.paths", string.Join(",", SimulatedBinaries.All.Select(b => $"{b.Name}={node.InstallFolder}/{b.File}")),
             "--checks.probes", $"chain_rpc={rpc.Host}:{rpc.Port}",
         ]);
         Stack = await MonitoringStack.StartAsync(Exporter, Site);

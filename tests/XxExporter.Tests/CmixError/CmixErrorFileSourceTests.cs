@@ -57,6 +57,10 @@ public sealed class CmixErrorFileSourceTests : IDisposable
         Assert.Contains($"reported by node {NodeIdentity.Base64Id}", logged);
         Assert.Contains("Graph PrecompShare of phase PrecompShare has timed out", logged);
         Assert.Equal("Round 9876543 failed: Graph PrecompShare of phase PrecompShare has timed out", _source.Current!.Error!.Error);
+        // The status page and /status.json show the same sentence under the file's name (never as a label).
+        Assert.Equal($"{ErrorFile}: ", _source.StatusNote![..(ErrorFile.Length + 2)]);
+        Assert.Contains("round 9876543", _source.StatusNote);
+        Assert.Contains("Graph PrecompShare of phase PrecompShare has timed out", _source.StatusNote);
 
         File.Delete(ErrorFile); // the restarted node took it
         m = await Exposition.Of(_registry);

@@ -63,7 +63,9 @@ public sealed class AllSourcesHost : IAsyncLifetime
             $"--postgres.{name}.sslmode", "disable",
         ];
 
-        var chain = new SimulatedChain(Scenario.Troubled, EraLength, ChainStarted, NodeIdentity.Stash, NodeIdentity.CmixId);
+        string install = _host.File("opt");
+        SimulatedBinaries.Install(install); // the chain names a newer server than the one installed
+        var chain = new SimulatedChain(Scenario.Troubled, EraLength, ChainStarted, NodeIdentity.Stash, NodeIdentity.CmixId, new SimulatedBinaries("server"));
         var frozen = chain.At(ChainStarted + ChainAge);
         _chain = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(frozen, method, parameters));
         await _chain.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
@@ -79,6 +81,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "--chain.rpc-url", $"ws://{_chain.EndPoint}", "--chain.idf-path", Path.Combine(cred, "cmix-IDF.json"), "--chain.timeout", "30s",
             "--checks.backups", $"cmix_node={backups}/cmix_node,cmix_gateway={backups}/cmix_gateway,chain={backups}/chain",
             "--checks.certificates", Path.Combine(cred, "*.crt"),
+            "--binaries.paths", $"server={install}/bin/xxnetwork-cmix,wrapper={install}/cmix-wrapper.py,fatbin={install}/lib/libpow.fatbin,gateway={install}/bin/not-on-this-host",
             "--checks.probes", $"node={_nodePort.LocalEndpoint}", "--checks.probe-timeout", "5s",
         ]);
         using var http = new HttpClient { BaseAddress = exporter, Timeout = TimeSpan.FromSeconds(60) };

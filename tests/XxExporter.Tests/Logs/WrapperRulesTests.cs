@@ -26,9 +26,9 @@ public class WrapperRulesTests
     public async Task Restarts_and_updates_are_counted_but_a_first_install_is_not_an_update()
     {
         var metrics = await new RulesHarness(LogKind.GatewayWrapper).Feed(
-            "[INFO] 03-Mar-24 10:00:00: gateway update required: 0000000000000000000000000000000000000000000000000000000000000000 -> 5f3e4907f716ac89b6347d15ececedca",
+            "[INFO] 03-Mar-24 10:00:00: gateway update required: 0000000000000000000000000000000000000000000000000000000000000000 -> 5f3e4907f716ac89b6347d15ececedca5f3e4907f716ac89b6347d15ececedca",
             "[INFO] 03-Mar-24 10:00:05: /opt/xxnetwork/bin/xxnetwork-gateway started at PID 100",
-            "[INFO] 04-Mar-24 10:00:00: gateway update required: 5f3e4907f716ac89b6347d15ececedca -> 80cc6574281671b299c1727d7ac68cab",
+            "[INFO] 04-Mar-24 10:00:00: gateway update required: 5f3e4907f716ac89b6347d15ececedca5f3e4907f716ac89b6347d15ececedca -> 80cc6574281671b299c1727d7ac68cab80cc6574281671b299c1727d7ac68cab",
             "[INFO] 04-Mar-24 10:00:01: Terminating process 100...",
             "[INFO] 04-Mar-24 10:00:02: Process 100 terminated with exit code -15",
             "[INFO] 04-Mar-24 10:00:03: /opt/xxnetwork/bin/xxnetwork-gateway started at PID 101",
@@ -48,7 +48,8 @@ public class WrapperRulesTests
         { "[ERROR] 03-Mar-24 10:00:00: Unacceptable network settings, refusing to start. Run the suggested commands and restart the wrapper service.", "network_settings" },
         { "[ERROR] 03-Mar-24 10:00:00: Unable to execute blockchain update: 403 Forbidden", "update_failed" },
         { "[ERROR] 03-Mar-24 10:00:00: Unable to execute commands: module 'OpenSSL.crypto' has no attribute 'verify'", "command_failed" },
-        { "[ERROR] 03-Mar-24 10:00:00: Failed to verify signature for command.jsonl!", "signature" },
+        { "[ERROR] 03-Mar-24 10:00:00: Unable to verify command: module 'OpenSSL.crypto' has no attribute 'verify'", "signature" },
+        { "[ERROR] 03-Mar-24 10:00:00: Could not overwrite /opt/xxnetwork/bin/xxnetwork-cmix with /tmp/xxnetwork/cmix/xxnetwork-cmix.tmp: [Errno 30] Read-only file system", "update_failed" },
         { "[CRITICAL] 03-Mar-24 10:00:00: Something unexpected", "other" },
     };
 

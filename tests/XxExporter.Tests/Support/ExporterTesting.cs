@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using XxExporter.Binaries;
 using XxExporter.Chain;
 using XxExporter.Hosting;
 using XxExporter.Telemetry;
@@ -25,15 +26,19 @@ public static class ExporterTesting
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
 
     /// <summary>
-    /// Only the chain and staking sources, on a registry of their own, read through <see cref="ScrapeSources"/> as in
+    /// Only the chain, staking and binaries sources (the wrapper logs' installed hashes in <paramref name="installed"/>), on a registry of their own, read through <see cref="ScrapeSources"/> as in
     /// the exporter. Cancelling the returned source closes their connection.
     /// </summary>
-    public static (CancellationTokenSource Stop, CollectorRegistry Registry) Chain(ILoggerFactory logs, params string[] flags)
+    public static (CancellationTokenSource Stop, CollectorRegistry Registry) Chain(ILoggerFactory logs, params string[] flags) =>
+        Chain(logs, new InstalledHashes(), flags);
+
+    public static (CancellationTokenSource Stop, CollectorRegistry Registry) Chain(ILoggerFactory logs, InstalledHashes installed, params string[] flags)
     {
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
         var stop = new CancellationTokenSource();
-        var sources = ChainSources.Create(ExporterSettings.Load(CommandLine.Parse(flags)).Chain, factory, logs, stop.Token);
+        var settings = ExporterSettings.Load(CommandLine.Parse(flags));
+        var sources = ChainSources.Create(settings.Chain, settings.Binaries, installed, factory, logs, stop.Token);
         new ScrapeSources(sources, new ExporterMetrics(factory), logs).CollectBeforeEachScrape(registry);
         return (stop, registry);
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Prometheus;
+using XxExporter.Binaries;
 using XxExporter.Logs;
 using XxExporter.Logs.Grammar;
 
@@ -11,11 +12,12 @@ public sealed class RulesHarness
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
     private readonly LogPipeline _pipeline;
 
-    public RulesHarness(LogKind kind)
+    /// <param name="installed">Where a wrapper log's installed hashes go.</param>
+    public RulesHarness(LogKind kind, InstalledHashes? installed = null)
     {
         var factory = Metrics.WithCustomRegistry(_registry);
         var series = new LogMetrics(factory).For(kind);
-        _pipeline = new LogPipeline(kind, series, LogSource.CreateRules(kind, factory), new LocalTimeConverter(TimeZoneInfo.Utc));
+        _pipeline = new LogPipeline(kind, series, LogSource.CreateRules(kind, factory, installed), new LocalTimeConverter(TimeZoneInfo.Utc));
     }
 
     public async Task<Exposition> Feed(params string[] lines)

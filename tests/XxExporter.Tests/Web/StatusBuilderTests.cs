@@ -1,3 +1,4 @@
+using XxExporter.Telemetry;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -102,6 +103,15 @@ public class StatusBuilderTests
         ["XxLogFilesNotFound"] = (null, default, "xx_log_files_found 0", "None of the enabled log files exists: check --logs.dir"),
         ["XxLogUnreadable"] = (null, default, "xx_log_file_present{log=\"cmix\"} 1\nxx_exporter_collector_success{collector=\"log_cmix\"} 0",
             "The exporter cannot read or follow the cmix log"),
+        ["XxCmixStoppedOnError"] = (null, default, $"xx_cmix_error_file_present 1\nxx_cmix_error_file_modified_timestamp_seconds {NowUnix - 300}",
+            "cmix-err.log was written 5m ago and is still there"),
+        ["XxBinaryBehindChain"] = (null, default, "xx_binary_hash_matches_chain{binary=\"server\",source=\"file\"} 0\n"
+            + "xx_binary_hash_matches_chain{binary=\"server\",source=\"cmix_wrapper\"} 1\nxx_wrapper_waiting_for_consensus{service=\"cmix\"} 0",
+            "The installed server differs from its XXCmix.CmixHashes entry on chain (file)"),
+        ["XxGatewayNoPeerGossip"] = ("xx_gateway_local_rounds_total 100\nxx_gateway_gossip_rounds_total 50", TimeSpan.FromMinutes(10),
+            "xx_gateway_local_rounds_total 500\nxx_gateway_gossip_rounds_total 50", "The gateway logged 400 rounds of its own node in the last 10m but no peer gossip"),
+        ["XxGatewayIsolated"] = ("xx_gateway_local_rounds_total 100", TimeSpan.FromMinutes(10),
+            $"xx_gateway_local_rounds_total 500\nxx_gateway_last_gossip_timestamp_seconds {NowUnix - 3 * 3600}", "No peer gateway has gossiped to this gateway for 3h"),
         ["XxCollectorFailing"] = (null, default, "xx_exporter_collector_success{collector=\"backups\"} 0",
             "The backups collector is failing"),
     };
@@ -283,6 +293,21 @@ public class StatusBuilderTests
         Assert.DoesNotContain(" src=", html);
         Assert.Contains("http-equiv=\"refresh\"", html);
     }
+
+    [Fact]
+    public async Task A_sources_note_is_shown_under_the_problems_and_in_status_json()
+    {
+        IReadOnlyList<IStatusNote> notes = [new Note("cmix_error_file", "cmix-err.log: the cMix node stopped on <round 7>"), new Note("quiet", null)];
+        var report = await StatusBuilder.BuildAsync(Registry(Watching), Now, new SampleWindow(), default, notes);
+        var note = Assert.Single(report.Notes);
+        Assert.Equal(("cmix_error_file", "cmix-err.log: the cMix node stopped on <round 7>"), (note.Source, note.Sentence));
+        Assert.Contains("<section class=\"notes\"><ul><li><b>cmix_error_file</b>: cmix-err.log: the cMix node stopped on &lt;round 7&gt;</li>",
+            StatusPage.Render(report, "/metrics"));
+        var json = JsonDocument.Parse(JsonSerializer.Serialize(report, StatusJson.Default.StatusReport)).RootElement;
+        Assert.Equal("cmix_error_file", Assert.Single(json.GetProperty("notes").EnumerateArray()).GetProperty("source").GetString());
+    }
+
+    private sealed record Note(string Name, string? StatusNote) : IStatusNote;
 
     private static async Task<JsonElement> Json(string exposition) =>
         JsonDocument.Parse(JsonSerializer.Serialize(await StatusBuilder.BuildAsync(Registry(exposition), Now, new SampleWindow(), default),

@@ -1,0 +1,79 @@
+using Prometheus;
+using XxExporter.Chain;
+using XxExporter.Telemetry;
+
+namespace XxExporter.Binaries;
+
+/// <summary>
+/// The <c>binaries</c> source: whether what this host runs is what the chain says it should (XXCmix.CmixHashes), by
+/// two witnesses - the BLAKE2s of each installed file (<see cref="FileHashes"/>) and the hash each wrapper log last
+/// reported installing (<see cref="InstalledHashes"/>) - and for how long a binary has been behind. Storage is read at
+/// the block the chain source's read of the same scrape found. Needs the chain's RPC (README, "Binaries behind the
+/// chain"); the files alone say nothing without the hashes to compare them with.
+/// </summary>
+public sealed class BinariesSource(ChainSource chain, BinariesSettings settings, InstalledHashes installed, IMetricFactory factory,
+    TimeSpan timeout, TimeProvider clock) : IScrapeSource
+{
+    private readonly FileHashes _files = new(settings.MaxBytes);
+    private readonly Dictionary<string, DateTimeOffset> _behindSince = new();
+
+    private readonly Gauge _installed = Families.Gauge(factory, "xx_binary_installed",
+        "1 if the binary's file (--binaries.paths) exists on this host, else 0.", "binary");
+    private readonly Gauge _matches = Families.Gauge(factory, "xx_binary_hash_matches_chain",
+        "1 if the binary's hash equals its XXCmix.CmixHashes field, else 0; source: file (the BLAKE2s of the installed file) or the wrapper log that last reported installing it.",
+        "binary", "source");
+    private readonly Gauge _behind = Families.Gauge(factory, "xx_binary_behind_chain_seconds",
+        "Seconds since the exporter first saw the binary differ from the chain's hash (by any source); 0 while all agree.", "binary");
+
+    public string Name => "binaries";
+
+    public TimeSpan Timeout => timeout;
+
+    public async Task CollectAsync(Readings readings, CancellationToken token)
+    {
+        IReadOnlyDictionary<string, byte[]>? onChain;
+        try
+        {
+            onChain = await CmixHashes.ReadAsync((await chain.NextReadAsync(Name, token)).Best, token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || ChainConnection.IsNodeFault(ex))
+        {
+            readings.Fail(token.IsCancellationRequested
+                ? $"XXCmix.CmixHashes not read within {Timeout.TotalSeconds:0.###}s"
+                : "not compared, since the chain node is not answering (see the chain collector)");
+            return;
+        }
+        if (onChain is null)
+        {
+            readings.Fail("the chain has no XXCmix.CmixHashes to compare the installed binaries with");
+            return;
+        }
+
+        var behind = new Dictionary<string, bool>();
+        void Compare(string binary, string source, byte[] hash)
+        {
+            if (!onChain.TryGetValue(binary, out var expected)) return;
+            bool matches = hash.AsSpan().SequenceEqual(expected);
+            readings.Set(_matches, matches, binary, source);
+            behind[binary] = behind.GetValueOrDefault(binary) || !matches;
+        }
+
+        foreach (var file in settings.Files)
+        {
+            var state = await _files.HashAsync(file.Path, token);
+            readings.Set(_installed, state is not InstalledFile.Absent, file.Name);
+            if (state is InstalledFile.Hashed hashed) Compare(file.Name, "file", hashed.Hash);
+            else if (state is InstalledFile.Unreadable unreadable) readings.Fail(file.Path, $"{file.Name} ({BinariesSettings.Table.Paths.Name}) cannot be hashed: {unreadable.Why}");
+        }
+        foreach (var (log, binary, hash) in installed.Reported()) Compare(binary, log, hash);
+
+        var now = clock.GetUtcNow();
+        foreach (var (binary, isBehind) in behind)
+        {
+            if (!isBehind) _behindSince.Remove(binary);
+            else if (!_behindSince.ContainsKey(binary)) _behindSince[binary] = now;
+            readings.Set(_behind, isBehind ? (now - _behindSince[binary]).TotalSeconds : 0, binary);
+        }
+        foreach (string gone in _behindSince.Keys.Except(behind.Keys).ToList()) _behindSince.Remove(gone);
+    }
+}
