@@ -17,6 +17,10 @@ public sealed class ChecksSettingsTests
         Assert.Equal("/opt/xxnetwork/cred/cmix-IDF.json", settings.IdfPath);
         Assert.Equal([new("node", "127.0.0.1", 11420), new("gateway", "127.0.0.1", 22840), new ProbeTarget("chain_p2p", "127.0.0.1", 15974)], settings.Probes);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.DnsTimeout);
+        // Tests replace these two through the environment (Support/LoopbackNames.cs), so their defaults are read from the table.
+        Assert.Equal("/opt/xxnetwork/config/gateway.yaml", ChecksSettings.Table.GatewayConfig.Default);
+        Assert.Equal(["scheduling.mainnet.cmix.rip", "auth.mainnet.cmix.rip"], ChecksSettings.Table.DnsNames.Parse(ChecksSettings.Table.DnsNames.Default));
     }
 
     [Fact]
