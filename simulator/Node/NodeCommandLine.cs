@@ -8,7 +8,7 @@ namespace XxSimulator.Node;
 public static class NodeCommandLine
 {
     public const string Usage =
-        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N]";
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N]";
 
     /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
@@ -24,6 +24,8 @@ public static class NodeCommandLine
                 case "--logs": logs = value; break;
                 case "--cred": options = options with { CredFolder = value }; break;
                 case "--backups": options = options with { BackupFolder = value }; break;
+                case "--config": options = options with { ConfigFolder = value }; break;
+                case "--gateway-node-address": options = options with { GatewayNodeAddress = value }; break;
                 case "--gateway-database": options = options with { GatewayDatabase = value }; break;
                 case "--gateway-database-password-file": options = options with { GatewayDatabasePasswordFile = value }; break;
                 case "--listen":
