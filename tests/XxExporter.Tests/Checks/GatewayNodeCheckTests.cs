@@ -128,3 +128,24 @@ public sealed class GatewayNodeCheckTests : IDisposable
         Assert.Empty(harness.Logs.Lines);
     }
 }
+
+/// <summary>The simulator's gateway config, as the demo uses it to show a gateway that cannot reach its node.</summary>
+public sealed class SimulatedGatewayConfigTests
+{
+    [Fact]
+    public async Task The_simulators_gateway_config_names_a_closed_port_the_check_finds_refused()
+    {
+        using var folder = new TempFolder();
+        int closed = Loopback.FreePort();
+        await using (await XxSimulator.Node.SimulatedNode.StartAsync(new()
+        {
+            LogFolder = folder.File("log"), ConfigFolder = folder.File("config"), GatewayNodeAddress = $"localhost:{closed}",
+            Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+        })) { }
+
+        var config = GatewayConfig.Read(folder.File("config/gateway.yaml"));
+        Assert.Equal((GatewayConfigStatus.Ok, "localhost", closed), (config.Status, config.Host, config.Port));
+        var m = await new ChecksHarness(ChecksHarness.Off with { GatewayConfig = folder.File("config/gateway.yaml"), DnsTimeout = TimeSpan.FromSeconds(5) }).Scrape();
+        Assert.Equal(1, m["xx_gateway_node_probe_result{result=\"refused\"}"]);
+    }
+}
