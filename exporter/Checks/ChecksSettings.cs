@@ -24,9 +24,12 @@ public sealed record ProbeTarget(string Name, string Host, int Port);
 /// <param name="Probes">TCP endpoints to connect to.</param>
 /// <param name="ProbeTimeout">How long a probe waits for the connection.</param>
 /// <param name="BackupMinBytes">A newest backup file smaller than this counts as a failed backup.</param>
+/// <param name="GatewayConfig">The gateway's YAML config, whose node address is probed; empty: off.</param>
+/// <param name="DnsNames">Names resolved at each scrape; empty: off.</param>
+/// <param name="DnsTimeout">How long a name may take to resolve (also the node's name in the gateway probe).</param>
 public sealed record ChecksSettings(
     IReadOnlyList<BackupTarget> Backups, string CertificateGlob, string IdfPath, IReadOnlyList<ProbeTarget> Probes, TimeSpan ProbeTimeout,
-    int BackupMinBytes = 1)
+    int BackupMinBytes, string GatewayConfig, IReadOnlyList<string> DnsNames, TimeSpan DnsTimeout)
 {
     public static class Table
     {
@@ -60,7 +63,33 @@ public sealed record ChecksSettings(
         public static readonly Setting<TimeSpan> ProbeTimeout = new("checks.probe-timeout", "Checks:ProbeTimeout", "1s",
             "How long a probe waits for the connection.", Parsers.Duration("10ms", "1m"));
 
-        public static IReadOnlyList<Setting> All { get; } = [Backups, BackupMinBytes, Certificates, Probes, ProbeTimeout];
+        /// <summary>Where the wrapper's service starts the gateway with <c>--config</c> (docs/xx-node-facts.md, section 5).</summary>
+        public static readonly Setting<string> GatewayConfig = new("checks.gateway-config", "Checks:GatewayConfig", "/opt/xxnetwork/config/gateway.yaml",
+            "The gateway's YAML config: the node address it names (cmixAddress) is resolved and connected to at each scrape; a missing file is normal on a node host; empty: off.",
+            Parsers.Text);
+
+        /// <summary>The scheduling and authorizer names of mainnet, which cMix and the gateway need (docs/xx-node-facts.md, section 5).</summary>
+        public static readonly Setting<IReadOnlyList<string>> DnsNames = new("checks.dns-names", "Checks:DnsNames",
+            "scheduling.mainnet.cmix.rip,auth.mainnet.cmix.rip",
+            "Host names resolved at each scrape, comma-separated; empty: none.", DnsNameList);
+
+        public static readonly Setting<TimeSpan> DnsTimeout = new("checks.dns-timeout", "Checks:DnsTimeout", "5s",
+            "How long a name may take to resolve, for --checks.dns-names and the gateway's node address.", Parsers.Duration("10ms", "1m"));
+
+        public static IReadOnlyList<Setting> All { get; } = [Backups, BackupMinBytes, Certificates, Probes, ProbeTimeout, GatewayConfig, DnsNames, DnsTimeout];
+
+        private static IReadOnlyList<string> DnsNameList(string text)
+        {
+            string[] names = Parsers.List(text);
+            foreach (string name in names)
+            {
+                // RFC 1123 host names: letters, digits, hyphens and dots, at most 253 characters; also used as a label value.
+                if (name.Length > 253 || name.Split('.').Any(part => part.Length is 0 or > 63) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+                    throw new FormatException($"\"{name}\" is not a host name");
+            }
+            return names.Distinct(StringComparer.OrdinalIgnoreCase).Count() == names.Length ? names
+                : throw new FormatException("a name is given twice");
+        }
 
         private static ProbeTarget Probe(string name, string address)
         {
@@ -75,5 +104,5 @@ public sealed record ChecksSettings(
     /// <param name="idfPath">The node's IDF, which the chain's settings name too.</param>
     public static ChecksSettings Read(SettingValues values, string idfPath) =>
         new(values.Get(Table.Backups), values.Get(Table.Certificates), idfPath, values.Get(Table.Probes), values.Get(Table.ProbeTimeout),
-            values.Get(Table.BackupMinBytes));
+            values.Get(Table.BackupMinBytes), values.Get(Table.GatewayConfig), values.Get(Table.DnsNames), values.Get(Table.DnsTimeout));
 }

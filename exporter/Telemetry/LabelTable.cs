@@ -37,4 +37,14 @@ public sealed class LabelTable<T> where T : struct, Enum
     /// </summary>
     public TChild[] Children<TChild>(Collector<TChild> family, params string[] leading) where TChild : ChildBase =>
         _rows.Select(row => family.WithLabels(leading.Append(row.Label).ToArray()).Published()).ToArray();
+
+    /// <summary>
+    /// Sets one series per row on <paramref name="readings"/>: 1 for <paramref name="current"/>, 0 for the others (a
+    /// state set, so an alert can name the state and a graph can stack them). <paramref name="leading"/> are the values
+    /// of the labels before this one.
+    /// </summary>
+    public void SetOne(Readings readings, Gauge family, T current, params string[] leading)
+    {
+        foreach (var row in _rows) readings.Set(family, row.Value.Equals(current), [.. leading, row.Label]);
+    }
 }

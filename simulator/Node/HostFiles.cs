@@ -36,4 +36,22 @@ internal static class HostFiles
             foreach (string old in Directory.GetFiles(targetFolder).Order(StringComparer.Ordinal).SkipLast(BackupsKept)) File.Delete(old);
         }
     }
+
+    /// <summary>The gateway's config as the handbook lays it out, its database password a placeholder.</summary>
+    public static void WriteGatewayConfig(string folder, string nodeAddress)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "gateway.yaml"), $"""
+            # Gateway configuration written by xx-simulator
+            logLevel: 0
+            log: "/opt/xxnetwork/log/gateway.log"
+            port: 22840
+            cmixAddress: "{nodeAddress}"
+            idfPath: "/opt/xxnetwork/cred/gateway-IDF.json"
+            dbName: "cmix_gateway"
+            dbAddress: "0.0.0.0:5432"
+            dbPassword: "not-a-real-password"
+
+            """);
+    }
 }

@@ -8,7 +8,7 @@ namespace XxSimulator.Node;
 public static class NodeCommandLine
 {
     public const string Usage =
-        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--gateway-isolated-after N]";
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--gateway-isolated-after N]";
 
     /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
@@ -29,6 +29,8 @@ public static class NodeCommandLine
                     options = options with { BinaryBehind = SimulatedBinaries.All.Any(b => b.Name == value) ? value
                         : throw new ArgumentException($"--binary-behind {value}: expected one of {string.Join(", ", SimulatedBinaries.All.Select(b => b.Name))}") };
                     break;
+                case "--config": options = options with { ConfigFolder = value }; break;
+                case "--gateway-node-address": options = options with { GatewayNodeAddress = value }; break;
                 case "--gateway-database": options = options with { GatewayDatabase = value }; break;
                 case "--gateway-database-password-file": options = options with { GatewayDatabasePasswordFile = value }; break;
                 case "--listen":

@@ -22,6 +22,12 @@ public sealed record SimulatedNodeOptions
     /// <summary>If set, backups of cmix_node, cmix_gateway and the chain are written here, a new one each era (a simulated day).</summary>
     public string? BackupFolder { get; init; }
 
+    /// <summary>If set, the gateway's config gateway.yaml is written here, naming <see cref="GatewayNodeAddress"/> as its node.</summary>
+    public string? ConfigFolder { get; init; }
+
+    /// <summary>The node address (cmixAddress) in that config; nothing listens on the default, so the gateway's node is unreachable.</summary>
+    public string GatewayNodeAddress { get; init; } = "127.0.0.1:11420";
+
     /// <summary>Address of the JSON-RPC server (HTTP and WebSocket); port 0 takes a free one.</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 9944);
 
@@ -109,6 +115,7 @@ public sealed class SimulatedNode : IAsyncDisposable
             HostFiles.WriteCertificate(cred, DateTimeOffset.UtcNow);
         }
         if (options.InstallFolder is { } install) SimulatedBinaries.Install(install);
+        if (options.ConfigFolder is { } config) HostFiles.WriteGatewayConfig(config, options.GatewayNodeAddress);
         var node = new SimulatedNode(options);
         try
         {

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using XxExporter.Files;
 using XxExporter.Settings;
 using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace XxExporter.Web.Security;
@@ -34,10 +33,7 @@ public static partial class WebConfigLoader
         "cipher_suites", "prefer_server_cipher_suites", "curve_preferences",
     ];
 
-    /// <summary>
-    /// The deepest nesting of mappings and sequences read. The real file has three levels; YamlDotNet builds its
-    /// node tree recursively, so a file nested 100,000 deep would overflow the stack and kill the process unannounced.
-    /// </summary>
+    /// <summary>The deepest nesting of mappings and sequences read (<see cref="NestingLimitedParser"/>); the real file has three levels.</summary>
     public const int MaxNesting = 32;
 
     public static WebConfig Load(string path)
@@ -59,7 +55,8 @@ public static partial class WebConfigLoader
         try
         {
             using var reader = new StringReader(text);
-            yaml.Load(new NestingLimitedParser(path, new Parser(reader)));
+            yaml.Load(new NestingLimitedParser(new Parser(reader), MaxNesting,
+                line => Fail(path, $"nested deeper than {MaxNesting} levels at line {line} (the file needs three)")));
         }
         catch (YamlException ex)
         {
@@ -159,23 +156,6 @@ public static partial class WebConfigLoader
 
     [GeneratedRegex(@"^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}\z", RegexOptions.CultureInvariant)]
     private static partial Regex BcryptHash();
-
-    /// <summary>Stops the parse with one line once the nesting passes <see cref="MaxNesting"/>, before the node tree recurses.</summary>
-    private sealed class NestingLimitedParser(string path, IParser parser) : IParser
-    {
-        private int _depth;
-
-        public ParsingEvent? Current => parser.Current;
-
-        public bool MoveNext()
-        {
-            if (!parser.MoveNext()) return false;
-            if (parser.Current is MappingStart or SequenceStart && ++_depth > MaxNesting)
-                throw Fail(path, $"nested deeper than {MaxNesting} levels at line {parser.Current.Start.Line} (the file needs three)");
-            if (parser.Current is MappingEnd or SequenceEnd) _depth--;
-            return true;
-        }
-    }
 
     private static int? FirstTabIndentedLine(string text)
     {

@@ -44,6 +44,7 @@ public sealed record NotJudged(string Alert, string Why);
 public static class Problems
 {
     private static readonly string[] WrapperUpdateKinds = ["update_failed", "signature", "command_failed"];
+    private static readonly string[] UnusableGatewayConfig = ["unreadable", "invalid", "no_address"];
     private static readonly string[] LogsExpectedToSpeak = ["cmix", "gateway"];   // the wrapper logs are quiet by nature
     // The four logs' collectors (LogFilesSource's log_files is not one: it only counts files).
     private static readonly string LogCollectors = $"log_({string.Join('|', LogKinds.All.Select(kind => kind.Label()))})";
@@ -228,6 +229,22 @@ public static class Problems
         new("XxCertificateExpired", Severity.Critical, Card.Certificates, [new("time() - xx_tls_certificate_expiry_timestamp_seconds > {}", 0)], [], [],
             (j, n) => j.All("xx_tls_certificate_expiry_timestamp_seconds").Where(s => j.Now - s.Value > n[0])
                 .Select(s => new Finding(s.Label("file"), $"The certificate {s.Label("file")} expired {Judge.Span(j.Now - s.Value)} ago."))),
+        new("XxGatewayNodeNameNotResolving", Severity.Critical, Card.Reachability, [], ["xx_gateway_node_probe_result{result=\"name_not_resolved\"} == 1"], [],
+            (j, _) => j.Value("xx_gateway_node_probe_result", ("result", "name_not_resolved")) == 1
+                ? [new(null, "The node's name in the gateway's config (cmixAddress) does not resolve: the gateway cannot find its node (a dynamic DNS name no longer updated?).")] : []),
+        new("XxGatewayCannotReachNode", Severity.Critical, Card.Reachability, [new("min_over_time(xx_validator_active[{}])", 1800)],
+            ["(xx_gateway_node_probe_success == 0)", "unless on(instance, job) (xx_gateway_node_probe_result{result=\"name_not_resolved\"} == 1)"], ["xx_validator_active"],
+            (j, n) => j.WasOutOfActiveSet(n[0]) || j.Value("xx_gateway_node_probe_success") != 0 || j.Value("xx_gateway_node_probe_result", ("result", "name_not_resolved")) == 1 ? []
+                : [new(null, $"The gateway's node (cmixAddress in its config) does not accept a connection: {j.All("xx_gateway_node_probe_result").Where(s => s.Value == 1).Select(s => s.Label("result")).FirstOrDefault() ?? "failed"}.")]),
+        new("XxGatewayConfigUnusable", Severity.Warning, Card.Reachability, [],
+            [$"xx_gateway_config_status{{status=~\"{string.Join('|', UnusableGatewayConfig)}\"}} == 1", "xx_gateway_config_status{status=\"missing\"} == 1",
+                "and on(instance, job) (xx_log_file_present{log=\"gateway\"} == 1)"], [],
+            (j, _) => j.All("xx_gateway_config_status").Where(s => s.Value == 1 && (UnusableGatewayConfig.Contains(s.Label("status"))
+                    || s.Label("status") == "missing" && j.Value("xx_log_file_present", ("log", "gateway")) == 1))
+                .Select(s => new Finding(null, $"The gateway's config (--checks.gateway-config) is {s.Label("status").Replace('_', ' ')}: the node's address cannot be checked; the exporter's log says why."))),
+        new("XxDnsNameNotResolving", Severity.Warning, Card.Reachability, [], ["xx_dns_resolution_success == 0"], [],
+            (j, _) => j.All("xx_dns_resolution_success").Where(s => s.Value == 0)
+                .Select(s => new Finding(s.Label("name"), $"{s.Label("name")} does not resolve on this host ({j.All("xx_dns_resolution_result").Where(r => r.Label("name") == s.Label("name") && r.Value == 1).Select(r => r.Label("result")).FirstOrDefault() ?? "failed"}): a cMix that restarts now cannot reach it (--checks.dns-names)."))),
         new("XxPortUnreachable", Severity.Warning, Card.Reachability, [], ["xx_probe_success == 0"], [],
             (j, _) => j.All("xx_probe_success").Where(s => s.Value == 0)
                 .Select(s => new Finding(s.Label("target"), $"{s.Label("target")} does not accept connections (--checks.probes)."))),

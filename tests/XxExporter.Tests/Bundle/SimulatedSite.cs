@@ -9,7 +9,7 @@ namespace XxExporter.Tests.Bundle;
 
 /// <summary>
 /// One xx host as an operator runs it, on loopback: the simulated node (live logs, chain JSON-RPC with fast eras,
-/// its IDF, certificate and backups), both Postgres databases (a real PostgreSQL 15 with WAL archiving); the
+/// its IDF, certificate, backups and the gateway's config naming a cMix port that accepts), both Postgres databases (a real PostgreSQL 15 with WAL archiving); the
 /// exporter configured for all of it from flags; and the shipped Prometheus and Alertmanager watching it.
 /// </summary>
 public sealed class SimulatedSite : IAsyncDisposable
@@ -17,6 +17,7 @@ public sealed class SimulatedSite : IAsyncDisposable
     public const string Site = "e2e";
 
     private readonly TempFolder _folder = new();
+    private readonly Listeners _cmixPort = new();
     private GatewayDatabase? _database;
     private SimulatedNode? _node;
     private WebApplication? _exporter;
@@ -36,6 +37,9 @@ public sealed class SimulatedSite : IAsyncDisposable
                 CredFolder = Directory.CreateDirectory(site._folder.File("cred")).FullName,
                 BackupFolder = Directory.CreateDirectory(site._folder.File("backup")).FullName,
                 InstallFolder = site._folder.File("opt"),
+                // The gateway's config names a port that accepts, as a running node's does.
+                ConfigFolder = site._folder.File("config"),
+                GatewayNodeAddress = $"localhost:{site._cmixPort.Listening()}",
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 EraLength = eraLength,
                 RoundInterval = roundInterval,
@@ -79,6 +83,7 @@ public sealed class SimulatedSite : IAsyncDisposable
             "--checks.certificates", Path.Combine(node.CredFolder!, "*.crt"),
             "--binaries.paths", string.Join(",", SimulatedBinaries.All.Select(b => $"{b.Name}={node.InstallFolder}/{b.File}")),
             "--checks.probes", $"chain_rpc={rpc.Host}:{rpc.Port}",
+            "--checks.gateway-config", Path.Combine(node.ConfigFolder!, "gateway.yaml"),
         ]);
         Stack = await MonitoringStack.StartAsync(Exporter, Site);
     }
@@ -87,5 +92,5 @@ public sealed class SimulatedSite : IAsyncDisposable
         () => Stack?.DisposeAsync() ?? ValueTask.CompletedTask,
         () => _exporter?.DisposeAsync() ?? ValueTask.CompletedTask,
         () => _node?.DisposeAsync() ?? ValueTask.CompletedTask,
-        () => { _database?.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
+        () => { _database?.Dispose(); _cmixPort.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
 }

@@ -17,6 +17,10 @@ public sealed class ChecksSettingsTests
         Assert.Equal("/opt/xxnetwork/cred/cmix-IDF.json", settings.IdfPath);
         Assert.Equal([new("node", "127.0.0.1", 11420), new("gateway", "127.0.0.1", 22840), new ProbeTarget("chain_p2p", "127.0.0.1", 15974)], settings.Probes);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.DnsTimeout);
+        // Tests replace these two through the environment (Support/LoopbackNames.cs), so their defaults are read from the table.
+        Assert.Equal("/opt/xxnetwork/config/gateway.yaml", ChecksSettings.Table.GatewayConfig.Default);
+        Assert.Equal(["scheduling.mainnet.cmix.rip", "auth.mainnet.cmix.rip"], ChecksSettings.Table.DnsNames.Parse(ChecksSettings.Table.DnsNames.Default));
     }
 
     [Fact]
@@ -35,10 +39,10 @@ public sealed class ChecksSettingsTests
         File.SetLastWriteTimeUtc(folder.File("cmix_node.dump"), new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc));
         var harness = new ChecksHarness(new ChecksSettings(
             [new("cmix_node", folder.File("cmix_node.dump"))], folder.File("*.crt"), folder.File("cmix-IDF.json"),
-            [new("node", "127.0.0.1", Loopback.FreePort())], TimeSpan.FromSeconds(1)));
+            [new("node", "127.0.0.1", Loopback.FreePort())], TimeSpan.FromSeconds(1), 1, folder.File("gateway.yaml"), ["localhost"], TimeSpan.FromSeconds(5)));
 
         var m = await harness.Scrape();
-        foreach (string collector in new[] { "backups", "certificates", "identity", "probes" })
+        foreach (string collector in new[] { "backups", "certificates", "identity", "probes", "gateway_node", "dns" })
             Assert.Equal(1, m[$"xx_exporter_collector_success{{collector=\"{collector}\"}}"]);
         await Promtool.AssertLintClean(m.Text);
 

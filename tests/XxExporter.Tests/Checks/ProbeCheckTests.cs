@@ -8,31 +8,9 @@ namespace XxExporter.Tests.Checks;
 
 public sealed class ProbeCheckTests : IDisposable
 {
-    private readonly List<IDisposable> _sockets = new();
+    private readonly Listeners _ports = new();
 
-    public void Dispose() => _sockets.ForEach(s => s.Dispose());
-
-    private int Listening()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        _sockets.Add(listener.Server);
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>A port whose accept queue is full, so the kernel drops new SYNs: a connection there hangs like one to a firewalled host.</summary>
-    private int Hanging()
-    {
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(0);
-        _sockets.Add(listener);
-        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        filler.Connect(IPAddress.Loopback, port);
-        _sockets.Add(filler);
-        return port;
-    }
+    public void Dispose() => _ports.Dispose();
 
     private static ChecksHarness Harness(TimeSpan timeout, params ProbeTarget[] targets) =>
         new(ChecksHarness.Off with { Probes = targets, ProbeTimeout = timeout });
@@ -40,7 +18,7 @@ public sealed class ProbeCheckTests : IDisposable
     [Fact]
     public async Task An_open_port_succeeds_and_a_closed_one_fails_fast()
     {
-        int open = Listening();
+        int open = _ports.Listening();
         int closed = Loopback.FreePort();
         var harness = Harness(TimeSpan.FromSeconds(5), new("node", "127.0.0.1", open), new("gateway", "127.0.0.1", closed), new("by_name", "localhost", open));
 
@@ -71,9 +49,9 @@ public sealed class ProbeCheckTests : IDisposable
     [Fact]
     public async Task A_silent_port_times_out_and_concurrent_scrapes_share_one_probe_round()
     {
-        int open = Listening();
+        int open = _ports.Listening();
         // 1 s, not less: on a loaded 2-core machine the open port's connect must not lose the race against the deadline.
-        var harness = Harness(TimeSpan.FromSeconds(1), new("node", "127.0.0.1", Hanging()), new("gateway", "127.0.0.1", open));
+        var harness = Harness(TimeSpan.FromSeconds(1), new("node", "127.0.0.1", _ports.Hanging()), new("gateway", "127.0.0.1", open));
 
         var elapsed = Stopwatch.StartNew();
         var scrapes = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => harness.Scrape()));

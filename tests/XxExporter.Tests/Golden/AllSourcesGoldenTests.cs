@@ -16,7 +16,8 @@ namespace XxExporter.Tests.Golden;
 /// A host with every source the exporter reads, each fixed so that one scrape reads the same every time: the golden
 /// log files, a backup folder and a certificate with set times, the simulated node's IDF, a PostgreSQL primary (the
 /// gateway database) with a hot standby (the node database, for the standby-only series), the simulated chain frozen
-/// at one moment, and a TCP listener to probe. The exporter is started from flags and scraped once, after its logs
+/// at one moment, a TCP listener to probe (directly and as the node a gateway config names), and two names to resolve
+/// (localhost and one under the reserved .invalid). The exporter is started from flags and scraped once, after its logs
 /// were read.
 /// </summary>
 public sealed class AllSourcesHost : IAsyncLifetime
@@ -72,6 +73,9 @@ public sealed class AllSourcesHost : IAsyncLifetime
 
         _nodePort = new TcpListener(IPAddress.Loopback, 0);
         _nodePort.Start(); // the backlog completes the probe's handshake; nothing needs to accept it
+        // The gateway host's view of its node: the gateway's config naming the same listener by name.
+        string gatewayConfig = _host.File("gateway.yaml");
+        File.WriteAllText(gatewayConfig, $"port: 22840\ncmixAddress: \"localhost:{((IPEndPoint)_nodePort.LocalEndpoint).Port}\"\n");
 
         Uri exporter;
         (_exporter, exporter) = await ExporterTesting.StartAsync([
@@ -83,6 +87,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "--checks.certificates", Path.Combine(cred, "*.crt"),
             "--binaries.paths", $"server={install}/bin/xxnetwork-cmix,wrapper={install}/cmix-wrapper.py,fatbin={install}/lib/libpow.fatbin,gateway={install}/bin/not-on-this-host",
             "--checks.probes", $"node={_nodePort.LocalEndpoint}", "--checks.probe-timeout", "5s",
+            "--checks.gateway-config", gatewayConfig, "--checks.dns-names", "localhost,scheduling.golden.invalid",
         ]);
         using var http = new HttpClient { BaseAddress = exporter, Timeout = TimeSpan.FromSeconds(60) };
         await WaitUntilReady(http);
@@ -166,7 +171,8 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
     private static readonly HashSet<string> VaryingValues =
     [
         "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds",
-        "xx_exporter_collector_duration_seconds", "xx_probe_duration_seconds",
+        "xx_exporter_collector_duration_seconds", "xx_probe_duration_seconds", "xx_gateway_node_probe_duration_seconds",
+        "xx_dns_resolution_duration_seconds",
         "xx_postgres_database_size_bytes", "xx_postgres_table_size_bytes", "xx_postgres_connections",
         "xx_postgres_transactions_committed_total", "xx_postgres_transactions_rolled_back_total", "xx_postgres_temp_bytes_total",
         "xx_postgres_blocks_read_total", "xx_postgres_blocks_hit_total", "xx_postgres_oldest_transaction_age_seconds",

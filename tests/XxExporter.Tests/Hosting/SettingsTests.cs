@@ -90,6 +90,10 @@ public class SettingsTests
     [InlineData("invalid --checks.probes \"p=:80\": p: \":80\" is not host:port", "--checks.probes", "p=:80")]
     [InlineData("invalid --checks.probes \"node=127.0.0.1:1,node=127.0.0.1:2\": node is given twice", "--checks.probes", "node=127.0.0.1:1,node=127.0.0.1:2")]
     [InlineData("invalid --checks.probe-timeout \"0s\": must be from 10ms to 1m", "--checks.probe-timeout", "0s")]
+    [InlineData("invalid --checks.dns-names \"scheduling.mainnet.cmix.rip:11420\": \"scheduling.mainnet.cmix.rip:11420\" is not a host name", "--checks.dns-names", "scheduling.mainnet.cmix.rip:11420")]
+    [InlineData("invalid --checks.dns-names \"a..b\": \"a..b\" is not a host name", "--checks.dns-names", "a..b")]
+    [InlineData("invalid --checks.dns-names \"localhost,LOCALHOST\": a name is given twice", "--checks.dns-names", "localhost,LOCALHOST")]
+    [InlineData("invalid --checks.dns-timeout \"2m\": must be from 10ms to 1m", "--checks.dns-timeout", "2m")]
     [InlineData("invalid --chain.rpc-url \"ftp://x\": ftp://x is not a ws://, wss://, http:// or https:// URL", "--chain.rpc-url", "ftp://x")]
     public void Invalid_settings_give_one_clear_line(string expected, params string[] args)
     {

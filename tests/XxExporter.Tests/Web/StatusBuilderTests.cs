@@ -112,6 +112,14 @@ public class StatusBuilderTests
             "xx_gateway_local_rounds_total 500\nxx_gateway_gossip_rounds_total 50", "The gateway logged 400 rounds of its own node in the last 10m but no peer gossip"),
         ["XxGatewayIsolated"] = ("xx_gateway_local_rounds_total 100", TimeSpan.FromMinutes(10),
             $"xx_gateway_local_rounds_total 500\nxx_gateway_last_gossip_timestamp_seconds {NowUnix - 3 * 3600}", "No peer gateway has gossiped to this gateway for 3h"),
+        ["XxGatewayNodeNameNotResolving"] = (null, default, "xx_gateway_node_probe_success 0\nxx_gateway_node_probe_result{result=\"name_not_resolved\"} 1",
+            "The node's name in the gateway's config (cmixAddress) does not resolve"),
+        ["XxGatewayCannotReachNode"] = (null, default, "xx_gateway_node_probe_success 0\nxx_gateway_node_probe_result{result=\"name_not_resolved\"} 0\n"
+            + "xx_gateway_node_probe_result{result=\"refused\"} 1", "does not accept a connection: refused"),
+        ["XxGatewayConfigUnusable"] = (null, default, "xx_gateway_config_status{status=\"missing\"} 1\nxx_log_file_present{log=\"gateway\"} 1",
+            "The gateway's config (--checks.gateway-config) is missing"),
+        ["XxDnsNameNotResolving"] = (null, default, "xx_dns_resolution_success{name=\"scheduling.mainnet.cmix.rip\"} 0\n"
+            + "xx_dns_resolution_result{name=\"scheduling.mainnet.cmix.rip\",result=\"timeout\"} 1", "scheduling.mainnet.cmix.rip does not resolve on this host (timeout)"),
         ["XxCollectorFailing"] = (null, default, "xx_exporter_collector_success{collector=\"backups\"} 0",
             "The backups collector is failing"),
     };
