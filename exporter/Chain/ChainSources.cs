@@ -15,6 +15,6 @@ public static class ChainSources
         var connection = new ChainConnection(settings.Endpoints, settings.Timeout, factory, loggers.CreateLogger("XxExporter.Chain.Rpc"));
         stopped.Register(() => connection.DisposeAsync().AsTask().GetAwaiter().GetResult());
         var chain = new ChainSource(connection, new ChainReader(connection, loggers.CreateLogger("XxExporter.Chain")), new ChainSeries(factory), settings.Timeout);
-        return [chain, new StakingSource(chain, new StakingReader(settings.MissedErasWindow), new StakingSeries(factory), settings)];
+        return [chain, new StakingSource(chain, new StakingReader(settings.MissedErasWindow, new SafetyReader(new SafetySeries(factory))), new StakingSeries(factory), settings)];
     }
 }
