@@ -89,7 +89,7 @@ public sealed class SimulatedChain
         if (scenario == Scenario.Troubled)
         {
             SetOfEra(SlashedEra, Key("Staking", "ValidatorSlashInEra", ScaleEncoder.U32(SlashedEra), stash), SlashInEra(SlashPerbill, Slashed));
-            Set(QueuedSlashKey, UnappliedSlash(stash, Slashed));
+            Set(QueuedSlashKey, UnappliedSlash(stash, Slashed, others: [], reporters: [], payout: 0));
         }
         (_exposedThrough, _finishedThrough) = (FirstEra, FirstEra - 1);
     }
