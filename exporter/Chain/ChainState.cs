@@ -31,6 +31,13 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
         return values;
     }
 
+    /// <summary>Up to <paramref name="count"/> keys of a map (one state_getKeysPaged), for maps whose keys carry the facts.</summary>
+    public async Task<byte[][]> KeysAsync(string pallet, string item, int count, CancellationToken token)
+    {
+        var page = await rpc.CallAsync("state_getKeysPaged", [HexOf(StorageKeys.Prefix(metadata.Storage(pallet, item))), (long)count], token);
+        return page.EnumerateArray().Select(k => Hex(k)).ToArray();
+    }
+
     /// <summary>Every (key, value) of a map, in pages (for finding a stash by cMix ID).</summary>
     public async IAsyncEnumerable<(byte[] Key, ScaleValue Value)> EntriesAsync(string pallet, string item,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using XxExporter.Chain.Scale;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
 
@@ -28,14 +29,18 @@ public readonly record struct FinishedEra(bool Elected, double Points)
 public sealed record MissedEras(FinishedEra? Last, int Missed, int Window);
 
 /// <summary>A validator's staking state at one block; <paramref name="Exposure"/> is null when it has none in the active era.</summary>
-public sealed record ValidatorStaking(ActiveEra Era, Standing Standing, EraPoints Points, Exposure? Exposure, MissedEras Missed);
+public sealed record ValidatorStaking(ActiveEra Era, Standing Standing, EraPoints Points, Exposure? Exposure, MissedEras Missed)
+{
+    /// <summary>What the add-ons read in the same batch: each sets its series.</summary>
+    public IReadOnlyList<Action<Readings>> More { get; init; } = [];
+}
 
 /// <summary>
 /// Reads a validator's staking state by storage item and field name, for both the legacy xx staking fork (≤206:
 /// cmix_id in the ledger, exposures in ErasStakers) and runtime 207 (XXStakingExtension.CmixIds and
 /// ErasDeductionPoints, paged exposures with ErasStakersOverview); which one is decided by the metadata.
 /// </summary>
-public sealed class StakingReader(int window)
+public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
 {
     private const double Planck = 1e9; // xx has 9 decimals
     private readonly Dictionary<uint, FinishedEra> _finished = new();
@@ -72,6 +77,11 @@ public sealed class StakingReader(int window)
         var ledger = cmixIds is null ? second.Item("Staking", "Ledger", controller.Bytes) : null;
         var unknownEras = windowEras.Where(e => !_finished.ContainsKey(e))
             .Select(e => (Era: e, Exposure: ExposureItem(state, second, e, stash), Points: PointsOf(state, second, e))).ToList();
+        var activeSetAccounts = activeSet.Value?.Items.Select(v => v.Bytes).ToList() ?? [];
+        double? eraStart = active.Field("start").Some is { } ms ? (double)ms.Number / 1000 : null;
+        var context = new StakingContext(state, stash, era, eraStart, (uint)(session.Value?.Number ?? 0), activeSetAccounts);
+        var more = new List<Action<Readings>>();
+        foreach (var addOn in addOns) more.Add(await addOn.AddAsync(context, second, token));
         await second.ReadAsync(token);
 
         foreach (var unknown in unknownEras)
@@ -79,7 +89,6 @@ public sealed class StakingReader(int window)
         foreach (uint old in _finished.Keys.Where(k => k < windowStart).ToList()) _finished.Remove(old);
         var finished = windowEras.Select(e => _finished[e]).ToList();
 
-        var activeSetAccounts = activeSet.Value?.Items.Select(v => v.Bytes).ToList() ?? [];
         var netPoints = points.Net();
         var standing = new Standing(
             Active: activeSetAccounts.Any(v => v.AsSpan().SequenceEqual(stash)),
@@ -88,11 +97,11 @@ public sealed class StakingReader(int window)
             Commission: prefs.Value?.Field("commission").Number is { } perbill ? (double)perbill / 1e9 : null,
             CmixId: cmixIds is not null ? cmixIds.Value?.Bytes : ledger!.Value is { } l && l.HasField("cmix_id") ? l.Field("cmix_id").Some?.Bytes : null);
         return new ValidatorStaking(
-            new ActiveEra(era, active.Field("start").Some is { } ms ? (double)ms.Number / 1000 : null, (uint)(session.Value?.Number ?? 0), activeSetAccounts.Count),
+            new ActiveEra(era, eraStart, context.Session, activeSetAccounts.Count),
             standing,
             new EraPoints(netPoints.GetValueOrDefault(Key(stash)), Median(activeSetAccounts.Select(v => netPoints.GetValueOrDefault(Key(v))).ToList())),
             ExposureOf(exposure.Value),
-            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count));
+            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count)) { More = more };
     }
 
     private static Exposure? ExposureOf(ScaleValue? exposure) => exposure is null ? null

@@ -11,7 +11,7 @@ namespace XxSimulator.Chain;
 public sealed class MetadataBuilder
 {
     private readonly List<byte[]> _types = new();
-    private readonly List<(string Pallet, List<byte[]> Entries)> _pallets = new();
+    private readonly List<(string Pallet, List<byte[]> Entries, List<byte[]> Constants)> _pallets = new();
 
     public int U8 => Primitive(XxExporter.Chain.Scale.Primitive.U8);
 
@@ -35,16 +35,23 @@ public sealed class MetadataBuilder
     /// <summary>A storage item; a map's key type is the tuple of its key parts when it has several.</summary>
     public void Storage(string pallet, string item, bool optional, StorageHasher[] hashers, int? key, int value)
     {
-        var entries = _pallets.FirstOrDefault(p => p.Pallet == pallet).Entries;
-        if (entries is null)
-        {
-            entries = new List<byte[]>();
-            _pallets.Add((pallet, entries));
-        }
+        var entries = PalletOf(pallet).Entries;
         byte[] kind = hashers.Length == 0
             ? [0, .. Compact(value)]
             : [1, .. Vec(hashers.Select(h => new[] { (byte)h })), .. Compact(key!.Value), .. Compact(value)];
         entries.Add([.. Text(item), optional ? (byte)0 : (byte)1, .. kind, .. Compact(0), .. Compact(0)]);
+    }
+
+    /// <summary>A pallet constant: its type and SCALE-encoded value.</summary>
+    public void Constant(string pallet, string name, int type, byte[] value) =>
+        PalletOf(pallet).Constants.Add([.. Text(name), .. Compact(type), .. Compact(value.Length), .. value, .. Compact(0)]);
+
+    private (string Pallet, List<byte[]> Entries, List<byte[]> Constants) PalletOf(string pallet)
+    {
+        var found = _pallets.FirstOrDefault(p => p.Pallet == pallet);
+        if (found.Pallet is not null) return found;
+        _pallets.Add((pallet, new List<byte[]>(), new List<byte[]>()));
+        return _pallets[^1];
     }
 
     public byte[] Build()
@@ -53,7 +60,7 @@ public sealed class MetadataBuilder
             .. Text(p.Pallet),
             1, .. Text(p.Pallet), .. Vec(p.Entries),     // storage: Some { prefix, entries }
             0, 0,                                        // calls, event: None
-            .. Compact(0),                               // constants
+            .. Vec(p.Constants),                         // constants
             0,                                           // error: None
             (byte)index]);
         return [.. "meta"u8, 14, .. Vec(_types), .. Vec(pallets), .. Compact(0), 4, .. Compact(0), .. Compact(0)];

@@ -10,7 +10,10 @@ public enum Scenario
 {
     /// <summary>Earns points every era, always elected, never chilled, cMix ID matches.</summary>
     Healthy,
-    /// <summary>The four-era cycle of <see cref="SimulatedChain"/>: a missed era, a lost election, an era waiting.</summary>
+    /// <summary>
+    /// The four-era cycle of <see cref="SimulatedChain"/>: a missed era (no heartbeat, no blocks, disabled), a lost
+    /// election, an era waiting; and a slash for an offence two eras before the start, queued until it applies.
+    /// </summary>
     Troubled,
 }
 
@@ -28,6 +31,10 @@ public enum Scenario
 ///   k ≡ 2: active, earns points;
 ///   k ≡ 3: active but earns no points: a missed era.
 /// So at start the last finished era (k = -1) is already missed, and within the first era the next election is lost.
+/// In an era it earns in, its im-online heartbeat is on chain from 30 % of each session on and it authors a tenth of
+/// the session's blocks; in a missed era it has neither and is disabled. The troubled stash was also slashed (0.1 %,
+/// 100 xx) for an offence in era FirstEra - 2: recorded in ValidatorSlashInEra and queued in UnappliedSlashes until
+/// era FirstEra + 25, when it applies. BABE slots are one a second; a session is a third of the era.
 /// </summary>
 public sealed class SimulatedChain
 {
@@ -45,7 +52,11 @@ public sealed class SimulatedChain
     private readonly DateTimeOffset _started;
     private readonly byte[] _stash, _cmixId;
     private readonly byte[][] _others;
-    private readonly StakingRuntime _runtime = new();
+    private readonly StakingRuntime _runtime;
+    private readonly ulong _sessionSlots;
+    private const uint SlashedEra = FirstEra - 2, SlashPerbill = 1_000_000;
+    private static readonly BigInteger Slashed = 100 * Xx;
+    private static uint SlashAppliesIn => SlashedEra + StakingRuntime.SlashDeferDuration;
     private readonly Dictionary<string, string> _storage = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<uint, List<string>> _keysOfEra = new();
     private uint _exposedThrough, _finishedThrough;
@@ -57,6 +68,8 @@ public sealed class SimulatedChain
         _started = started;
         _stash = stash;
         _cmixId = cmixId;
+        _sessionSlots = (ulong)Math.Max(1, Math.Round(eraLength.TotalSeconds / SessionsPerEra));
+        _runtime = new StakingRuntime(legacy: false, epochSlots: _sessionSlots, slotMilliseconds: 1000);
         _others = Enumerable.Range(1, ActiveSetSize).Select(i => StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator validator {i}"))).ToArray();
         foreach (var (account, index) in Validators())
         {
@@ -74,6 +87,11 @@ public sealed class SimulatedChain
             WritePoints(era, 1.0);
         }
         WriteExposures(FirstEra);
+        if (scenario == Scenario.Troubled)
+        {
+            SetOfEra(SlashedEra, Key("Staking", "ValidatorSlashInEra", ScaleEncoder.U32(SlashedEra), stash), SlashInEra(SlashPerbill, Slashed));
+            Set(QueuedSlashKey, UnappliedSlash(stash, Slashed, others: [], reporters: [], payout: 0));
+        }
         (_exposedThrough, _finishedThrough) = (FirstEra, FirstEra - 1);
     }
 
@@ -90,6 +108,8 @@ public sealed class SimulatedChain
         Set(Key("Staking", "CurrentEra"), ScaleEncoder.U32(electionKnown ? era + 1 : era));
         Set(Key("Session", "Validators"), Accounts(ActiveSet(era)));
         Set(Key("Session", "CurrentIndex"), ScaleEncoder.U32(era * SessionsPerEra + (uint)(fraction * SessionsPerEra)));
+        WriteLiveness(era, fraction);
+        if (era >= SlashAppliesIn) _storage.Remove(QueuedSlashKey);
         foreach (uint old in _keysOfEra.Keys.Where(e => e + HistoryDepth < era).ToList()) Forget(old);
         long best = FirstBlock + (long)elapsed.TotalSeconds;
         return new ChainView(best, best - 2, best, Peers, Version, _runtime, new Dictionary<string, string>(_storage, StringComparer.OrdinalIgnoreCase));
@@ -158,6 +178,26 @@ public sealed class SimulatedChain
 
     /// <summary>Share of the points taken back for failed rounds: 15 % for the troubled node's 10 % failed rounds (each costs more than a completed one earns).</summary>
     private double DeductedShareOf(int index) => index == 0 ? (_scenario == Scenario.Healthy ? 0.005 : 0.15) : index % 4 * 0.01;
+
+    private string QueuedSlashKey => Key("Staking", "UnappliedSlashes", ScaleEncoder.U32(SlashAppliesIn), SlashKey(_stash, SlashPerbill, 0));
+
+    /// <summary>BABE's slots and the stash's heartbeat, authored blocks and disabled state in the current session.</summary>
+    private void WriteLiveness(uint era, double fraction)
+    {
+        double sessions = fraction * SessionsPerEra;
+        uint session = era * SessionsPerEra + (uint)sessions;
+        ulong intoSession = (ulong)((sessions - Math.Floor(sessions)) * _sessionSlots);
+        const ulong genesisSlot = 1_000_000_000;
+        Set(Key("Babe", "GenesisSlot"), ScaleEncoder.U64(genesisSlot));
+        Set(Key("Babe", "EpochIndex"), ScaleEncoder.U64(session));
+        Set(Key("Babe", "CurrentSlot"), ScaleEncoder.U64(genesisSlot + session * _sessionSlots + intoSession));
+        var part = PartIn(era);
+        Set(Key("Session", "DisabledValidators"), Disabled(part == Part.Missed ? [(0u, 0u)] : []));
+        if (part != Part.Earning) return;
+        // The stash is first in the active set, so its authority index is 0.
+        if (intoSession >= _sessionSlots * 3 / 10) SetOfEra(era, Key("ImOnline", "ReceivedHeartbeats", ScaleEncoder.U32(session), ScaleEncoder.U32(0)), ScaleEncoder.Bool(true));
+        SetOfEra(era, Key("ImOnline", "AuthoredBlocks", ScaleEncoder.U32(session), _stash), ScaleEncoder.U32((uint)(intoSession / ActiveSetSize)));
+    }
 
     private string Key(string pallet, string item, params byte[][] keys) => _runtime.Key(pallet, item, keys);
 

@@ -6,11 +6,14 @@ namespace XxSimulator.Chain;
 /// <summary>
 /// The metadata of a runtime with the staking layout of the legacy xx fork (spec ≤206: custody in exposures,
 /// cmix_id in the ledger; docs/xx-node-facts.md §4.1) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
-/// ErasDeductionPoints; the same section), with XXCmix.CmixHashes: only the storage items the exporter reads, with their real hashers and types.
+/// ErasDeductionPoints; the same section), with XXCmix.CmixHashes: only the storage items and constants the exporter
+/// reads, with their real hashers and types (slashes, offences and im-online as §4.3 has them for each layout).
 /// </summary>
 public sealed class StakingRuntime
 {
-    public StakingRuntime(bool legacy = false)
+    /// <param name="epochSlots">BABE's EpochDuration: the session length in slots (xx: 4800).</param>
+    /// <param name="slotMilliseconds">BABE's ExpectedBlockTime (xx: 6000).</param>
+    public StakingRuntime(bool legacy = false, ulong epochSlots = 4800, ulong slotMilliseconds = 6000)
     {
         Legacy = legacy;
         var b = new MetadataBuilder();
@@ -46,6 +49,30 @@ public sealed class StakingRuntime
         b.Storage("Staking", "Ledger", true, blake, account, ledger);
         b.Storage("Session", "Validators", false, [], null, b.Sequence(account));
         b.Storage("Session", "CurrentIndex", false, [], null, u32);
+
+        int slashPairs = b.Sequence(b.Tuple(account, u128));
+        int unapplied = b.Composite("pallet_staking::UnappliedSlash", ("validator", account), ("own", u128), ("others", slashPairs),
+            ("reporters", b.Sequence(account)), ("payout", u128));
+        if (legacy) b.Storage("Staking", "UnappliedSlashes", false, twox, u32, b.Sequence(unapplied));
+        else b.Storage("Staking", "UnappliedSlashes", true, twox2, b.Tuple(u32, b.Tuple(account, perbill, u32)), unapplied);
+        b.Storage("Staking", "ValidatorSlashInEra", true, twox2, eraAndAccount, b.Tuple(perbill, u128));
+        if (legacy) b.Storage("Staking", "OffendingValidators", false, [], null, b.Sequence(b.Tuple(u32, boolean)));
+        int severity = b.Composite("sp_staking::offence::OffenceSeverity", (null, perbill));
+        b.Storage("Session", "DisabledValidators", false, [], null, b.Sequence(legacy ? u32 : b.Tuple(u32, severity)));
+        int networkState = b.Composite("pallet_im_online::BoundedOpaqueNetworkState", ("peer_id", b.Sequence(u8)),
+            ("external_addresses", b.Sequence(b.Sequence(u8))));
+        int heartbeat = legacy ? b.Composite("frame_support::traits::misc::WrapperOpaque", (null, compact32), (null, networkState)) : boolean;
+        b.Storage("ImOnline", "ReceivedHeartbeats", true, twox2, b.Tuple(u32, u32), heartbeat);
+        b.Storage("ImOnline", "AuthoredBlocks", false, twox2, eraAndAccount, u32);
+        int slot = b.Composite("sp_consensus_slots::Slot", (null, u64));
+        b.Storage("Babe", "CurrentSlot", false, [], null, slot);
+        b.Storage("Babe", "GenesisSlot", false, [], null, slot);
+        b.Storage("Babe", "EpochIndex", false, [], null, u64);
+        b.Constant("Babe", "EpochDuration", u64, ScaleEncoder.U64(epochSlots));
+        b.Constant("Babe", "ExpectedBlockTime", u64, ScaleEncoder.U64(slotMilliseconds));
+        b.Constant("Staking", "SessionsPerEra", u32, ScaleEncoder.U32(3));
+        b.Constant("Staking", "BondingDuration", u32, ScaleEncoder.U32(BondingDuration));
+        b.Constant("Staking", "SlashDeferDuration", u32, ScaleEncoder.U32(SlashDeferDuration));
         if (!legacy)
         {
             b.Storage("XXStakingExtension", "CmixIds", true, blake, account, h256);
@@ -58,6 +85,8 @@ public sealed class StakingRuntime
         MetadataHex = ChainState.HexOf(metadata);
         Metadata = MetadataParser.Parse(metadata);
     }
+
+    public const uint BondingDuration = 28, SlashDeferDuration = 27;
 
     public bool Legacy { get; }
 

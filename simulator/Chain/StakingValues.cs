@@ -29,4 +29,19 @@ public static class StakingValues
     public static byte[] Ledger(byte[] stash, BigInteger total, BigInteger active, IEnumerable<UnlockChunk> unlocking, IEnumerable<uint> legacyClaimedRewards) =>
         [.. Bytes32(stash), .. Compact(total), .. Compact(active),
          .. Vec(unlocking.Select(c => (byte[])[.. Compact(c.Value), .. Compact(c.Era)])), .. Vec(legacyClaimedRewards.Select(U32))];
+
+    /// <summary>An UnappliedSlash (207 stores each on its own, legacy runtimes a list per era): the validator's part, the nominators' parts, reporters, payout.</summary>
+    public static byte[] UnappliedSlash(byte[] validator, BigInteger own, IEnumerable<(byte[] Nominator, BigInteger Amount)> others,
+        IEnumerable<byte[]> reporters, BigInteger payout) =>
+        [.. Bytes32(validator), .. U128(own), .. Vec(others.Select(o => (byte[])[.. Bytes32(o.Nominator), .. U128(o.Amount)])),
+         .. Vec(reporters.Select(Bytes32)), .. U128(payout)];
+
+    /// <summary>The key part of a 207 UnappliedSlashes entry after its era: (stash, slash fraction, exposure page).</summary>
+    public static byte[] SlashKey(byte[] stash, uint fractionPerbill, uint page) => [.. Bytes32(stash), .. U32(fractionPerbill), .. U32(page)];
+
+    /// <summary>ValidatorSlashInEra: (fraction of the exposure slashed, amount).</summary>
+    public static byte[] SlashInEra(uint fractionPerbill, BigInteger amount) => [.. U32(fractionPerbill), .. U128(amount)];
+
+    /// <summary>207 DisabledValidators: (index in Session.Validators, offence severity).</summary>
+    public static byte[] Disabled(IEnumerable<(uint Index, uint SeverityPerbill)> disabled) => Vec(disabled.Select(d => (byte[])[.. U32(d.Index), .. U32(d.SeverityPerbill)]));
 }

@@ -18,7 +18,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
-import { TypeRegistry, Struct, Option, Vec, BTreeMap, Compact, U8aFixed, UInt, Bool } from '@polkadot/types';
+import { TypeRegistry, Struct, Option, Vec, Tuple, BTreeMap, Compact, U8aFixed, UInt, Bool } from '@polkadot/types';
 import { u8aToHex, u8aConcat, hexToU8a, stringToU8a } from '@polkadot/util';
 import { xxhashAsU8a, blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
 
@@ -79,6 +79,21 @@ registry.register({
     legacy_claimed_rewards: 'Vec<u32>',
   },
   V207EraDeductionPoints: { total: 'u32', individual: 'BTreeMap<XxAccountId, u32>' },
+
+  // Slashes, offences and im-online (docs/xx-node-facts.md §4.3): legacy from the spec 200 metadata, 207 from
+  // polkadot-stable2509 staking / session / im-online.
+  XxUnappliedSlash: {
+    validator: 'XxAccountId',
+    own: 'u128',
+    others: 'Vec<(XxAccountId, u128)>',
+    reporters: 'Vec<XxAccountId>',
+    payout: 'u128',
+  },
+  XxSlashInEra: '(XxPerbill, u128)',
+  LegacyUnappliedSlashes: 'Vec<XxUnappliedSlash>',
+  LegacyOffendingValidators: 'Vec<(u32, bool)>',
+  LegacyDisabledValidators: 'Vec<u32>',
+  V207DisabledValidators: 'Vec<(u32, XxPerbill)>',
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -144,7 +159,7 @@ function norm(c) {
     for (const [k, v] of c.entries()) o[norm(k)] = norm(v);
     return o;
   }
-  if (c instanceof Vec) return c.map(norm);
+  if (c instanceof Vec || c instanceof Tuple) return c.map(norm);
   if (c instanceof Struct) {
     const o = {};
     for (const [k, v] of c.entries()) o[k] = norm(v);
@@ -327,6 +342,56 @@ add({
   layout: '207', pallet: 'XXStakingExtension', item: 'ErasDeductionPoints', hashers: ['Twox64Concat'],
   keys: [keyU32(41)], type: 'V207EraDeductionPoints',
   input: { total: 0, individual: {} }, value: { total: 0, individual: {} },
+});
+
+// --- slashes, offences, im-online, BABE (§4.3) ------------------------------------------------------------
+add({
+  layout: 'both', pallet: 'Staking', item: 'ValidatorSlashInEra', hashers: ['Twox64Concat', 'Twox64Concat'],
+  keys: [keyU32(42), keyAcc(ALICE)], type: 'XxSlashInEra',
+  input: [10000000, BIG], value: [10000000, big(BIG)], // 1 % of the exposure
+});
+add({
+  layout: 'both', pallet: 'ImOnline', item: 'AuthoredBlocks', hashers: ['Twox64Concat', 'Twox64Concat'],
+  keys: [keyU32(1234), keyAcc(ALICE)], type: 'u32', input: 3, value: 3,
+});
+for (const [item, slot] of [['CurrentSlot', 290000000n], ['GenesisSlot', 270000000n], ['EpochIndex', 4166n]]) {
+  add({ layout: 'both', pallet: 'Babe', item, hashers: [], keys: [], type: 'u64', input: slot, value: big(slot) });
+}
+const SLASH = {
+  validator: ALICE, own: BIG, others: [[BOB, 5000000000n]], reporters: [CHARLIE], payout: 1000000000n,
+};
+const SLASH_VAL = {
+  validator: ALICE, own: big(BIG), others: [[BOB, '5000000000']], reporters: [CHARLIE], payout: '1000000000',
+};
+add({
+  layout: 'legacy', pallet: 'Staking', item: 'UnappliedSlashes', hashers: ['Twox64Concat'], keys: [keyU32(42)],
+  type: 'LegacyUnappliedSlashes', input: [SLASH], value: [SLASH_VAL],
+});
+add({
+  layout: 'legacy', pallet: 'Staking', item: 'UnappliedSlashes', hashers: ['Twox64Concat'], keys: [keyU32(41)],
+  type: 'LegacyUnappliedSlashes', input: [], value: [],
+});
+add({
+  layout: 'legacy', pallet: 'Staking', item: 'OffendingValidators', hashers: [], keys: [],
+  type: 'LegacyOffendingValidators', input: [[1, false], [0, true]], value: [[1, false], [0, true]],
+});
+add({
+  layout: 'legacy', pallet: 'Session', item: 'DisabledValidators', hashers: [], keys: [],
+  type: 'LegacyDisabledValidators', input: [0, 2], value: [0, 2],
+});
+add({
+  // 207 keys each slash by (era it applies in, (stash, slash fraction, exposure page)).
+  layout: '207', pallet: 'Staking', item: 'UnappliedSlashes', hashers: ['Twox64Concat', 'Twox64Concat'],
+  keys: [keyU32(69), u8aConcat(keyAcc(ALICE), keyU32(10000000), keyU32(0))], type: 'XxUnappliedSlash',
+  input: SLASH, value: SLASH_VAL,
+});
+add({
+  layout: '207', pallet: 'Session', item: 'DisabledValidators', hashers: [], keys: [],
+  type: 'V207DisabledValidators', input: [[0, 10000000], [2, 0]], value: [[0, 10000000], [2, 0]],
+});
+add({
+  layout: '207', pallet: 'ImOnline', item: 'ReceivedHeartbeats', hashers: ['Twox64Concat', 'Twox64Concat'],
+  keys: [keyU32(1234), keyU32(0)], type: 'bool', input: true, value: true,
 });
 
 // ---------------------------------------------------------------------------------------------------------

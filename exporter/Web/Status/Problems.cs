@@ -59,6 +59,21 @@ public static class Problems
         new("XxValidatorNotElectedNextEra", Severity.Warning, Card.Validator, [], ["xx_validator_elected_next_era == 0 and xx_validator_active == 1"], [],
             (j, _) => j.Value("xx_validator_elected_next_era") == 0 && j.Value("xx_validator_active") == 1
                 ? [new(null, "The validator is active now but was not elected for the next era: from then on it earns nothing.")] : []),
+        new("XxValidatorSlashQueued", Severity.Critical, Card.Validator, [new("xx_validator_unapplied_slashes > {}", 0)], [], [],
+            (j, n) => j.Value("xx_validator_unapplied_slashes") is { } queued && queued > n[0]
+                ? [new(null, $"{queued:0} slash(es) of {j.Value("xx_validator_unapplied_slash_xx") ?? 0:#,0.##} xx are queued against the validator, applied in era {j.Value("xx_validator_unapplied_slash_apply_era"):0}"
+                    + (j.Value("xx_validator_unapplied_slash_apply_timestamp_seconds") is { } due && due > j.Now ? $" (in about {Judge.Span(due - j.Now)}): governance can still cancel them before then." : "."))] : []),
+        new("XxValidatorSlashed", Severity.Critical, Card.Validator, [new("xx_validator_last_slash_era >= (xx_staking_active_era - {})", 1)], [], [],
+            (j, n) => j.Value("xx_validator_last_slash_era") is { } era && j.Value("xx_staking_active_era") is { } active && era >= active - n[0]
+                ? [new(null, $"The validator was slashed in era {era:0} ({j.Value("xx_validator_slashed_xx") ?? 0:#,0.##} xx over {j.Value("xx_validator_slashed_eras") ?? 0:0} era(s) of the last {j.Value("xx_validator_slashed_eras_window") ?? 0:0}).")] : []),
+        new("XxValidatorDisabled", Severity.Critical, Card.Validator, [], ["xx_validator_disabled == 1 or xx_validator_offending == 1"], [],
+            (j, _) => j.Value("xx_validator_disabled") == 1 || j.Value("xx_validator_offending") == 1
+                ? [new(null, "The validator is disabled or marked offending in the active set after an offence: it authors and votes nothing until the next era.")] : []),
+        new("XxValidatorOfflineRisk", Severity.Critical, Card.Validator, [new("xx_staking_session_progress_ratio > {}", 0.85)],
+            ["xx_validator_heartbeat_received == 0", "and on(instance, job) xx_validator_session_blocks_authored == 0", "and on(instance, job) xx_validator_active == 1"], [],
+            (j, n) => j.Value("xx_validator_heartbeat_received") == 0 && j.Value("xx_validator_session_blocks_authored") == 0 && j.Value("xx_validator_active") == 1
+                    && j.Value("xx_staking_session_progress_ratio") is { } progress && progress > n[0]
+                ? [new(null, $"The session is {progress * 100:0}% done and the validator has sent no heartbeat and authored no block: at its end it is reported offline.")] : []),
         new("XxValidatorChilled", Severity.Critical, Card.Validator, [], ["xx_validator_intends_to_validate == 0"], [],
             (j, _) => j.Value("xx_validator_intends_to_validate") == 0
                 ? [new(null, "The validator is chilled: it is left out of every election until staking.validate is sent again.")] : []),
@@ -283,6 +298,7 @@ public static class Problems
         new("XxPostgresDatabaseGrowing", "a linear fit of the database size over 6 hours, which only Prometheus keeps"),
         new("XxNodeIdentityOnTwoHosts", "needs every host's series; one Prometheus scraping every site sees them"),
         new("XxNodeActiveAtTwoSites", "needs every host's series; one Prometheus scraping every site sees them"),
+        new("XxChainRuntimeUpgraded", "a change of the spec version over an hour, which only Prometheus keeps (the chain card shows the version)"),
     ];
 
     /// <summary>The families <see cref="SampleWindow"/> keeps, as the entries ask.</summary>

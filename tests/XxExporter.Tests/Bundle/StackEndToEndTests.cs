@@ -119,6 +119,8 @@ public sealed class TroubledStackEndToEndTests
     [
         "XxValidatorMissedEra", "XxValidatorNotElectedNextEra", "XxValidatorEnteringActiveSet", "XxValidatorEraPointsLow",
         "XxCmixRoundFailureRatioHigh", "XxCrashLoop",
+        // The troubled stash's queued slash, and in its missed era: disabled, no heartbeat and no block.
+        "XxValidatorSlashQueued", "XxValidatorDisabled", "XxValidatorOfflineRisk",
     ];
 }
 

@@ -7,7 +7,7 @@ namespace XxExporter.Tests.Chain;
 /// One chopsticks node with the real xx runtime (spec 200) and a staking picture set by dev_setStorage:
 /// era 10 active, era 11 elected, four validators in different situations.
 /// </summary>
-public sealed class StakingChain : IAsyncLifetime
+public sealed partial class StakingChain : IAsyncLifetime
 {
     public static readonly byte[] Alice = Convert.FromHexString("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d");
     public static readonly byte[] Bob = Convert.FromHexString("8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48");
@@ -45,6 +45,7 @@ public sealed class StakingChain : IAsyncLifetime
               "Session": {"Validators": ["{{{a}}}", "{{{b}}}", "{{{c}}}"], "CurrentIndex": 31}
             }
             """);
+        await SetSafetyStorageAsync();
     }
 
     public Task DisposeAsync()
@@ -54,7 +55,7 @@ public sealed class StakingChain : IAsyncLifetime
     }
 }
 
-public sealed class ChopsticksTests(StakingChain chain) : IClassFixture<StakingChain>, IAsyncDisposable
+public sealed partial class ChopsticksTests(StakingChain chain) : IClassFixture<StakingChain>, IAsyncDisposable
 {
     private readonly CapturedLogs _logs = new();
     private readonly TempFolder _folder = new();

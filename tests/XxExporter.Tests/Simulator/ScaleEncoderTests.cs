@@ -41,6 +41,11 @@ public class ScaleEncoderTests
     private static byte[] Encode(string type, JsonElement value) => type switch
     {
         "u32" => U32(value.GetUInt32()),
+        "u64" => U64(ulong.Parse(value.GetString()!)),
+        "bool" => Bool(value.GetBoolean()),
+        "XxSlashInEra" => StakingValues.SlashInEra(value[0].GetUInt32(), BigInteger.Parse(value[1].GetString()!)),
+        "XxUnappliedSlash" => Slash(value),
+        "V207DisabledValidators" => StakingValues.Disabled(value.EnumerateArray().Select(d => (d[0].GetUInt32(), d[1].GetUInt32()))),
         "XxAccountId" or "XxH256" => Bytes32(Hex(value)),
         "XxActiveEraInfo" => StakingValues.ActiveEra(value.GetProperty("index").GetUInt32(),
             value.GetProperty("start").ValueKind == JsonValueKind.Null ? null : ulong.Parse(value.GetProperty("start").GetString()!)),
@@ -59,8 +64,15 @@ public class ScaleEncoderTests
             .. Vec(Unlocking(value).Select(c => (byte[])[.. Compact(c.Value), .. Compact(c.Era)])),
             .. Vec(value.GetProperty("claimed_rewards").EnumerateArray().Select(e => U32(e.GetUInt32()))),
             .. Option(value.GetProperty("cmix_id").ValueKind == JsonValueKind.Null ? null : Bytes32(Hex(value.GetProperty("cmix_id"))))],
+        "LegacyUnappliedSlashes" => Vec(value.EnumerateArray().Select(Slash)),
+        "LegacyOffendingValidators" => Vec(value.EnumerateArray().Select(o => (byte[])[.. U32(o[0].GetUInt32()), .. Bool(o[1].GetBoolean())])),
+        "LegacyDisabledValidators" => Vec(value.EnumerateArray().Select(i => U32(i.GetUInt32()))),
         _ => throw new InvalidOperationException($"no encoder for {type}"),
     };
+
+    private static byte[] Slash(JsonElement slash) => StakingValues.UnappliedSlash(Hex(slash.GetProperty("validator")), Big(slash, "own"),
+        slash.GetProperty("others").EnumerateArray().Select(o => (Hex(o[0]), BigInteger.Parse(o[1].GetString()!))),
+        slash.GetProperty("reporters").EnumerateArray().Select(Hex), Big(slash, "payout"));
 
     private static IEnumerable<UnlockChunk> Unlocking(JsonElement ledger) =>
         ledger.GetProperty("unlocking").EnumerateArray().Select(c => new UnlockChunk(Big(c, "value"), c.GetProperty("era").GetUInt32()));

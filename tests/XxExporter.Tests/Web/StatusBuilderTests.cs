@@ -120,6 +120,13 @@ public class StatusBuilderTests
             "The gateway's config (--checks.gateway-config) is missing"),
         ["XxDnsNameNotResolving"] = (null, default, "xx_dns_resolution_success{name=\"scheduling.mainnet.cmix.rip\"} 0\n"
             + "xx_dns_resolution_result{name=\"scheduling.mainnet.cmix.rip\",result=\"timeout\"} 1", "scheduling.mainnet.cmix.rip does not resolve on this host (timeout)"),
+        ["XxValidatorSlashQueued"] = (null, default, $"xx_validator_unapplied_slashes 1\nxx_validator_unapplied_slash_xx 100\nxx_validator_unapplied_slash_apply_era 1025\n"
+            + $"xx_validator_unapplied_slash_apply_timestamp_seconds {NowUnix + 2 * 86400}", "1 slash(es) of 100 xx are queued against the validator, applied in era 1025 (in about 2d)"),
+        ["XxValidatorSlashed"] = (null, default, "xx_validator_last_slash_era 998\nxx_staking_active_era 999\nxx_validator_slashed_xx 100\nxx_validator_slashed_eras 1\nxx_validator_slashed_eras_window 29",
+            "The validator was slashed in era 998 (100 xx over 1 era(s) of the last 29)"),
+        ["XxValidatorDisabled"] = (null, default, "xx_validator_disabled 1\nxx_validator_offending 0", "The validator is disabled or marked offending"),
+        ["XxValidatorOfflineRisk"] = (null, default, "xx_validator_heartbeat_received 0\nxx_validator_session_blocks_authored 0\nxx_validator_active 1\nxx_staking_session_progress_ratio 0.9",
+            "The session is 90% done and the validator has sent no heartbeat"),
         ["XxCollectorFailing"] = (null, default, "xx_exporter_collector_success{collector=\"backups\"} 0",
             "The backups collector is failing"),
     };

@@ -73,9 +73,10 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
     public async Task Chromium_shows_the_problems_first_with_severity_and_runbook()
     {
         string dom = await Chromium("--dump-dom", $"{_base}/");
-        Assert.Contains("xx-exporter status: needs action: 2 critical", dom);
+        // The scripted node's storage (the golden vectors) has a queued slash, a recent slash and a disabled validator.
+        Assert.Contains("xx-exporter status: needs action: 5 critical", dom);
         string top = dom[dom.IndexOf("<section class=\"problems\">", StringComparison.Ordinal)..dom.IndexOf("<main>", StringComparison.Ordinal)];
-        Assert.Contains("<h2>2 problems</h2>", top);
+        Assert.Contains("<h2>5 problems</h2>", top);
         Assert.Matches("<li><span class=\"chip bad\">critical</span>The certificate gateway-cert.crt expires in 2[34]h\\. <a href=\"https://github.com/xx-exporter/"
             + "xx-exporter/blob/main/docs/runbooks/XxCertificateExpiringVerySoon.md\">runbook: XxCertificateExpiringVerySoon</a></li>", top);
         Assert.Matches("<li><span class=\"chip bad\">critical</span>The newest backup of cmix_node is 3d old \\(over 26h\\)\\. <a href=\"[^\"]+/XxBackupStale.md\">", top);
@@ -101,7 +102,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Equal(42, validator.GetProperty("activeEra").GetDouble());
         Assert.Equal(70, validator.GetProperty("eraPoints").GetDouble());
         Assert.Equal("Ok", json.RootElement.GetProperty("chain").GetProperty("level").GetString());
-        Assert.Equal(["XxBackupStale", "XxCertificateExpiringVerySoon"],
+        Assert.Equal(["XxValidatorSlashQueued", "XxValidatorSlashed", "XxValidatorDisabled", "XxBackupStale", "XxCertificateExpiringVerySoon"],
             json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("alert").GetString()));
     }
 
