@@ -12,6 +12,7 @@ public partial class ComposeTests
     [Theory]
     [InlineData]                                                   // docker compose up on a node or gateway host
     [InlineData("--env-file", "demo/demo.env", "--profile", "demo")]  // the demo on a simulated node
+    [InlineData("--profile", "logs")]                              // central logs: Loki and Alloy (README "Central logs")
     public async Task Compose_file_is_valid(params string[] options)
     {
         var (code, output) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config", "-q"]);
@@ -41,6 +42,36 @@ public partial class ComposeTests
         Assert.Equal("demo", profiles["xx-simulator"]);
         Assert.Equal("demo", profiles["demo-postgres"]);
         Assert.All(new[] { "xx-exporter", "prometheus", "alertmanager", "grafana" }, name => Assert.Equal("", profiles[name]));
+    }
+
+    [Fact]
+    public async Task The_logs_profile_ships_the_exporters_log_folder_read_only_with_positions_in_a_volume()
+    {
+        var (code, rendered) = await Repository.RunAsync("docker-compose", "--profile", "logs", "-f", "docker-compose.yml", "config");
+        Assert.True(code == 0, rendered);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(rendered));
+        var services = (YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["services"];
+        List<string> Volumes(string service) => ((YamlSequenceNode)((YamlMappingNode)services[service])["volumes"]).Select(v => v.ToString()).ToList();
+
+        // The same host folder as the exporter's, read-only, where the config looks for it.
+        string logs = Volumes("xx-exporter").Single(v => v.Contains(":/xx/log:"));
+        Assert.EndsWith(":/xx/log:ro", logs);
+        Assert.Contains(logs, Volumes("alloy"));
+        var alloy = (YamlMappingNode)services["alloy"];
+        Assert.Equal("/xx/log", ((YamlMappingNode)alloy["environment"])["XX_ALLOY_LOG_DIR"].ToString());
+        Assert.Contains("--storage.path=/var/lib/alloy/data", ((YamlSequenceNode)alloy["command"]).Select(c => c.ToString()));
+        Assert.Contains(Volumes("alloy"), v => v.StartsWith("alloy-data:/var/lib/alloy/data", StringComparison.Ordinal));
+        Assert.Contains(Volumes("alloy"), v => v.EndsWith("/alloy:/etc/alloy:ro", StringComparison.Ordinal));
+        Assert.Contains(Volumes("loki"), v => v.EndsWith("/loki:/etc/loki:ro", StringComparison.Ordinal));
+        Assert.Contains(Volumes("loki"), v => v.StartsWith("loki-data:/loki", StringComparison.Ordinal));
+
+        // Without the profile neither runs (this docker-compose renders every profile's services: read the file).
+        Assert.All(new[] { "loki", "alloy" }, name =>
+            Assert.Matches($@"(?m)^  {name}:\n    profiles: \[logs\]$", File.ReadAllText(Repository.PathOf("docker-compose.yml"))));
+        string loki = File.ReadAllText(Repository.PathOf("loki/loki.yml"));
+        Assert.Matches(@"(?m)^  retention_period: \d+d$", loki);
+        Assert.Matches(@"(?m)^  retention_enabled: true$", loki);
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public partial class GrafanaDashboardTests
 {
     private static readonly string[] Uids = ["xx-chain-staking", "xx-cmix-gateway", "xx-overview", "xx-postgres"];
     private const string DatasourceRef = """{"type":"prometheus","uid":"${datasource}"}""";
+    private const string LokiRef = """{"type":"loki","uid":"xx-loki"}""";
     private const string ToolsInstall = "npm ci --prefix tests/grafana-tools";
 
 
@@ -120,11 +121,13 @@ public partial class GrafanaDashboardTests
         Assert.All(Dashboards.Load().SelectMany(d => Dashboards.Panels(d.Json)), panel =>
         {
             string title = panel["title"]!.GetValue<string>();
-            Assert.True(panel["datasource"]?.ToJsonString() == DatasourceRef, $"{title}: datasource {panel["datasource"]?.ToJsonString()}");
+            // Log panels read the provisioned Loki by its fixed uid; every other panel the chosen Prometheus.
+            string expected = panel["datasource"]?["type"]?.GetValue<string>() == "loki" ? LokiRef : DatasourceRef;
+            Assert.True(panel["datasource"]?.ToJsonString() == expected, $"{title}: datasource {panel["datasource"]?.ToJsonString()}");
             Assert.False(string.IsNullOrWhiteSpace(panel["description"]?.GetValue<string>()), $"{title}: no description");
             var targets = panel["targets"]!.AsArray();
             Assert.NotEmpty(targets);
-            Assert.All(targets, t => Assert.True(t!["datasource"]?.ToJsonString() == DatasourceRef, $"{title} {t["refId"]}: datasource {t["datasource"]?.ToJsonString()}"));
+            Assert.All(targets, t => Assert.True(t!["datasource"]?.ToJsonString() == expected, $"{title} {t["refId"]}: datasource {t["datasource"]?.ToJsonString()}"));
             Assert.Equal(targets.Count, targets.Select(t => t!["refId"]!.GetValue<string>()).Distinct().Count());
         });
     }

@@ -3,9 +3,9 @@ using System.Text.RegularExpressions;
 
 namespace XxExporter.Tests.Support;
 
-/// <summary>One PromQL query of a dashboard panel.</summary>
+/// <summary>One query of a dashboard panel: PromQL, or LogQL for the Loki panels.</summary>
 /// <param name="Template">The expression as the dashboard has it, with Grafana's variables.</param>
-/// <param name="Expr">The expression with the variables replaced: plain PromQL to send to Prometheus.</param>
+/// <param name="Expr">The expression with the variables replaced: plain PromQL (or LogQL) to send to Prometheus (or Loki).</param>
 public sealed record DashboardQuery(string DashboardUid, string PanelTitle, string RefId, string Template, string Expr)
 {
     /// <summary>
@@ -39,7 +39,18 @@ public static partial class Dashboards
     /// expressions (".*" is Grafana's "All") and <c>$__rate_interval</c> by <paramref name="rateInterval"/>.
     /// </summary>
     public static IReadOnlyList<DashboardQuery> Queries(string site = ".*", string instance = ".*", string rateInterval = "1m") =>
-        Load().SelectMany(d => Panels(d.Json).SelectMany(panel => (panel["targets"]?.AsArray() ?? []).Select(target =>
+        QueriesOf("prometheus", site, instance, rateInterval);
+
+    /// <summary>The LogQL queries of the log panels and log-derived rates (the Loki datasource), variables replaced.</summary>
+    public static IReadOnlyList<DashboardQuery> LogQueries(string site = ".*", string instance = ".*") =>
+        QueriesOf("loki", site, instance, "1m");
+
+    /// <summary>The datasource type a panel query goes to: "prometheus" or "loki".</summary>
+    public static string DatasourceType(JsonNode target) => target["datasource"]?["type"]?.GetValue<string>() ?? "";
+
+    private static List<DashboardQuery> QueriesOf(string datasourceType, string site, string instance, string rateInterval) =>
+        Load().SelectMany(d => Panels(d.Json).SelectMany(panel => (panel["targets"]?.AsArray() ?? [])
+            .Where(target => DatasourceType(target!) == datasourceType).Select(target =>
         {
             string template = target!["expr"]?.GetValue<string>() ?? "";
             return new DashboardQuery(d.Json["uid"]!.GetValue<string>(), panel["title"]!.GetValue<string>(),
