@@ -94,6 +94,12 @@ registry.register({
   LegacyOffendingValidators: 'Vec<(u32, bool)>',
   LegacyDisabledValidators: 'Vec<u32>',
   V207DisabledValidators: 'Vec<(u32, XxPerbill)>',
+
+  // XXCmix.CmixHashes (docs/xx-node-facts.md, "Binaries behind the chain"): the BLAKE2s of each binary, then extra.
+  XxSoftwareHashes: {
+    server: 'XxH256', fatbin: 'XxH256', libpow: 'XxH256', gateway: 'XxH256', scheduling: 'XxH256', wrapper: 'XxH256',
+    udb: 'XxH256', notifications: 'XxH256', extra: 'Option<Vec<XxH256>>',
+  },
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -393,6 +399,19 @@ add({
   layout: '207', pallet: 'ImOnline', item: 'ReceivedHeartbeats', hashers: ['Twox64Concat', 'Twox64Concat'],
   keys: [keyU32(1234), keyU32(0)], type: 'bool', input: true, value: true,
 });
+
+// --- binaries on chain (docs/xx-node-facts.md, "Binaries behind the chain") -------------------------------
+{
+  // Each field its own byte (server 0x01.., fatbin 0x02.., ...), so a field read from the wrong offset shows.
+  const FIELDS = ['server', 'fatbin', 'libpow', 'gateway', 'scheduling', 'wrapper', 'udb', 'notifications'];
+  const hashes = Object.fromEntries(FIELDS.map((f, i) => [f, '0x' + (i + 1).toString(16).padStart(2, '0').repeat(32)]));
+  for (const extra of [null, ['0x' + 'ff'.repeat(32)]]) {
+    add({
+      layout: 'both', pallet: 'XXCmix', item: 'CmixHashes', hashers: [], keys: [], type: 'XxSoftwareHashes',
+      input: { ...hashes, extra }, value: { ...hashes, extra },
+    });
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Encode, verify, emit

@@ -46,6 +46,7 @@ public sealed partial class StakingChain : IAsyncLifetime
             }
             """);
         await SetSafetyStorageAsync();
+        await SetCmixHashesAsync();
     }
 
     public Task DisposeAsync()
@@ -62,19 +63,20 @@ public sealed partial class ChopsticksTests(StakingChain chain) : IClassFixture<
     private readonly List<CancellationTokenSource> _stops = new();
 
     /// <summary>A fresh exporter's first scrape (its registry too, for more).</summary>
-    private async Task<(Exposition First, Prometheus.CollectorRegistry Registry)> Start(string? stash, string? idfHexNodeId = null)
+    private async Task<(Exposition First, Prometheus.CollectorRegistry Registry)> Start(string? stash, string? idfHexNodeId = null, string? binaries = null)
     {
         Skip.If(chain.Node.MissingWhy is not null, chain.Node.MissingWhy);
         string idf = _folder.File($"idf-{Guid.NewGuid():N}.json");
         if (idfHexNodeId is not null) File.WriteAllText(idf, $$"""{"id": "x", "type": 2, "hexNodeID": "{{idfHexNodeId}}"}""");
         var args = new List<string> { "--chain.rpc-url", chain.Node.Url, "--chain.idf-path", idf, "--chain.timeout", "10s" };
         if (stash is not null) args.AddRange(["--chain.stash", stash]);
+        if (binaries is not null) args.AddRange(["--binaries.paths", binaries]);
         var (stop, registry) = ExporterTesting.Chain(_logs.Factory, [.. args]);
         _stops.Add(stop);
         return (await Exposition.Of(registry), registry);
     }
 
-    private async Task<Exposition> Scrape(string? stash, string? idfHexNodeId = null) => (await Start(stash, idfHexNodeId)).First;
+    private async Task<Exposition> Scrape(string? stash, string? idfHexNodeId = null, string? binaries = null) => (await Start(stash, idfHexNodeId, binaries)).First;
 
     public async ValueTask DisposeAsync()
     {

@@ -9,7 +9,7 @@ namespace XxExporter.Tests.Hosting;
 
 public partial class OneShotTests
 {
-    private static async Task<string> RunOnce(params string[] args)
+    internal static async Task<string> RunOnce(params string[] args)
     {
         var settings = ExporterSettings.Load(CommandLine.Parse(["--once", .. args]));
         using var output = new MemoryStream();

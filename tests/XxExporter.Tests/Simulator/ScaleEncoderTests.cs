@@ -67,6 +67,8 @@ public class ScaleEncoderTests
         "LegacyUnappliedSlashes" => Vec(value.EnumerateArray().Select(Slash)),
         "LegacyOffendingValidators" => Vec(value.EnumerateArray().Select(o => (byte[])[.. U32(o[0].GetUInt32()), .. Bool(o[1].GetBoolean())])),
         "LegacyDisabledValidators" => Vec(value.EnumerateArray().Select(i => U32(i.GetUInt32()))),
+        "XxSoftwareHashes" => [.. CmixHashes.Fields.SelectMany(field => Bytes32(Hex(value.GetProperty(field)))),
+            .. Option(value.GetProperty("extra").ValueKind == JsonValueKind.Null ? null : Vec(value.GetProperty("extra").EnumerateArray().Select(e => Bytes32(Hex(e)))))],
         _ => throw new InvalidOperationException($"no encoder for {type}"),
     };
 

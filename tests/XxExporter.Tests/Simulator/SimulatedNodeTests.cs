@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using XxExporter.Tests.Support;
 using XxSimulator.Chain;
@@ -94,17 +93,77 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
         Assert.Equal(0, later.Series.Where(s => s.StartsWith("xx_log_skipped_total{log=\"cmix\"")).Sum(s => later[s]));
     }
 
-    private async Task StartAsync(Scenario scenario, int eraSeconds, long maxLogFileBytes = 64 << 20)
+    [Fact]
+    public async Task A_node_down_after_a_while_keeps_its_error_file_and_completes_no_more_rounds()
+    {
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--cmix-down-after", "1"]);
+        var down = await ScrapeUntil(m => m.Has("xx_cmix_error_file_present") && m["xx_cmix_error_file_present"] == 1);
+        Assert.True(Rounds(down) > 0); // rounds ran before it went down
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // ten round intervals: a restarted node would have removed the file and run rounds
+        var later = await ScrapeUntil(_ => true);
+        Assert.Equal(1, later["xx_cmix_error_file_present"]);
+        Assert.Equal(1, later["xx_cmix_error_file_decoded"]);
+        Assert.Equal(Rounds(down), Rounds(later));
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "log", "cmix-err.log")));
+    }
+
+    [Fact]
+    public async Task A_gateway_isolated_after_a_while_logs_its_nodes_rounds_but_no_more_gossip()
+    {
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--gateway-isolated-after", "1"]);
+        var gossiping = await ScrapeUntil(m => m["xx_gateway_gossip_rounds_total"] > 0);
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the point, and a round in flight there done
+        var isolated = await ScrapeUntil(_ => true);
+        var later = await ScrapeUntil(m => m["xx_gateway_local_rounds_total"] > isolated["xx_gateway_local_rounds_total"] + 5);
+        Assert.Equal(isolated["xx_gateway_gossip_rounds_total"], later["xx_gateway_gossip_rounds_total"]);
+        Assert.True(gossiping["xx_gateway_gossip_rounds_total"] > 0);
+
+        // In the log: after the last gossip line only the node's own rounds.
+        var lines = File.ReadAllLines(Path.Combine(_folder.Path, "log", "gateway.log"));
+        int lastGossip = Array.FindLastIndex(lines, l => l.Contains("Gossip received for round"));
+        Assert.True(lastGossip >= 0);
+        Assert.True(lines.Skip(lastGossip + 1).Count(l => l.Contains("Local round data for round")) > 5);
+    }
+
+    [Fact]
+    public async Task The_gateway_config_names_the_given_node_address()
+    {
+        int closed = Loopback.FreePort();
+        string config = Path.Combine(_folder.Path, "config");
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--config", config, "--gateway-node-address", $"localhost:{closed}"],
+            exporter: ["--checks.gateway-config", Path.Combine(config, "gateway.yaml")]);
+        Assert.Contains($"cmixAddress: \"localhost:{closed}\"", File.ReadAllText(Path.Combine(config, "gateway.yaml")));
+        var m = await ScrapeUntil(m => m.Has("xx_gateway_node_probe_result{result=\"refused\"}"));
+        Assert.Equal(1, m["xx_gateway_node_probe_result{result=\"refused\"}"]);
+    }
+
+    [Fact]
+    public async Task A_binary_left_behind_differs_from_the_chains_hash_and_the_others_match()
+    {
+        string install = Path.Combine(_folder.Path, "opt");
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--install", install, "--binary-behind", "libpow"],
+            exporter: ["--binaries.paths", string.Join(",", SimulatedBinaries.All.Select(b => $"{b.Name}={install}/{b.File}"))]);
+        var m = await ScrapeUntil(m => m.Has("xx_binary_hash_matches_chain{binary=\"libpow\",source=\"file\"}"));
+        foreach (var (name, _, _) in SimulatedBinaries.All)
+        {
+            Assert.Equal(1, m[$"xx_binary_installed{{binary=\"{name}\"}}"]);
+            Assert.Equal(name == "libpow" ? 0 : 1, m[$"xx_binary_hash_matches_chain{{binary=\"{name}\",source=\"file\"}}"]);
+        }
+    }
+
+    /// <summary>
+    /// The node from its command line (<paramref name="simulator"/> added to the options every test uses), and the
+    /// exporter reading its logs and chain (<paramref name="exporter"/> added).
+    /// </summary>
+    private async Task StartAsync(Scenario scenario, int eraSeconds, long maxLogFileBytes = 64 << 20, string[]? simulator = null, string[]? exporter = null)
     {
         string logs = Path.Combine(_folder.Path, "log"), cred = Path.Combine(_folder.Path, "cred");
-        _node = await SimulatedNode.StartAsync(new SimulatedNodeOptions
-        {
-            LogFolder = logs, CredFolder = cred, Listen = new IPEndPoint(IPAddress.Loopback, 0), Scenario = scenario,
-            EraLength = TimeSpan.FromSeconds(eraSeconds), RoundInterval = TimeSpan.FromMilliseconds(150), MaxLogFileBytes = maxLogFileBytes,
-        });
-        (_exporter, _http.BaseAddress) = await ExporterTesting.StartAsync("--web.listen-address", "127.0.0.1:0", "--logs.dir", logs,
+        _node = await SimulatedNode.StartAsync(NodeCommandLine.Parse([
+            "--logs", logs, "--cred", cred, "--listen", "127.0.0.1:0", "--scenario", scenario.ToString().ToLowerInvariant(),
+            "--era-seconds", eraSeconds.ToString(), "--round-seconds", "0.15", .. simulator ?? []]) with { MaxLogFileBytes = maxLogFileBytes });
+        (_exporter, _http.BaseAddress) = await ExporterTesting.StartAsync(["--web.listen-address", "127.0.0.1:0", "--logs.dir", logs,
             "--logs.poll-interval", "100ms", "--chain.rpc-url", _node.RpcUrl, "--chain.idf-path", Path.Combine(cred, "cmix-IDF.json"),
-            "--checks.backups", "", "--checks.certificates", "", "--checks.probes", "", "--log.level", "warn");
+            "--checks.backups", "", "--checks.certificates", "", "--checks.probes", "", "--log.level", "warn", .. exporter ?? []]);
     }
 
     /// <summary>Scrapes /metrics until <paramref name="done"/> holds; fails with the last scrape after the deadline.</summary>
