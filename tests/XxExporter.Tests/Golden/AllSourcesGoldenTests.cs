@@ -173,6 +173,9 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
         "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds",
         "xx_exporter_collector_duration_seconds", "xx_probe_duration_seconds", "xx_gateway_node_probe_duration_seconds",
         "xx_dns_resolution_duration_seconds",
+        // Time since the exporter first saw a binary behind (xx_binary_hash_matches_chain carries the fact), and the chain
+        // requests, which depend on whether the status page's first sample (at start) shared the scrape's read or not.
+        "xx_binary_behind_chain_seconds", "xx_chain_rpc_requests_total",
         "xx_postgres_database_size_bytes", "xx_postgres_table_size_bytes", "xx_postgres_connections",
         "xx_postgres_transactions_committed_total", "xx_postgres_transactions_rolled_back_total", "xx_postgres_temp_bytes_total",
         "xx_postgres_blocks_read_total", "xx_postgres_blocks_hit_total", "xx_postgres_oldest_transaction_age_seconds",
