@@ -15,6 +15,8 @@ public static class ChainSources
         var connection = new ChainConnection(settings.Endpoints, settings.Timeout, factory, loggers.CreateLogger("XxExporter.Chain.Rpc"));
         stopped.Register(() => connection.DisposeAsync().AsTask().GetAwaiter().GetResult());
         var chain = new ChainSource(connection, new ChainReader(connection, loggers.CreateLogger("XxExporter.Chain")), new ChainSeries(factory), settings.Timeout);
-        return [chain, new StakingSource(chain, new StakingReader(settings.MissedErasWindow), new StakingSeries(factory), settings)];
+        var reader = new StakingReader(settings.MissedErasWindow, new RewardsReader(new RewardsSeries(factory)), new ControllerReader(factory),
+            new SessionKeysReader(connection, new SessionKeysSeries(factory)));
+        return [chain, new StakingSource(chain, reader, new StakingSeries(factory), settings)];
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using XxExporter.Chain.Scale;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
 
@@ -28,14 +29,18 @@ public readonly record struct FinishedEra(bool Elected, double Points)
 public sealed record MissedEras(FinishedEra? Last, int Missed, int Window);
 
 /// <summary>A validator's staking state at one block; <paramref name="Exposure"/> is null when it has none in the active era.</summary>
-public sealed record ValidatorStaking(ActiveEra Era, Standing Standing, EraPoints Points, Exposure? Exposure, MissedEras Missed);
+public sealed record ValidatorStaking(ActiveEra Era, Standing Standing, EraPoints Points, Exposure? Exposure, MissedEras Missed)
+{
+    /// <summary>What each <see cref="IStakingAddOn"/> writes, once the batch it added to is read.</summary>
+    public IReadOnlyList<Func<Readings, CancellationToken, Task>> AddOns { get; init; } = [];
+}
 
 /// <summary>
 /// Reads a validator's staking state by storage item and field name, for both the legacy xx staking fork (≤206:
 /// cmix_id in the ledger, exposures in ErasStakers) and runtime 207 (XXStakingExtension.CmixIds and
 /// ErasDeductionPoints, paged exposures with ErasStakersOverview); which one is decided by the metadata.
 /// </summary>
-public sealed class StakingReader(int window)
+public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
 {
     private const double Planck = 1e9; // xx has 9 decimals
     private readonly Dictionary<uint, FinishedEra> _finished = new();
@@ -66,6 +71,7 @@ public sealed class StakingReader(int window)
         var windowEras = Enumerable.Range((int)windowStart, (int)(era - windowStart)).Select(e => (uint)e).ToList();
 
         var second = state.Batch();
+        var addOnWrites = addOns.Select(a => a.Add(new StakingContext(state, stash, controller.Bytes, era, current), second)).ToList();
         var exposure = ExposureItem(state, second, era, stash);
         var points = PointsOf(state, second, era);
         var nextExposure = electionKnown ? ExposureItem(state, second, current!.Value, stash) : null;
@@ -92,7 +98,7 @@ public sealed class StakingReader(int window)
             standing,
             new EraPoints(netPoints.GetValueOrDefault(Key(stash)), Median(activeSetAccounts.Select(v => netPoints.GetValueOrDefault(Key(v))).ToList())),
             ExposureOf(exposure.Value),
-            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count));
+            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count)) { AddOns = addOnWrites };
     }
 
     private static Exposure? ExposureOf(ScaleValue? exposure) => exposure is null ? null
@@ -100,16 +106,19 @@ public sealed class StakingReader(int window)
             exposure.HasField("nominator_count") ? (double)exposure.Field("nominator_count").Number : exposure.Field("others").Items.Count);
 
     /// <summary>The exposure of a stash in an era: ErasStakersOverview (207, paged exposures) or ErasStakers (legacy).</summary>
-    private static StorageItem ExposureItem(ChainState state, StorageBatch batch, uint era, byte[] stash) =>
+    internal static StorageItem ExposureItem(ChainState state, StorageBatch batch, uint era, byte[] stash) =>
         batch.Item("Staking", state.Has("Staking", "ErasStakersOverview") ? "ErasStakersOverview" : "ErasStakers", StorageKeys.U32(era), stash);
 
     /// <summary>The era's reward points, and its deductions where the runtime keeps them apart (207).</summary>
-    private static PointsItems PointsOf(ChainState state, StorageBatch batch, uint era) =>
+    internal static PointsItems PointsOf(ChainState state, StorageBatch batch, uint era) =>
         new(batch.Item("Staking", "ErasRewardPoints", StorageKeys.U32(era)),
             state.Has("XXStakingExtension", "ErasDeductionPoints") ? batch.Item("XXStakingExtension", "ErasDeductionPoints", StorageKeys.U32(era)) : null);
 
-    private sealed record PointsItems(StorageItem Rewards, StorageItem? Deductions)
+    internal sealed record PointsItems(StorageItem Rewards, StorageItem? Deductions)
     {
+        /// <summary>The era's total points, net of its total deductions (never below 0).</summary>
+        public double NetTotal() => Math.Max(0, (double)(Rewards.Value?.Field("total").Number ?? 0) - (double)(Deductions?.Value?.Field("total").Number ?? 0));
+
         /// <summary>Points per account, net of deductions (never below 0).</summary>
         public Dictionary<string, double> Net()
         {
@@ -128,7 +137,7 @@ public sealed class StakingReader(int window)
     }
 
     /// <summary>Elected: an exposure is stored for the stash (presence on the raw key, not a decoded default) with stake behind it.</summary>
-    private static bool Elected(ScaleValue? exposure) => exposure is not null && exposure.Field("total").Number > 0;
+    internal static bool Elected(ScaleValue? exposure) => exposure is not null && exposure.Field("total").Number > 0;
 
     /// <summary>Finds the stash whose bonded cMix ID is <paramref name="cmixId"/> (scans the map once; the caller keeps the answer).</summary>
     public static async Task<byte[]?> FindStashAsync(ChainState state, byte[] cmixId, CancellationToken token)
@@ -147,9 +156,9 @@ public sealed class StakingReader(int window)
         return null;
     }
 
-    private static double Xx(BigInteger planck) => (double)planck / Planck;
+    internal static double Xx(BigInteger planck) => (double)planck / Planck;
 
-    private static string Key(byte[] account) => Convert.ToHexString(account);
+    internal static string Key(byte[] account) => Convert.ToHexString(account);
 
     private static double Median(List<double> values)
     {

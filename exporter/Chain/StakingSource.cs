@@ -39,7 +39,9 @@ public sealed class StakingSource(ChainSource chain, StakingReader reader, Staki
                     : $"no stash on chain has the cMix ID of {settings.IdfPath}");
                 return;
             }
-            series.Write(readings, await reader.ReadAsync(head.Best, _stash, token), nodeId);
+            var staking = await reader.ReadAsync(head.Best, _stash, token);
+            series.Write(readings, staking, nodeId);
+            foreach (var write in staking.AddOns) await write(readings, token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or UnauthorizedAccessException || ChainConnection.IsNodeFault(ex))
         {

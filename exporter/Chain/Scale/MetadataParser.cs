@@ -2,7 +2,7 @@ namespace XxExporter.Chain.Scale;
 
 /// <summary>
 /// Parses <c>state_getMetadata</c> bytes: the "meta" magic, a version byte, then RuntimeMetadataV14 or V15
-/// (frame-metadata). Only types and storage are kept; calls, events, errors and the rest are skipped by type.
+/// (frame-metadata). Only types, storage and constants are kept; calls, events, errors and the rest are skipped by type.
 /// </summary>
 public static class MetadataParser
 {
@@ -19,6 +19,7 @@ public static class MetadataParser
         foreach (var type in reader.ReadVector(ReadType)) types[type.Id] = type;
 
         var storage = new Dictionary<(string, string), StorageEntry>();
+        var constants = new Dictionary<(string, string), (int Type, byte[] Value)>();
         int pallets = reader.ReadLength();
         for (int p = 0; p < pallets; p++)
         {
@@ -35,12 +36,12 @@ public static class MetadataParser
             }
             if (reader.ReadBool()) reader.ReadCompact(); // calls
             if (reader.ReadBool()) reader.ReadCompact(); // event
-            int constants = reader.ReadLength();
-            for (int c = 0; c < constants; c++)
+            int constantCount = reader.ReadLength();
+            for (int c = 0; c < constantCount; c++)
             {
-                reader.ReadString();
-                reader.ReadCompact();
-                reader.ReadBytes(reader.ReadLength());
+                string name = reader.ReadString();
+                int type = reader.ReadCompactInt();
+                constants[(pallet, name)] = (type, reader.ReadBytes(reader.ReadLength()).ToArray());
                 SkipDocs(ref reader);
             }
             if (reader.ReadBool()) reader.ReadCompact(); // error
@@ -48,7 +49,7 @@ public static class MetadataParser
             if (version >= 15) SkipDocs(ref reader);
         }
         // The extrinsic, runtime type and (V15) APIs and outer enums follow; nothing there is needed.
-        return new RuntimeMetadata(version, types, storage);
+        return new RuntimeMetadata(version, types, storage, constants);
     }
 
     private static RuntimeType ReadType(ref ScaleReader reader)

@@ -22,8 +22,9 @@ public enum StorageHasher { Blake2_128, Blake2_256, Blake2_128Concat, Twox128, T
 /// <summary>A storage item: plain (no key) or a map with one hasher per key part.</summary>
 public sealed record StorageEntry(string Pallet, string Name, bool IsOptional, IReadOnlyList<StorageHasher> Hashers, int? KeyType, int ValueType, byte[] Default);
 
-/// <summary>What the exporter needs of a runtime's metadata (V14 or V15): the type registry and the storage items.</summary>
-public sealed class RuntimeMetadata(int version, IReadOnlyDictionary<int, RuntimeType> types, IReadOnlyDictionary<(string, string), StorageEntry> storage)
+/// <summary>What the exporter needs of a runtime's metadata (V14 or V15): the type registry, the storage items and the constants.</summary>
+public sealed class RuntimeMetadata(int version, IReadOnlyDictionary<int, RuntimeType> types, IReadOnlyDictionary<(string, string), StorageEntry> storage,
+    IReadOnlyDictionary<(string, string), (int Type, byte[] Value)>? constants = null)
 {
     public int Version { get; } = version;
     public IReadOnlyDictionary<int, RuntimeType> Types { get; } = types;
@@ -32,6 +33,10 @@ public sealed class RuntimeMetadata(int version, IReadOnlyDictionary<int, Runtim
         Types.TryGetValue(id, out var type) ? type : throw new ScaleDecodeException($"metadata has no type {id}");
 
     public StorageEntry? FindStorage(string pallet, string name) => storage.GetValueOrDefault((pallet, name));
+
+    /// <summary>A pallet constant decoded by its type, or null where the runtime has none of that name.</summary>
+    public ScaleValue? Constant(string pallet, string name) =>
+        constants?.GetValueOrDefault((pallet, name)) is { Value: not null } constant ? ScaleDecoder.Decode(this, constant.Type, constant.Value) : null;
 
     public StorageEntry Storage(string pallet, string name) =>
         FindStorage(pallet, name) ?? throw new KeyNotFoundException($"the runtime has no storage item {pallet}.{name}");
