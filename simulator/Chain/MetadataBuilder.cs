@@ -12,6 +12,7 @@ public sealed class MetadataBuilder
 {
     private readonly List<byte[]> _types = new();
     private readonly List<(string Pallet, List<byte[]> Entries)> _pallets = new();
+    private readonly Dictionary<string, List<byte[]>> _constants = new();
 
     public int U8 => Primitive(XxExporter.Chain.Scale.Primitive.U8);
 
@@ -47,13 +48,20 @@ public sealed class MetadataBuilder
         entries.Add([.. Text(item), optional ? (byte)0 : (byte)1, .. kind, .. Compact(0), .. Compact(0)]);
     }
 
+    /// <summary>A pallet constant (a Config value such as Staking.HistoryDepth in runtime 207), SCALE-encoded.</summary>
+    public void Constant(string pallet, string name, int type, byte[] value)
+    {
+        if (!_constants.TryGetValue(pallet, out var constants)) _constants[pallet] = constants = new List<byte[]>();
+        constants.Add([.. Text(name), .. Compact(type), .. Vec(value.Select(b => new[] { b })), .. Compact(0)]);
+    }
+
     public byte[] Build()
     {
         var pallets = _pallets.Select((p, index) => (byte[])[
             .. Text(p.Pallet),
             1, .. Text(p.Pallet), .. Vec(p.Entries),     // storage: Some { prefix, entries }
             0, 0,                                        // calls, event: None
-            .. Compact(0),                               // constants
+            .. Vec(_constants.GetValueOrDefault(p.Pallet) ?? []), // constants
             0,                                           // error: None
             (byte)index]);
         return [.. "meta"u8, 14, .. Vec(_types), .. Vec(pallets), .. Compact(0), 4, .. Compact(0), .. Compact(0)];
