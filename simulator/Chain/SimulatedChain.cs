@@ -73,7 +73,7 @@ public sealed class SimulatedChain
             Set(Key("XXStakingExtension", "CmixIds", account),
                 index == 0 ? cmixId : StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator cmix {index}")));
         }
-        Set(Key("Session", "NextKeys", stash), SessionKeys(stash));
+        Set(Key("Session", "NextKeys", stash), StashKeys());
         for (uint era = FirstEra - HistoryDepth; era < FirstEra; era++)
         {
             WriteExposures(era);
@@ -176,7 +176,9 @@ public sealed class SimulatedChain
     }
 
     /// <summary>The stash's next session keys as stored in Session.NextKeys (hex), for a keystore that holds them.</summary>
-    public string StashSessionKeys => ChainState.HexOf(SessionKeys(_stash));
+    public string StashSessionKeys => ChainState.HexOf(StashKeys());
+
+    private byte[] StashKeys() => SessionKeys(Enumerable.Range(0, 4).Select(i => StorageKeys.Blake2b(256, [.. _stash, (byte)i])));
 
     /// <summary>How fast a validator earns, relative to the median: the others spread from 0.88 to 1.15.</summary>
     private double RateOf(int index) => index == 0 ? (_scenario == Scenario.Healthy ? 1.0 : 0.9) : 0.85 + 0.03 * index;

@@ -29,9 +29,8 @@ public static class StakingValues
     /// <summary>Staking.ClaimedRewards (207): the exposure pages of an era already paid out.</summary>
     public static byte[] ClaimedPages(IEnumerable<uint> pages) => Vec(pages.Select(U32));
 
-    /// <summary>Session.NextKeys: the four public keys (grandpa, babe, im_online, authority_discovery), as author_rotateKeys returns them.</summary>
-    public static byte[] SessionKeys(byte[] seed) =>
-        [.. Enumerable.Range(0, 4).SelectMany(i => XxExporter.Chain.StorageKeys.Blake2b(256, [.. seed, (byte)i]))];
+    /// <summary>Session.NextKeys: the public keys (grandpa, babe, im_online, authority_discovery) one after another, as author_rotateKeys returns them.</summary>
+    public static byte[] SessionKeys(IEnumerable<byte[]> publicKeys) => [.. publicKeys.SelectMany(Bytes32)];
 
     public static byte[] Ledger(byte[] stash, BigInteger total, BigInteger active, IEnumerable<UnlockChunk> unlocking, IEnumerable<uint> legacyClaimedRewards) =>
         [.. Bytes32(stash), .. Compact(total), .. Compact(active),

@@ -41,6 +41,9 @@ public class ScaleEncoderTests
     private static byte[] Encode(string type, JsonElement value) => type switch
     {
         "u32" => U32(value.GetUInt32()),
+        "u128" => U128(BigInteger.Parse(value.GetString()!)),
+        "XxSessionKeys" => StakingValues.SessionKeys(new[] { "grandpa", "babe", "im_online", "authority_discovery" }.Select(k => Hex(value.GetProperty(k)))),
+        "XxClaimedPages" => StakingValues.ClaimedPages(value.EnumerateArray().Select(p => p.GetUInt32())),
         "XxAccountId" or "XxH256" => Bytes32(Hex(value)),
         "XxActiveEraInfo" => StakingValues.ActiveEra(value.GetProperty("index").GetUInt32(),
             value.GetProperty("start").ValueKind == JsonValueKind.Null ? null : ulong.Parse(value.GetProperty("start").GetString()!)),
