@@ -7,8 +7,8 @@ namespace XxExporter.Chain;
 /// Asks the chain node about itself as a validator: whether its keystore holds the stash's next session keys
 /// (author_hasSessionKeys with the bytes of Session.NextKeys, read in the staking batch) and which roles it runs
 /// as (system_nodeRoles, once per connection: roles change only with a restart). Both methods are unsafe RPC: a node
-/// that refuses them is not asked again on that connection, says so in one log line, and its series stay absent
-/// (docs/xx-node-facts.md §4.4). One request per collection in steady state.
+/// that refuses them (or answers them with any error) is not asked again on that connection, says so in one log
+/// line, and its series stay absent (docs/xx-node-facts.md §4.4). One request per collection in steady state.
 /// </summary>
 public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries series) : IStakingAddOn
 {
@@ -36,7 +36,7 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
             {
                 _roles = (connection, Roles(await rpc.CallAsync("system_nodeRoles", [], token)), null);
             }
-            catch (RpcErrorException ex) when (Refused(ex))
+            catch (RpcErrorException ex)
             {
                 _roles = (connection, null, Refusal("system_nodeRoles", "xx_chain_node_role", ex));
             }
@@ -57,7 +57,7 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
                     ? answer.GetBoolean()
                     : throw new FormatException($"author_hasSessionKeys answered {answer.ValueKind}, not true or false");
             }
-            catch (RpcErrorException ex) when (Refused(ex))
+            catch (RpcErrorException ex)
             {
                 _keysRefused = (connection, Refusal("author_hasSessionKeys", "xx_validator_session_keys_on_node", ex));
             }
@@ -87,12 +87,15 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
         return roles.Distinct().ToList();
     }
 
-    /// <summary>Refused as unsafe (-32601 "RPC call is unsafe to be called externally"), or not offered at all ("Method not found").</summary>
-    private static bool Refused(RpcErrorException ex) => ex.Code == RpcErrorException.MethodNotFound
-        || ex.Message.Contains("unsafe", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("Method not found", StringComparison.OrdinalIgnoreCase);
-
-    private string Refusal(string method, string series, RpcErrorException ex) => ex.Message.Contains("unsafe", StringComparison.OrdinalIgnoreCase)
-        ? $"The chain node at {rpc.Endpoint} refuses {method} as an unsafe RPC method (it runs with --rpc-methods safe, or its RPC listens beyond loopback): "
-          + $"start it with --rpc-methods unsafe and its RPC on 127.0.0.1 only (no --rpc-external or --ws-external), and point --chain.rpc-url at that loopback port; {series} is left out until then"
-        : $"The chain node at {rpc.Endpoint} has no {method} ({ex.Message}): {series} is left out";
+    /// <summary>
+    /// Why the series is left out: refused as unsafe (-32601 "RPC call is unsafe to be called externally"), not
+    /// offered ("Method not found", as chopsticks), or any other error; none of them fails the staking read.
+    /// </summary>
+    private string Refusal(string method, string series, RpcErrorException ex) =>
+        ex.Message.Contains("unsafe", StringComparison.OrdinalIgnoreCase)
+            ? $"The chain node at {rpc.Endpoint} refuses {method} as an unsafe RPC method (it runs with --rpc-methods safe, or its RPC listens beyond loopback): "
+              + $"start it with --rpc-methods unsafe and its RPC on 127.0.0.1 only (no --rpc-external or --ws-external), and point --chain.rpc-url at that loopback port; {series} is left out until then"
+            : ex.Code == RpcErrorException.MethodNotFound || ex.Message.Contains("Method not found", StringComparison.OrdinalIgnoreCase)
+                ? $"The chain node at {rpc.Endpoint} has no {method} ({ex.Message}): {series} is left out"
+                : $"The chain node at {rpc.Endpoint} answers {method} with an error ({ex.Message}): {series} is left out until it reconnects";
 }

@@ -26,10 +26,13 @@ public sealed class SessionKeysTests : IAsyncDisposable
 
     public SessionKeysTests() => _node = new FakeChainNode(Count);
 
+    /// <summary>An answer in place of the healthy one for a method (null: the healthy answer).</summary>
+    private Func<string, Answer?> _instead = _ => null;
+
     private Answer Count(string method, JsonElement parameters)
     {
         lock (_calls) _calls[method] = _calls.GetValueOrDefault(method) + 1;
-        return _runtime.Healthy(method, parameters);
+        return _instead(method) ?? _runtime.Healthy(method, parameters);
     }
 
     private int CallsOf(string method)
@@ -90,6 +93,18 @@ public sealed class SessionKeysTests : IAsyncDisposable
         // Refused once, not asked again on the same connection.
         Assert.Equal(1, CallsOf("author_hasSessionKeys"));
         Assert.Equal(1, CallsOf("system_nodeRoles"));
+    }
+
+    [Fact]
+    public async Task Any_other_error_of_the_keystore_call_leaves_the_series_out_without_failing_staking()
+    {
+        _runtime.Self = new NodeSelf("Authority", new HashSet<string>([AliceKeys]), RefusesUnsafe: false);
+        _instead = method => method == "author_hasSessionKeys" ? new Answer.Error(-32602, "Invalid params") : null;
+        var m = await Exposition.Of(await Exporter());
+        Assert.False(m.Has(AliceSeries));
+        Assert.Equal(1, m["xx_chain_node_role{role=\"authority\"}"]);
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"staking\"}"]);
+        Assert.Contains("answers author_hasSessionKeys with an error", _logs.All);
     }
 
     [Fact]
