@@ -23,7 +23,10 @@ async function main() {
     const controller = (await q.staking.bonded(stash)).unwrap().toString();
     const first = [q.staking.activeEra.key(), q.staking.currentEra.key(), q.session.currentIndex.key(),
       q.session.validators.key(), q.staking.bonded.key(stash), q.staking.validators.key(stash)];
-    const second = [q.staking.erasStakers.key(active, stash), q.staking.erasRewardPoints.key(active),
+    // The add-ons' items come first: the rewards reader's HistoryDepth and Ledger (its claimed eras), the session
+    // keys reader's NextKeys; then the active era's own items.
+    const second = [q.staking.historyDepth.key(), q.staking.ledger.key(controller), q.session.nextKeys.key(stash),
+      q.staking.erasStakers.key(active, stash), q.staking.erasRewardPoints.key(active),
       q.staking.erasStakers.key(next, stash), q.staking.ledger.key(controller)];
     process.stdout.write(JSON.stringify({ first, second }, null, 2) + '\n');
   } finally {

@@ -19,7 +19,8 @@ public static class ChainSources
         var chain = new ChainSource(connection, new ChainReader(connection, loggers.CreateLogger("XxExporter.Chain")), new ChainSeries(factory), settings.Timeout);
         IScrapeSource[] readers =
         [
-            new StakingSource(chain, new StakingReader(settings.MissedErasWindow, new SafetyReader(new SafetySeries(factory))), new StakingSeries(factory), settings),
+            new StakingSource(chain, new StakingReader(settings.MissedErasWindow, new SafetyReader(new SafetySeries(factory)),
+                new RewardsReader(new RewardsSeries(factory)), new ControllerReader(factory), new SessionKeysReader(connection, new SessionKeysSeries(factory))), new StakingSeries(factory), settings),
             .. binaries.Files.Count > 0 ? [new BinariesSource(chain, binaries, installed, factory, settings.Timeout, TimeProvider.System)] : Array.Empty<IScrapeSource>(),
         ];
         foreach (var reader in readers) chain.AddConsumer(reader.Name);

@@ -114,7 +114,7 @@ public sealed class StorageBatch(ChainState state)
         if (_items.Count == 0) return;
         var values = await state.QueryAsync(_items.Select(i => i.Key).ToArray(), token);
         foreach (var item in _items)
-            item.Resolve(values.TryGetValue(item.Key, out var raw) ? ScaleDecoder.Decode(state.Metadata, item.Entry.ValueType, raw) : null);
+            item.Resolve(values.TryGetValue(item.Key, out var raw) ? ScaleDecoder.Decode(state.Metadata, item.Entry.ValueType, raw) : null, raw);
     }
 }
 
@@ -122,6 +122,7 @@ public sealed class StorageBatch(ChainState state)
 public sealed class StorageItem(StorageEntry entry, string key)
 {
     private ScaleValue? _value;
+    private byte[]? _raw;
     private bool _read;
 
     internal StorageEntry Entry => entry;
@@ -133,5 +134,8 @@ public sealed class StorageItem(StorageEntry entry, string key)
     /// </summary>
     public ScaleValue? Value => _read ? _value : throw new InvalidOperationException($"{entry.Pallet}.{entry.Name} is read by its batch's ReadAsync, not yet called");
 
-    internal void Resolve(ScaleValue? value) => (_value, _read) = (value, true);
+    /// <summary>The stored bytes as read (null where absent), for what is sent back to the node as it is (session keys).</summary>
+    public byte[]? Raw => _read ? _raw : throw new InvalidOperationException($"{entry.Pallet}.{entry.Name} is read by its batch's ReadAsync, not yet called");
+
+    internal void Resolve(ScaleValue? value, byte[]? raw) => (_value, _raw, _read) = (value, raw, true);
 }

@@ -36,7 +36,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
     /// <summary>Queued slashes listed at most (the whole chain's: normally none or a handful).</summary>
     private const int QueuedKeysRead = 1000;
 
-    public async Task<Action<Readings>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
+    public async Task<Func<Readings, CancellationToken, Task>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
     {
         var state = context.State;
         var metadata = state.Metadata;
@@ -59,14 +59,18 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
             : default;
         double? eraSeconds = EraSeconds(metadata);
 
-        return readings => series.Write(readings, new ValidatorSafety(
-            queued is null ? null : Queued(queued, context, eraSeconds),
-            recorded is null ? null : Recorded(recorded),
-            disabled is null ? null : index is { } at && (disabled.Value?.Items ?? []).Any(d => IndexOf(d) == at),
-            offending is null ? null : index is { } on && (offending.Value?.Items ?? []).Any(o => IndexOf(o) == on),
-            heartbeat is null ? null : heartbeat.Value is not null,
-            authored is null ? null : authored.Value?.ToInt64() ?? 0, // a ValueQuery: absent means none authored
-            slots.Current is null ? null : Progress(metadata, slots.Current, slots.Genesis, slots.Epoch)));
+        return (readings, _) =>
+        {
+            series.Write(readings, new ValidatorSafety(
+                queued is null ? null : Queued(queued, context, eraSeconds),
+                recorded is null ? null : Recorded(recorded),
+                disabled is null ? null : index is { } at && (disabled.Value?.Items ?? []).Any(d => IndexOf(d) == at),
+                offending is null ? null : index is { } on && (offending.Value?.Items ?? []).Any(o => IndexOf(o) == on),
+                heartbeat is null ? null : heartbeat.Value is not null,
+                authored is null ? null : authored.Value?.ToInt64() ?? 0, // a ValueQuery: absent means none authored
+                slots.Current is null ? null : Progress(metadata, slots.Current, slots.Genesis, slots.Epoch)));
+            return Task.CompletedTask;
+        };
     }
 
     /// <summary>

@@ -31,8 +31,8 @@ public sealed record MissedEras(FinishedEra? Last, int Missed, int Window);
 /// <summary>A validator's staking state at one block; <paramref name="Exposure"/> is null when it has none in the active era.</summary>
 public sealed record ValidatorStaking(ActiveEra Era, Standing Standing, EraPoints Points, Exposure? Exposure, MissedEras Missed)
 {
-    /// <summary>What the add-ons read in the same batch: each sets its series.</summary>
-    public IReadOnlyList<Action<Readings>> More { get; init; } = [];
+    /// <summary>What each <see cref="IStakingAddOn"/> writes, once the batch it added to is read.</summary>
+    public IReadOnlyList<Func<Readings, CancellationToken, Task>> AddOns { get; init; } = [];
 }
 
 /// <summary>
@@ -79,9 +79,9 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
             .Select(e => (Era: e, Exposure: ExposureItem(state, second, e, stash), Points: PointsOf(state, second, e))).ToList();
         var activeSetAccounts = activeSet.Value?.Items.Select(v => v.Bytes).ToList() ?? [];
         double? eraStart = active.Field("start").Some is { } ms ? (double)ms.Number / 1000 : null;
-        var context = new StakingContext(state, stash, era, eraStart, (uint)(session.Value?.Number ?? 0), activeSetAccounts);
-        var more = new List<Action<Readings>>();
-        foreach (var addOn in addOns) more.Add(await addOn.AddAsync(context, second, token));
+        var context = new StakingContext(state, stash, controller.Bytes, era, current, eraStart, (uint)(session.Value?.Number ?? 0), activeSetAccounts);
+        var addOnWrites = new List<Func<Readings, CancellationToken, Task>>();
+        foreach (var addOn in addOns) addOnWrites.Add(await addOn.AddAsync(context, second, token));
         await second.ReadAsync(token);
 
         foreach (var unknown in unknownEras)
@@ -101,7 +101,7 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
             standing,
             new EraPoints(netPoints.GetValueOrDefault(Key(stash)), Median(activeSetAccounts.Select(v => netPoints.GetValueOrDefault(Key(v))).ToList())),
             ExposureOf(exposure.Value),
-            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count)) { More = more };
+            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count)) { AddOns = addOnWrites };
     }
 
     private static Exposure? ExposureOf(ScaleValue? exposure) => exposure is null ? null
@@ -109,16 +109,19 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
             exposure.HasField("nominator_count") ? (double)exposure.Field("nominator_count").Number : exposure.Field("others").Items.Count);
 
     /// <summary>The exposure of a stash in an era: ErasStakersOverview (207, paged exposures) or ErasStakers (legacy).</summary>
-    private static StorageItem ExposureItem(ChainState state, StorageBatch batch, uint era, byte[] stash) =>
+    internal static StorageItem ExposureItem(ChainState state, StorageBatch batch, uint era, byte[] stash) =>
         batch.Item("Staking", state.Has("Staking", "ErasStakersOverview") ? "ErasStakersOverview" : "ErasStakers", StorageKeys.U32(era), stash);
 
     /// <summary>The era's reward points, and its deductions where the runtime keeps them apart (207).</summary>
-    private static PointsItems PointsOf(ChainState state, StorageBatch batch, uint era) =>
+    internal static PointsItems PointsOf(ChainState state, StorageBatch batch, uint era) =>
         new(batch.Item("Staking", "ErasRewardPoints", StorageKeys.U32(era)),
             state.Has("XXStakingExtension", "ErasDeductionPoints") ? batch.Item("XXStakingExtension", "ErasDeductionPoints", StorageKeys.U32(era)) : null);
 
-    private sealed record PointsItems(StorageItem Rewards, StorageItem? Deductions)
+    internal sealed record PointsItems(StorageItem Rewards, StorageItem? Deductions)
     {
+        /// <summary>The era's total points, net of its total deductions (never below 0).</summary>
+        public double NetTotal() => Math.Max(0, (double)(Rewards.Value?.Field("total").Number ?? 0) - (double)(Deductions?.Value?.Field("total").Number ?? 0));
+
         /// <summary>Points per account, net of deductions (never below 0).</summary>
         public Dictionary<string, double> Net()
         {
@@ -137,7 +140,7 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
     }
 
     /// <summary>Elected: an exposure is stored for the stash (presence on the raw key, not a decoded default) with stake behind it.</summary>
-    private static bool Elected(ScaleValue? exposure) => exposure is not null && exposure.Field("total").Number > 0;
+    internal static bool Elected(ScaleValue? exposure) => exposure is not null && exposure.Field("total").Number > 0;
 
     /// <summary>Finds the stash whose bonded cMix ID is <paramref name="cmixId"/> (scans the map once; the caller keeps the answer).</summary>
     public static async Task<byte[]?> FindStashAsync(ChainState state, byte[] cmixId, CancellationToken token)
@@ -156,9 +159,9 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
         return null;
     }
 
-    private static double Xx(BigInteger planck) => (double)planck / Planck;
+    internal static double Xx(BigInteger planck) => (double)planck / Planck;
 
-    private static string Key(byte[] account) => Convert.ToHexString(account);
+    internal static string Key(byte[] account) => Convert.ToHexString(account);
 
     private static double Median(List<double> values)
     {

@@ -41,7 +41,7 @@ public sealed class StakingSource(ChainSource chain, StakingReader reader, Staki
             }
             var staking = await reader.ReadAsync(head.Best, _stash, token);
             series.Write(readings, staking, nodeId);
-            foreach (var write in staking.More) write(readings);
+            foreach (var write in staking.AddOns) await write(readings, token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or UnauthorizedAccessException || ChainConnection.IsNodeFault(ex))
         {

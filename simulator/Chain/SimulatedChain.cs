@@ -23,6 +23,8 @@ public enum Scenario
 /// active + 1 and its exposures stored, as Substrate does), and era points growing through the era for every validator
 /// in the active set. The active set has ten validators: the stash and nine others, or ten others when the stash was
 /// not elected. The chain keeps the last 84 eras (HistoryDepth); eras before the start are history of the same story.
+/// Each finished era pays out (ErasValidatorReward); healthy claims its rewards at once, troubled stopped claiming 80
+/// eras before the start, so its oldest unpaid era is 4 eras from expiring.
 ///
 /// Troubled timeline, by era k counted from the era active at start (k = 0), repeating every four eras:
 ///   k ≡ 0: active, earns points - but loses the election for the next era (seen in its last third);
@@ -46,6 +48,10 @@ public sealed class SimulatedChain
     /// <summary>Points a validator with the median rate earns in a whole era.</summary>
     private const double PointsPerEra = 10_000;
     private static readonly BigInteger Xx = 1_000_000_000; // planck per xx (9 decimals)
+    /// <summary>What an era pays the whole active set (Staking.ErasValidatorReward).</summary>
+    private static readonly BigInteger EraPayout = 1_000_000 * Xx;
+    /// <summary>Troubled: the stash's rewards have not been claimed for this many eras before the start, so the oldest is 4 eras from expiring.</summary>
+    private const int UnclaimedErasBeforeStart = HistoryDepth - 4;
 
     private readonly Scenario _scenario;
     private readonly TimeSpan _eraLength;
@@ -81,10 +87,12 @@ public sealed class SimulatedChain
                 index == 0 ? cmixId : StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator cmix {index}")));
         }
         Set(Key("XXCmix", "CmixHashes"), binaries.CmixHashesValue());
+        Set(Key("Session", "NextKeys", stash), StashKeys());
         for (uint era = FirstEra - HistoryDepth; era < FirstEra; era++)
         {
             WriteExposures(era);
             WritePoints(era, 1.0);
+            WritePayout(era);
         }
         WriteExposures(FirstEra);
         if (scenario == Scenario.Troubled)
@@ -101,7 +109,11 @@ public sealed class SimulatedChain
         var elapsed = now - _started;
         var (era, fraction) = EraAt(now);
         bool electionKnown = fraction >= 2.0 / 3;
-        for (; _finishedThrough + 1 < era; _finishedThrough++) WritePoints(_finishedThrough + 1, 1.0);
+        for (; _finishedThrough + 1 < era; _finishedThrough++)
+        {
+            WritePoints(_finishedThrough + 1, 1.0);
+            WritePayout(_finishedThrough + 1);
+        }
         for (uint through = electionKnown ? era + 1 : era; _exposedThrough < through; _exposedThrough++) WriteExposures(_exposedThrough + 1);
         WritePoints(era, fraction);
         Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)(_started + (era - FirstEra) * _eraLength).ToUnixTimeMilliseconds()));
@@ -172,6 +184,22 @@ public sealed class SimulatedChain
         SetOfEra(era, Key("Staking", "ErasRewardPoints", ScaleEncoder.U32(era)), Points((uint)rewards.Sum(r => r.Points), rewards));
         SetOfEra(era, Key("XXStakingExtension", "ErasDeductionPoints", ScaleEncoder.U32(era)), Points((uint)deductions.Sum(d => d.Points), deductions));
     }
+
+    /// <summary>
+    /// A finished era's payout, and the stash's claim of it: healthy claims every era as it ends; troubled stopped
+    /// claiming <see cref="UnclaimedErasBeforeStart"/> eras before the start.
+    /// </summary>
+    private void WritePayout(uint era)
+    {
+        SetOfEra(era, Key("Staking", "ErasValidatorReward", ScaleEncoder.U32(era)), ScaleEncoder.U128(EraPayout));
+        if (_scenario == Scenario.Healthy || era < FirstEra - UnclaimedErasBeforeStart)
+            SetOfEra(era, Key("Staking", "ClaimedRewards", ScaleEncoder.U32(era), _stash), ClaimedPages([0]));
+    }
+
+    /// <summary>The stash's next session keys as stored in Session.NextKeys (hex), for a keystore that holds them.</summary>
+    public string StashSessionKeys => ChainState.HexOf(StashKeys());
+
+    private byte[] StashKeys() => SessionKeys(Enumerable.Range(0, 4).Select(i => StorageKeys.Blake2b(256, [.. _stash, (byte)i])));
 
     /// <summary>How fast a validator earns, relative to the median: the others spread from 0.88 to 1.15.</summary>
     private double RateOf(int index) => index == 0 ? (_scenario == Scenario.Healthy ? 1.0 : 0.9) : 0.85 + 0.03 * index;

@@ -6,8 +6,9 @@ namespace XxSimulator.Chain;
 /// <summary>
 /// The metadata of a runtime with the staking layout of the legacy xx fork (spec ≤206: custody in exposures,
 /// cmix_id in the ledger; docs/xx-node-facts.md §4.1) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
-/// ErasDeductionPoints; the same section), with XXCmix.CmixHashes: only the storage items and constants the exporter
-/// reads, with their real hashers and types (slashes, offences and im-online as §4.3 has them for each layout).
+/// ErasDeductionPoints, ClaimedRewards and the HistoryDepth constant; the same section), with XXCmix.CmixHashes: only the
+/// storage items and constants the exporter reads, with their real hashers and types (slashes, offences and im-online
+/// as §4.3 has them for each layout, rewards as §4.4, session keys as §4.5).
 /// </summary>
 public sealed class StakingRuntime
 {
@@ -47,6 +48,17 @@ public sealed class StakingRuntime
         b.Storage("Staking", "Validators", false, twox, account, prefs);
         b.Storage("Staking", "Bonded", true, twox, account, account);
         b.Storage("Staking", "Ledger", true, blake, account, ledger);
+        b.Storage("Staking", "ErasValidatorReward", true, twox, u32, u128);
+        // The history depth: a storage item in the legacy fork (spec 200 has it), a constant in 207.
+        if (legacy) b.Storage("Staking", "HistoryDepth", false, [], null, u32);
+        else
+        {
+            b.Storage("Staking", "ClaimedRewards", false, twox2, eraAndAccount, b.Sequence(u32));
+            b.Constant("Staking", "HistoryDepth", u32, ScaleEncoder.U32(84));
+        }
+        int publicKey = b.Composite("sp_core::sr25519::Public", (null, bytes32));
+        b.Storage("Session", "NextKeys", true, twox, account, b.Composite("xxnetwork_runtime::SessionKeys",
+            ("grandpa", publicKey), ("babe", publicKey), ("im_online", publicKey), ("authority_discovery", publicKey)));
         b.Storage("Session", "Validators", false, [], null, b.Sequence(account));
         b.Storage("Session", "CurrentIndex", false, [], null, u32);
 

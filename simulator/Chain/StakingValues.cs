@@ -26,6 +26,12 @@ public static class StakingValues
     public static byte[] ExposureOverview(BigInteger total, BigInteger own, uint nominatorCount, uint pageCount) =>
         [.. Compact(total), .. Compact(own), .. U32(nominatorCount), .. U32(pageCount)];
 
+    /// <summary>Staking.ClaimedRewards (207): the exposure pages of an era already paid out.</summary>
+    public static byte[] ClaimedPages(IEnumerable<uint> pages) => Vec(pages.Select(U32));
+
+    /// <summary>Session.NextKeys: the public keys (grandpa, babe, im_online, authority_discovery) one after another, as author_rotateKeys returns them.</summary>
+    public static byte[] SessionKeys(IEnumerable<byte[]> publicKeys) => [.. publicKeys.SelectMany(Bytes32)];
+
     public static byte[] Ledger(byte[] stash, BigInteger total, BigInteger active, IEnumerable<UnlockChunk> unlocking, IEnumerable<uint> legacyClaimedRewards) =>
         [.. Bytes32(stash), .. Compact(total), .. Compact(active),
          .. Vec(unlocking.Select(c => (byte[])[.. Compact(c.Value), .. Compact(c.Era)])), .. Vec(legacyClaimedRewards.Select(U32))];

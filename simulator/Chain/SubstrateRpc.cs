@@ -4,9 +4,18 @@ using XxSimulator.Rpc;
 
 namespace XxSimulator.Chain;
 
-/// <summary>A chain node as its RPC methods see it at one moment: heights, peers, runtime and storage (hex key to hex value).</summary>
+/// <summary>
+/// A chain node as its RPC methods see it at one moment: heights, peers, runtime and storage (hex key to hex value),
+/// and what it says of itself (null: it has no keystore methods, as chopsticks).
+/// </summary>
 public sealed record ChainView(long Best, long Finalized, long Highest, int Peers, string Version, StakingRuntime Runtime,
-    IReadOnlyDictionary<string, string> Storage);
+    IReadOnlyDictionary<string, string> Storage, NodeSelf? Self = null);
+
+/// <summary>
+/// The node's role (system_nodeRoles: "Authority" with --validator, else "Full"), the session keys its keystore holds
+/// (hex, as author_hasSessionKeys takes them), and whether it refuses both as unsafe RPC (--rpc-methods safe).
+/// </summary>
+public sealed record NodeSelf(string Role, IReadOnlySet<string> KeysHeld, bool RefusesUnsafe);
 
 /// <summary>
 /// The JSON-RPC methods of a Substrate node that the exporter calls, answered from a <see cref="ChainView"/>. Blocks
@@ -36,8 +45,13 @@ public static class SubstrateRpc
                 changes = parameters[0].EnumerateArray().Select(k => new[] { k.GetString(), chain.Storage.GetValueOrDefault(k.GetString()!) }).ToArray(),
             },
         }),
+        "system_nodeRoles" when chain.Self is { } self => self.RefusesUnsafe ? Unsafe : Json(new[] { self.Role }),
+        "author_hasSessionKeys" when chain.Self is { } self => self.RefusesUnsafe ? Unsafe : Json(self.KeysHeld.Contains(parameters[0].GetString()!)),
         _ => XxSimulator.Rpc.Answer.MethodNotFound(method),
     };
+
+    /// <summary>What a Substrate node running with --rpc-methods safe answers an unsafe method.</summary>
+    public static readonly Answer Unsafe = new Answer.Error(-32601, "RPC call is unsafe to be called externally");
 
     public static string BlockHash(long number) => "0x" + number.ToString("x64", CultureInfo.InvariantCulture);
 

@@ -8,7 +8,7 @@ namespace XxSimulator.Node;
 public static class NodeCommandLine
 {
     public const string Usage =
-        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--gateway-isolated-after N]";
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--session-keys held|missing|refused] [--role authority|full] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--gateway-isolated-after N]";
 
     /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
@@ -49,6 +49,23 @@ public static class NodeCommandLine
                         "healthy" => Scenario.Healthy,
                         "troubled" => Scenario.Troubled,
                         _ => throw new ArgumentException($"--scenario {value}: expected healthy or troubled"),
+                    } };
+                    break;
+                case "--session-keys":
+                    options = options with { SessionKeys = value switch
+                    {
+                        "held" => SessionKeysOnNode.Held,
+                        "missing" => SessionKeysOnNode.Missing,
+                        "refused" => SessionKeysOnNode.Refused,
+                        _ => throw new ArgumentException($"--session-keys {value}: expected held, missing or refused"),
+                    } };
+                    break;
+                case "--role":
+                    options = options with { Role = value switch
+                    {
+                        "authority" => "Authority",
+                        "full" => "Full",
+                        _ => throw new ArgumentException($"--role {value}: expected authority or full"),
                     } };
                     break;
                 default: throw new ArgumentException($"unknown option {name}");

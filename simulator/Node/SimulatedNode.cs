@@ -46,6 +46,12 @@ public sealed record SimulatedNodeOptions
     /// <summary>If set, the chain names a newer build of this binary (a CmixHashes field) that the wrapper cannot download.</summary>
     public string? BinaryBehind { get; init; }
 
+    /// <summary>What the chain node's keystore says of the stash's next session keys (author_hasSessionKeys).</summary>
+    public SessionKeysOnNode SessionKeys { get; init; } = SessionKeysOnNode.Held;
+
+    /// <summary>The role system_nodeRoles names: Authority (run with --validator) or Full.</summary>
+    public string Role { get; init; } = "Authority";
+
     /// <summary>Same seed, same sequence of rounds, failures and noise in the logs.</summary>
     public int Seed { get; init; } = 1;
 
@@ -55,6 +61,9 @@ public sealed record SimulatedNodeOptions
     /// <summary>If set, this long after start peer gateways stop gossiping to the gateway; its node's rounds still arrive.</summary>
     public TimeSpan? GatewayIsolatedAfter { get; init; }
 }
+
+/// <summary>Whether the simulated node's keystore holds the stash's next session keys, or refuses to say (--rpc-methods safe).</summary>
+public enum SessionKeysOnNode { Held, Missing, Refused }
 
 /// <summary>
 /// A simulated xx node: cMix and gateway logs written live, and a chain node's JSON-RPC whose validator (Alice's
@@ -70,6 +79,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     private readonly LiveLogs _logs;
     private readonly GatewayRoundStore? _gatewayDatabase;
     private readonly CancellationTokenSource _stop = new();
+    private readonly NodeSelf _self;
     private ChainView _view;
     private Task _running = Task.CompletedTask;
 
@@ -77,7 +87,9 @@ public sealed class SimulatedNode : IAsyncDisposable
     {
         var binaries = new SimulatedBinaries(options.BinaryBehind);
         _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow, NodeIdentity.Stash, NodeIdentity.CmixId, binaries);
-        _view = _chain.At(DateTimeOffset.UtcNow);
+        _self = new NodeSelf(options.Role, options.SessionKeys == SessionKeysOnNode.Missing ? new HashSet<string>() : new HashSet<string>([_chain.StashSessionKeys], StringComparer.OrdinalIgnoreCase),
+            RefusesUnsafe: options.SessionKeys == SessionKeysOnNode.Refused);
+        _view = _chain.At(DateTimeOffset.UtcNow) with { Self = _self };
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
@@ -137,7 +149,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         using var refresh = new PeriodicTimer(ChainRefresh);
         try
         {
-            while (await refresh.WaitForNextTickAsync(stop)) Volatile.Write(ref _view, _chain.At(DateTimeOffset.UtcNow));
+            while (await refresh.WaitForNextTickAsync(stop)) Volatile.Write(ref _view, _chain.At(DateTimeOffset.UtcNow) with { Self = _self });
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -46,6 +46,8 @@ registry.register({
   XxEraRewardPoints: { total: 'u32', individual: 'BTreeMap<XxAccountId, u32>' },
   XxValidatorPrefs: { commission: 'Compact<XxPerbill>', blocked: 'bool' },
   XxUnlockChunk: { value: 'Compact<u128>', era: 'Compact<u32>' },
+  XxSessionKeys: { grandpa: 'XxAccountId', babe: 'XxAccountId', im_online: 'XxAccountId', authority_discovery: 'XxAccountId' },
+  XxClaimedPages: 'Vec<u32>',
 
   // Legacy layout (xx staking fork, spec <= 206)
   LegacyIndividualExposure: { who: 'XxAccountId', value: 'Compact<u128>' },
@@ -258,7 +260,23 @@ add({
   type: 'XxAccountId', input: CHARLIE, value: CHARLIE,
 });
 
+add({
+  layout: 'both', pallet: 'Staking', item: 'ErasValidatorReward', hashers: ['Twox64Concat'], keys: [keyU32(41)],
+  type: 'u128', input: BIG, value: big(BIG),
+});
+{
+  // Session keys as author_rotateKeys returns them: four 32-byte public keys, in the runtime's order.
+  const keys = { grandpa: '0x' + 'a1'.repeat(32), babe: '0x' + 'b2'.repeat(32), im_online: '0x' + 'c3'.repeat(32), authority_discovery: '0x' + 'd4'.repeat(32) };
+  add({
+    layout: 'both', pallet: 'Session', item: 'NextKeys', hashers: ['Twox64Concat'], keys: [keyAcc(ALICE)],
+    type: 'XxSessionKeys', input: keys, value: keys,
+  });
+}
+
 // --- legacy layout (spec <= 206) --------------------------------------------------------------------------
+add({
+  layout: 'legacy', pallet: 'Staking', item: 'HistoryDepth', hashers: [], keys: [], type: 'u32', input: 84, value: 84,
+});
 const OWN = BIG;
 const CUSTODY = 1000000000000n; // 1000 xx (9 decimals)
 const BOB_STAKE = 500000000000000n;
@@ -348,6 +366,15 @@ add({
   layout: '207', pallet: 'XXStakingExtension', item: 'ErasDeductionPoints', hashers: ['Twox64Concat'],
   keys: [keyU32(41)], type: 'V207EraDeductionPoints',
   input: { total: 0, individual: {} }, value: { total: 0, individual: {} },
+});
+
+add({
+  layout: '207', pallet: 'Staking', item: 'ClaimedRewards', hashers: ['Twox64Concat', 'Twox64Concat'],
+  keys: [keyU32(41), keyAcc(ALICE)], type: 'XxClaimedPages', input: [0], value: [0],
+});
+add({
+  layout: '207', pallet: 'Staking', item: 'ClaimedRewards', hashers: ['Twox64Concat', 'Twox64Concat'],
+  keys: [keyU32(41), keyAcc(BOB)], type: 'XxClaimedPages', input: [0, 2], value: [0, 2],
 });
 
 // --- slashes, offences, im-online, BABE (§4.3) ------------------------------------------------------------

@@ -74,6 +74,24 @@ public static class Problems
             (j, n) => j.Value("xx_validator_heartbeat_received") == 0 && j.Value("xx_validator_session_blocks_authored") == 0 && j.Value("xx_validator_active") == 1
                     && j.Value("xx_staking_session_progress_ratio") is { } progress && progress > n[0]
                 ? [new(null, $"The session is {progress * 100:0}% done and the validator has sent no heartbeat and authored no block: at its end it is reported offline.")] : []),
+        new("XxValidatorRewardsExpiringSoon", Severity.Warning, Card.Validator,
+            [new("xx_validator_unpaid_oldest_era_eras_left <= {}", 7), new(" > {}", 2)], [], [],
+            (j, n) => j.Value("xx_validator_unpaid_oldest_era_eras_left") is { } left && left <= n[0] && left > n[1]
+                ? [new(null, $"The oldest unpaid era ({j.Value("xx_validator_unpaid_oldest_era"):0}) can be claimed for {left:0} more era(s): "
+                    + $"{j.Value("xx_validator_unpaid_eras") ?? 0:0} era(s) holding {j.Value("xx_validator_unpaid_rewards_xx") ?? 0:#,0.##} xx wait for payout_stakers.")] : []),
+        new("XxValidatorRewardsExpiring", Severity.Critical, Card.Validator, [new("xx_validator_unpaid_oldest_era_eras_left <= {}", 2)], [], [],
+            (j, n) => j.Value("xx_validator_unpaid_oldest_era_eras_left") is { } left && left <= n[0]
+                ? [new(null, $"The rewards of unpaid era {j.Value("xx_validator_unpaid_oldest_era"):0} expire in {left:0} era(s) (0: this is the last one): "
+                    + "send payout_stakers for it now, or the validator's and its nominators' rewards are gone.")] : []),
+        // The rule also stays quiet while another monitored authority node of the stash holds the keys; this page sees
+        // only its own node, so it judges that node alone.
+        new("XxValidatorSessionKeysMissing", Severity.Critical, Card.Validator, [],
+            ["xx_validator_session_keys_on_node == 0", "and on(instance, job) (xx_chain_node_role{role=\"authority\"} == 1)",
+                "and on(instance, job) (xx_validator_active == 1 or xx_validator_elected_next_era == 1)"], [],
+            (j, _) => j.Value("xx_validator_session_keys_on_node") == 0 && j.Value("xx_chain_node_role", ("role", "authority")) == 1
+                    && (j.Value("xx_validator_active") == 1 || j.Value("xx_validator_elected_next_era") == 1)
+                ? [new(null, "This authority node's keystore lacks the stash's next session keys (author_hasSessionKeys): unless another node of the stash holds them, "
+                    + "the validator authors, votes and sends heartbeats with none from the next session on.")] : []),
         new("XxValidatorChilled", Severity.Critical, Card.Validator, [], ["xx_validator_intends_to_validate == 0"], [],
             (j, _) => j.Value("xx_validator_intends_to_validate") == 0
                 ? [new(null, "The validator is chilled: it is left out of every election until staking.validate is sent again.")] : []),
@@ -299,6 +317,9 @@ public static class Problems
         new("XxNodeIdentityOnTwoHosts", "needs every host's series; one Prometheus scraping every site sees them"),
         new("XxNodeActiveAtTwoSites", "needs every host's series; one Prometheus scraping every site sees them"),
         new("XxChainRuntimeUpgraded", "a change of the spec version over an hour, which only Prometheus keeps (the chain card shows the version)"),
+        new("XxValidatorCommissionChanged", "a change of the commission within the hour, which only Prometheus keeps"),
+        new("XxValidatorControllerChanged", "a change of the controller label over time, which only Prometheus keeps"),
+        new("XxValidatorSessionKeysLiveTwice", "needs every authority node's series of the stash; one Prometheus scraping every site sees them"),
     ];
 
     /// <summary>The families <see cref="SampleWindow"/> keeps, as the entries ask.</summary>

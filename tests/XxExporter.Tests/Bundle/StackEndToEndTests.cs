@@ -118,7 +118,7 @@ public sealed class TroubledStackEndToEndTests
     private static readonly HashSet<string> CausedByTheScenario =
     [
         "XxValidatorMissedEra", "XxValidatorNotElectedNextEra", "XxValidatorEnteringActiveSet", "XxValidatorEraPointsLow",
-        "XxCmixRoundFailureRatioHigh", "XxCrashLoop",
+        "XxCmixRoundFailureRatioHigh", "XxCrashLoop", "XxValidatorRewardsExpiringSoon", "XxValidatorRewardsExpiring",
         // The troubled stash's queued slash, and in its missed era: disabled, no heartbeat and no block.
         "XxValidatorSlashQueued", "XxValidatorDisabled", "XxValidatorOfflineRisk",
     ];

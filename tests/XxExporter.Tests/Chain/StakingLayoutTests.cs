@@ -77,8 +77,9 @@ public sealed class StakingLayoutTests : IAsyncDisposable
         var (node, registry) = await Exporter(SyntheticRuntime.FromGoldenVectors(legacy), Alice);
         double first = (await Exposition.Of(registry))["xx_chain_rpc_requests_total"]; // metadata, node info, finished eras
         double steady = (await Exposition.Of(registry))["xx_chain_rpc_requests_total"];
-        // Seven for heights, health, sync and runtime; two batched storage reads for the validator; XXCmix.CmixHashes
-        // for the binaries collector; on 207 the queued slashes' keys are listed (state_getKeysPaged), since they carry the stash.
+        // Seven for heights, health, sync and runtime; two batched storage reads for the validator (the rewards and
+        // session-keys items among them; this node has no keystore methods, refused once); XXCmix.CmixHashes for the
+        // binaries collector; on 207 the queued slashes' keys are listed (state_getKeysPaged), since they carry the stash.
         Assert.Equal(legacy ? 10 : 11, steady - first);
         Assert.Equal(node.Calls, steady);
     }

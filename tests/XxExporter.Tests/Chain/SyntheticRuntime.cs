@@ -37,7 +37,10 @@ public sealed class SyntheticRuntime(bool legacy = false)
 
     public void Set(string pallet, string item, string valueHex, params byte[][] keys) => Storage[Runtime.Key(pallet, item, keys)] = valueHex;
 
+    /// <summary>What the node says of its keystore and role; null: it has no such methods (as chopsticks).</summary>
+    public NodeSelf? Self { get; set; }
+
     /// <summary>A healthy node at block 100 (finalized 98, peers report 105) running this runtime.</summary>
     public Answer Healthy(string method, JsonElement parameters) =>
-        SubstrateRpc.Answer(new ChainView(Best: 100, Finalized: 98, Highest: 105, Peers: 5, Version: "0.2.7-test", Runtime, Storage), method, parameters);
+        SubstrateRpc.Answer(new ChainView(Best: 100, Finalized: 98, Highest: 105, Peers: 5, Version: "0.2.7-test", Runtime, Storage, Self), method, parameters);
 }

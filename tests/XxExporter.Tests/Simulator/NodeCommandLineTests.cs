@@ -20,11 +20,13 @@ public class NodeCommandLineTests
     {
         var options = NodeCommandLine.Parse(["--logs", "/l", "--listen", "0.0.0.0:9944", "--cred", "/c", "--backups", "/b", "--era-seconds", "90",
             "--gateway-database", "Host=db;Database=cmix_gateway", "--gateway-database-password-file", "/run/secrets/pw",
-            "--scenario", "troubled", "--seed", "7", "--round-seconds", "0.5", "--config", "/cfg", "--gateway-node-address", "node.example.invalid:11420"]);
+            "--scenario", "troubled", "--seed", "7", "--round-seconds", "0.5", "--config", "/cfg", "--gateway-node-address", "node.example.invalid:11420",
+            "--session-keys", "refused", "--role", "full"]);
         Assert.Equal(new SimulatedNodeOptions
         {
             LogFolder = "/l", CredFolder = "/c", BackupFolder = "/b", GatewayDatabase = "Host=db;Database=cmix_gateway", GatewayDatabasePasswordFile = "/run/secrets/pw", Listen = new IPEndPoint(IPAddress.Any, 9944), EraLength = TimeSpan.FromSeconds(90),
             Scenario = Scenario.Troubled, Seed = 7, RoundInterval = TimeSpan.FromSeconds(0.5), ConfigFolder = "/cfg", GatewayNodeAddress = "node.example.invalid:11420",
+            SessionKeys = SessionKeysOnNode.Refused, Role = "Full",
         }, options);
     }
 
@@ -36,6 +38,8 @@ public class NodeCommandLineTests
     [InlineData("--listen", "9944", "--listen 9944: expected HOST:PORT")]
     [InlineData("--scenario", "bad", "expected healthy or troubled")]
     [InlineData("--era-seconds", "0", "expected a positive number of seconds")]
+    [InlineData("--session-keys", "lost", "expected held, missing or refused")]
+    [InlineData("--role", "boss", "expected authority or full")]
     [InlineData("--colour", "red", "unknown option --colour")]
     public void Names_what_is_wrong(string name, string value, string message) =>
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => NodeCommandLine.Parse(["--logs", "/l", name, value])).Message);

@@ -40,6 +40,11 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
         Assert.Equal(0, Failures(later));
         Assert.Equal(0, later["xx_cmix_crashes_total"]);
         Assert.True(later["xx_gateway_rounds_received_total"] > 0);
+        // Rewards claimed as each era ends; the node is the authority holding the stash's keys.
+        Assert.Equal(0, later["xx_validator_unpaid_eras"]);
+        Assert.Equal(84, later["xx_staking_history_depth_eras"]);
+        Assert.Equal(1, later["xx_chain_node_role{role=\"authority\"}"]);
+        Assert.Equal(1, later[$"xx_validator_session_keys_on_node{{stash=\"{NodeIdentity.StashAddress}\"}}"]);
     }
 
     [Fact]
@@ -50,6 +55,10 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
         Assert.True(Era(start) == SimulatedChain.FirstEra, $"the exporter first read the staking state in era {Era(start)}: too slow to see the start");
         Assert.Equal(1, start["xx_validator_last_era_missed"]);
         Assert.Equal(1, start["xx_validator_active"]);
+        // Unclaimed for the 80 eras before the start: the oldest, era 920, 4 eras from expiring (3 once era 1001 is planned).
+        Assert.Equal(920, start["xx_validator_unpaid_oldest_era"]);
+        Assert.InRange(start["xx_validator_unpaid_oldest_era_eras_left"], 3, 4);
+        Assert.True(start["xx_validator_unpaid_rewards_xx"] > 0);
 
         var lost = await ScrapeUntil(m => m.Has("xx_validator_elected_next_era"));
         Assert.Equal(SimulatedChain.FirstEra, Era(lost));

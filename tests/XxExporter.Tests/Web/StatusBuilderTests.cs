@@ -127,6 +127,13 @@ public class StatusBuilderTests
         ["XxValidatorDisabled"] = (null, default, "xx_validator_disabled 1\nxx_validator_offending 0", "The validator is disabled or marked offending"),
         ["XxValidatorOfflineRisk"] = (null, default, "xx_validator_heartbeat_received 0\nxx_validator_session_blocks_authored 0\nxx_validator_active 1\nxx_staking_session_progress_ratio 0.9",
             "The session is 90% done and the validator has sent no heartbeat"),
+        ["XxValidatorRewardsExpiringSoon"] = (null, default, "xx_validator_unpaid_oldest_era_eras_left 5\nxx_validator_unpaid_oldest_era 920\nxx_validator_unpaid_eras 3\nxx_validator_unpaid_rewards_xx 1250.5",
+            "The oldest unpaid era (920) can be claimed for 5 more era(s): 3 era(s) holding 1,250.5 xx wait for payout_stakers"),
+        ["XxValidatorRewardsExpiring"] = (null, default, "xx_validator_unpaid_oldest_era_eras_left 1\nxx_validator_unpaid_oldest_era 916",
+            "The rewards of unpaid era 916 expire in 1 era(s)"),
+        ["XxValidatorSessionKeysMissing"] = (null, default,
+            "xx_validator_session_keys_on_node{stash=\"6a6XHUGV5mu33rX1vn3iivxxUR4hwoUapsuECGyHpPzfaNtt\"} 0\nxx_chain_node_role{role=\"authority\"} 1\nxx_validator_active 1",
+            "This authority node's keystore lacks the stash's next session keys"),
         ["XxCollectorFailing"] = (null, default, "xx_exporter_collector_success{collector=\"backups\"} 0",
             "The backups collector is failing"),
     };
