@@ -8,13 +8,20 @@ namespace XxExporter.Binaries;
 /// The <c>binaries</c> source: whether what this host runs is what the chain says it should (XXCmix.CmixHashes), by
 /// two witnesses - the BLAKE2s of each installed file (<see cref="FileHashes"/>) and the hash each wrapper log last
 /// reported installing (<see cref="InstalledHashes"/>) - and for how long a binary has been behind. Storage is read at
-/// the block the chain source's read of the same scrape found. Needs the chain's RPC (README, "Binaries behind the
+/// the block the chain source's read of the same scrape found, every <see cref="HashesReadEvery"/>. Needs the chain's RPC (README, "Binaries behind the
 /// chain"); the files alone say nothing without the hashes to compare them with.
 /// </summary>
 public sealed class BinariesSource(ChainSource chain, BinariesSettings settings, InstalledHashes installed, IMetricFactory factory,
     TimeSpan timeout, TimeProvider clock) : IScrapeSource
 {
+    /// <summary>
+    /// How often XXCmix.CmixHashes is read again. It changes only by an on-chain vote and XxBinaryBehindChain waits an
+    /// hour, so a request at every scrape bought nothing but scrape time (bench/chain/README.md).
+    /// </summary>
+    public static readonly TimeSpan HashesReadEvery = TimeSpan.FromMinutes(5);
+
     private readonly FileHashes _files = new(settings.MaxBytes);
+    private (IReadOnlyDictionary<string, byte[]>? Hashes, DateTimeOffset ReadAt)? _onChain;
     private readonly Dictionary<string, DateTimeOffset> _behindSince = new();
 
     private readonly Gauge _installed = Families.Gauge(factory, "xx_binary_installed",
@@ -34,7 +41,10 @@ public sealed class BinariesSource(ChainSource chain, BinariesSettings settings,
         IReadOnlyDictionary<string, byte[]>? onChain;
         try
         {
-            onChain = await CmixHashes.ReadAsync((await chain.NextReadAsync(Name, token)).Best, token);
+            var head = await chain.NextReadAsync(Name, token);   // taken at every scrape: it says the node answers
+            if (_onChain is not { } known || clock.GetUtcNow() - known.ReadAt >= HashesReadEvery)
+                _onChain = (await CmixHashes.ReadAsync(head.Best, token), clock.GetUtcNow());
+            onChain = _onChain.Value.Hashes;
         }
         catch (Exception ex) when (ex is OperationCanceledException || ChainConnection.IsNodeFault(ex))
         {

@@ -10,7 +10,7 @@ public static class CmixHashes
     /// <summary>The fields every runtime so far has, in their on-chain order; <c>extra</c> (Option of a list) names none.</summary>
     public static readonly IReadOnlyList<string> Fields = ["server", "fatbin", "libpow", "gateway", "scheduling", "wrapper", "udb", "notifications"];
 
-    /// <summary>One request. Null if the item is not set (a chain that never set hashes) or not in this runtime.</summary>
+    /// <summary>One request (the binaries source makes it every few minutes). Null if the item is not set (a chain that never set hashes) or not in this runtime.</summary>
     public static async Task<IReadOnlyDictionary<string, byte[]>?> ReadAsync(ChainState state, CancellationToken token)
     {
         if (!state.Has("XXCmix", "CmixHashes")) return null;
