@@ -298,6 +298,13 @@ public static class Problems
         new("XxPostgresDatabaseGrowing", "a linear fit of the database size over 6 hours, which only Prometheus keeps"),
         new("XxNodeIdentityOnTwoHosts", "needs every host's series; one Prometheus scraping every site sees them"),
         new("XxNodeActiveAtTwoSites", "needs every host's series; one Prometheus scraping every site sees them"),
+        new("XxHostFilesystemFillingUp", "node_exporter's series, which Prometheus scrapes"),
+        new("XxHostFilesystemAlmostFull", "node_exporter's series, which Prometheus scrapes"),
+        new("XxHostFilesystemReadOnly", "node_exporter's series, which Prometheus scrapes"),
+        new("XxHostMemoryPressure", "node_exporter's series, which Prometheus scrapes"),
+        new("XxHostClockNotSynchronised", "node_exporter's series, which Prometheus scrapes"),
+        new("XxHostClockOffsetHigh", "node_exporter's series, which Prometheus scrapes"),
+        new("XxHostCpuStealHigh", "node_exporter's series, which Prometheus scrapes"),
         new("XxChainRuntimeUpgraded", "a change of the spec version over an hour, which only Prometheus keeps (the chain card shows the version)"),
     ];
 
