@@ -21,7 +21,7 @@ usage: $me [--era-seconds N] [--round-seconds N] [--scenario healthy|troubled] [
            [--interval-seconds N] [--compress-for]
        $me --clock [--era-seconds N] [--round-seconds N] [--scenario S] [--interval-seconds N] [--compress-for]
        $me --config-only DIR --exporter HOST:PORT --alertmanager HOST:PORT --prometheus HOST:PORT --webhook URL
-           [--site NAME] [--interval-seconds N] [--compress-for]
+           [--node-exporter HOST:PORT] [--site NAME] [--interval-seconds N] [--compress-for]
 
   --era-seconds N, --round-seconds N, --scenario S
                       the simulated clock and story (default: XX_DEMO_* in demo/demo.env)
@@ -31,6 +31,8 @@ usage: $me [--era-seconds N] [--round-seconds N] [--scenario healthy|troubled] [
   --clock             print which alerts the simulated clock can and cannot show, and exit
   --config-only DIR   write DIR/prometheus (prometheus.yml, rules/) and DIR/alertmanager (alertmanager.yml,
                       templates/) from the shipped files for these addresses, and exit
+  --node-exporter HOST:PORT
+                      the node_exporter the job "node" scrapes, as this host's (default: the shipped target)
   --site NAME         the site label of the exporter's target (default: demo)
   --interval-seconds N
                       scrape and rule evaluation every N s (default: 15 s, as shipped)
@@ -55,7 +57,7 @@ era_seconds=$(demo_env XX_DEMO_ERA_SECONDS)
 round_seconds=$(demo_env XX_DEMO_ROUND_SECONDS)
 scenario=$(demo_env XX_DEMO_SCENARIO)
 config_only="" clock_only="" postgres=yes bin="" site=demo interval="" compress_for=""
-exporter="" alertmanager="" prometheus="" webhook=""
+exporter="" alertmanager="" prometheus="" webhook="" node_exporter=""
 while (($# > 0)); do
     option=$1
     shift
@@ -74,6 +76,7 @@ while (($# > 0)); do
         --alertmanager) alertmanager=$value ;;
         --prometheus) prometheus=$value ;;
         --webhook) webhook=$value ;;
+        --node-exporter) node_exporter=$value ;;
         --site) site=$value ;;
         --interval-seconds) interval=$value ;;
         --era-seconds) era_seconds=$value ;;
@@ -120,6 +123,10 @@ write_configs() {
     text=$(replace "$rules" "$text" "'xx-exporter:19420'" "'$exporter'")
     text=$(replace "$rules" "$text" "site: home" "site: $site")
     text=$(replace "$rules" "$text" "'localhost:9090'" "'$prometheus'")
+    if [[ -n $node_exporter ]]; then
+        text=$(replace "$rules" "$text" "'node-exporter:9100'" "'$node_exporter'")
+        text=$(replace "$rules" "$text" "instance: xx-exporter:19420" "instance: $exporter")
+    fi
     if [[ -n $interval ]]; then
         text=$(replace "$rules" "$text" "scrape_interval: 15s" "scrape_interval: ${interval}s")
         text=$(replace "$rules" "$text" "scrape_timeout: 10s" "scrape_timeout: $((interval < 10 ? interval : 10))s")
@@ -245,9 +252,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Distinct ports that were free a moment ago on 127.0.0.1: held together, so no two are the same.
-read -r rpc_port exporter_port prometheus_port alertmanager_port webhook_port postgres_port < <(python3 -c '
+read -r rpc_port exporter_port prometheus_port alertmanager_port webhook_port postgres_port node_port < <(python3 -c '
 import socket
-held = [socket.socket() for _ in range(6)]
+held = [socket.socket() for _ in range(7)]
 for s in held: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in held])')
 
@@ -356,6 +363,13 @@ wait_ready "http://127.0.0.1:$exporter_port/-/ready"
 start webhook python3 "$repo/demo/webhook.py" "$webhook_port"
 wait_ready "tcp://127.0.0.1:$webhook_port"
 
+# The host itself (README.md "The host"), if Debian's node_exporter is installed.
+if command -v prometheus-node-exporter >/dev/null; then
+    node_exporter=127.0.0.1:$node_port
+    start node-exporter prometheus-node-exporter --web.listen-address="$node_exporter"
+    wait_ready "http://$node_exporter/metrics"
+fi
+
 exporter=127.0.0.1:$exporter_port alertmanager=127.0.0.1:$alertmanager_port prometheus=127.0.0.1:$prometheus_port
 webhook=http://127.0.0.1:$webhook_port/webhook
 write_configs "$tmp"
@@ -390,6 +404,11 @@ if [[ -n $postgres ]]; then
 else
     echo "  no Postgres (PostgreSQL's server binaries not found, or --no-postgres): the Postgres and gateway database"
     echo "  series and alerts are not shown"
+fi
+if [[ -n $node_exporter ]]; then
+    echo "  node_exporter         http://$node_exporter/metrics"
+else
+    echo "  no node_exporter (apt-get install prometheus-node-exporter): the host alerts are not shown"
 fi
 echo "  logs of each process  $tmp/*.log"
 clock_report
