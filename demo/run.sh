@@ -120,6 +120,8 @@ write_configs() {
     text=$(replace "$rules" "$text" "'xx-exporter:19420'" "'$exporter'")
     text=$(replace "$rules" "$text" "site: home" "site: $site")
     text=$(replace "$rules" "$text" "'localhost:9090'" "'$prometheus'")
+    # The native demo has no Grafana: nothing to scrape there (XxMonitoringTargetDown would fire).
+    text=$(replace "$rules" "$text" "- targets: ['grafana:3000']" "- targets: []")
     if [[ -n $interval ]]; then
         text=$(replace "$rules" "$text" "scrape_interval: 15s" "scrape_interval: ${interval}s")
         text=$(replace "$rules" "$text" "scrape_timeout: 10s" "scrape_timeout: $((interval < 10 ? interval : 10))s")
@@ -131,7 +133,9 @@ write_configs() {
     done
 
     rules=$repo/alertmanager/alertmanager.yml
-    text=$(replace "$rules" "$(<"$rules")" "http://127.0.0.1:5001/" "$webhook")
+    # The dead man's switch's heartbeat goes to /heartbeat beside the webhook.
+    text=$(replace "$rules" "$(<"$rules")" "http://127.0.0.1:5001/heartbeat" "${webhook%/*}/heartbeat")
+    text=$(replace "$rules" "$text" "http://127.0.0.1:5001/" "$webhook")
     printf '%s\n' "$text" >"$out/alertmanager/alertmanager.yml"
     cp "$repo"/alertmanager/templates/* "$out/alertmanager/templates/"
 }
