@@ -298,6 +298,14 @@ public static class Problems
         new("XxPostgresDatabaseGrowing", "a linear fit of the database size over 6 hours, which only Prometheus keeps"),
         new("XxNodeIdentityOnTwoHosts", "needs every host's series; one Prometheus scraping every site sees them"),
         new("XxNodeActiveAtTwoSites", "needs every host's series; one Prometheus scraping every site sees them"),
+        // The monitoring stack watching itself and fleets (README.md "Watching the watchers", "Fleets").
+        new("XxWatchdog", "the heartbeat of Prometheus and Alertmanager themselves, always firing"),
+        new("XxMonitoringTargetDown", "Prometheus's scrapes of itself, Alertmanager and Grafana, which the exporter does not see"),
+        new("XxAlertNotificationsFailing", "Alertmanager's own counter of lost notifications"),
+        new("XxRuleEvaluationsFailing", "Prometheus's own counter of failed rule evaluations"),
+        new("XxMonitoringConfigReloadFailed", "the configuration reloads of Prometheus and Alertmanager"),
+        new("XxFleetNoRoundsCompleted", "needs every host of the fleet and the per-host alerts' state, which only Prometheus has"),
+        new("XxFleetGatewaysStalled", "needs every host of the fleet and the per-host alerts' state, which only Prometheus has"),
         new("XxChainRuntimeUpgraded", "a change of the spec version over an hour, which only Prometheus keeps (the chain card shows the version)"),
     ];
 
