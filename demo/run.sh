@@ -133,9 +133,9 @@ write_configs() {
     done
 
     rules=$repo/alertmanager/alertmanager.yml
+    text=$(replace "$rules" "$(<"$rules")" "'http://127.0.0.1:5001/'" "'$webhook'")
     # The dead man's switch's heartbeat goes to /heartbeat beside the webhook.
-    text=$(replace "$rules" "$(<"$rules")" "http://127.0.0.1:5001/heartbeat" "${webhook%/*}/heartbeat")
-    text=$(replace "$rules" "$text" "http://127.0.0.1:5001/" "$webhook")
+    text=$(replace "$rules" "$text" "'http://127.0.0.1:5001/heartbeat'" "'${webhook%/*}/heartbeat'")
     printf '%s\n' "$text" >"$out/alertmanager/alertmanager.yml"
     cp "$repo"/alertmanager/templates/* "$out/alertmanager/templates/"
 }
