@@ -123,6 +123,8 @@ write_configs() {
     text=$(replace "$rules" "$text" "'xx-exporter:19420'" "'$exporter'")
     text=$(replace "$rules" "$text" "site: home" "site: $site")
     text=$(replace "$rules" "$text" "'localhost:9090'" "'$prometheus'")
+    # The native demo has no Grafana: nothing to scrape there (XxMonitoringTargetDown would fire).
+    text=$(replace "$rules" "$text" "- targets: ['grafana:3000']" "- targets: []")
     if [[ -n $node_exporter ]]; then
         text=$(replace "$rules" "$text" "'node-exporter:9100'" "'$node_exporter'")
         text=$(replace "$rules" "$text" "instance: xx-exporter:19420" "instance: $exporter")
@@ -138,7 +140,9 @@ write_configs() {
     done
 
     rules=$repo/alertmanager/alertmanager.yml
-    text=$(replace "$rules" "$(<"$rules")" "http://127.0.0.1:5001/" "$webhook")
+    text=$(replace "$rules" "$(<"$rules")" "'http://127.0.0.1:5001/'" "'$webhook'")
+    # The dead man's switch's heartbeat goes to /heartbeat beside the webhook.
+    text=$(replace "$rules" "$text" "'http://127.0.0.1:5001/heartbeat'" "'${webhook%/*}/heartbeat'")
     printf '%s\n' "$text" >"$out/alertmanager/alertmanager.yml"
     cp "$repo"/alertmanager/templates/* "$out/alertmanager/templates/"
 }

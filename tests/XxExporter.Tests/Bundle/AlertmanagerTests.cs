@@ -16,6 +16,9 @@ public partial class AlertmanagerTests
 
     private const string Config = "--config.file=alertmanager/alertmanager.yml";
 
+    /// <summary>The dead man's switch's ping URL as shipped (demo/run.sh points it at /heartbeat beside the webhook).</summary>
+    private const string HeartbeatPlaceholder = "http://127.0.0.1:5001/heartbeat";
+
     /// <summary>The alerts the rules define: the config may name no other (a typo would silently never match).</summary>
     private static readonly string[] AlertNames = Regex.Matches(
             File.ReadAllText(Path.Combine(Repository.Root, "prometheus", "rules", "xx-alerts.yml")), @"(?m)^\s*- alert:\s*(\w+)")
@@ -42,6 +45,9 @@ public partial class AlertmanagerTests
     [InlineData("warning", "XxChainPeersLow", "xx-default")]
     [InlineData("warning", "XxBackupStale", "xx-default")]
     [InlineData("info", "XxPostgresDatabaseGrowing", "xx-low-noise")]
+    [InlineData("info", "XxWatchdog", "xx-dead-mans-switch")]   // the heartbeat, before the severity routes
+    [InlineData("critical", "XxFleetNoRoundsCompleted", "xx-page")]
+    [InlineData("critical", "XxAlertNotificationsFailing", "xx-page")]
     [InlineData(null, "XxLogSilent", "xx-default")]          // no severity label: the default route
     [InlineData("page-me", "XxLogSilent", "xx-default")]     // an unknown severity is not lost either
     public async Task Amtool_routes_each_severity_to_its_receiver(string? severity, string alertname, string receiver)
@@ -75,7 +81,8 @@ public partial class AlertmanagerTests
         var severities = Severity().Matches(yaml).SelectMany(m => m.Groups[1].Value.Split('|')).Distinct();
         Assert.All(severities, s => Assert.Contains(s, new[] { "critical", "warning", "info" }));
         // Placeholders are visibly placeholders, and nothing leaves the host as shipped.
-        Assert.All(WebhookUrl().Matches(yaml), m => Assert.Equal("http://127.0.0.1:5001/", m.Groups[1].Value));
+        Assert.All(WebhookUrl().Matches(yaml), m => Assert.Contains(m.Groups[1].Value, new[] { "http://127.0.0.1:5001/", HeartbeatPlaceholder }));
+        Assert.Contains($"- url: '{HeartbeatPlaceholder}'   # REPLACE", yaml);
         foreach (string field in new[] { "to", "from", "smarthost", "auth_username", "auth_password_file", "bot_token", "webhook_url" })
             Assert.Matches($@"(?m)^\s+-?\s*{field}: '[^']*REPLACE", yaml);
     }
@@ -232,6 +239,7 @@ public partial class AlertmanagerTests
         // short waits so the test sees notifications within seconds.
         string shipped = File.ReadAllText(ConfigFile);
         string config = shipped
+            .Replace(HeartbeatPlaceholder, $"{listener.Url}/heartbeat")
             .Replace("http://127.0.0.1:5001/", $"{listener.Url}/webhook")
             .Replace("https://discord.com/api/webhooks/REPLACE-channel-id/REPLACE-webhook-token", $"{listener.Url}/discord")
             .Replace("receiver: xx-low-noise", "receiver: xx-discord");

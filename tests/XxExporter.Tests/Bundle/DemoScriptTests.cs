@@ -99,7 +99,8 @@ public sealed partial class DemoScriptTests
         Assert.Equal(Changed(File.ReadAllLines(Repository.PathOf("prometheus/prometheus.yml")), File.ReadAllLines(folder.File("prometheus/prometheus.yml"))),
             ["- targets: ['alertmanager:9093'] -> - targets: ['127.0.0.1:9093']", "- targets: ['xx-exporter:19420'] -> - targets: ['127.0.0.1:19420']",
              "site: home -> site: demo", "#         site: home -> #         site: demo",
-             "site: home -> site: demo", "- targets: ['localhost:9090'] -> - targets: ['127.0.0.1:9090']"]);
+             "site: home -> site: demo", "- targets: ['localhost:9090'] -> - targets: ['127.0.0.1:9090']", "- targets: ['alertmanager:9093'] -> - targets: ['127.0.0.1:9093']",
+             "- targets: ['grafana:3000'] -> - targets: []"]);   // the native demo has no Grafana
         Assert.All(Changed(File.ReadAllLines(Repository.PathOf("alertmanager/alertmanager.yml")), File.ReadAllLines(folder.File("alertmanager/alertmanager.yml"))),
             change => Assert.StartsWith("- url: 'http://127.0.0.1:5001/' ", change.Replace("http://127.0.0.1:5001/webhook", "")));
     }

@@ -108,8 +108,8 @@ public class PrometheusRulesTests
             var firing = mine.Where(c => c.Expected.Count > 0).ToList();
             Assert.True(firing.Count > 0, $"{alert.Name}: no test expects it to fire");
             // One evaluation before a firing expectation (of the same test), nothing: the for: (or the threshold) is
-            // exactly where the test says.
-            Assert.True(firing.Any(f => mine.Any(q => q.Test == f.Test && q.Expected.Count == 0 && q.At == f.At - evaluation)),
+            // exactly where the test says. An always-firing heartbeat (XxWatchdog) has no before.
+            Assert.True(alert.Expr.Trim() == "vector(1)" ||firing.Any(f => mine.Any(q => q.Test == f.Test && q.Expected.Count == 0 && q.At == f.At - evaluation)),
                 $"{alert.Name}: no test expects it silent one evaluation before it fires");
             Assert.All(firing.SelectMany(f => f.Expected), expected =>
             {

@@ -49,11 +49,21 @@ public sealed class HealthyStackEndToEndTests
             await Task.Delay(500);
         Assert.True(await StackAssertions.ActiveEraAsync(stack) >= firstEra + 2, "the simulated eras did not advance");
 
-        // Not one alert was even pending since, every rule evaluates cleanly, and nothing was sent.
-        var everAlerting = await stack.QueryAsync($"max_over_time(ALERTS[{(int)watching.Elapsed.TotalSeconds}s])");
+        // Not one alert but the heartbeat was even pending since (no watcher alert either: Prometheus and
+        // Alertmanager scraped, nothing lost, no failed evaluation or reload), every rule evaluates cleanly, and
+        // nothing was sent but the heartbeat, to the dead man's switch.
+        var everAlerting = await stack.QueryAsync($"max_over_time(ALERTS{{alertname!=\"XxWatchdog\"}}[{(int)watching.Elapsed.TotalSeconds}s])");
         Assert.True(everAlerting.Count == 0, "alerts on a healthy node: " + everAlerting.ToJsonString());
         Assert.Empty(await stack.FailingRulesAsync());
         Assert.Empty(stack.Webhook.Received("/webhook"));
+        var watched = await stack.QueryAsync("min_over_time(up{job=~\"prometheus|alertmanager\"}[1h])");
+        Assert.Equal(["alertmanager", "prometheus"], watched.Select(s => s!["metric"]!["job"]!.GetValue<string>()).Order());
+        Assert.All(watched, s => Assert.Equal("1", s!["value"]![1]!.GetValue<string>()));
+        // Prometheus drops alerts it evaluates before it knows its Alertmanager and resends firing ones after a
+        // minute (--rules.alert.resend-delay): the first heartbeat may come about 70 s after the stack started.
+        var heartbeat = JsonNode.Parse((await stack.Webhook.WaitFor("/heartbeat", 1, TimeSpan.FromSeconds(90)))[0])!;
+        Assert.Equal("xx-dead-mans-switch", heartbeat["receiver"]!.GetValue<string>());
+        Assert.Equal("XxWatchdog", Assert.Single(heartbeat["alerts"]!.AsArray())!["labels"]!["alertname"]!.GetValue<string>());
     }
 }
 
@@ -114,9 +124,9 @@ public sealed class TroubledStackEndToEndTests
         Assert.All(shownWhilePaging!, shown =>
             Assert.Contains(shown, series => series!["metric"]!["alertname"]!.GetValue<string>() == expected[0]));
 
-        // Only what the scenario causes was ever pending or firing: a node in trouble with its validator, but with
+        // Only what the scenario causes (and the heartbeat) was ever pending or firing: a node in trouble with its validator, but with
         // its chain node, databases, logs and exporter all fine.
-        var everAlerting = (await stack.QueryAsync("count by (alertname) (max_over_time(ALERTS[1h]))"))
+        var everAlerting = (await stack.QueryAsync("count by (alertname) (max_over_time(ALERTS{alertname!=\"XxWatchdog\"}[1h]))"))
             .Select(series => series!["metric"]!["alertname"]!.GetValue<string>()).ToHashSet();
         Assert.Superset(expected.ToHashSet(), everAlerting);
         Assert.Subset(CausedByTheScenario, everAlerting);
