@@ -299,6 +299,7 @@ public static class Problems
         new("XxNodeIdentityOnTwoHosts", "needs every host's series; one Prometheus scraping every site sees them"),
         new("XxNodeActiveAtTwoSites", "needs every host's series; one Prometheus scraping every site sees them"),
         new("XxChainRuntimeUpgraded", "a change of the spec version over an hour, which only Prometheus keeps (the chain card shows the version)"),
+        new("XxStandbyNotReady", "the standby role is a label Prometheus gives the target; the exporter does not know which copy it watches"),
     ];
 
     /// <summary>The families <see cref="SampleWindow"/> keeps, as the entries ask.</summary>
