@@ -44,6 +44,8 @@ public sealed class SimulatedChain
     private const int HistoryDepth = 84, SessionsPerEra = 3, ActiveSetSize = 10, ErasPerCycle = 4;
     private const long FirstBlock = 5_000_000;
     private const int Peers = 8;
+    /// <summary>The next era's election is stored at the start of the era's last session (of three).</summary>
+    private const double ElectionKnownFraction = 2.0 / 3;
     private const string Version = "0.2.7-xx-simulator";
     /// <summary>Points a validator with the median rate earns in a whole era.</summary>
     private const double PointsPerEra = 10_000;
@@ -108,7 +110,7 @@ public sealed class SimulatedChain
     {
         var elapsed = now - _started;
         var (era, fraction) = EraAt(now);
-        bool electionKnown = fraction >= 2.0 / 3;
+        bool electionKnown = fraction >= ElectionKnownFraction;
         for (; _finishedThrough + 1 < era; _finishedThrough++)
         {
             WritePoints(_finishedThrough + 1, 1.0);
@@ -132,6 +134,12 @@ public sealed class SimulatedChain
     /// waiting validator's node keeps running but is not scheduled). Reads no storage, so any thread may ask.
     /// </summary>
     public bool StashActiveAt(DateTimeOffset now) => PartIn(EraAt(now).Era) != Part.Waiting;
+
+    /// <summary>When <paramref name="era"/> begins (or began).</summary>
+    public DateTimeOffset EraStartsAt(uint era) => _started + ((long)era - FirstEra) * _eraLength;
+
+    /// <summary>When the election for the era after <paramref name="era"/> is stored (CurrentEra = era + 1).</summary>
+    public DateTimeOffset NextElectionKnownAt(uint era) => EraStartsAt(era) + ElectionKnownFraction * _eraLength;
 
     /// <summary>The active era at <paramref name="now"/> and how far through it the chain is (0 to 1).</summary>
     private (uint Era, double Fraction) EraAt(DateTimeOffset now)

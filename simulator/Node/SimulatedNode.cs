@@ -60,6 +60,12 @@ public sealed record SimulatedNodeOptions
 
     /// <summary>If set, this long after start peer gateways stop gossiping to the gateway; its node's rounds still arrive.</summary>
     public TimeSpan? GatewayIsolatedAfter { get; init; }
+
+    /// <summary>If set, this long after start the chain node stops importing blocks: its best and finalized blocks and its state stay as they were.</summary>
+    public TimeSpan? ChainStallAfter { get; init; }
+
+    /// <summary>How long before the start the chain's first era (1000) began: the story starts that far along.</summary>
+    public TimeSpan ChainStartedBefore { get; init; } = TimeSpan.Zero;
 }
 
 /// <summary>Whether the simulated node's keystore holds the stash's next session keys, or refuses to say (--rpc-methods safe).</summary>
@@ -80,13 +86,16 @@ public sealed class SimulatedNode : IAsyncDisposable
     private readonly GatewayRoundStore? _gatewayDatabase;
     private readonly CancellationTokenSource _stop = new();
     private readonly NodeSelf _self;
+    private readonly TimeSpan? _chainStallAfter;
     private ChainView _view;
     private Task _running = Task.CompletedTask;
 
     private SimulatedNode(SimulatedNodeOptions options)
     {
         var binaries = new SimulatedBinaries(options.BinaryBehind);
-        _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow, NodeIdentity.Stash, NodeIdentity.CmixId, binaries);
+        _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow - options.ChainStartedBefore, NodeIdentity.Stash,
+            NodeIdentity.CmixId, binaries);
+        _chainStallAfter = options.ChainStallAfter;
         _self = new NodeSelf(options.Role, options.SessionKeys == SessionKeysOnNode.Missing ? new HashSet<string>() : new HashSet<string>([_chain.StashSessionKeys], StringComparer.OrdinalIgnoreCase),
             RefusesUnsafe: options.SessionKeys == SessionKeysOnNode.Refused);
         _view = _chain.At(DateTimeOffset.UtcNow) with { Self = _self };
@@ -103,6 +112,15 @@ public sealed class SimulatedNode : IAsyncDisposable
 
     /// <summary>The validator's stash address (SS58, prefix 55).</summary>
     public string Stash => NodeIdentity.StashAddress;
+
+    /// <summary>When the last block was imported before the chain stalled (<see cref="SimulatedNodeOptions.ChainStallAfter"/>); null while it runs.</summary>
+    public DateTimeOffset? ChainStalledAt { get; private set; }
+
+    /// <summary>When <paramref name="era"/> begins (or began) on the simulated chain.</summary>
+    public DateTimeOffset EraStartsAt(uint era) => _chain.EraStartsAt(era);
+
+    /// <summary>When the election for the era after <paramref name="era"/> becomes known, in the last third of <paramref name="era"/>.</summary>
+    public DateTimeOffset NextElectionKnownAt(uint era) => _chain.NextElectionKnownAt(era);
 
     /// <summary>Ends only when the node stops, or faults when writing its logs or backups fails (a full disk, a folder it may not write).</summary>
     public Task Completion => _running;
@@ -149,7 +167,19 @@ public sealed class SimulatedNode : IAsyncDisposable
         using var refresh = new PeriodicTimer(ChainRefresh);
         try
         {
-            while (await refresh.WaitForNextTickAsync(stop)) Volatile.Write(ref _view, _chain.At(DateTimeOffset.UtcNow) with { Self = _self });
+            DateTimeOffset started = DateTimeOffset.UtcNow, imported = started;
+            while (await refresh.WaitForNextTickAsync(stop))
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (now - started >= _chainStallAfter)
+                {
+                    // A stalled node answers on, from the last block it imported.
+                    ChainStalledAt ??= imported;
+                    continue;
+                }
+                Volatile.Write(ref _view, _chain.At(now) with { Self = _self });
+                imported = now;
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -208,7 +208,7 @@ public static class Problems
             ["unless on(instance, job) (xx_chain_syncing == 1)"], [],
             (j, n) => j.Value("xx_chain_syncing") != 1 && j.Value("xx_chain_block_height", ("status", "target")) - j.Value("xx_chain_block_height", ("status", "best")) is { } behind && behind > n[0]
                 ? [new(null, $"The chain node is {behind:0} blocks behind the best block its peers know.")] : []),
-        new("XxChainBlockProductionStalled", Severity.Critical, Card.Chain, [new("delta(xx_chain_block_height{status=\"best\"}[{}]", 300), new("[5m]) <= {}", 0)], [],
+        new("XxChainBlockProductionStalled", Severity.Critical, Card.Chain, [new("delta(xx_chain_block_height{status=\"best\"}[{}]", 180), new("[3m]) <= {}", 0)], [],
             ["xx_chain_block_height"],
             (j, n) => j.All("xx_chain_block_height").Where(s => s.Label("status") == "best" && s.Value - j.Ago(s, n[0]) <= n[1])
                 .Select(s => new Finding(null, $"The chain node's best block (#{s.Value:0}) has not advanced in {Judge.Span(n[0])}."))),
@@ -335,6 +335,7 @@ public static class Problems
         new("XxValidatorCommissionChanged", "a change of the commission within the hour, which only Prometheus keeps"),
         new("XxValidatorControllerChanged", "a change of the controller label over time, which only Prometheus keeps"),
         new("XxValidatorSessionKeysLiveTwice", "needs every authority node's series of the stash; one Prometheus scraping every site sees them"),
+        new("XxStandbyNotReady", "the standby role is a label Prometheus gives the target; the exporter does not know which copy it watches"),
     ];
 
     /// <summary>The families <see cref="SampleWindow"/> keeps, as the entries ask.</summary>

@@ -26,12 +26,23 @@ public sealed class SimulatedSite : IAsyncDisposable
 
     public Uri Exporter { get; private set; } = null!;
 
-    public static async Task<SimulatedSite> StartAsync(Scenario scenario, TimeSpan eraLength, TimeSpan roundInterval)
+    /// <summary>The simulated node, for the times of what it does.</summary>
+    public SimulatedNode Node => _node!;
+
+    /// <summary>Where the node writes its logs (cmix.log, cmix-err.log, ...).</summary>
+    public string LogFolder => _folder.File("log");
+
+    /// <summary>
+    /// Starts the site; <paramref name="adjust"/> changes the node's options (events at set times), <paramref name="clock"/>
+    /// the stack's (<see cref="MonitoringStack.CompressedClock"/> unless given).
+    /// </summary>
+    public static async Task<SimulatedSite> StartAsync(Scenario scenario, TimeSpan eraLength, TimeSpan roundInterval,
+        Func<SimulatedNodeOptions, SimulatedNodeOptions>? adjust = null, string[]? clock = null)
     {
         var site = new SimulatedSite();
         try
         {
-            await site.StartAsync(new SimulatedNodeOptions
+            var options = new SimulatedNodeOptions
             {
                 LogFolder = Directory.CreateDirectory(site._folder.File("log")).FullName,
                 CredFolder = Directory.CreateDirectory(site._folder.File("cred")).FullName,
@@ -44,7 +55,8 @@ public sealed class SimulatedSite : IAsyncDisposable
                 EraLength = eraLength,
                 RoundInterval = roundInterval,
                 Scenario = scenario,
-            });
+            };
+            await site.StartAsync(adjust?.Invoke(options) ?? options, clock);
             return site;
         }
         catch
@@ -54,7 +66,7 @@ public sealed class SimulatedSite : IAsyncDisposable
         }
     }
 
-    private async Task StartAsync(SimulatedNodeOptions node)
+    private async Task StartAsync(SimulatedNodeOptions node, string[]? clock)
     {
         _database = new GatewayDatabase();
         string superuserPassword = _folder.File("superuser-password");
@@ -85,7 +97,7 @@ public sealed class SimulatedSite : IAsyncDisposable
             "--checks.probes", $"chain_rpc={rpc.Host}:{rpc.Port}",
             "--checks.gateway-config", Path.Combine(node.ConfigFolder!, "gateway.yaml"),
         ]);
-        Stack = await MonitoringStack.StartAsync(Exporter, Site);
+        Stack = await MonitoringStack.StartAsync(Exporter, Site, clock);
     }
 
     public async ValueTask DisposeAsync() => await Teardown.AllAsync(

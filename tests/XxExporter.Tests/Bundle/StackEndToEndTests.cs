@@ -73,7 +73,7 @@ public sealed class TroubledStackEndToEndTests
     public async Task A_missed_era_and_failing_rounds_reach_the_webhook_with_their_runbooks()
     {
         // The troubled node starts in the era after a missed one, and fails every tenth round. An era of 60 s keeps
-        // that missed era the last finished one well past the alert's (compressed) for: of 5 s. A round every 2.5 s
+        // that missed era the last finished one well past the alert (which has no for:). A round every 2.5 s
         // gives the 20 rounds the failure ratio alert wants at 50 s, within the first era (the second, waiting, has
         // none), so it (then 15 s) and Alertmanager's 1 min wait for warnings come at about 2 min, well before the
         // fifth crash (round 50, at about 3 min, in the fourth era) turns it into a crash loop, which would hold it back.

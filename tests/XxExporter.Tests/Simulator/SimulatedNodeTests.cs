@@ -88,6 +88,27 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_node_started_late_in_an_era_has_its_election_known_and_a_stalled_chain_stays_at_its_last_block()
+    {
+        // Started 5.5 s into a 6 s era: past the election (at 4 s), the era after it half a second away.
+        await StartAsync(Scenario.Troubled, eraSeconds: 6, simulator: ["--chain-started-before", "5.5", "--chain-stall-after", "2"]);
+        var start = await ScrapeUntil(m => m.Has("xx_validator_elected_next_era"));
+        Assert.Equal(SimulatedChain.FirstEra, Era(start));
+        Assert.Equal(0, start["xx_validator_elected_next_era"]);
+        Assert.Equal(_node!.EraStartsAt(SimulatedChain.FirstEra) + TimeSpan.FromSeconds(4), _node.NextElectionKnownAt(SimulatedChain.FirstEra));
+        Assert.InRange(_node.EraStartsAt(SimulatedChain.FirstEra + 1) - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(-30), TimeSpan.FromSeconds(0.5));
+
+        await ScrapeUntil(m => Era(m) == SimulatedChain.FirstEra + 1);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.NotNull(_node.ChainStalledAt);
+        var stalled = await ScrapeUntil(_ => true);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var later = await ScrapeUntil(_ => true);
+        Assert.Equal(stalled["xx_chain_block_height{status=\"best\"}"], later["xx_chain_block_height{status=\"best\"}"]);
+        Assert.Equal(SimulatedChain.FirstEra + 1, Era(later));
+    }
+
+    [Fact]
     public async Task A_long_run_rotates_its_logs_and_the_exporter_follows_them()
     {
         await StartAsync(Scenario.Healthy, eraSeconds: 60, maxLogFileBytes: 40_000);

@@ -7,13 +7,20 @@ namespace XxExporter.Tests.Support;
 /// The shipped Prometheus and Alertmanager configurations running as Debian's prometheus 2.42 and
 /// prometheus-alertmanager 0.25 on 127.0.0.1, scraping one exporter and notifying a <see cref="WebhookListener"/>.
 /// The configuration is what the native demo runs (<see cref="DemoScript"/>, demo/run.sh --config-only): the shipped
-/// files with only what a loopback test must change: addresses, a 1 s scrape and evaluation interval, and time in the
-/// rules' <c>for:</c> compressed 60 times (minutes become seconds), as the simulated node compresses its eras; the rule
-/// expressions and Alertmanager's routing and waits stay as shipped.
+/// files with only what a loopback test must change: addresses and, on the <see cref="CompressedClock"/>, a 1 s scrape and
+/// evaluation interval and time in the rules' <c>for:</c> compressed 60 times (minutes become seconds), as the simulated
+/// node compresses its eras; the rule expressions and Alertmanager's routing and waits stay as shipped. On
+/// <see cref="ShippedClock"/> nothing but the addresses changes (the measured time to alert, README.md "Alerts").
 /// </summary>
 public sealed class MonitoringStack : IAsyncDisposable
 {
     private readonly TempFolder _folder = new();
+
+    /// <summary>demo/run.sh's clock options of the fast tests.</summary>
+    public static readonly string[] CompressedClock = ["--interval-seconds", "1", "--compress-for"];
+
+    /// <summary>The shipped scrape and evaluation intervals and for: durations.</summary>
+    public static readonly string[] ShippedClock = [];
 
     private MonitoringStack(WebhookListener webhook) => Webhook = webhook;
 
@@ -23,12 +30,12 @@ public sealed class MonitoringStack : IAsyncDisposable
 
     public ServerProcess Alertmanager { get; private set; } = null!;
 
-    public static async Task<MonitoringStack> StartAsync(Uri exporter, string site)
+    public static async Task<MonitoringStack> StartAsync(Uri exporter, string site, string[]? clock = null)
     {
         var stack = new MonitoringStack(await WebhookListener.StartAsync());
         try
         {
-            await stack.StartServersAsync(exporter, site);
+            await stack.StartServersAsync(exporter, site, clock ?? CompressedClock);
             return stack;
         }
         catch
@@ -38,12 +45,12 @@ public sealed class MonitoringStack : IAsyncDisposable
         }
     }
 
-    private async Task StartServersAsync(Uri exporter, string site)
+    private async Task StartServersAsync(Uri exporter, string site, string[] clock)
     {
         int alertmanagerPort = Loopback.FreePort(), prometheusPort = Loopback.FreePort();
         while (prometheusPort == alertmanagerPort) prometheusPort = Loopback.FreePort();
         await DemoScript.WriteConfigsAsync(_folder.Path, exporter.Authority, $"127.0.0.1:{alertmanagerPort}", $"127.0.0.1:{prometheusPort}",
-            $"{Webhook.Url}/webhook", site, "--interval-seconds", "1", "--compress-for");
+            $"{Webhook.Url}/webhook", site, clock);
         Alertmanager = await AlertmanagerProcess.RunAsync(_folder.File("alertmanager"), alertmanagerPort);
         string prometheus = _folder.File("prometheus");
         Prometheus = await ServerProcess.StartAsync("prometheus", prometheus, port =>

@@ -11,7 +11,7 @@ namespace XxExporter.Tests.Support;
 public sealed class WebhookListener : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<(string Path, string Body)> _received = new();
+    private readonly ConcurrentQueue<(string Path, string Body, DateTimeOffset Arrived)> _received = new();
 
     private WebhookListener(WebApplication app) => _app = app;
 
@@ -27,7 +27,8 @@ public sealed class WebhookListener : IAsyncDisposable
         app.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body);
-            listener._received.Enqueue((context.Request.Path.Value ?? "", await reader.ReadToEndAsync()));
+            var arrived = DateTimeOffset.UtcNow;
+            listener._received.Enqueue((context.Request.Path.Value ?? "", await reader.ReadToEndAsync(), arrived));
             context.Response.StatusCode = StatusCodes.Status200OK;
         });
         await app.StartAsync();
@@ -35,6 +36,10 @@ public sealed class WebhookListener : IAsyncDisposable
     }
 
     public List<string> Received(string path) => _received.Where(r => r.Path == path).Select(r => r.Body).ToList();
+
+    /// <summary>The bodies that arrived on <paramref name="path"/>, each with when its request came in.</summary>
+    public List<(string Body, DateTimeOffset Arrived)> ReceivedWithTimes(string path) =>
+        _received.Where(r => r.Path == path).Select(r => (r.Body, r.Arrived)).ToList();
 
     /// <summary>Waits until at least <paramref name="count"/> bodies arrived on <paramref name="path"/>.</summary>
     public async Task<List<string>> WaitFor(string path, int count, TimeSpan limit)
