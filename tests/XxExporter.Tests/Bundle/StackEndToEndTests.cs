@@ -88,9 +88,14 @@ public sealed class TroubledStackEndToEndTests
         List<JsonArray>? shownWhilePaging = null;
         var firingPanels = Dashboards.Queries(SimulatedSite.Site).Where(q => !q.ReturnsDataWhenHealthy).ToList();
         Assert.NotEmpty(firingPanels);
+        // On a loaded machine the ratio alert's minute of group wait can end after the crash loop began; then
+        // Alertmanager holds it back (inhibit_rules: the crash loop explains the failing rounds), which is the routing
+        // as shipped, and the crash loop is what pages.
+        bool ratioHeldBack = false;
         var waited = Stopwatch.StartNew();
-        while (!expected.All(notified.ContainsKey) && waited.Elapsed < TimeSpan.FromMinutes(4))
+        while (!(notified.ContainsKey(expected[0]) && (notified.ContainsKey(expected[1]) || ratioHeldBack)) && waited.Elapsed < TimeSpan.FromMinutes(4))
         {
+            ratioHeldBack = notified.ContainsKey("XxCrashLoop") && await HeldBackByCrashLoopAsync(stack, expected[1]);
             foreach (string body in stack.Webhook.Received("/webhook"))
             {
                 var notification = JsonNode.Parse(body)!;
@@ -104,10 +109,11 @@ public sealed class TroubledStackEndToEndTests
             }
             await Task.Delay(500);
         }
-        Assert.True(expected.All(notified.ContainsKey),
+        Assert.True(notified.ContainsKey(expected[0]) && (notified.ContainsKey(expected[1]) || ratioHeldBack),
             $"notified within {waited.Elapsed}: {string.Join(", ", notified.Keys)}; firing: {(await stack.QueryAsync("ALERTS{alertstate=\"firing\"}")).ToJsonString()}");
 
-        foreach (var (name, receiver, severity) in new[] { (expected[0], "xx-page", "critical"), (expected[1], "xx-default", "warning") })
+        foreach (var (name, receiver, severity) in new[] { (expected[0], "xx-page", "critical"), (expected[1], "xx-default", "warning"), ("XxCrashLoop", "xx-page", "critical") }
+            .Where(expect => notified.ContainsKey(expect.Item1)))
         {
             var (alert, sentTo) = notified[name];
             Assert.Equal(receiver, sentTo);
@@ -130,6 +136,13 @@ public sealed class TroubledStackEndToEndTests
             .Select(series => series!["metric"]!["alertname"]!.GetValue<string>()).ToHashSet();
         Assert.Superset(expected.ToHashSet(), everAlerting);
         Assert.Subset(CausedByTheScenario, everAlerting);
+    }
+
+    /// <summary>Whether Alertmanager holds <paramref name="alert"/> back, inhibited by the crash loop.</summary>
+    private static async Task<bool> HeldBackByCrashLoopAsync(MonitoringStack stack, string alert)
+    {
+        var alerts = JsonNode.Parse(await stack.Alertmanager.Http.GetStringAsync($"/api/v2/alerts?filter=alertname%3D%22{alert}%22"))!.AsArray();
+        return alerts.Any(a => a!["status"]!["state"]!.GetValue<string>() == "suppressed" && a["status"]!["inhibitedBy"]!.AsArray().Count > 0);
     }
 
     /// <summary>The alerts the troubled timeline may raise in its first eras; any other would be a false alarm.</summary>

@@ -26,6 +26,9 @@ public sealed class MonitoringStack : IAsyncDisposable
 
     public WebhookListener Webhook { get; }
 
+    /// <summary>The generated configuration: prometheus/ (prometheus.yml, rules/) and alertmanager/ (alertmanager.yml).</summary>
+    public string ConfigFolder => _folder.Path;
+
     public ServerProcess Prometheus { get; private set; } = null!;
 
     public ServerProcess Alertmanager { get; private set; } = null!;
