@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Prometheus;
 using XxExporter.Telemetry;
@@ -34,21 +35,47 @@ internal sealed class DnsCheck : IScrapeSource
 
     public TimeSpan Timeout { get; }
 
+    /// <summary>
+    /// How old a lookup may be before it is renewed. The names rarely change, and a resolver that does not answer must
+    /// not hold every scrape for the timeout: a scrape reports the newest lookup it has and renews an older one in the
+    /// background; only a name never looked up yet is waited for (bounded by the timeout).
+    /// </summary>
+    public static readonly TimeSpan ResolveEvery = TimeSpan.FromMinutes(1);
+
+    private sealed record Resolved(ResolutionResult Result, string Problem, double Seconds, long At);
+
+    private readonly ConcurrentDictionary<string, Resolved> _known = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Task<Resolved>> _renewing = new(StringComparer.OrdinalIgnoreCase);
+
     public async Task CollectAsync(Readings readings, CancellationToken timeout)
     {
-        var lookups = await Task.WhenAll(_names.Select(async name =>
-        {
-            long started = Stopwatch.GetTimestamp();
-            var (_, result, problem) = await _resolver.ResolveAsync(name, Timeout, timeout);
-            return (name, result, problem, Stopwatch.GetElapsedTime(started).TotalSeconds);
-        }));
-        foreach (var (name, result, problem, seconds) in lookups)
+        var lookups = await Task.WhenAll(_names.Select(async name => (name, resolved: await NewestAsync(name))));
+        foreach (var (name, (result, problem, seconds, _)) in lookups)
         {
             readings.Set(_success, result == ResolutionResult.Ok, name);
             Results.SetOne(readings, _result, result, name);
             readings.Set(_duration, seconds, name);
             if (result != ResolutionResult.Ok) readings.Notice(name, problem);
         }
+    }
+
+    private async Task<Resolved> NewestAsync(string name)
+    {
+        if (!_known.TryGetValue(name, out var known)) return await _renewing.GetOrAdd(name, RenewAsync);   // ends within Timeout
+        if (Stopwatch.GetElapsedTime(known.At) >= ResolveEvery) _ = _renewing.GetOrAdd(name, RenewAsync);
+        return known;
+    }
+
+    /// <summary>One lookup, bounded by <see cref="Timeout"/> whoever waits for it; its result becomes the newest.</summary>
+    private async Task<Resolved> RenewAsync(string name)
+    {
+        await Task.Yield();   // never done inside GetOrAdd, so the TryRemove below cannot come before the add
+        long started = Stopwatch.GetTimestamp();
+        var (_, result, problem) = await _resolver.ResolveAsync(name, Timeout, CancellationToken.None);
+        var resolved = new Resolved(result, problem, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetTimestamp());
+        _known[name] = resolved;
+        _renewing.TryRemove(name, out _);
+        return resolved;
     }
 
     /// <summary>A round that did not end in time: no name is known to resolve.</summary>
