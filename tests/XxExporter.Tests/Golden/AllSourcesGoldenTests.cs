@@ -132,13 +132,13 @@ public sealed class AllSourcesHost : IAsyncLifetime
 /// <summary>
 /// One golden /metrics for every source (as node_exporter's end-to-end test): a family, series or help text that
 /// changes or vanishes shows as a diff against all-sources.prom. Regenerate it after an intended change with
-/// <c>UPDATE_GOLDEN=1 dotnet test --filter Golden</c> (see Golden/README.md) and review the diff.
+/// <see cref="GeneratedFile.Command"/> (see Golden/README.md) and review the diff.
 /// </summary>
 public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassFixture<AllSourcesHost>
 {
     public const string GoldenFile = "tests/XxExporter.Tests/Golden/all-sources.prom";
 
-    [Fact]
+    [Fact, Trait(GeneratedFile.Trait, GeneratedFile.Category)]
     public async Task Golden_metrics_of_every_source_are_unchanged()
     {
         string actual = Normalise(host.Scrape);
@@ -151,7 +151,7 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
         string expected = await File.ReadAllTextAsync(golden);
         Assert.True(expected == actual, $"""
             /metrics differs from {GoldenFile}. If the change is intended, regenerate it with
-            UPDATE_GOLDEN=1 dotnet test tests/XxExporter.Tests --filter Golden
+            {GeneratedFile.Command}
             and review the diff:
             {TextDiff.Unified(expected, actual, GoldenFile, "/metrics (normalised)")}
             """);

@@ -55,7 +55,7 @@ public partial class OneShotTests
         Assert.Equal(truth.Records.Count, recordSeries.Count(s => metrics[s] > 0));
     }
 
-    [Fact]
+    [Fact, Trait(GeneratedFile.Trait, GeneratedFile.Category)]
     public async Task Golden_metrics_output_is_unchanged()
     {
         string golden = Path.Combine(AppContext.BaseDirectory, "Golden");
