@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Binaries;
@@ -7,6 +9,13 @@ namespace XxExporter.Chain;
 
 public static class ChainSources
 {
+    public static readonly SourceRegistration Registration = new("chain",
+        "The chain node of --chain.rpc-url (xx_chain_*), and over the same connection the validator's staking (staking: xx_staking_*, xx_validator_*) and the installed binaries (binaries: xx_binary_*).",
+        context => ChainSettings.Read(context.Settings) is { Enabled: true } settings
+            ? Create(settings, BinariesSettings.Read(context.Settings), context.Services.GetRequiredService<InstalledHashes>(), context.Factory,
+                context.Services.GetRequiredService<ILoggerFactory>(), context.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped)
+            : []);
+
     /// <summary>
     /// The <c>chain</c>, <c>staking</c> and <c>binaries</c> sources over one connection to the node, which closes when
     /// <paramref name="stopped"/> fires (the host's ApplicationStopped).

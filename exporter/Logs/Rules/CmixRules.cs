@@ -1,5 +1,5 @@
-using XxExporter.Parsing;
 using Prometheus;
+using XxExporter.Parsing;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Logs.Rules;
