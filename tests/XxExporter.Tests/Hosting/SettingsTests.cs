@@ -130,15 +130,6 @@ public class SettingsTests
         Assert.Equal("/var/log/xx/cmix.log", Load("--config.file", file).Logs.Files[0].Path);
     }
 
-    [Fact]
-    public void The_shipped_settings_file_holds_every_setting_with_its_default()
-    {
-        var shipped = SettingsFile.Read(Repository.PathOf("exporter/appsettings.json"), ExporterSettings.Table.All);
-        // Passwords (the settings without a flag) are left out: a file beside the binary is no place for them.
-        var expected = ExporterSettings.Table.All.Where(s => s.Key is not null && s.Flag is not null).ToDictionary(s => s.Key!, s => s.Default);
-        Assert.Equal(expected.OrderBy(e => e.Key), shipped.OrderBy(e => e.Key));
-    }
-
     [Theory]
     [InlineData("/")]
     [InlineData("/status.json")]
