@@ -36,10 +36,11 @@ public abstract class Setting(string? flag, string? key, string defaultText, str
     public string Name => Flag is null ? Key! : "--" + Flag;
 
     /// <summary>
-    /// The one-line error for <paramref name="text"/>: <c>invalid --flag "text": problem</c>, or instead of the flag
-    /// <paramref name="where"/> the text was given (an environment variable, a key in a file).
+    /// The one-line error for <paramref name="text"/>: <c>invalid --flag "text": problem</c>, or naming instead of the
+    /// flag where the text was given: its environment variable, or its key in <paramref name="file"/>.
     /// </summary>
-    public SettingsException Invalid(string text, string problem, string? where = null) => new($"invalid {where ?? Name} \"{text}\": {problem}");
+    public SettingsException Invalid(string text, string problem, string? given = null, string? file = null) =>
+        new($"invalid {given ?? Name} \"{text}\"{(file is null ? "" : $" in settings file {file}")}: {problem}");
 }
 
 public enum SettingKind
@@ -62,10 +63,10 @@ public sealed class Setting<T>(string? flag, string? key, string defaultText, st
     public override void Validate(SettingValues values) => values.Get(this);
 
     /// <summary>
-    /// The value of <paramref name="text"/>, or a <see cref="SettingsException"/> naming this setting (or
-    /// <paramref name="where"/> the text was given, see <see cref="Setting.Invalid"/>).
+    /// The value of <paramref name="text"/>, or a <see cref="SettingsException"/> naming this setting (or where the
+    /// text was given, see <see cref="Setting.Invalid"/>).
     /// </summary>
-    public T Parse(string text, string? where = null)
+    public T Parse(string text, string? given = null, string? file = null)
     {
         try
         {
@@ -73,7 +74,7 @@ public sealed class Setting<T>(string? flag, string? key, string defaultText, st
         }
         catch (FormatException ex)
         {
-            throw Invalid(text, ex.Message, where);
+            throw Invalid(text, ex.Message, given, file);
         }
     }
 }

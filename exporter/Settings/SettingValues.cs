@@ -24,8 +24,8 @@ public sealed class SettingValues(
     public T Get<T>(Setting<T> setting)
     {
         if (_parsed.TryGetValue(setting, out object? parsed)) return (T)parsed!;
-        var (text, where) = Given(setting);
-        T value = setting.Parse(text, where);
+        var (text, given, file) = Given(setting);
+        T value = setting.Parse(text, given, file);
         _parsed[setting] = value;
         return value;
     }
@@ -33,17 +33,17 @@ public sealed class SettingValues(
     /// <summary>The one-line error for a value that parsed but cannot be used, naming where it was given.</summary>
     public SettingsException Invalid(Setting setting, string problem)
     {
-        var (text, where) = Given(setting);
-        return setting.Invalid(text, problem, where);
+        var (text, given, file) = Given(setting);
+        return setting.Invalid(text, problem, given, file);
     }
 
-    /// <summary>The setting's text and where it was given: null for its flag (or its default), else the variable or file key.</summary>
-    private (string Text, string? Where) Given(Setting setting) =>
-        flags.TryGetValue(setting, out string? text) ? (text, null)
-        : setting.Key is not { } key ? (setting.Default, null)
-        : environment.TryGetValue(key, out text) ? (text, setting.EnvironmentVariable)
-        : file.TryGetValue(key, out text) ? (text, $"{key} in settings file {filePath}")
-        : (setting.Default, null);
+    /// <summary>The setting's text and where it was given: by its flag (or its default), its variable, or its key in the file.</summary>
+    private (string Text, string? Given, string? File) Given(Setting setting) =>
+        flags.TryGetValue(setting, out string? text) ? (text, null, null)
+        : setting.Key is not { } key ? (setting.Default, null, null)
+        : environment.TryGetValue(key, out text) ? (text, setting.EnvironmentVariable, null)
+        : file.TryGetValue(key, out text) ? (text, setting.Key, filePath ?? "")
+        : (setting.Default, null, null);
 
     /// <summary>
     /// The <see cref="Setting.EnvironmentPrefix"/> variables by the key they set (<c>XX_EXPORTER_LOGS__DIR</c> sets
