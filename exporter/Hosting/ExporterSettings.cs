@@ -86,10 +86,10 @@ public sealed record ExporterSettings
         return Read(new SettingValues(request.Flags, environment, file is null ? new Dictionary<string, string>() : SettingsFile.Read(file, Table.All), file));
     }
 
-    /// <summary>Parses every setting, so that one that is invalid stops the start even if nothing reads it yet.</summary>
+    /// <summary>Parses the settings; the sources' switches too, so that an invalid one stops the start in any mode.</summary>
     public static ExporterSettings Read(SettingValues values)
     {
-        foreach (var setting in Table.All) setting.Validate(values);
+        foreach (var source in Sources.All) values.Get(source.Switch);
         return new()
         {
             ListenAddress = values.Get(Table.ListenAddress), TelemetryPath = values.Get(Table.TelemetryPath), LogLevel = values.Get(Table.LogLevel),

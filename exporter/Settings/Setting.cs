@@ -29,9 +29,6 @@ public abstract class Setting(string? flag, string? key, string defaultText, str
     /// <summary>A true/false flag, which may be given without a value (<c>--once</c>).</summary>
     public abstract bool IsSwitch { get; }
 
-    /// <summary>Parses the setting's text in <paramref name="values"/>: a <see cref="SettingsException"/> if it is invalid.</summary>
-    public abstract void Validate(SettingValues values);
-
     /// <summary>How messages name the setting: its flag, or its key if it has none.</summary>
     public string Name => Flag is null ? Key! : "--" + Flag;
 
@@ -59,8 +56,6 @@ public sealed class Setting<T>(string? flag, string? key, string defaultText, st
     : Setting(flag, key, defaultText, help)
 {
     public override bool IsSwitch => typeof(T) == typeof(bool);
-
-    public override void Validate(SettingValues values) => values.Get(this);
 
     /// <summary>
     /// The value of <paramref name="text"/>, or a <see cref="SettingsException"/> naming this setting (or where the
