@@ -15,9 +15,6 @@ public sealed class SettingValues(
 {
     private readonly Dictionary<Setting, object?> _parsed = [];
 
-    /// <summary>Every setting at its default.</summary>
-    public static SettingValues Defaults { get; } = new(new Dictionary<Setting, string>(), new Dictionary<string, string>(), new Dictionary<string, string>());
-
     public string Text(Setting setting) => Given(setting).Text;
 
     /// <summary>The setting's value; a <see cref="SettingsException"/> naming where it was given if its text is invalid.</summary>
