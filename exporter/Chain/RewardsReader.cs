@@ -21,7 +21,7 @@ public sealed record UnpaidRewards(uint HistoryDepth, int Unpaid, uint? OldestEr
 /// </summary>
 public sealed class RewardsReader(RewardsSeries series) : IStakingAddOn
 {
-    /// <summary>ErasRewardPoints of ~370 validators is ~13 kB: 12 eras keep an answer far below the client's bound.</summary>
+    /// <summary>ErasRewardPoints holds an entry per validator of the era: this many eras keep an answer far below <see cref="Rpc.RpcBounds.MaxMessageBytes"/>.</summary>
     internal const int ColdErasPerRequest = 12;
     /// <summary>xx's HistoryDepth (docs/xx-node-facts.md §4.4), where the runtime neither stores it nor names it a constant.</summary>
     private const uint DefaultHistoryDepth = 84;

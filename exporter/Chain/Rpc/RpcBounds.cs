@@ -5,7 +5,7 @@ public static class RpcBounds
 {
     /// <summary>The largest answer of an xx node is state_getMetadata, well under this as hex.</summary>
     public const int MaxMessageBytes = 4 << 20;
-    /// <summary>The answers with most tokens (storage pages of 500 keys) hold a few thousand; a parse keeps ~12 bytes per token.</summary>
+    /// <summary>Far more tokens than the answers with most (storage pages of 500 keys) hold; a parse keeps a row of its own per token.</summary>
     public const int MaxTokensPerMessage = 1 << 16;
 }
 

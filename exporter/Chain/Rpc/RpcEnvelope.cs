@@ -10,7 +10,7 @@ internal readonly record struct RpcEnvelope(long Id, string? Ignored)
     /// The whole-number id of a JSON-RPC answer (an object with "id" at its top level), or why the message answers
     /// no call: not JSON, a notification (no id; nothing here subscribes), an id that is not one of ours (a string,
     /// null for an error about an unparsable request). More tokens than any answer of a node has throw: a parse
-    /// keeps about 12 bytes per token, so a hostile array of tiny values would cost a dozen times its size.
+    /// keeps a row per token larger than the token itself, so a hostile array of tiny values would cost many times its size.
     /// </summary>
     public static RpcEnvelope Read(ReadOnlySpan<byte> message)
     {
