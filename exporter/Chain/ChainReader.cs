@@ -52,6 +52,7 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         try
         {
             var sync = await rpc.CallAsync("system_syncState", [], token);
+            if (sync.ValueKind != JsonValueKind.Object) throw new MalformedAnswerException($"system_syncState answered {sync.ValueKind}, not an object");
             return sync.TryGetProperty("highestBlock", out var highest) && highest.ValueKind == JsonValueKind.Number ? highest.GetInt64() : null;
         }
         catch (RpcErrorException ex)

@@ -116,7 +116,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
     {
         var slashed = eras.Where(e => e.Item.Value is not null).ToList();
         // The value is (fraction of the exposure, amount): the amount is what the validator's own stake lost.
-        var amount = slashed.Aggregate(BigInteger.Zero, (sum, e) => sum + e.Item.Value!.Items[1].Number);
+        var amount = slashed.Aggregate(BigInteger.Zero, (sum, e) => sum + e.Item.Value!.Item(1).Number);
         return new RecordedSlashes(slashed.Count, Xx(amount), slashed.Count > 0 ? slashed.Max(e => e.Era) : null, eras.Count);
     }
 
@@ -139,7 +139,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
             ? sessions * (double)slots * (double)slotMs / 1000 : null;
 
     /// <summary>A DisabledValidators or OffendingValidators entry: the index alone (legacy) or the index with more (207, legacy offending).</summary>
-    private static long IndexOf(ScaleValue entry) => entry is ScaleNumber ? entry.ToInt64() : entry.Items[0].ToInt64();
+    private static long IndexOf(ScaleValue entry) => entry is ScaleNumber ? entry.ToInt64() : entry.Item(0).ToInt64();
 
     private static uint? U32(ScaleValue? value) => value?.Number is { } n && n >= 0 && n <= uint.MaxValue ? (uint)n : null;
 

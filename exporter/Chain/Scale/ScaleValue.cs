@@ -30,6 +30,10 @@ public abstract record ScaleValue
     public IEnumerable<(ScaleValue Key, ScaleValue Value)> MapEntries =>
         Items.Select(pair => pair.Items is [var key, var value] ? (key, value) : throw new ScaleDecodeException("map entry is not a pair"));
 
+    /// <summary>Item <paramref name="index"/> of a sequence or tuple; one the value does not have is a decode error.</summary>
+    public ScaleValue Item(int index) => index >= 0 && index < Items.Count ? Items[index]
+        : throw new ScaleDecodeException($"{Describe()} has no item {index}");
+
     public long ToInt64() => Number >= long.MinValue && Number <= long.MaxValue ? (long)Number
         : throw new ScaleDecodeException($"{Number} does not fit 64 bits");
 
