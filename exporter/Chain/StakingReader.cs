@@ -1,7 +1,6 @@
 using System.Numerics;
 using XxExporter.Chain.Rpc;
 using XxExporter.Chain.Scale;
-using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
 
