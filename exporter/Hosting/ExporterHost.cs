@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Binaries;
 using XxExporter.Logs;
+using XxExporter.Logs.Rules;
 using XxExporter.Logs.Tailing;
 using XxExporter.Settings;
 using XxExporter.Telemetry;
@@ -60,8 +61,8 @@ public static class ExporterHost
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
         }
-        var installed = new InstalledHashes(); // written by the wrapper logs' rules, read by the binaries source
-        builder.Services.AddSingleton(installed);
+        var installed = new InstalledHashes(); // written by the wrapper logs' rules only; the binaries source gets its read-only view
+        builder.Services.AddSingleton<IReportedInstalls>(installed);
         builder.Services.AddSingleton(services =>
             LogSource.CreateAll(settings.Logs, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>(), positions, startAtEnd: true, installed));
         foreach (var index in Enumerable.Range(0, settings.Logs.Files.Count))

@@ -1,3 +1,4 @@
+using XxExporter.Binaries;
 using XxExporter.Chain;
 using XxExporter.Checks;
 using XxExporter.CmixError;
@@ -22,5 +23,6 @@ public static class Sources
         DnsCheck.Registration,
         PostgresSource.Registration,
         ChainSources.Registration,
+        BinariesSource.Registration,
     ];
 }

@@ -5,7 +5,20 @@ namespace XxExporter.Telemetry;
 
 /// <summary>What a source is built from: the settings (read by name), the metric registry and the host's services.</summary>
 /// <param name="Services">The host's services: loggers, its lifetime (whose ApplicationStopped closes connections).</param>
-public sealed record SourceContext(SettingValues Settings, IMetricFactory Factory, IServiceProvider Services);
+public sealed record SourceContext(SettingValues Settings, IMetricFactory Factory, IServiceProvider Services)
+{
+    private readonly Dictionary<Type, object?> _shared = [];
+
+    /// <summary>
+    /// What several sources are built over (one connection to the chain node), made by the first that asks and
+    /// given to the others.
+    /// </summary>
+    public T? Shared<T>(Func<SourceContext, T?> create) where T : class
+    {
+        if (!_shared.TryGetValue(typeof(T), out object? made)) _shared[typeof(T)] = made = create(this);
+        return (T?)made;
+    }
+}
 
 /// <summary>
 /// One kind of scrape-time source, declared in its own file: its name, its switch <c>--collector.&lt;name&gt;</c> (on
