@@ -36,6 +36,26 @@ public sealed class CollectorSwitchTests : IDisposable
         Assert.DoesNotContain($"collector=\"{collector}\"", off);
     }
 
+    /// <summary>The binaries source joins the chain's reads: it is off with the chain collector, and on its own switch.</summary>
+    [Fact]
+    public async Task The_binaries_collector_has_its_switch_and_goes_with_the_chain()
+    {
+        await using var node = new FakeChainNode(new Chain.SyntheticRuntime().Healthy);
+        await node.StartAsync();
+        File.WriteAllText(_logs.File("xxnetwork-cmix"), "binary");
+        string[] chain = ["--chain.rpc-url", node.WsUrl, "--binaries.paths", $"server={_logs.File("xxnetwork-cmix")}"];
+
+        var (_, on) = await Scrape(chain);
+        Assert.Equal(["chain", "staking", "binaries"], on.Intersect(["chain", "staking", "binaries"]));
+        var (metrics, off) = await Scrape([.. chain, "--no-collector.binaries"]);
+        Assert.Equal(on.Where(name => name != "binaries"), off);
+        Assert.DoesNotContain("# HELP xx_binary_", metrics);
+        (metrics, off) = await Scrape([.. chain, "--no-collector.chain"]);
+        Assert.Equal(on.Where(name => name is not ("chain" or "staking" or "binaries")), off);
+        Assert.DoesNotContain("# HELP xx_chain_", metrics);
+        Assert.DoesNotContain("# HELP xx_binary_", metrics);
+    }
+
     [Fact]
     public void Every_source_has_its_switch_on_by_default_and_a_name_of_its_own()
     {
@@ -52,7 +72,7 @@ public sealed class CollectorSwitchTests : IDisposable
     private async Task<(string Metrics, IReadOnlyList<string> Sources)> Scrape(params string[] flags)
     {
         var (app, address) = await ExporterTesting.StartAsync(["--web.listen-address", "127.0.0.1:0", "--logs.dir", _logs.Path, "--chain.rpc-url", "",
-            "--checks.probes", "node=127.0.0.1:1", "--checks.certificates", _logs.File("*.crt"), .. flags]);
+            "--checks.probes", "node=127.0.0.1:1", "--checks.certificates", _logs.File("*.crt"), "--chain.idf-path", _logs.File("cmix-IDF.json"), .. flags]);
         await using (app)
         {
             using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
