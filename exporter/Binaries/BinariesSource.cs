@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 using XxExporter.Chain;
 using XxExporter.Chain.Rpc;
@@ -17,6 +18,12 @@ namespace XxExporter.Binaries;
 public sealed class BinariesSource(ChainSnapshots.Follower chain, BinariesSettings settings, IReportedInstalls installed, IMetricFactory factory,
     ChainBugs bugs, TimeSpan timeout, TimeProvider clock) : IScrapeSource
 {
+    public static readonly SourceRegistration Registration = new("binaries",
+        "Installed binaries of --binaries.paths compared with the hashes on chain (xx_binary_*); needs the chain collector.",
+        context => context.Settings.Get(ChainSources.Registration.Switch) && ChainSources.Of(context) is { } chain
+            ? For(BinariesSettings.Read(context.Settings), chain, context.Services.GetRequiredService<IReportedInstalls>(), context.Factory)
+            : []);
+
     /// <summary>The source beside the chain's, if any binary is configured.</summary>
     public static IEnumerable<IScrapeSource> For(BinariesSettings settings, ChainSources chain, IReportedInstalls installed, IMetricFactory factory)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Chain.Rpc;
@@ -12,6 +14,17 @@ namespace XxExporter.Chain;
 /// </summary>
 public sealed record ChainSources(IReadOnlyList<IScrapeSource> Sources, ChainSnapshots Snapshots, ChainBugs Bugs, TimeSpan Timeout)
 {
+    public static readonly SourceRegistration Registration = new("chain",
+        "The chain node of --chain.rpc-url (xx_chain_*) and, over the same connection, the validator's staking (collector staking: xx_staking_*, xx_validator_*).",
+        context => Of(context)?.Sources ?? []);
+
+    /// <summary>This host's chain sources, made once (the binaries source joins them); null when no endpoint is given.</summary>
+    public static ChainSources? Of(SourceContext context) => context.Shared(_ =>
+        ChainSettings.Read(context.Settings) is { Enabled: true } settings
+            ? Create(settings, context.Factory, context.Services.GetRequiredService<ILoggerFactory>(),
+                context.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped)
+            : null);
+
     /// <summary>The sources over a connection that closes when <paramref name="stopped"/> fires (the host's ApplicationStopped).</summary>
     public static ChainSources Create(ChainSettings settings, IMetricFactory factory, ILoggerFactory loggers, CancellationToken stopped)
     {

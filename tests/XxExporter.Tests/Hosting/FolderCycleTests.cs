@@ -9,23 +9,11 @@ namespace XxExporter.Tests.Hosting;
 /// </summary>
 public sealed partial class FolderCycleTests
 {
-    /// <summary>
-    /// Cycles still on main when this test was written, each to be broken by the change named; when one is gone,
-    /// the test fails until it is removed from here.
-    /// </summary>
-    private static readonly string[][] KnownCycles =
-    [
-        ["Logs", "Settings"], // a settings parser borrows a log-rule helper (issue 20, item 4; h-settings)
-    ];
-
     [Fact]
     public void No_folder_depends_on_itself_through_others()
     {
         var cycles = Cycles(Dependencies()).Select(c => string.Join(" <-> ", c)).ToList();
-        var known = KnownCycles.Select(c => string.Join(" <-> ", c.Order(StringComparer.Ordinal))).ToList();
-        Assert.True(cycles.Except(known).ToList() is [], $"Folders of exporter/ that use each other: {string.Join("; ", cycles.Except(known))}");
-        Assert.True(known.Except(cycles).ToList() is [],
-            $"No longer a cycle, remove it from {nameof(KnownCycles)}: {string.Join("; ", known.Except(cycles))}");
+        Assert.True(cycles is [], $"Folders of exporter/ that use each other: {string.Join("; ", cycles)}");
     }
 
     [Fact]
