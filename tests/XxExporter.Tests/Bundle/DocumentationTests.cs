@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
+using XxExporter.Tests.Generated;
+using XxExporter.Tests.Golden;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Bundle;
 
-/// <summary>README.md, CONTRIBUTING.md and docs/ point only at files that exist: a link or a shipped file they name.</summary>
+/// <summary>README.md, CONTRIBUTING.md and docs/ point only at what exists: a link, a shipped file or a metric they name.</summary>
 public partial class DocumentationTests
 {
     /// <summary>The pages a reader follows, by path from the repository root.</summary>
@@ -32,12 +34,36 @@ public partial class DocumentationTests
         Assert.All(named, n => Assert.True(File.Exists(Repository.PathOf(n.File)), $"{n.Page} names {n.File}, which does not exist"));
     }
 
+    /// <summary>The PostgreSQL role the docs create, which reads like a metric name.</summary>
+    private const string MonitoringRole = "xx_exporter";
+
+    [Fact]
+    public void Every_metric_named_is_one_the_exporter_serves()
+    {
+        var served = MetricFamilies.Served().SelectMany(family => family.SeriesNames).ToHashSet();
+        var named = Pages().Where(page => !page.StartsWith("docs/runbooks/", StringComparison.Ordinal))
+            .SelectMany(page => CodeSpan().Matches(File.ReadAllText(Repository.PathOf(page)))
+                .SelectMany(span => MetricName().Matches(span.Value)).Select(m => (Page: page, Metric: m.Value)))
+            .Where(n => n.Metric != MonitoringRole).Distinct().ToList();
+        Assert.Contains(named, n => n is { Page: "docs/metrics.md", Metric: "xx_cmix_error_file_modified_timestamp_seconds" });
+        Assert.All(named, n => Assert.True(served.Contains(n.Metric), $"{n.Page} names {n.Metric}, which the exporter does not serve ({AllSourcesGoldenTests.GoldenFile})"));
+    }
+
     [Fact]
     public void A_link_is_told_from_an_image_and_a_path_from_a_system_path()
     {
         Assert.Equal(["docs/a.md#x", "b.png"], MarkdownLink().Matches("see [a](docs/a.md#x) and ![b](b.png)").Select(m => m.Groups["target"].Value));
+        Assert.Equal(["xx_a_b", "xx_c"], MetricName().Matches("`xx_a_b{x}`, the `xx_d_*` series, `time() - xx_c`").Select(m => m.Value));
         Assert.Equal(["deploy/alloy/alloy.env"], ShippedFile().Matches("`/etc/deploy/x.env`, deploy/alloy/alloy.env and prometheus/rules/*.yml").Select(m => m.Value));
     }
+
+    /// <summary>A code span, which may wrap; the backticks of fences and of longer spans are not one.</summary>
+    [GeneratedRegex(@"(?<!`)`(?!`)[^`]+`(?!`)")]
+    private static partial Regex CodeSpan();
+
+    /// <summary>A metric or series name; a name that ends in <c>_</c> before a <c>*</c> is a family prefix, not a name.</summary>
+    [GeneratedRegex(@"(?<![\w])(?:xx|process)_[a-z0-9_]*[a-z0-9](?![a-z0-9_]*\*)")]
+    private static partial Regex MetricName();
 
     [GeneratedRegex(@"\]\((?<target>[^)\s]+)\)")]
     private static partial Regex MarkdownLink();
