@@ -13,7 +13,7 @@ public partial class ComposeTests
     [Theory]
     [InlineData]                                                   // docker compose up on a node or gateway host
     [InlineData("--env-file", "demo/demo.env", "--profile", "demo")]  // the demo on a simulated node
-    [InlineData("--profile", "logs")]                              // central logs: Loki and Alloy (README "Central logs")
+    [InlineData("--profile", "logs")]                              // central logs: Loki and Alloy (docs/operations.md "Central logs")
     public async Task Compose_file_is_valid(params string[] options)
     {
         var (code, output) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config", "-q"]);
