@@ -8,13 +8,15 @@ using XxExporter.Postgres;
 using XxExporter.Settings;
 using XxExporter.Web;
 using XxExporter.Web.Security;
+using XxExporter.Web.Status;
 
 namespace XxExporter.Hosting;
 
 /// <summary>Every setting, parsed and validated at start.</summary>
 public sealed record ExporterSettings(
     ListenAddress ListenAddress, string TelemetryPath, LogLevel LogLevel, LogSettings Logs,
-    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, WebConfig? WebConfig, bool Once, BinariesSettings Binaries)
+    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, WebConfig? WebConfig, bool Once, BinariesSettings Binaries,
+    StatusSettings Status)
 {
     /// <summary>The one table of settings: what <c>--help</c> lists, flags, environment and settings files may set.</summary>
     public static class Table
@@ -49,7 +51,7 @@ public sealed record ExporterSettings(
         public static IReadOnlyList<Setting> All { get; } =
         [
             ConfigFile, ListenAddress, TelemetryPath, WebConfigFile, LogLevel,
-            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All, Once,
+            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All, .. StatusSettings.Table.All, Once,
         ];
     }
 
@@ -73,5 +75,5 @@ public sealed record ExporterSettings(
     public static ExporterSettings Read(SettingValues values) =>
         new(values.Get(Table.ListenAddress), values.Get(Table.TelemetryPath), values.Get(Table.LogLevel), LogSettings.Read(values),
             PostgresSettings.Read(values), ChainSettings.Read(values), ChecksSettings.Read(values, values.Get(ChainSettings.Table.IdfPath)),
-            values.Get(Table.WebConfigFile), values.Get(Table.Once), BinariesSettings.Read(values));
+            values.Get(Table.WebConfigFile), values.Get(Table.Once), BinariesSettings.Read(values), StatusSettings.Read(values));
 }
