@@ -125,6 +125,7 @@ public static class StatusBuilder
         null => "size unknown",
         >= 1 << 30 => $"{bytes / (1 << 30):0.0} GiB",
         >= 1 << 20 => $"{bytes / (1 << 20):0.0} MiB",
-        _ => $"{bytes / 1024:0} KiB",
+        >= 1 << 10 => $"{bytes / 1024:0} KiB",
+        _ => $"{bytes:0} bytes",
     };
 }

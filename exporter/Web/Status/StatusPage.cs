@@ -92,7 +92,7 @@ public static class StatusPage
             html.Append($"No alerts {Text(from)}.</h2></section>\n");
             return;
         }
-        html.Append($"{Text(Headline(alerts))} {Text(from)}</h2><ul>");
+        html.Append($"Alerts {Text(from)}</h2><ul>");
         foreach (var a in alerts.Alerts)
         {
             string chip = a.State == "firing" ? a.Severity ?? "unknown" : $"{a.State}: {a.Severity ?? "unknown"}";

@@ -19,7 +19,7 @@ namespace XxExporter.Tests.Web;
 public sealed class AlertmanagerStatusTests : IAsyncLifetime
 {
     private const string Host = "node-a:19420", OtherHost = "node-b:19420";
-    private const string RunbookBase = "https://github.com/xx-exporter/xx-exporter/blob/main/docs/runbooks/";
+    private const string RunbookBase = HeldAlerts.RunbookBase;
 
     /// <summary>The test's Alertmanager: one receiver that sends nothing, and the shipped inhibition of the chain alerts by XxChainDown.</summary>
     private const string Config = """
@@ -49,14 +49,14 @@ public sealed class AlertmanagerStatusTests : IAsyncLifetime
     [Fact]
     public async Task The_page_and_status_json_show_exactly_this_hosts_alerts_firing_silenced_and_inhibited()
     {
-        await PostAlerts(
-            Alert("XxChainDown", "critical", Host),
-            Alert("XxBackupStale", "critical", Host, ("target", "cmix_node")),
-            Alert("XxChainPeersLow", "warning", Host),      // inhibited by XxChainDown of the same instance
-            Alert("XxLogSilent", "warning", Host, ("log", "gateway")),   // silenced below
-            Alert("XxBackupStale", "critical", OtherHost, ("target", "cmix_node")));   // another host's: not shown
-        await Silence(("alertname", "XxLogSilent"), ("instance", Host));
-        await AlertmanagerSettles(held => held.Count(a => a.State == "firing") == 3 && held.Any(a => a.State == "inhibited") && held.Any(a => a.State == "silenced"));
+        await HeldAlerts.PostAsync(_alertmanager!,
+            HeldAlerts.Alert("XxChainDown", "critical", Host),
+            HeldAlerts.Alert("XxBackupStale", "critical", Host, ("target", "cmix_node")),
+            HeldAlerts.Alert("XxChainPeersLow", "warning", Host),      // inhibited by XxChainDown of the same instance
+            HeldAlerts.Alert("XxLogSilent", "warning", Host, ("log", "gateway")),   // silenced below
+            HeldAlerts.Alert("XxBackupStale", "critical", OtherHost, ("target", "cmix_node")));   // another host's: not shown
+        await HeldAlerts.SilenceAsync(_alertmanager!, ("alertname", "XxLogSilent"), ("instance", Host));
+        await HeldAlerts.SettleAsync(_alertmanager!, held => held.Count(a => a.State == "firing") == 3 && held.Any(a => a.State == "inhibited") && held.Any(a => a.State == "silenced"));
 
         var http = await StartExporter("--status.alertmanager-url", _alertmanager!.Address.ToString(), "--status.alert-matchers", $"instance=\"{Host}\"");
 
@@ -94,8 +94,8 @@ public sealed class AlertmanagerStatusTests : IAsyncLifetime
     [Fact]
     public async Task Without_matchers_every_alert_the_alertmanager_holds_is_shown()
     {
-        await PostAlerts(Alert("XxBackupStale", "critical", Host), Alert("XxBackupStale", "critical", OtherHost));
-        await AlertmanagerSettles(held => held.Count == 2);
+        await HeldAlerts.PostAsync(_alertmanager!, HeldAlerts.Alert("XxBackupStale", "critical", Host), HeldAlerts.Alert("XxBackupStale", "critical", OtherHost));
+        await HeldAlerts.SettleAsync(_alertmanager!, held => held.Count == 2);
         var http = await StartExporter("--status.alertmanager-url", _alertmanager!.Address.ToString());
         using var json = JsonDocument.Parse(await http.GetStringAsync("/status.json"));
         Assert.Equal([Host, OtherHost], json.RootElement.GetProperty("alerts").GetProperty("alerts").EnumerateArray()
@@ -151,7 +151,7 @@ public sealed class AlertmanagerStatusTests : IAsyncLifetime
             + $"{port}/ (--status.alertmanager-url): Connection refused (127.0.0.1:{port}); it says so at its top until it can ", Assert.Single(logs.Lines));
 
         _alertmanager = await AlertmanagerProcess.RunAsync(_folder.Path, port);
-        await PostAlerts(Alert("XxBackupStale", "critical", Host));
+        await HeldAlerts.PostAsync(_alertmanager!, HeldAlerts.Alert("XxBackupStale", "critical", Host));
         clock.Advance(AlertmanagerAlerts.CacheFor);
         var third = await alerts.CurrentAsync();
         Assert.True(third.Reachable);
@@ -159,7 +159,7 @@ public sealed class AlertmanagerStatusTests : IAsyncLifetime
         Assert.Equal(2, third.FailedReads);
         Assert.Equal($"Information status: The status page reads the alerts of Alertmanager at http://127.0.0.1:{port}/ again ", logs.Lines[^1]);
 
-        await PostAlerts(Alert("XxChainDown", "critical", Host));
+        await HeldAlerts.PostAsync(_alertmanager!, HeldAlerts.Alert("XxChainDown", "critical", Host));
         clock.Advance(AlertmanagerAlerts.CacheFor - TimeSpan.FromMilliseconds(1));
         Assert.Single((await alerts.CurrentAsync()).Alerts);
         clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -206,55 +206,6 @@ public sealed class AlertmanagerStatusTests : IAsyncLifetime
             "--chain.rpc-url", "", "--checks.backups", "", "--checks.certificates", "", "--checks.probes", "", "--checks.dns-names", "",
             "--checks.gateway-config", "", "--binaries.paths", "", .. status]);
         return new HttpClient { BaseAddress = address };
-    }
-
-    private static JsonObject Alert(string name, string severity, string instance, params (string Name, string Value)[] more)
-    {
-        var labels = new JsonObject { ["alertname"] = name, ["severity"] = severity, ["instance"] = instance, ["job"] = "xx-exporter" };
-        foreach (var (label, value) in more) labels[label] = value;
-        return new JsonObject
-        {
-            ["labels"] = labels,
-            ["annotations"] = new JsonObject
-            {
-                ["summary"] = $"The summary of {name}", ["description"] = $"{name} on {instance}, in words.", ["runbook_url"] = $"{RunbookBase}{name}.md",
-            },
-            ["startsAt"] = DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O"),
-            ["endsAt"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O"),
-        };
-    }
-
-    private async Task PostAlerts(params JsonObject[] alerts)
-    {
-        using var response = await _alertmanager!.Http.PostAsync("/api/v2/alerts",
-            new StringContent(new JsonArray(alerts).ToJsonString(), Encoding.UTF8, "application/json"));
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private async Task Silence(params (string Name, string Value)[] matchers)
-    {
-        var silence = new JsonObject
-        {
-            ["matchers"] = new JsonArray(matchers.Select(m => (JsonNode)new JsonObject { ["name"] = m.Name, ["value"] = m.Value, ["isRegex"] = false, ["isEqual"] = true }).ToArray()),
-            ["startsAt"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O"),
-            ["endsAt"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O"),
-            ["createdBy"] = "AlertmanagerStatusTests",
-            ["comment"] = "being fixed",
-        };
-        using var response = await _alertmanager!.Http.PostAsync("/api/v2/silences", new StringContent(silence.ToJsonString(), Encoding.UTF8, "application/json"));
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>Waits until Alertmanager's own answer (read as the page reads it) holds; the inhibitor takes the posted alerts in asynchronously.</summary>
-    private async Task AlertmanagerSettles(Func<IReadOnlyList<HeldAlert>, bool> settled)
-    {
-        List<HeldAlert> held = [];
-        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(20); await Task.Delay(100))
-        {
-            held = AlertmanagerAlerts.Parse(await _alertmanager!.Http.GetStringAsync("/api/v2/alerts"));
-            if (settled(held)) return;
-        }
-        Assert.Fail($"Alertmanager holds: {string.Join("; ", held)}");
     }
 
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);

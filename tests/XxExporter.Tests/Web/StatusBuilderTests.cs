@@ -51,7 +51,7 @@ public class StatusBuilderTests
         var json = await Json(exposition);
         Assert.Equal("27h ago, 3.0 MiB", Summary(json, "backups", "cmix_gateway"));
         Assert.Equal("no backup file", Summary(json, "backups", "chain"));
-        Assert.Equal("60s ago, 0 KiB, under --checks.backup-min-bytes", Summary(json, "backups", "cmix_node"));
+        Assert.Equal("60s ago, 0 bytes, under --checks.backup-min-bytes", Summary(json, "backups", "cmix_node"));
         Assert.Equal("expires in 3d", Summary(json, "certificates", "node-cert.crt"));
         Assert.Equal("expired 2h ago", Summary(json, "certificates", "old.crt"));
         Assert.Equal("last record 90s ago", Summary(json, "logs", "cmix"));
