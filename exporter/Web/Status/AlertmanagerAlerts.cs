@@ -30,6 +30,7 @@ public sealed class AlertmanagerAlerts : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
+    public const int MaxAnswerBytes = 4 << 20;
 
     private static readonly string[] StateOrder = ["firing", "silenced", "inhibited"];
     private static readonly string[] SeverityOrder = ["critical", "warning", "info"];
@@ -56,7 +57,8 @@ public sealed class AlertmanagerAlerts : IDisposable
         var query = new StringBuilder("api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true");
         foreach (var matcher in settings.Matchers) query.Append("&filter=").Append(Uri.EscapeDataString(matcher.ToString()));
         _alerts = new Uri(new Uri(url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"), query.ToString());
-        _http = new HttpClient { Timeout = Timeout };
+        // A fleet's Alertmanager may hold many alerts; an answer past this is refused, not held in memory.
+        _http = new HttpClient { Timeout = Timeout, MaxResponseContentBufferSize = MaxAnswerBytes };
         // Credentials in the URL (http://user:password@host) are sent as basic authentication, and shown nowhere.
         if (url.UserInfo.Length > 0)
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
