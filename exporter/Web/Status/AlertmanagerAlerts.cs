@@ -56,7 +56,7 @@ public sealed class AlertmanagerAlerts : IDisposable
         _shown = new UriBuilder(url) { UserName = "", Password = "" }.Uri.ToString();
         var query = new StringBuilder("api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true");
         foreach (var matcher in settings.Matchers) query.Append("&filter=").Append(Uri.EscapeDataString(matcher.ToString()));
-        _alerts = new Uri(new Uri(url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"), query.ToString());
+        _alerts = new Uri(new Uri(_shown.TrimEnd('/') + "/"), query.ToString());
         // A fleet's Alertmanager may hold many alerts; an answer past this is refused, not held in memory.
         _http = new HttpClient { Timeout = Timeout, MaxResponseContentBufferSize = MaxAnswerBytes };
         // Credentials in the URL (http://user:password@host) are sent as basic authentication, and shown nowhere.

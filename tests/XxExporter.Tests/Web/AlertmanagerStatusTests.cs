@@ -193,6 +193,24 @@ public sealed class AlertmanagerStatusTests : IAsyncLifetime
         Assert.Contains("cannot be read: it answered HTTP 404", read.Unavailable);
     }
 
+    [Fact]
+    public async Task Credentials_in_the_url_are_sent_as_basic_authentication_and_shown_nowhere()
+    {
+        // The exporter behind basic authentication stands for an Alertmanager behind it: past the login it answers 404.
+        File.WriteAllText(_folder.File("web.yml"), $"basic_auth_users:\n  watcher: {WebConfigLoaderTests.HtpasswdHash}\n");
+        var http = await StartExporter("--web.config.file", _folder.File("web.yml"));
+        var port = http.BaseAddress!.Port;
+        var logs = new CapturedLogs();
+        using var without = new AlertmanagerAlerts(new StatusSettings(new Uri($"http://127.0.0.1:{port}/am/"), []), TimeProvider.System, logs.CreateLogger("status"));
+        Assert.Contains("cannot be read: it answered HTTP 401", (await without.CurrentAsync()).Unavailable);
+        using var with = new AlertmanagerAlerts(new StatusSettings(new Uri($"http://watcher:{WebConfigLoaderTests.HtpasswdPassword}@127.0.0.1:{port}/am/"), []),
+            TimeProvider.System, logs.CreateLogger("status"));
+        var read = await with.CurrentAsync();
+        Assert.Contains("cannot be read: it answered HTTP 404", read.Unavailable);
+        Assert.Equal($"http://127.0.0.1:{port}/am/", read.Alertmanager);
+        Assert.DoesNotContain(WebConfigLoaderTests.HtpasswdPassword, read.Unavailable + logs.All);
+    }
+
     private async Task<string> NoAlertsPage()
     {
         var http = await StartExporter("--status.alertmanager-url", _alertmanager!.Address.ToString(), "--status.alert-matchers", "instance=\"nowhere\"");
