@@ -37,7 +37,7 @@ public static class StatusPage
             h2{font-size:15px;margin:0 0 6px} table{width:100%;border-collapse:collapse} td{padding:3px 4px;border-top:1px solid #eee}
             td:last-child{text-align:right}
             .chip{display:inline-block;padding:1px 8px;border-radius:9px;font-weight:600;color:#fff}
-            .critical{background:#c5221f}.warning{background:#e37400}.info{background:#1a73e8}.none,.silenced,.inhibited,.unknown{background:#80868b}
+            .critical{background:#c5221f}.warning{background:#e37400}.info{background:#1a73e8}.none{background:#1e8e3e}.silenced,.inhibited,.unknown{background:#80868b}
             </style></head><body>
             <header class="{{HeaderCss(report.Alerts)}}"><h1>xx-exporter status: {{Text(Headline(report.Alerts))}}</h1>
             <span>{{Text(report.GeneratedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))}}</span>
@@ -131,7 +131,7 @@ public static class StatusPage
         return parts.Count == 0 ? "no alerts" : string.Join(", ", parts);
     }
 
-    /// <summary>The header takes the colour of the most severe firing alert (the list is sorted so), grey when none or not known.</summary>
+    /// <summary>The header takes the colour of the most severe firing alert (the list is sorted so), green when Alertmanager holds none firing, grey when not known.</summary>
     private static string HeaderCss(AlertsStatus alerts) =>
         alerts.Alerts.FirstOrDefault(a => a.State == "firing") is { } worst ? Css(worst) : alerts.Unavailable is null ? "none" : "unknown";
 

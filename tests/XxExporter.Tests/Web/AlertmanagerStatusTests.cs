@@ -102,7 +102,9 @@ public sealed class AlertmanagerStatusTests : IAsyncLifetime
         using var json = JsonDocument.Parse(await http.GetStringAsync("/status.json"));
         Assert.Equal([Host, OtherHost], json.RootElement.GetProperty("alerts").GetProperty("alerts").EnumerateArray()
             .Select(a => a.GetProperty("labels").GetProperty("instance").GetString()).Order());
-        Assert.Contains("No alerts", await NoAlertsPage());
+        string none = await NoAlertsPage();
+        Assert.Contains("<header class=\"none\"><h1>xx-exporter status: no alerts</h1>", none);
+        Assert.Contains($"<h2>No alerts in Alertmanager at {_alertmanager.Address} matching instance=&quot;nowhere&quot;.</h2>", none);
     }
 
     [Fact]
