@@ -9,6 +9,7 @@ using XxExporter.Chain;
 using XxExporter.CmixError;
 using XxExporter.Checks;
 using XxExporter.Logs;
+using XxExporter.Logs.Rules;
 using XxExporter.Logs.Tailing;
 using XxExporter.Postgres;
 using XxExporter.Settings;
@@ -64,7 +65,7 @@ public static class ExporterHost
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
         }
-        var installed = new InstalledHashes(); // written by the wrapper logs' rules, read by the binaries source
+        var installed = new InstalledHashes(); // written by the wrapper logs' rules only; the binaries source gets its read-only view
         builder.Services.AddSingleton(services =>
             LogSource.CreateAll(settings.Logs, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>(), positions, startAtEnd: true, installed));
         foreach (var index in Enumerable.Range(0, settings.Logs.Files.Count))
@@ -85,7 +86,10 @@ public static class ExporterHost
         var app = builder.Build();
         if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
         if (settings.Chain.Enabled) // here, once the host's loggers exist
-            sources.AddRange(ChainSources.Create(settings.Chain, settings.Binaries, installed, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped));
+        {
+            var chain = ChainSources.Create(settings.Chain, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped);
+            sources.AddRange([.. chain.Sources, .. BinariesSource.For(settings.Binaries, chain, installed, factory)]);
+        }
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         StartupReport.LogWhenStarted(app, settings, app.Services.GetRequiredService<ScrapeSources>().Names);
         app.UseBasicAuth(settings.WebConfig);
