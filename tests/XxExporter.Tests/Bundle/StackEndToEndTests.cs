@@ -10,6 +10,7 @@ namespace XxExporter.Tests.Bundle;
 /// the shipped rules → Alertmanager with the shipped routing → a webhook; and the dashboards' queries against that
 /// Prometheus. The healthy and the troubled node run as two classes so xunit runs them side by side.
 /// </summary>
+[FullLane(StartFirst = true)]
 public sealed class HealthyStackEndToEndTests
 {
     [Fact]
@@ -67,6 +68,7 @@ public sealed class HealthyStackEndToEndTests
     }
 }
 
+[FullLane(StartFirst = true)]
 public sealed class TroubledStackEndToEndTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Web;
 
 /// <summary>The status page as a person sees it: rendered by headless Chromium from the running exporter.</summary>
+[FullLane]
 public sealed class StatusPageBrowserTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
