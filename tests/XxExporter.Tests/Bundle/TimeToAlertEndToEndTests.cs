@@ -25,7 +25,11 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Each_event_reaches_the_webhook_within_its_goal_on_the_shipped_clock()
     {
-        var measured = (await Task.WhenAll(MissedEraCrashLoopAndCmixDownAsync(), LostElectionAndChainStallAsync())).SelectMany(m => m).ToList();
+        // Each site on a thread of its own: starting one (PostgreSQL's initdb) blocks, and the chain stall is the
+        // longest wait, so its site must not start after the other's.
+        var stall = Task.Run(LostElectionAndChainStallAsync);
+        var missedEra = Task.Run(MissedEraCrashLoopAndCmixDownAsync);
+        var measured = (await Task.WhenAll(missedEra, stall)).SelectMany(m => m).ToList();
         output.WriteLine(Table(measured));
         Assert.All(measured, m => Assert.True(m.Delay <= m.Goal, $"{m.Event}: {m.Alert} after {Seconds(m.Delay)}, goal {Seconds(m.Goal)}\n{Table(measured)}"));
     }
@@ -60,13 +64,13 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
     private static async Task<List<Measured>> LostElectionAndChainStallAsync()
     {
         // Eras of 15 minutes, the chain 45 s before the election for era 1001 is known (in the last third of era
-        // 1000, which the troubled validator loses); era 1001 would start 5 minutes later. At 50 s the chain stalls:
+        // 1000, which the troubled validator loses); era 1001 would start 5 minutes later. At 40 s the chain stalls:
         // its alert comes at least 4 minutes later (3 minutes of window, then its for:), the longest wait of the test.
         var era = TimeSpan.FromMinutes(15);
         await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, era, Rounds, node => node with
         {
             ChainStartedBefore = era * 2 / 3 - TimeSpan.FromSeconds(45),
-            ChainStallAfter = TimeSpan.FromSeconds(50),
+            ChainStallAfter = TimeSpan.FromSeconds(40),
         }, MonitoringStack.ShippedClock);
         await site.Stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
         var electionKnown = site.Node.NextElectionKnownAt(SimulatedChain.FirstEra);
@@ -78,7 +82,7 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         var stalled = site.Node.ChainStalledAt ?? throw new InvalidOperationException("the simulated chain did not stall");
         // Measured as in the field only if Prometheus saw the chain move before it stalled: a window that never held
         // two heights would fire the stall alert early.
-        Assert.True((await site.Stack.QueryAsync("changes(xx_chain_block_height{status=\"best\"}[15m]) > 0")).Count == 1,
+        Assert.True((await site.Stack.QueryAsync("changes(xx_chain_block_height{status=\"best\"}[15m]) > 0")).Count > 0,
             "Prometheus did not scrape the chain before its last block (a slow start): the stall cannot be timed");
         return
         [
