@@ -7,7 +7,8 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>demo/run.sh, the native demo, as a person runs it.</summary>
-[FullLane(StartFirst = true)]
+[FullLane]
+[Collection(MoreCompressedClockStacks.Name)]
 public sealed class DemoScriptRunTests
 {
     [Fact]

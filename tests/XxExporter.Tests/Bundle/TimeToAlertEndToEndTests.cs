@@ -13,7 +13,7 @@ namespace XxExporter.Tests.Bundle;
 /// real <c>for:</c>, Alertmanager's real group waits), with the simulated node's events at known times, from each event to
 /// the notification reaching the webhook. Two sites run side by side, and this class beside the other tests (it starts
 /// first), so the real minutes overlap: one troubled node whose chain starts 30 s before a missed era ends (then five
-/// crashes, then cMix down for good); one whose chain starts 45 s before its lost election is known, and whose chain
+/// crashes, then cMix down for good); one whose chain starts 30 s before its lost election is known, and whose chain
 /// then stalls.
 /// </summary>
 [FullLane(StartFirst = true)]
@@ -63,14 +63,16 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
 
     private static async Task<List<Measured>> LostElectionAndChainStallAsync()
     {
-        // Eras of 15 minutes, the chain 45 s before the election for era 1001 is known (in the last third of era
-        // 1000, which the troubled validator loses); era 1001 would start 5 minutes later. At 40 s the chain stalls:
-        // its alert comes at least 4 minutes later (3 minutes of window, then its for:), the longest wait of the test.
+        // Eras of 15 minutes, the chain 30 s before the election for era 1001 is known (in the last third of era
+        // 1000, which the troubled validator loses); era 1001 would start 5 minutes later. 15 s (a few blocks) after
+        // the election the chain stalls, its last blocks telling the election: the stall's alert comes at least 4
+        // minutes later (3 minutes of window, then its for:), the longest wait of the test.
         var era = TimeSpan.FromMinutes(15);
+        var election = TimeSpan.FromSeconds(30);
         await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, era, Rounds, node => node with
         {
-            ChainStartedBefore = era * 2 / 3 - TimeSpan.FromSeconds(45),
-            ChainStallAfter = TimeSpan.FromSeconds(40),
+            ChainStartedBefore = era * 2 / 3 - election,
+            ChainStallAfter = election + TimeSpan.FromSeconds(15),
         }, MonitoringStack.ShippedClock);
         await site.Stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
         var electionKnown = site.Node.NextElectionKnownAt(SimulatedChain.FirstEra);

@@ -10,7 +10,8 @@ namespace XxExporter.Tests.Bundle;
 /// end-to-end stack, each provoked as it happens in the field: a rule that fails at every evaluation, a reload of a
 /// rule file that does not parse, and a dead man's switch that refuses the heartbeat. Each must reach Alertmanager.
 /// </summary>
-[FullLane(StartFirst = true)]
+[FullLane]
+[Collection(MoreCompressedClockStacks.Name)]
 public sealed class WatchersEndToEndTests
 {
     [Fact]

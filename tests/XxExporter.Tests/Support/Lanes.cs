@@ -36,8 +36,8 @@ public static class Lanes
 public sealed class FullLaneAttribute : Attribute, ITraitAttribute
 {
     /// <summary>
-    /// The class spends minutes waiting on the clocks of a running stack (the end-to-end tests): it starts before the
-    /// others (<see cref="StartFirst"/>), so that the run does not end with it alone.
+    /// The class (or collection definition) spends minutes waiting on the clocks of a running stack (the end-to-end
+    /// tests): it starts before the others (<see cref="Support.StartFirst"/>), so that the run does not end with it alone.
     /// </summary>
     public bool StartFirst { get; init; }
 }
@@ -48,9 +48,9 @@ public sealed class FullLaneDiscoverer : ITraitDiscoverer
 }
 
 /// <summary>
-/// Test collections in the order they start: the classes marked <c>[FullLane(StartFirst = true)]</c> first, the rest as
-/// xunit orders them. With xunit.runner.json's slots (one per started test) the end-to-end tests then wait side by
-/// side from the start while the other tests run in the remaining slots.
+/// Test collections in the order they start: those marked <c>[FullLane(StartFirst = true)]</c> first, the rest as xunit
+/// orders them. xunit.runner.json gives 2.5 slots per core (a slot holds a started test, waiting or not): on two cores
+/// the three end-to-end collections wait side by side from the start while the other tests run in the other two.
 /// </summary>
 public sealed class StartFirst : ITestCollectionOrderer
 {
