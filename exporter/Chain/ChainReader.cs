@@ -109,7 +109,7 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
     /// answer could not hold a key's hash, and two nodes sharing such an id would hide their equivocation, which is
     /// counted by peer id.
     /// </summary>
-    public const int MinPeerIdLength = 32, MaxPeerIdLength = 64;
+    private const int MinPeerIdLength = 32, MaxPeerIdLength = 64;
 
     private static readonly SearchValues<char> Base58 = SearchValues.Create("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz");
 
