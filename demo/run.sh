@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo without Docker (README.md "Quick start"): the simulated node (simulator/), the exporter, Debian's
+# The demo without Docker (README.md "Try it: the demo"): the simulated node (simulator/), the exporter, Debian's
 # Prometheus and Alertmanager with the shipped rules and routing, a throwaway Postgres when the server binaries are
 # installed, and a webhook that prints every notification; all on free 127.0.0.1 ports, in a temporary folder
 # that is removed, with every process, on Ctrl-C, SIGTERM or exit.
@@ -229,7 +229,7 @@ need() {
 need python3 "apt-get install python3 (the webhook and the readiness checks)"
 need prometheus "apt-get install prometheus"
 need prometheus-alertmanager "apt-get install prometheus-alertmanager"
-need dotnet "install the .NET 10 SDK (README.md \"Set up\")"
+need dotnet "install the .NET 10 SDK (README.md \"Try it: the demo\")"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xx-demo.XXXXXX")
 pids=() names=() pg_ctl=() pg_data=""
@@ -370,7 +370,7 @@ wait_ready "http://127.0.0.1:$exporter_port/-/ready"
 start webhook python3 "$repo/demo/webhook.py" "$webhook_port"
 wait_ready "tcp://127.0.0.1:$webhook_port"
 
-# The host itself (README.md "The host"), if Debian's node_exporter is installed.
+# The host itself (docs/operations.md "The host"), if Debian's node_exporter is installed.
 if command -v prometheus-node-exporter >/dev/null; then
     node_exporter=127.0.0.1:$node_port
     start node-exporter prometheus-node-exporter --web.listen-address="$node_exporter"
