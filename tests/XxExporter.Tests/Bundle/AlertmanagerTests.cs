@@ -37,7 +37,7 @@ public partial class AlertmanagerTests
     [Theory]
     [InlineData("critical", "XxChainDown", "xx-page")]
     [InlineData("critical", "XxValidatorMissedEra", "xx-page")]
-    [InlineData("critical", "XxCrashLoop", "xx-page")]
+    [InlineData("critical", "XxServiceDown", "xx-page")]
     [InlineData("critical", "XxExporterDown", "xx-page")]
     [InlineData("critical", "XxNodeActiveAtTwoSites", "xx-page")]
     [InlineData("critical", "XxCertificateExpiring", "xx-page")]

@@ -95,7 +95,7 @@ public sealed class TroubledStackEndToEndTests
         var waited = Stopwatch.StartNew();
         while (!(notified.ContainsKey(expected[0]) && (notified.ContainsKey(expected[1]) || ratioHeldBack)) && waited.Elapsed < TimeSpan.FromMinutes(4))
         {
-            ratioHeldBack = notified.ContainsKey("XxCrashLoop") && await HeldBackByCrashLoopAsync(stack, expected[1]);
+            ratioHeldBack = notified.ContainsKey("XxServiceDown") && await HeldBackByCrashLoopAsync(stack, expected[1]);
             foreach (string body in stack.Webhook.Received("/webhook"))
             {
                 var notification = JsonNode.Parse(body)!;
@@ -112,7 +112,7 @@ public sealed class TroubledStackEndToEndTests
         Assert.True(notified.ContainsKey(expected[0]) && (notified.ContainsKey(expected[1]) || ratioHeldBack),
             $"notified within {waited.Elapsed}: {string.Join(", ", notified.Keys)}; firing: {(await stack.QueryAsync("ALERTS{alertstate=\"firing\"}")).ToJsonString()}");
 
-        foreach (var (name, receiver, severity) in new[] { (expected[0], "xx-page", "critical"), (expected[1], "xx-default", "warning"), ("XxCrashLoop", "xx-page", "critical") }
+        foreach (var (name, receiver, severity) in new[] { (expected[0], "xx-page", "critical"), (expected[1], "xx-default", "warning"), ("XxServiceDown", "xx-page", "critical") }
             .Where(expect => notified.ContainsKey(expect.Item1)))
         {
             var (alert, sentTo) = notified[name];
@@ -149,9 +149,9 @@ public sealed class TroubledStackEndToEndTests
     private static readonly HashSet<string> CausedByTheScenario =
     [
         "XxValidatorMissedEra", "XxValidatorNotElectedNextEra", "XxValidatorEnteringActiveSet", "XxValidatorEraPointsLow",
-        "XxCmixRoundFailureRatioHigh", "XxCrashLoop", "XxValidatorRewardsExpiringSoon", "XxValidatorRewardsExpiring",
+        "XxCmixRoundFailureRatioHigh", "XxServiceDown", "XxValidatorRewardsExpiring",
         // The troubled stash's queued slash, and in its missed era: disabled, no heartbeat and no block.
-        "XxValidatorSlashQueued", "XxValidatorDisabled", "XxValidatorOfflineRisk",
+        "XxValidatorSlashed", "XxValidatorOfflineRisk",
     ];
 }
 
