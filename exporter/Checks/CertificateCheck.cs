@@ -17,6 +17,9 @@ internal sealed class CertificateCheck : IScrapeSource
     private readonly Counter _readErrors;
     private long _readErrorCount; // reads of one source never overlap
 
+    internal static readonly SourceRegistration Registration = HostChecks.Register("certificates", "Expiry of the certificates matching --checks.certificates (xx_tls_*).", (settings, context) =>
+        settings.CertificateGlob.Length > 0 ? new CertificateCheck(settings.CertificateGlob, context.Factory) : null);
+
     public CertificateCheck(string glob, IMetricFactory factory)
     {
         _glob = glob;

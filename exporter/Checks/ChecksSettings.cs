@@ -1,3 +1,4 @@
+using XxExporter.Chain;
 using XxExporter.Settings;
 
 namespace XxExporter.Checks;
@@ -18,19 +19,27 @@ public sealed record BackupTarget(string Name, string PathOrGlob);
 public sealed record ProbeTarget(string Name, string Host, int Port);
 
 /// <summary>The scrape-time host checks. An empty list or path turns that check off (its series do not exist).</summary>
-/// <param name="Backups">Backups to watch.</param>
-/// <param name="CertificateGlob">PEM (or DER) certificate files, <c>*</c> and <c>?</c> in the file name only.</param>
-/// <param name="IdfPath">The node's cmix-IDF.json; a host without one (a gateway host) exports no node ID.</param>
-/// <param name="Probes">TCP endpoints to connect to.</param>
-/// <param name="ProbeTimeout">How long a probe waits for the connection.</param>
-/// <param name="BackupMinBytes">A newest backup file smaller than this counts as a failed backup.</param>
-/// <param name="GatewayConfig">The gateway's YAML config, whose node address is probed; empty: off.</param>
-/// <param name="DnsNames">Names resolved at each scrape; empty: off.</param>
-/// <param name="DnsTimeout">How long a name may take to resolve (also the node's name in the gateway probe).</param>
-public sealed record ChecksSettings(
-    IReadOnlyList<BackupTarget> Backups, string CertificateGlob, string IdfPath, IReadOnlyList<ProbeTarget> Probes, TimeSpan ProbeTimeout,
-    int BackupMinBytes, string GatewayConfig, IReadOnlyList<string> DnsNames, TimeSpan DnsTimeout)
+public sealed record ChecksSettings
 {
+    /// <summary>Backups to watch.</summary>
+    public required IReadOnlyList<BackupTarget> Backups { get; init; }
+    /// <summary>A newest backup file smaller than this counts as a failed backup.</summary>
+    public required int BackupMinBytes { get; init; }
+    /// <summary>PEM (or DER) certificate files, <c>*</c> and <c>?</c> in the file name only.</summary>
+    public required string CertificateGlob { get; init; }
+    /// <summary>The node's cmix-IDF.json; a host without one (a gateway host) exports no node ID.</summary>
+    public required string IdfPath { get; init; }
+    /// <summary>TCP endpoints to connect to.</summary>
+    public required IReadOnlyList<ProbeTarget> Probes { get; init; }
+    /// <summary>How long a probe waits for the connection.</summary>
+    public required TimeSpan ProbeTimeout { get; init; }
+    /// <summary>The gateway's YAML config, whose node address is probed; empty: off.</summary>
+    public required string GatewayConfig { get; init; }
+    /// <summary>Names resolved at each scrape; empty: off.</summary>
+    public required IReadOnlyList<string> DnsNames { get; init; }
+    /// <summary>How long a name may take to resolve (also the node's name in the gateway probe).</summary>
+    public required TimeSpan DnsTimeout { get; init; }
+
     public static class Table
     {
         /// <summary>
@@ -45,7 +54,8 @@ public sealed record ChecksSettings(
         public static readonly Setting<IReadOnlyList<BackupTarget>> Backups = new("checks.backups", "Checks:Backups",
             "cmix_node=/opt/xxnetwork/backup/cmix_node,cmix_gateway=/opt/xxnetwork/backup/cmix_gateway,chain=/opt/xxnetwork/backup/chain",
             "Backups to watch, name=path (a dump file, a folder whose newest file counts, a glob, or a marker file); empty: none.",
-            Parsers.NamedList((name, path) => FileMatch.IsValid(path) ? new BackupTarget(name, path) : throw new FormatException($"{name}: {FileMatch.Rule}")));
+            Parsers.NamedList((name, path) => FileMatch.IsValid(path) ? new BackupTarget(name, path) : throw new FormatException($"{name}: {FileMatch.Rule}")))
+        { Kind = SettingKind.NamedPaths };
 
         public static readonly Setting<int> BackupMinBytes = new("checks.backup-min-bytes", "Checks:BackupMinBytes", "1",
             "A newest backup file smaller than this counts as failed (a dump that wrote nothing); 0 accepts empty marker files.",
@@ -53,7 +63,7 @@ public sealed record ChecksSettings(
 
         public static readonly Setting<string> Certificates = new("checks.certificates", "Checks:Certificates", "/opt/xxnetwork/cred/*.crt",
             "PEM certificates whose expiry is exported; empty: none.",
-            text => text.Length == 0 || FileMatch.IsValid(text) ? text : throw new FormatException(FileMatch.Rule));
+            text => text.Length == 0 || FileMatch.IsValid(text) ? text : throw new FormatException(FileMatch.Rule)) { Kind = SettingKind.Path };
 
         /// <summary>The handbook's ports on this host: cMix node 11420, gateway 22840, chain p2p 15974.</summary>
         public static readonly Setting<IReadOnlyList<ProbeTarget>> Probes = new("checks.probes", "Checks:Probes",
@@ -66,7 +76,7 @@ public sealed record ChecksSettings(
         /// <summary>Where the wrapper's service starts the gateway with <c>--config</c> (docs/xx-node-facts.md, section 5).</summary>
         public static readonly Setting<string> GatewayConfig = new("checks.gateway-config", "Checks:GatewayConfig", "/opt/xxnetwork/config/gateway.yaml",
             "The gateway's YAML config: the node address it names (cmixAddress) is resolved and connected to at each scrape; a missing file is normal on a node host; empty: off.",
-            Parsers.Text);
+            Parsers.Text) { Kind = SettingKind.Path };
 
         /// <summary>The scheduling and authorizer names of mainnet, which cMix and the gateway need (docs/xx-node-facts.md, section 5).</summary>
         public static readonly Setting<IReadOnlyList<string>> DnsNames = new("checks.dns-names", "Checks:DnsNames",
@@ -101,8 +111,11 @@ public sealed record ChecksSettings(
         }
     }
 
-    /// <param name="idfPath">The node's IDF, which the chain's settings name too.</param>
-    public static ChecksSettings Read(SettingValues values, string idfPath) =>
-        new(values.Get(Table.Backups), values.Get(Table.Certificates), idfPath, values.Get(Table.Probes), values.Get(Table.ProbeTimeout),
-            values.Get(Table.BackupMinBytes), values.Get(Table.GatewayConfig), values.Get(Table.DnsNames), values.Get(Table.DnsTimeout));
+    /// <summary>The checks' settings; the node's IDF is the one the chain's settings name.</summary>
+    public static ChecksSettings Read(SettingValues values) => new()
+    {
+        Backups = values.Get(Table.Backups), BackupMinBytes = values.Get(Table.BackupMinBytes), CertificateGlob = values.Get(Table.Certificates),
+        IdfPath = values.Get(ChainSettings.Table.IdfPath), Probes = values.Get(Table.Probes), ProbeTimeout = values.Get(Table.ProbeTimeout),
+        GatewayConfig = values.Get(Table.GatewayConfig), DnsNames = values.Get(Table.DnsNames), DnsTimeout = values.Get(Table.DnsTimeout),
+    };
 }
