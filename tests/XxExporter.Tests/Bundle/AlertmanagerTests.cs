@@ -257,6 +257,7 @@ public partial class AlertmanagerTests
         var severity => $"{severity} {p.Name} {p.Validator} {p.Instance}",
     };
 
+    [FullLane]
     [Fact]
     public async Task A_running_alertmanager_routes_groups_and_inhibits_as_configured()
     {

@@ -98,6 +98,7 @@ public sealed class BackupCheckTests : IDisposable
         Assert.False(m.Has("xx_backup_last_success_timestamp_seconds{target=\"cmix_gateway\"}"));
     }
 
+    [FullLane]
     [SkippableFact]
     [UnsupportedOSPlatform("windows")]
     public async Task An_unreadable_folder_fails_the_collector_and_is_logged_once()
