@@ -16,7 +16,7 @@ namespace XxExporter.Tests.Bundle;
 /// exporter reads the same chain node (the chain node scraped twice) with the stash given, and a ready standby copy of
 /// the node host (its own synced chain node without the session keys, the IDF, certificate and backups, cMix stopped)
 /// at a third site. All three carry <c>validator="validator-1"</c>. The story counts the notifications that reach the
-/// webhook: a healthy hour (nothing but the heartbeat), then cMix dying on the node host (one page for the validator).
+/// webhook: a healthy hour (nothing but the heartbeat), a missed era, then cMix dying on the node host.
 /// docs/alerts.md "Notifications per incident" is this test's table.
 /// </summary>
 [FullLane]
@@ -24,6 +24,15 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
 {
     private const string Validator = "validator-1";
     private static readonly TimeSpan EraLength = TimeSpan.FromSeconds(20);
+
+    /// <summary>The era (counted from the start) the validator misses: the first to start after the healthy hour.</summary>
+    private const uint MissedEra = 8;
+
+    /// <summary>
+    /// From the start of the missed era: the era itself (no points, no heartbeat, disabled), then the missed era told at
+    /// its end (no <c>for:</c>, 10 s group wait), and the minute of group wait of the warnings it raised late.
+    /// </summary>
+    private static readonly TimeSpan MissedEraWindow = EraLength + TimeSpan.FromSeconds(80);
 
     /// <summary>
     /// An hour at the compressed clock, plus Alertmanager's minute of group wait for warnings: anything the healthy
@@ -42,22 +51,22 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
     public async Task Each_incident_of_a_three_host_validator_reaches_the_webhook_as_its_count_of_notifications()
     {
         var started = Stopwatch.StartNew();
-        // Compressed startup, targets up, then the healthy hour: cMix stops once all of it is behind.
-        await using var hosts = await ValidatorHosts.StartAsync(cmixDownAfter: HealthyHour + TimeSpan.FromSeconds(30));
+        // The healthy hour from the targets up, then the missed era (the first after it), then cMix stops.
+        await using var hosts = await ValidatorHosts.StartAsync(MissedEra, cmixDownAfter: MissedEra * EraLength + MissedEraWindow);
         var stack = hosts.Stack;
         await hosts.WaitForTargetsUpAsync(TimeSpan.FromSeconds(60));
         var healthyFrom = DateTimeOffset.UtcNow;
 
         // The healthy hour: a ready standby, the gateway at its own site, the chain node read by two exporters
         // (one peer id: not equivocation). Nothing but the heartbeat.
-        var cmixDown = hosts.CmixDownAt;
-        Assert.True(cmixDown - healthyFrom >= HealthyHour, $"the start took {started.Elapsed}: no healthy hour before cMix stops");
-        await Task.Delay(cmixDown - DateTimeOffset.UtcNow);
-        var healthy = Notifications(stack, healthyFrom, cmixDown);
-        output.WriteLine($"healthy hour ({Seconds(cmixDown - healthyFrom)}): {Describe(healthy)}");
+        var missedEraStarts = hosts.Node.EraStartsAt(SimulatedChain.FirstEra + MissedEra);
+        Assert.True(missedEraStarts - healthyFrom >= HealthyHour, $"the start took {started.Elapsed}: no healthy hour before the missed era");
+        await Task.Delay(missedEraStarts - DateTimeOffset.UtcNow);
+        var healthy = Notifications(stack, healthyFrom, missedEraStarts);
+        output.WriteLine($"healthy hour ({Seconds(missedEraStarts - healthyFrom)}): {Describe(healthy)}");
         Assert.True(healthy.Count == 0, "notified in the healthy hour: " + Describe(healthy) + "\nfiring: " +
             (await stack.QueryAsync("ALERTS{alertname!=\"XxWatchdog\"}")).ToJsonString());
-        var heartbeats = stack.Webhook.ReceivedWithTimes("/heartbeat").Where(r => r.Arrived > healthyFrom && r.Arrived <= cmixDown).ToList();
+        var heartbeats = stack.Webhook.ReceivedWithTimes("/heartbeat").Where(r => r.Arrived > healthyFrom && r.Arrived <= missedEraStarts).ToList();
         Assert.NotEmpty(heartbeats);
         Assert.All(heartbeats, h => Assert.Equal("xx-dead-mans-switch", JsonNode.Parse(h.Body)!["receiver"]!.GetValue<string>()));
         // The standby was watched and judged ready (its rule evaluated, nothing pending), the gateway host's exporter saw the
@@ -65,6 +74,23 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
         Assert.Empty(await stack.QueryAsync("ALERTS{alertname=~\"XxStandbyNotReady|XxValidatorSessionKeysLiveTwice|XxNodeIdentityOnTwoHosts\"}"));
         Assert.Equal(2, (await stack.QueryAsync("xx_validator_session_keys_on_node{site_role!=\"standby\"} == 1")).Count);
         Assert.Single(await stack.QueryAsync("xx_exporter_build_info{site_role=\"standby\"}"));
+
+        // The validator misses an era.
+        var cmixDown = hosts.CmixDownAt;
+        await Task.Delay(cmixDown - DateTimeOffset.UtcNow);
+        var missed = Notifications(stack, missedEraStarts, cmixDown);
+        output.WriteLine($"a missed era ({Seconds(cmixDown - missedEraStarts)}): {Describe(missed)}");
+        // Two pages, each once for the validator (notify: once and daily, grouped by validator and alertname): disabled
+        // during the era (the slash/disabled family), and the missed era told as it ends.
+        Assert.True(missed.Count == 2, "notified for the missed era: " + Describe(missed));
+        Assert.All(missed, n =>
+        {
+            Assert.Equal("xx-page", n.Receiver);
+            Assert.Equal(Validator, n.GroupLabels["validator"]?.GetValue<string>());
+            Assert.Equal(Validator, Assert.Single(n.Firing)["validator"]!.GetValue<string>());
+        });
+        Assert.Equal(["XxValidatorMissedEra", "XxValidatorSlashed"],
+            missed.Select(n => n.Firing[0]["alertname"]!.GetValue<string>()).Order());
 
         // cMix dies on the node host, on a database it cannot reach (simulator/README.md): one page for the validator, and
         // the cause as a warning of its own; its consequences, on the node host and on the gateway host, held back.
@@ -118,14 +144,17 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
 
         public Uri NodeHost { get; private set; } = null!;
 
+        /// <summary>The node host's simulated node (its chain's eras).</summary>
+        public SimulatedNode Node { get; private set; } = null!;
+
         public DateTimeOffset CmixDownAt { get; private set; }
 
-        public static async Task<ValidatorHosts> StartAsync(TimeSpan cmixDownAfter)
+        public static async Task<ValidatorHosts> StartAsync(uint missedEra, TimeSpan cmixDownAfter)
         {
             var hosts = new ValidatorHosts();
             try
             {
-                await hosts.StartAllAsync(cmixDownAfter);
+                await hosts.StartAllAsync(missedEra, cmixDownAfter);
                 return hosts;
             }
             catch
@@ -135,11 +164,11 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
             }
         }
 
-        private async Task StartAllAsync(TimeSpan cmixDownAfter)
+        private async Task StartAllAsync(uint missedEra, TimeSpan cmixDownAfter)
         {
             // The node host: cMix, its logs and the validator's chain node; the gateway's files sit in the same
             // simulated folders, read by the gateway host's exporter below.
-            var node = await StartNodeAsync("node", cmixDownAfter, SessionKeysOnNode.Held);
+            var node = Node = await StartNodeAsync("node", cmixDownAfter, SessionKeysOnNode.Held, missedEra);
             CmixDownAt = DateTimeOffset.UtcNow + cmixDownAfter;
             NodeHost = await StartExporterAsync(
                 "--logs.dir", Folder("node/log"), "--logs.enabled", "cmix,cmix_wrapper",
@@ -163,7 +192,7 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
 
             // The standby: the same IDF (the same seed), its own synced chain node without the session keys, backups
             // and certificate; cMix stopped, so no log written there.
-            var standby = await StartNodeAsync("standby", null, SessionKeysOnNode.Missing);
+            var standby = await StartNodeAsync("standby", null, SessionKeysOnNode.Missing, missedEra: null);
             var standbyHost = await StartExporterAsync(
                 "--logs.dir", Directory.CreateDirectory(Folder("standby/stopped-log")).FullName,
                 "--chain.rpc-url", standby.RpcUrl, "--chain.idf-path", Folder("standby/cred/cmix-IDF.json"),
@@ -190,7 +219,7 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
             return $"chain_rpc={rpc.Host}:{rpc.Port}";
         }
 
-        private async Task<SimulatedNode> StartNodeAsync(string host, TimeSpan? cmixDownAfter, SessionKeysOnNode keys)
+        private async Task<SimulatedNode> StartNodeAsync(string host, TimeSpan? cmixDownAfter, SessionKeysOnNode keys, uint? missedEra)
         {
             var node = await SimulatedNode.StartAsync(new SimulatedNodeOptions
             {
@@ -206,6 +235,7 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
                 Scenario = Scenario.Healthy,
                 SessionKeys = keys,
                 CmixDownAfter = cmixDownAfter,
+                MissedEra = missedEra,
             });
             _running.Add(node);
             return node;
