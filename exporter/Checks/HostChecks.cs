@@ -19,7 +19,7 @@ public static class HostChecks
     {
         var sources = new List<IScrapeSource>();
         if (settings.Backups.Count > 0) sources.Add(new BackupCheck(settings.Backups, settings.BackupMinBytes, factory));
-        if (settings.CertificateGlob.Length > 0) sources.Add(new CertificateCheck(settings.CertificateGlob, factory));
+        if (settings.CertificatePatterns.Count > 0) sources.Add(new CertificateCheck(settings.CertificatePatterns, factory));
         if (settings.IdfPath.Length > 0) sources.Add(new IdentityCheck(settings.IdfPath, factory));
         if (settings.Probes.Count > 0) sources.Add(new ProbeCheck(settings.Probes, settings.ProbeTimeout, factory));
         if (settings.GatewayConfig.Length > 0)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using XxExporter.Checks;
 using XxExporter.Settings;
 using XxExporter.Hosting;
 using XxExporter.Tests.Support;
@@ -84,10 +85,10 @@ public partial class ComposeTests
         Assert.Equal(["ws://host.docker.internal:9944/", "ws://host.docker.internal:63007/"], settings.Chain.Endpoints.Select(u => u.ToString()));
         Assert.Equal("/xx/cred/cmix-IDF.json", settings.Chain.IdfPath);
         Assert.Empty(settings.Postgres.Targets);                                                    // until .env names a host
-        Assert.Equal(["cmix_node=/xx/backup/cmix_node", "chain=/xx/backup/chain"], settings.Checks.Backups.Select(b => $"{b.Name}={b.PathOrGlob}"));
+        Assert.Equal([new BackupTarget("cred", "/xx/backup/cred", "/xx/cred")], settings.Checks.Backups);
         Assert.Equal(["node", "chain_p2p"], settings.Checks.Probes.Select(p => p.Name));           // a node host's
         Assert.All(settings.Checks.Probes, p => Assert.Equal("host.docker.internal", p.Host));
-        Assert.Equal("/xx/cred/*.crt", settings.Checks.CertificateGlob);
+        Assert.Equal(["/xx/cred/*.crt"], settings.Checks.CertificatePatterns);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace XxExporter.Tests.Checks;
 /// <summary>Host checks with a registry of their own, scraped as Prometheus would; every check off unless given.</summary>
 internal sealed class ChecksHarness
 {
-    public static readonly ChecksSettings Off = new([], "", "", [], TimeSpan.FromSeconds(1), 1, "", [], TimeSpan.FromSeconds(1));
+    public static readonly ChecksSettings Off = new([], [], "", [], TimeSpan.FromSeconds(1), 1, "", [], TimeSpan.FromSeconds(1));
 
     /// <param name="resolver">Looks names up instead of the system (a resolver that never answers).</param>
     public ChecksHarness(ChecksSettings settings, NameResolver? resolver = null)
