@@ -40,9 +40,9 @@ internal sealed class CertificateCheck : IScrapeSource
         _notBefore = Families.Gauge(factory, "xx_tls_certificate_not_before_timestamp_seconds",
             "When the first certificate in the file becomes valid (NotBefore), as Unix seconds.", "file");
         _info = Families.Gauge(factory, "xx_tls_certificate_info",
-            $"One per certificate file, value 1: kind (identity: cmix-cert.crt or gateway-cert.crt, which only xx can reissue; other), "
-            + $"state ({States.Describe()}) and public_key_sha256 (the first 16 hex digits of the SHA-256 of its public key, to compare copies across hosts).",
-            "file", "kind", "state", "public_key_sha256");
+            "One per certificate file, value 1. kind: identity (cmix-cert.crt, gateway-cert.crt: only xx can reissue them) or other; "
+            + $"state: {States.Describe()}; public_key_fingerprint: the first 16 hex digits of the SHA-256 of its public key, to compare copies across hosts.",
+            "file", "kind", "state", "public_key_fingerprint");
         _keyMatches = Families.Gauge(factory, "xx_tls_certificate_key_matches",
             "1 if the certificate's public key is that of its key file (X-key.key beside X-cert.crt), 0 if not; absent without a readable key file, and for retired ones.",
             "file");

@@ -120,9 +120,9 @@ public sealed record ChecksSettings(
             string[] patterns = Parsers.List(text);
             foreach (string pattern in patterns)
             {
-                if (pattern.AsSpan().IndexOfAny('{', '}') >= 0)
-                    throw new FormatException($"\"{pattern}\": braces are not expanded; give each pattern, separated by commas");
-                if (!FileMatch.IsValid(pattern)) throw new FormatException($"\"{pattern}\": {FileMatch.Rule}");
+                string which = patterns.Length > 1 ? $"\"{pattern}\": " : "";
+                if (pattern.AsSpan().IndexOfAny('{', '}') >= 0) throw new FormatException($"{which}braces are not expanded; give each pattern, separated by commas");
+                if (!FileMatch.IsValid(pattern)) throw new FormatException($"{which}{FileMatch.Rule}");
             }
             return patterns.Distinct(StringComparer.Ordinal).Count() == patterns.Length ? patterns : throw new FormatException("a pattern is given twice");
         }

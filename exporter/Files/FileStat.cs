@@ -47,6 +47,22 @@ internal static unsafe partial class FileStat
         };
     }
 
+    /// <summary>
+    /// False only if nothing is at the path: a path in a folder that may not be searched may hold the file, which is a
+    /// permission problem to report as such, not a missing file.
+    /// </summary>
+    public static bool MayExist(string path)
+    {
+        try
+        {
+            return Exists(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 

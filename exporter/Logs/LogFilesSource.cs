@@ -19,30 +19,14 @@ public sealed class LogFilesSource(LogSettings settings, IMetricFactory factory)
 
     public Task CollectAsync(Readings readings, CancellationToken timeout)
     {
-        readings.Set(_found, settings.Files.Count(file => MayBeThere(file.Path)));
+        readings.Set(_found, settings.Files.Count(file => FileStat.MayExist(file.Path)));
         return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// True if the file exists, or if a folder on its way may not be searched: that is a permission problem, which
-    /// <c>xx_log_file_readable</c> reports, not a missing file.
-    /// </summary>
-    private static bool MayBeThere(string path)
-    {
-        try
-        {
-            return FileStat.Exists(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return true;
-        }
     }
 
     /// <summary>The warning for a host where none of the enabled logs exists; null if some do (or none is enabled).</summary>
     public static string? NoneFound(LogSettings settings)
     {
-        if (settings.Files.Count == 0 || settings.Files.Any(file => MayBeThere(file.Path))) return null;
+        if (settings.Files.Count == 0 || settings.Files.Any(file => FileStat.MayExist(file.Path))) return null;
         var folders = settings.Files.Select(file => Path.GetDirectoryName(file.Path) ?? ".").Distinct().ToList();
         string why = folders.All(folder => !Directory.Exists(folder)) ? $"{string.Join(", ", folders)} does not exist" : $"none is in {string.Join(", ", folders)}";
         return $"none of the enabled log files is there ({why}): check {LogSettings.Table.Dir.Name}; no log alert can fire until they appear";

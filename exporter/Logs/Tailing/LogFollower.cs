@@ -68,7 +68,7 @@ public sealed class LogFollower : IDisposable
             if (ex.Message != _lastError) _logger.LogWarning("Cannot read {Path}: {Error}", _path, ex.Message);
             _lastError = ex.Message;
             _series.FileReadable.Set(0);
-            _series.FilePresent.Set(File.Exists(_path) ? 1 : 0); // there but unreadable (permissions) still counts as present
+            _series.FilePresent.Set(FileStat.MayExist(_path) ? 1 : 0); // there but unreadable (permissions) still counts as present
             return false; // the handle (if any) stays: the next poll retries at the same offset
         }
         finally

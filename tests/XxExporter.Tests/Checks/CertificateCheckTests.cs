@@ -131,7 +131,7 @@ public sealed class CertificateCheckTests : IDisposable
     }
 
     private static string Info(string file, string kind, string state, string fingerprint) =>
-        $"xx_tls_certificate_info{{file=\"{file}\",kind=\"{kind}\",state=\"{state}\",public_key_sha256=\"{fingerprint}\"}}";
+        $"xx_tls_certificate_info{{file=\"{file}\",kind=\"{kind}\",state=\"{state}\",public_key_fingerprint=\"{fingerprint}\"}}";
 
     private static string KeyMatches(string file) => $"xx_tls_certificate_key_matches{{file=\"{file}\"}}";
 
