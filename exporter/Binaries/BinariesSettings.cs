@@ -7,10 +7,13 @@ namespace XxExporter.Binaries;
 /// <param name="Name">Its XXCmix.CmixHashes field, the <c>binary</c> label.</param>
 public sealed record BinaryFile(string Name, string Path);
 
-/// <param name="Files">The binaries to hash; a missing file is one this host does not run.</param>
-/// <param name="MaxBytes">Files larger than this are not hashed.</param>
-public sealed record BinariesSettings(IReadOnlyList<BinaryFile> Files, long MaxBytes)
+public sealed record BinariesSettings
 {
+    /// <summary>The binaries to hash; a missing file is one this host does not run.</summary>
+    public required IReadOnlyList<BinaryFile> Files { get; init; }
+    /// <summary>Files larger than this are not hashed.</summary>
+    public required long MaxBytes { get; init; }
+
     public static class Table
     {
         /// <summary>
@@ -22,7 +25,8 @@ public sealed record BinariesSettings(IReadOnlyList<BinaryFile> Files, long MaxB
             "Installed binaries compared with XXCmix.CmixHashes on chain, field=path (server, gateway, wrapper, libpow, fatbin, ...); a missing file is not installed here; empty: none.",
             Parsers.NamedList((name, path) => CmixHashes.Fields.Contains(name)
                 ? new BinaryFile(name, path)
-                : throw new FormatException($"{name} is not a field of XXCmix.CmixHashes: {Parsers.Choices([.. CmixHashes.Fields])}")));
+                : throw new FormatException($"{name} is not a field of XXCmix.CmixHashes: {Parsers.Choices([.. CmixHashes.Fields])}")))
+        { Kind = SettingKind.NamedPaths };
 
         public static readonly Setting<int> MaxMegabytes = new("binaries.max-megabytes", "Binaries:MaxMegabytes", "512",
             "Installed binaries larger than this many MiB are not hashed (each file is hashed once per change of size or modification time).",
@@ -31,5 +35,5 @@ public sealed record BinariesSettings(IReadOnlyList<BinaryFile> Files, long MaxB
         public static IReadOnlyList<Setting> All { get; } = [Paths, MaxMegabytes];
     }
 
-    public static BinariesSettings Read(SettingValues values) => new(values.Get(Table.Paths), values.Get(Table.MaxMegabytes) * (1L << 20));
+    public static BinariesSettings Read(SettingValues values) => new() { Files = values.Get(Table.Paths), MaxBytes = values.Get(Table.MaxMegabytes) * (1L << 20) };
 }

@@ -1,5 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 using XxExporter.Chain;
+using XxExporter.Chain.Rpc;
+using XxExporter.Logs.Rules;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Binaries;
@@ -7,13 +10,29 @@ namespace XxExporter.Binaries;
 /// <summary>
 /// The <c>binaries</c> source: whether what this host runs is what the chain says it should (XXCmix.CmixHashes), by
 /// two witnesses - the BLAKE2s of each installed file (<see cref="FileHashes"/>) and the hash each wrapper log last
-/// reported installing (<see cref="InstalledHashes"/>) - and for how long a binary has been behind. Storage is read at
-/// the block the chain source's read of the same scrape found, every <see cref="HashesReadEvery"/>. Needs the chain's RPC (README, "Binaries behind the
+/// reported installing (<see cref="IReportedInstalls"/>, from the wrapper logs' rules) - and for how long a binary has
+/// been behind. Storage is read at the block the chain source's read of the same scrape found (taken from
+/// <paramref name="chain"/>), every <see cref="HashesReadEvery"/>. Needs the chain's RPC (README, "Binaries behind the
 /// chain"); the files alone say nothing without the hashes to compare them with.
 /// </summary>
-public sealed class BinariesSource(ChainSource chain, BinariesSettings settings, InstalledHashes installed, IMetricFactory factory,
-    TimeSpan timeout, TimeProvider clock) : IScrapeSource
+public sealed class BinariesSource(ChainSnapshots.Follower chain, BinariesSettings settings, IReportedInstalls installed, IMetricFactory factory,
+    ChainBugs bugs, TimeSpan timeout, TimeProvider clock) : IScrapeSource
 {
+    public static readonly SourceRegistration Registration = new("binaries",
+        "Installed binaries of --binaries.paths compared with the hashes on chain (xx_binary_*); needs the chain collector.",
+        context => context.Settings.Get(ChainSources.Registration.Switch) && ChainSources.Of(context) is { } chain
+            ? For(BinariesSettings.Read(context.Settings), chain, context.Services.GetRequiredService<IReportedInstalls>(), context.Factory)
+            : []);
+
+    /// <summary>The source beside the chain's, if any binary is configured.</summary>
+    public static IEnumerable<IScrapeSource> For(BinariesSettings settings, ChainSources chain, IReportedInstalls installed, IMetricFactory factory)
+    {
+        if (settings.Files.Count == 0) yield break;
+        var source = new BinariesSource(chain.Snapshots.Follow(), settings, installed, factory, chain.Bugs, chain.Timeout, TimeProvider.System);
+        chain.Bugs.Watch(source.Name);
+        yield return source;
+    }
+
     /// <summary>
     /// How often XXCmix.CmixHashes is read again. It changes only by an on-chain vote and XxBinaryBehindChain waits an
     /// hour, so a request at every scrape bought nothing but scrape time (bench/chain/README.md).
@@ -38,19 +57,43 @@ public sealed class BinariesSource(ChainSource chain, BinariesSettings settings,
 
     public async Task CollectAsync(Readings readings, CancellationToken token)
     {
+        try
+        {
+            await CompareAsync(readings, token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            bugs.Report(readings, Name, ex);
+        }
+    }
+
+    private async Task CompareAsync(Readings readings, CancellationToken token)
+    {
+        ChainHead head;
+        try
+        {
+            head = await chain.NextAsync(token);   // taken at every scrape: it says the node answers
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || ChainNodeFault.Is(ex))
+        {
+            readings.Fail(NotRead(token));
+            return;
+        }
+        catch (Exception)
+        {
+            readings.Fail("not compared, since the chain collector met a bug (see the chain collector)");
+            return;
+        }
         IReadOnlyDictionary<string, byte[]>? onChain;
         try
         {
-            var head = await chain.NextReadAsync(Name, token);   // taken at every scrape: it says the node answers
             if (_onChain is not { } known || clock.GetUtcNow() - known.ReadAt >= HashesReadEvery)
                 _onChain = (await CmixHashes.ReadAsync(head.Best, token), clock.GetUtcNow());
             onChain = _onChain.Value.Hashes;
         }
-        catch (Exception ex) when (ex is OperationCanceledException || ChainConnection.IsNodeFault(ex))
+        catch (Exception ex) when (ex is OperationCanceledException || ChainNodeFault.Is(ex))
         {
-            readings.Fail(token.IsCancellationRequested
-                ? $"XXCmix.CmixHashes not read within {Timeout.TotalSeconds:0.###}s"
-                : "not compared, since the chain node is not answering (see the chain collector)");
+            readings.Fail(NotRead(token));
             return;
         }
         if (onChain is null)
@@ -86,4 +129,8 @@ public sealed class BinariesSource(ChainSource chain, BinariesSettings settings,
         }
         foreach (string gone in _behindSince.Keys.Except(behind.Keys).ToList()) _behindSince.Remove(gone);
     }
+
+    private string NotRead(CancellationToken token) => token.IsCancellationRequested
+        ? $"XXCmix.CmixHashes not read within {Timeout.TotalSeconds:0.###}s"
+        : "not compared, since the chain node is not answering (see the chain collector)";
 }

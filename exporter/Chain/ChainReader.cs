@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using XxExporter.Chain.Rpc;
 using XxExporter.Chain.Scale;
 using XxExporter.Telemetry;
 
@@ -36,11 +37,11 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         var health = await rpc.CallAsync("system_health", [], token);
         long? target = await SyncTargetAsync(token);
         var runtime = await rpc.CallAsync("state_getRuntimeVersion", [best], token);
-        long specVersion = runtime.GetProperty("specVersion").GetInt64();
+        long specVersion = runtime.Property("state_getRuntimeVersion", "specVersion").Int64("state_getRuntimeVersion");
         var metadata = await MetadataAsync(best, specVersion, runtime, token);
         var info = await InfoAsync(token);
         return new ChainHead(new BlockHeights(ChainState.BlockNumber(bestHeader), ChainState.BlockNumber(finalizedHeader), target),
-            new NodeHealth(health.GetProperty("peers").GetInt64(), health.GetProperty("isSyncing").GetBoolean()), info, specVersion,
+            new NodeHealth(health.Property("system_health", "peers").Int64("system_health"), health.Property("system_health", "isSyncing").Boolean("system_health")), info, specVersion,
             new ChainState(rpc, best, metadata));
     }
 
@@ -51,6 +52,7 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         try
         {
             var sync = await rpc.CallAsync("system_syncState", [], token);
+            if (sync.ValueKind != JsonValueKind.Object) throw new MalformedAnswerException($"system_syncState answered {sync.ValueKind}, not an object");
             return sync.TryGetProperty("highestBlock", out var highest) && highest.ValueKind == JsonValueKind.Number ? highest.GetInt64() : null;
         }
         catch (RpcErrorException ex)
@@ -71,7 +73,7 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         if (_runtime is { } known && known.SpecVersion == specVersion) return known.Metadata;
         var metadata = MetadataParser.Parse(ChainState.Hex(await rpc.CallAsync("state_getMetadata", [block], token)));
         _runtime = (specVersion, metadata);
-        logger.LogInformation("Loaded the metadata of runtime {SpecName} {SpecVersion}", runtime.GetProperty("specName").GetString(), specVersion);
+        logger.LogInformation("Loaded the metadata of runtime {SpecName} {SpecVersion}", runtime.Property("state_getRuntimeVersion", "specName").Text("state_getRuntimeVersion"), specVersion);
         return metadata;
     }
 
@@ -80,9 +82,11 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         var connection = rpc.Current;
         if (_info is { } known && known.Connection == connection) return known.Info;
         // Kept for the connection's life and shown only as labels: no more of them is kept than a label shows.
-        var info = new NodeInfo(Readings.Label((await rpc.CallAsync("system_chain", [], token)).GetString() ?? ""),
-            Readings.Label((await rpc.CallAsync("system_version", [], token)).GetString() ?? ""));
+        var info = new NodeInfo(Readings.Label(TextOrEmpty("system_chain", await rpc.CallAsync("system_chain", [], token))),
+            Readings.Label(TextOrEmpty("system_version", await rpc.CallAsync("system_version", [], token))));
         _info = (connection, info);
         return info;
     }
+
+    private static string TextOrEmpty(string method, JsonElement answer) => answer.ValueKind == JsonValueKind.Null ? "" : answer.Text(method);
 }

@@ -26,6 +26,9 @@ public sealed class ChainSeries(IMetricFactory factory)
         readings.Set(_nodeInfo, 1, head.Info.Chain, head.Info.Version);
     }
 
+    /// <summary>The node answered but a bug of ours left the read unfinished: the node is not said to be down, and nothing else is known.</summary>
+    public void Answered(Readings readings) => readings.Set(_up, 1);
+
     /// <summary>Stale heights would look like a stuck chain: while the node cannot be read, only that is said.</summary>
     public void Down(Readings readings) => readings.Set(_up, 0);
 }

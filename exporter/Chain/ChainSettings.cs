@@ -2,11 +2,17 @@ using XxExporter.Settings;
 
 namespace XxExporter.Chain;
 
-/// <param name="Endpoints">JSON-RPC URLs tried in order until one answers (the node's --rpc-port 9944, the handbook's --ws-port 63007).</param>
-/// <param name="Stash">The validator's stash account id (32 bytes), or null to find it from the IDF.</param>
-/// <param name="IdfPath">The node's cmix-IDF.json: its hexNodeID is compared with the cMix ID on chain.</param>
-public sealed record ChainSettings(IReadOnlyList<Uri> Endpoints, byte[]? Stash, string IdfPath, TimeSpan Timeout, int MissedErasWindow)
+public sealed record ChainSettings
 {
+    /// <summary>JSON-RPC URLs tried in order until one answers (the node's --rpc-port 9944, the handbook's --ws-port 63007).</summary>
+    public required IReadOnlyList<Uri> Endpoints { get; init; }
+    /// <summary>The validator's stash account id (32 bytes), or null to find it from the IDF.</summary>
+    public required byte[]? Stash { get; init; }
+    /// <summary>The node's cmix-IDF.json: its hexNodeID is compared with the cMix ID on chain.</summary>
+    public required string IdfPath { get; init; }
+    public required TimeSpan Timeout { get; init; }
+    public required int MissedErasWindow { get; init; }
+
     public bool Enabled => Endpoints.Count > 0;
 
     public static class Table
@@ -21,7 +27,8 @@ public sealed record ChainSettings(IReadOnlyList<Uri> Endpoints, byte[]? Stash, 
             "The validator's stash address (SS58, prefix 55); empty: found on chain from the IDF.", text => text.Length > 0 ? Ss58.Decode(text) : null);
 
         public static readonly Setting<string> IdfPath = new("chain.idf-path", "Chain:IdfPath", "/opt/xxnetwork/cred/cmix-IDF.json",
-            "The node's IDF: its hexNodeID finds the stash, is compared with the cMix ID on chain, and is exported as the node ID.", Parsers.Text);
+            "The node's IDF: its hexNodeID finds the stash, is compared with the cMix ID on chain, and is exported as the node ID.", Parsers.Text)
+        { Kind = SettingKind.Path };
 
         public static readonly Setting<TimeSpan> Timeout = new("chain.timeout", "Chain:Timeout", "5s",
             "Per-scrape timeout of the chain collection (and of each JSON-RPC call).", Parsers.Duration("100ms", "1m"));
@@ -32,6 +39,9 @@ public sealed record ChainSettings(IReadOnlyList<Uri> Endpoints, byte[]? Stash, 
         public static IReadOnlyList<Setting> All { get; } = [RpcUrl, Stash, IdfPath, Timeout, MissedErasWindow];
     }
 
-    public static ChainSettings Read(SettingValues values) =>
-        new(values.Get(Table.RpcUrl), values.Get(Table.Stash), values.Get(Table.IdfPath), values.Get(Table.Timeout), values.Get(Table.MissedErasWindow));
+    public static ChainSettings Read(SettingValues values) => new()
+    {
+        Endpoints = values.Get(Table.RpcUrl), Stash = values.Get(Table.Stash), IdfPath = values.Get(Table.IdfPath),
+        Timeout = values.Get(Table.Timeout), MissedErasWindow = values.Get(Table.MissedErasWindow),
+    };
 }

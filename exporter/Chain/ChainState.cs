@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using XxExporter.Chain.Rpc;
 using XxExporter.Chain.Scale;
 
 namespace XxExporter.Chain;
@@ -23,10 +24,14 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
     {
         var changes = await rpc.CallAsync("state_queryStorageAt", [keys, block], token);
         var values = new Dictionary<string, byte[]>(StringComparer.OrdinalIgnoreCase);
-        foreach (var set in changes.EnumerateArray())
+        foreach (var set in changes.Items("state_queryStorageAt"))
         {
-            foreach (var change in set.GetProperty("changes").EnumerateArray())
-                if (change[1].ValueKind != JsonValueKind.Null) values[change[0].GetString()!] = Hex(change[1]);
+            foreach (var change in set.Property("state_queryStorageAt", "changes").Items("state_queryStorageAt"))
+            {
+                if (change.ValueKind != JsonValueKind.Array || change.GetArrayLength() != 2)
+                    throw new MalformedAnswerException($"state_queryStorageAt answered a change that is not a [key, value] pair ({change.ValueKind})");
+                if (change[1].ValueKind != JsonValueKind.Null) values[change[0].Text("state_queryStorageAt")] = Hex(change[1]);
+            }
         }
         return values;
     }
@@ -35,7 +40,7 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
     public async Task<byte[][]> KeysAsync(string pallet, string item, int count, CancellationToken token)
     {
         var page = await rpc.CallAsync("state_getKeysPaged", [HexOf(StorageKeys.Prefix(metadata.Storage(pallet, item))), (long)count], token);
-        return page.EnumerateArray().Select(k => Hex(k)).ToArray();
+        return page.Items("state_getKeysPaged").Select(k => Hex(k)).ToArray();
     }
 
     /// <summary>Every (key, value) of a map, in pages (for finding a stash by cMix ID).</summary>
@@ -48,7 +53,7 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
         while (true)
         {
             var page = await rpc.CallAsync("state_getKeysPaged", start is null ? [prefix, 500L] : [prefix, 500L, start], token);
-            var keys = page.EnumerateArray().Select(k => k.GetString()!).ToArray();
+            var keys = page.Items("state_getKeysPaged").Select(k => k.Text("state_getKeysPaged")).ToArray();
             if (keys.Length == 0) yield break;
             foreach (var (key, raw) in await QueryAsync(keys, token)) yield return (Hex(key), ScaleDecoder.Decode(metadata, entry.ValueType, raw));
             if (keys.Length < 500) yield break;
@@ -75,19 +80,19 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
         hash.ValueKind == JsonValueKind.String && JsonMarshal.GetRawUtf8Value(hash).Length == 68 && hash.GetString() is { Length: 66 } text && text.StartsWith("0x", StringComparison.Ordinal)
             && text.AsSpan(2).IndexOfAnyExcept("0123456789abcdefABCDEF") < 0
             ? text
-            : throw new FormatException($"{method} gave no block hash (0x and 64 hex digits)");
+            : throw new MalformedAnswerException($"{method} gave no block hash (0x and 64 hex digits)");
 
     public static string HexOf(ReadOnlySpan<byte> bytes) => "0x" + Convert.ToHexStringLower(bytes);
 
-    /// <summary>A block number as the node writes it in headers ("0x1a2b"); anything else is a <see cref="FormatException"/> naming it.</summary>
+    /// <summary>A block number as the node writes it in headers ("0x1a2b"); anything else is a <see cref="MalformedAnswerException"/> naming it.</summary>
     public static long BlockNumber(JsonElement header)
     {
         if (header.ValueKind != JsonValueKind.Object || !header.TryGetProperty("number", out var number))
-            throw new FormatException($"a header ({header.ValueKind}) without a block number");
+            throw new MalformedAnswerException($"a header ({header.ValueKind}) without a block number");
         return number.ValueKind == JsonValueKind.String && number.GetString() is { } text && text.StartsWith("0x", StringComparison.Ordinal)
             && long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long value) && value >= 0
             ? value
-            : throw new FormatException($"the block number {number.GetRawText()} is not a 0x-prefixed hex number");
+            : throw new MalformedAnswerException($"the block number {number.GetRawText()} is not a 0x-prefixed hex number");
     }
 }
 

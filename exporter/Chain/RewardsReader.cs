@@ -10,7 +10,7 @@ public readonly record struct PayableEra(bool Payable, double AtStakeXx, int Pag
 /// The validator's rewards still to claim in the history window: how many finished eras are unpaid, the oldest one
 /// (null if none) and how many eras are left before it expires, and the xx they hold.
 /// </summary>
-public sealed record UnpaidRewards(uint HistoryDepth, int Unpaid, uint? OldestEra, uint? OldestErasLeft, double AtStakeXx);
+public sealed record UnpaidRewards(uint HistoryDepth, int Unpaid, uint? OldestEra, uint? OldestErasLeft, double AtStakeXx) : IStakingFacts;
 
 /// <summary>
 /// Reads which finished eras of the history window the validator has not been paid for (docs/xx-node-facts.md §4.4).
@@ -21,14 +21,14 @@ public sealed record UnpaidRewards(uint HistoryDepth, int Unpaid, uint? OldestEr
 /// </summary>
 public sealed class RewardsReader(RewardsSeries series) : IStakingAddOn
 {
-    /// <summary>ErasRewardPoints of ~370 validators is ~13 kB: 12 eras keep an answer far below the client's bound.</summary>
+    /// <summary>ErasRewardPoints holds an entry per validator of the era: this many eras keep an answer far below <see cref="Rpc.RpcBounds.MaxMessageBytes"/>.</summary>
     internal const int ColdErasPerRequest = 12;
     /// <summary>xx's HistoryDepth (docs/xx-node-facts.md §4.4), where the runtime neither stores it nor names it a constant.</summary>
     private const uint DefaultHistoryDepth = 84;
     private readonly Dictionary<uint, PayableEra> _eras = new();
     private readonly HashSet<uint> _paid = new(); // paged runtimes: eras seen fully claimed (a claim is never undone)
 
-    public Task<Func<Readings, CancellationToken, Task>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
+    public Task<Func<CancellationToken, Task<IStakingFacts>>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
     {
         var state = context.State;
         var depth = state.Has("Staking", "HistoryDepth") ? batch.Item("Staking", "HistoryDepth") : null;
@@ -39,15 +39,16 @@ public sealed class RewardsReader(RewardsSeries series) : IStakingAddOn
             foreach (var (era, _) in _eras.Where(e => e.Value.Payable && !_paid.Contains(e.Key)))
                 claims[era] = ClaimedItem(batch, era, context.Stash);
         }
-        return Task.FromResult<Func<Readings, CancellationToken, Task>>(async (readings, cancel) =>
-            series.Write(readings, await ReadAsync(context, depth, ledger, claims, cancel)));
+        return Task.FromResult<Func<CancellationToken, Task<IStakingFacts>>>(async cancel => await ReadAsync(context, depth, ledger, claims, cancel));
     }
+
+    public void Write(Readings readings, IStakingFacts facts) => series.Write(readings, (UnpaidRewards)facts);
 
     private async Task<UnpaidRewards> ReadAsync(StakingContext context, StorageItem? depthItem, StorageItem ledger,
         Dictionary<uint, StorageItem> claims, CancellationToken token)
     {
         var state = context.State;
-        uint depth = (uint?)(depthItem?.Value?.Number ?? state.Metadata.Constant("Staking", "HistoryDepth")?.Number) ?? DefaultHistoryDepth;
+        uint depth = (depthItem?.Value ?? state.Metadata.Constant("Staking", "HistoryDepth"))?.ToUInt32() ?? DefaultHistoryDepth;
         // payout_stakers takes an era while it is no older than the planned era minus the history depth.
         uint planned = context.CurrentEra ?? context.ActiveEra;
         uint first = planned > depth ? planned - depth : 0;
@@ -90,7 +91,7 @@ public sealed class RewardsReader(RewardsSeries series) : IStakingAddOn
             bool payable = StakingReader.Elected(exposure.Value) && own > 0;
             // The validator's part of the era's payout, shared with its nominators: payout x own points / all points.
             double atStake = payable && total > 0 && reward.Value is { } payout ? StakingReader.Xx(payout.Number) * own / total : 0;
-            int pages = exposure.Value is { } e && e.HasField("page_count") ? Math.Max(1, (int)e.Field("page_count").Number) : 1;
+            int pages = exposure.Value is { } e && e.HasField("page_count") ? Math.Max(1, e.Field("page_count").ToInt32()) : 1;
             _eras[era] = new PayableEra(payable, atStake, pages);
         }
     }
@@ -108,7 +109,7 @@ public sealed class RewardsReader(RewardsSeries series) : IStakingAddOn
         string? field = ledger.HasField("claimed_rewards") ? "claimed_rewards" : ledger.HasField("legacy_claimed_rewards") ? "legacy_claimed_rewards" : null;
         if (field is not null)
         {
-            foreach (var era in ledger.Field(field).Items) eras.Add((uint)era.Number);
+            foreach (var era in ledger.Field(field).Items) eras.Add(era.ToUInt32());
         }
         return eras;
     }
@@ -116,7 +117,7 @@ public sealed class RewardsReader(RewardsSeries series) : IStakingAddOn
     private static bool AllPagesClaimed(ScaleValue? claimedPages, int pages)
     {
         if (claimedPages is null) return false;
-        var claimed = claimedPages.Items.Select(p => (int)p.Number).ToHashSet();
+        var claimed = claimedPages.Items.Select(p => p.ToInt32()).ToHashSet();
         return Enumerable.Range(0, pages).All(claimed.Contains);
     }
 }

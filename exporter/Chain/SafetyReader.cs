@@ -22,7 +22,7 @@ public sealed record SessionProgress(double Ratio, double RemainingSeconds);
 /// and blocks, a validator not in the active set).
 /// </summary>
 public sealed record ValidatorSafety(QueuedSlashes? Queued, RecordedSlashes? Recorded, bool? Disabled, bool? Offending, bool? Heartbeat,
-    long? AuthoredBlocks, SessionProgress? Session);
+    long? AuthoredBlocks, SessionProgress? Session) : IStakingFacts;
 
 /// <summary>
 /// Reads <see cref="ValidatorSafety"/> in the staking read's era batch (docs/xx-node-facts.md §4.3). Nothing is
@@ -36,7 +36,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
     /// <summary>Queued slashes listed at most (the whole chain's: normally none or a handful).</summary>
     private const int QueuedKeysRead = 1000;
 
-    public async Task<Func<Readings, CancellationToken, Task>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
+    public async Task<Func<CancellationToken, Task<IStakingFacts>>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
     {
         var state = context.State;
         var metadata = state.Metadata;
@@ -59,19 +59,17 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
             : default;
         double? eraSeconds = EraSeconds(metadata);
 
-        return (readings, _) =>
-        {
-            series.Write(readings, new ValidatorSafety(
-                queued is null ? null : Queued(queued, context, eraSeconds),
-                recorded is null ? null : Recorded(recorded),
-                disabled is null ? null : index is { } at && (disabled.Value?.Items ?? []).Any(d => IndexOf(d) == at),
-                offending is null ? null : index is { } on && (offending.Value?.Items ?? []).Any(o => IndexOf(o) == on),
-                heartbeat is null ? null : heartbeat.Value is not null,
-                authored is null ? null : authored.Value?.ToInt64() ?? 0, // a ValueQuery: absent means none authored
-                slots.Current is null ? null : Progress(metadata, slots.Current, slots.Genesis, slots.Epoch)));
-            return Task.CompletedTask;
-        };
+        return _ => Task.FromResult<IStakingFacts>(new ValidatorSafety(
+            queued is null ? null : Queued(queued, context, eraSeconds),
+            recorded is null ? null : Recorded(recorded),
+            disabled is null ? null : index is { } at && (disabled.Value?.Items ?? []).Any(d => IndexOf(d) == at),
+            offending is null ? null : index is { } on && (offending.Value?.Items ?? []).Any(o => IndexOf(o) == on),
+            heartbeat is null ? null : heartbeat.Value is not null,
+            authored is null ? null : authored.Value?.ToInt64() ?? 0, // a ValueQuery: absent means none authored
+            slots.Current is null ? null : Progress(metadata, slots.Current, slots.Genesis, slots.Epoch)));
     }
+
+    public void Write(Readings readings, IStakingFacts facts) => series.Write(readings, (ValidatorSafety)facts);
 
     /// <summary>
     /// The queued-slash items that may hold the stash's: legacy runtimes keep one list per era the offence was
@@ -118,7 +116,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
     {
         var slashed = eras.Where(e => e.Item.Value is not null).ToList();
         // The value is (fraction of the exposure, amount): the amount is what the validator's own stake lost.
-        var amount = slashed.Aggregate(BigInteger.Zero, (sum, e) => sum + e.Item.Value!.Items[1].Number);
+        var amount = slashed.Aggregate(BigInteger.Zero, (sum, e) => sum + e.Item.Value!.Item(1).Number);
         return new RecordedSlashes(slashed.Count, Xx(amount), slashed.Count > 0 ? slashed.Max(e => e.Era) : null, eras.Count);
     }
 
@@ -141,7 +139,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
             ? sessions * (double)slots * (double)slotMs / 1000 : null;
 
     /// <summary>A DisabledValidators or OffendingValidators entry: the index alone (legacy) or the index with more (207, legacy offending).</summary>
-    private static long IndexOf(ScaleValue entry) => entry is ScaleNumber ? entry.ToInt64() : entry.Items[0].ToInt64();
+    private static long IndexOf(ScaleValue entry) => entry is ScaleNumber ? entry.ToInt64() : entry.Item(0).ToInt64();
 
     private static uint? U32(ScaleValue? value) => value?.Number is { } n && n >= 0 && n <= uint.MaxValue ? (uint)n : null;
 

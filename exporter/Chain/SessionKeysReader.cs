@@ -1,4 +1,5 @@
 using System.Text.Json;
+using XxExporter.Chain.Rpc;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
@@ -10,24 +11,41 @@ namespace XxExporter.Chain;
 /// that refuses them (or answers them with any error) is not asked again on that connection, says so in one log
 /// line, and its series stay absent (docs/xx-node-facts.md §4.5). One request per collection in steady state.
 /// </summary>
+/// <summary>
+/// What the node said about itself as a validator: its roles (null if it refused the call), whether the stash has
+/// next session keys on chain, whether the node's keystore holds them (null if not asked or refused), and why a
+/// series is left out (by method).
+/// </summary>
+public sealed record NodeKeys(IReadOnlyList<string>? Roles, bool KeysSet, string Stash, bool? KeysOnNode, IReadOnlyDictionary<string, string> Refusals)
+    : IStakingFacts;
+
 public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries series) : IStakingAddOn
 {
     private ((int, int) Connection, IReadOnlyList<string>? Roles, string? Refusal)? _roles;
     private ((int, int) Connection, string Refusal)? _keysRefused;
 
-    public Task<Func<Readings, CancellationToken, Task>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
+    public Task<Func<CancellationToken, Task<IStakingFacts>>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
     {
         var nextKeys = batch.Item("Session", "NextKeys", context.Stash);
-        return Task.FromResult<Func<Readings, CancellationToken, Task>>(async (readings, cancel) =>
+        return Task.FromResult<Func<CancellationToken, Task<IStakingFacts>>>(async cancel =>
         {
-            var roles = await RolesAsync(readings, cancel);
-            if (roles is not null) series.WriteRoles(readings, roles);
-            series.WriteKeysSet(readings, nextKeys.Raw is not null);
-            if (nextKeys.Raw is { } keys && await HasKeysAsync(readings, keys, cancel) is { } onNode) series.WriteKeysOnNode(readings, Ss58.Encode(context.Stash), onNode);
+            var refusals = new Dictionary<string, string>();
+            var roles = await RolesAsync(refusals, cancel);
+            bool? onNode = nextKeys.Raw is { } keys ? await HasKeysAsync(refusals, keys, cancel) : null;
+            return new NodeKeys(roles, nextKeys.Raw is not null, Ss58.Encode(context.Stash), onNode, refusals);
         });
     }
 
-    private async Task<IReadOnlyList<string>?> RolesAsync(Readings readings, CancellationToken token)
+    public void Write(Readings readings, IStakingFacts facts)
+    {
+        var keys = (NodeKeys)facts;
+        foreach (var (method, refusal) in keys.Refusals) readings.Notice(method, refusal);
+        if (keys.Roles is not null) series.WriteRoles(readings, keys.Roles);
+        series.WriteKeysSet(readings, keys.KeysSet);
+        if (keys.KeysOnNode is { } onNode) series.WriteKeysOnNode(readings, keys.Stash, onNode);
+    }
+
+    private async Task<IReadOnlyList<string>?> RolesAsync(Dictionary<string, string> refusals, CancellationToken token)
     {
         var connection = rpc.Current;
         if (_roles is not { } known || known.Connection != connection)
@@ -41,28 +59,25 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
                 _roles = (connection, null, Refusal("system_nodeRoles", "xx_chain_node_role", ex));
             }
         }
-        if (_roles!.Value.Refusal is { } refusal) readings.Notice("system_nodeRoles", refusal);
+        if (_roles!.Value.Refusal is { } refusal) refusals["system_nodeRoles"] = refusal;
         return _roles.Value.Roles;
     }
 
-    private async Task<bool?> HasKeysAsync(Readings readings, byte[] keys, CancellationToken token)
+    private async Task<bool?> HasKeysAsync(Dictionary<string, string> refusals, byte[] keys, CancellationToken token)
     {
         var connection = rpc.Current;
         if (_keysRefused is not { } refused || refused.Connection != connection)
         {
             try
             {
-                var answer = await rpc.CallAsync("author_hasSessionKeys", [ChainState.HexOf(keys)], token);
-                return answer.ValueKind is JsonValueKind.True or JsonValueKind.False
-                    ? answer.GetBoolean()
-                    : throw new FormatException($"author_hasSessionKeys answered {answer.ValueKind}, not true or false");
+                return (await rpc.CallAsync("author_hasSessionKeys", [ChainState.HexOf(keys)], token)).Boolean("author_hasSessionKeys");
             }
             catch (RpcErrorException ex)
             {
                 _keysRefused = (connection, Refusal("author_hasSessionKeys", "xx_validator_session_keys_on_node", ex));
             }
         }
-        readings.Notice("author_hasSessionKeys", _keysRefused!.Value.Refusal);
+        refusals["author_hasSessionKeys"] = _keysRefused!.Value.Refusal;
         return null;
     }
 
@@ -72,9 +87,8 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
     /// </summary>
     public static IReadOnlyList<string> Roles(JsonElement answer)
     {
-        if (answer.ValueKind != JsonValueKind.Array) throw new FormatException($"system_nodeRoles answered {answer.ValueKind}, not a list of roles");
         var roles = new List<string>();
-        foreach (var role in answer.EnumerateArray())
+        foreach (var role in answer.Items("system_nodeRoles"))
         {
             string? name = role.ValueKind switch
             {

@@ -1,6 +1,6 @@
 using System.Numerics;
+using XxExporter.Chain.Rpc;
 using XxExporter.Chain.Scale;
-using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
 
@@ -31,8 +31,8 @@ public sealed record MissedEras(FinishedEra? Last, int Missed, int Window);
 /// <summary>A validator's staking state at one block; <paramref name="Exposure"/> is null when it has none in the active era.</summary>
 public sealed record ValidatorStaking(ActiveEra Era, Standing Standing, EraPoints Points, Exposure? Exposure, MissedEras Missed)
 {
-    /// <summary>What each <see cref="IStakingAddOn"/> writes, once the batch it added to is read.</summary>
-    public IReadOnlyList<Func<Readings, CancellationToken, Task>> AddOns { get; init; } = [];
+    /// <summary>What each <see cref="IStakingAddOn"/> read along with it.</summary>
+    public IReadOnlyList<AddOnFacts> AddOns { get; init; } = [];
 }
 
 /// <summary>
@@ -63,9 +63,9 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
         await first.ReadAsync(token);
 
         var active = activeEra.Value ?? throw new ScaleDecodeException("Staking.ActiveEra is not set");
-        var controller = bonded.Value ?? throw new KeyNotFoundException($"{Ss58.Encode(stash)} is not a bonded stash on this chain");
-        uint era = (uint)active.Field("index").Number;
-        uint? current = currentEra.Value?.Number is { } c ? (uint)c : null;
+        var controller = bonded.Value ?? throw new ChainNodeFault($"{Ss58.Encode(stash)} is not a bonded stash on this chain");
+        uint era = active.Field("index").ToUInt32();
+        uint? current = currentEra.Value?.ToUInt32();
         bool electionKnown = current > era;
         uint windowStart = era > (uint)window ? era - (uint)window : 0;
         var windowEras = Enumerable.Range((int)windowStart, (int)(era - windowStart)).Select(e => (uint)e).ToList();
@@ -79,10 +79,12 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
             .Select(e => (Era: e, Exposure: ExposureItem(state, second, e, stash), Points: PointsOf(state, second, e))).ToList();
         var activeSetAccounts = activeSet.Value?.Items.Select(v => v.Bytes).ToList() ?? [];
         double? eraStart = active.Field("start").Some is { } ms ? (double)ms.Number / 1000 : null;
-        var context = new StakingContext(state, stash, controller.Bytes, era, current, eraStart, (uint)(session.Value?.Number ?? 0), activeSetAccounts);
-        var addOnWrites = new List<Func<Readings, CancellationToken, Task>>();
-        foreach (var addOn in addOns) addOnWrites.Add(await addOn.AddAsync(context, second, token));
+        var context = new StakingContext(state, stash, controller.Bytes, era, current, eraStart, session.Value?.ToUInt32() ?? 0, activeSetAccounts);
+        var addOnReads = new List<(IStakingAddOn AddOn, Func<CancellationToken, Task<IStakingFacts>> Finish)>();
+        foreach (var addOn in addOns) addOnReads.Add((addOn, await addOn.AddAsync(context, second, token)));
         await second.ReadAsync(token);
+        var addOnFacts = new List<AddOnFacts>();
+        foreach (var (addOn, finish) in addOnReads) addOnFacts.Add(new AddOnFacts(addOn, await finish(token)));
 
         foreach (var unknown in unknownEras)
             _finished[unknown.Era] = new FinishedEra(Elected(unknown.Exposure.Value), unknown.Points.Net().GetValueOrDefault(Key(stash)));
@@ -101,7 +103,7 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
             standing,
             new EraPoints(netPoints.GetValueOrDefault(Key(stash)), Median(activeSetAccounts.Select(v => netPoints.GetValueOrDefault(Key(v))).ToList())),
             ExposureOf(exposure.Value),
-            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count)) { AddOns = addOnWrites };
+            new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count)) { AddOns = addOnFacts };
     }
 
     private static Exposure? ExposureOf(ScaleValue? exposure) => exposure is null ? null

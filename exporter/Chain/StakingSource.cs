@@ -1,14 +1,17 @@
+using XxExporter.Chain.Rpc;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
 
 /// <summary>
 /// The <c>staking</c> source: the configured validator's staking state (<see cref="StakingReader"/>) at the block the
-/// chain source's read of the same scrape found, shown by <see cref="StakingSeries"/>. Whenever it cannot be read -
-/// the chain read failed, the stash is unknown, the IDF is unreadable, storage does not decode or does not come in
-/// time - it fails with no staking series: old ones would mislead.
+/// chain source's read of the same scrape found (taken from <paramref name="chain"/>), shown by <see cref="StakingSeries"/>
+/// and the add-ons' series. Whenever it cannot be read - the chain read failed, the stash is unknown, the IDF is
+/// unreadable, storage does not decode or does not come in time - it fails with no staking series: old ones would
+/// mislead. Everything is read before anything is written.
 /// </summary>
-public sealed class StakingSource(ChainSource chain, StakingReader reader, StakingSeries series, ChainSettings settings) : IScrapeSource
+public sealed class StakingSource(ChainSnapshots.Follower chain, StakingReader reader, StakingSeries series, ChainSettings settings, ChainBugs bugs)
+    : IScrapeSource
 {
     private byte[]? _stash = settings.Stash;
 
@@ -21,11 +24,16 @@ public sealed class StakingSource(ChainSource chain, StakingReader reader, Staki
         ChainHead head;
         try
         {
-            head = await chain.NextReadAsync(Name, token);
+            head = await chain.NextAsync(token);
         }
-        catch (Exception ex) when (ex is OperationCanceledException || ChainConnection.IsNodeFault(ex))
+        catch (Exception ex) when (ex is OperationCanceledException || ChainNodeFault.Is(ex))
         {
             readings.Fail("not read, since the chain node is not answering (see the chain collector)");
+            return;
+        }
+        catch (Exception)
+        {
+            readings.Fail("not read, since the chain collector met a bug (see the chain collector)");
             return;
         }
         try
@@ -41,12 +49,16 @@ public sealed class StakingSource(ChainSource chain, StakingReader reader, Staki
             }
             var staking = await reader.ReadAsync(head.Best, _stash, token);
             series.Write(readings, staking, nodeId);
-            foreach (var write in staking.AddOns) await write(readings, token);
+            foreach (var addOn in staking.AddOns) addOn.Write(readings);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or UnauthorizedAccessException || ChainConnection.IsNodeFault(ex))
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or UnauthorizedAccessException || ChainNodeFault.Is(ex))
         {
             string why = token.IsCancellationRequested ? $"no answer within {Timeout.TotalSeconds:0.###}s" : ex.Message;
             readings.Fail($"cannot read the validator's staking state: {why}");
+        }
+        catch (Exception ex)
+        {
+            bugs.Report(readings, Name, ex);
         }
     }
 }

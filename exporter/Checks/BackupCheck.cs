@@ -15,6 +15,9 @@ internal sealed class BackupCheck : IScrapeSource
     private readonly int _minBytes;
     private readonly Gauge _readable, _present, _lastSuccess, _size, _tooSmall, _sourceModified;
 
+    internal static readonly SourceRegistration Registration = HostChecks.Register("backups", "Age and size of the backups named by --checks.backups (xx_backup_*).", (settings, context) =>
+        settings.Backups.Count > 0 ? new BackupCheck(settings.Backups, settings.BackupMinBytes, context.Factory) : null);
+
     public BackupCheck(IReadOnlyList<BackupTarget> targets, int minBytes, IMetricFactory factory)
     {
         _targets = targets;

@@ -30,6 +30,10 @@ internal sealed class CertificateCheck : IScrapeSource
     private readonly Counter _readErrors;
     private long _readErrorCount; // reads of one source never overlap
 
+    internal static readonly SourceRegistration Registration = HostChecks.Register("certificates",
+        "The certificates --checks.certificates names: expiry, whether in use, identity, key fingerprint and match (xx_tls_*).", (settings, context) =>
+        settings.CertificatePatterns.Count > 0 ? new CertificateCheck(settings.CertificatePatterns, context.Factory) : null);
+
     public CertificateCheck(IReadOnlyList<string> patterns, IMetricFactory factory)
     {
         _patterns = patterns;

@@ -1,3 +1,4 @@
+using XxExporter.Chain;
 using XxExporter.Settings;
 
 namespace XxExporter.Checks;
@@ -23,22 +24,28 @@ public sealed record ProbeTarget(string Name, string Host, int Port);
 public enum HostRole { Node, Gateway, Both }
 
 /// <summary>The scrape-time host checks. An empty list or path turns that check off (its series do not exist).</summary>
-/// <param name="Backups">Backups to watch.</param>
-/// <param name="CertificatePatterns">Certificate files: each a file, a folder or a glob with <c>*</c> and <c>?</c> in the file name only.</param>
-/// <param name="IdfPath">The node's cmix-IDF.json; a host without one (a gateway host) exports no node ID.</param>
-/// <param name="Probes">TCP endpoints to connect to.</param>
-/// <param name="ProbeTimeout">How long a probe waits for the connection.</param>
-/// <param name="BackupMinBytes">A newest backup file smaller than this counts as a failed backup.</param>
-/// <param name="GatewayConfig">The gateway's YAML config, whose node address is probed; empty: off.</param>
-/// <param name="DnsNames">Names resolved at each scrape; empty: off.</param>
-/// <param name="DnsTimeout">How long a name may take to resolve (also the node's name in the gateway probe).</param>
-public sealed record ChecksSettings(
-    IReadOnlyList<BackupTarget> Backups, IReadOnlyList<string> CertificatePatterns, string IdfPath, IReadOnlyList<ProbeTarget> Probes, TimeSpan ProbeTimeout,
-    int BackupMinBytes, string GatewayConfig, IReadOnlyList<string> DnsNames, TimeSpan DnsTimeout)
+public sealed record ChecksSettings
 {
+    /// <summary>Backups to watch.</summary>
+    public required IReadOnlyList<BackupTarget> Backups { get; init; }
+    /// <summary>A newest backup file smaller than this counts as a failed backup.</summary>
+    public required int BackupMinBytes { get; init; }
+    /// <summary>Certificate files (PEM or DER): each a file, a folder or a glob with <c>*</c> and <c>?</c> in the file name only.</summary>
+    public required IReadOnlyList<string> CertificatePatterns { get; init; }
+    /// <summary>The node's cmix-IDF.json; a host without one (a gateway host) exports no node ID.</summary>
+    public required string IdfPath { get; init; }
+    /// <summary>TCP endpoints to connect to.</summary>
+    public required IReadOnlyList<ProbeTarget> Probes { get; init; }
+    /// <summary>How long a probe waits for the connection.</summary>
+    public required TimeSpan ProbeTimeout { get; init; }
+    /// <summary>The gateway's YAML config, whose node address is probed; empty: off.</summary>
+    public required string GatewayConfig { get; init; }
+    /// <summary>Names resolved at each scrape; empty: off.</summary>
+    public required IReadOnlyList<string> DnsNames { get; init; }
+    /// <summary>How long a name may take to resolve (also the node's name in the gateway probe).</summary>
+    public required TimeSpan DnsTimeout { get; init; }
     /// <summary>The host's role and how it was found: set, or what it was detected from (for the start-up report).</summary>
     public (HostRole Role, string How) Role { get; init; } = (HostRole.Both, "the default");
-
     /// <summary>Names in --checks.backup-sources that are no backup target, so left out (the start-up report names them).</summary>
     public IReadOnlyList<string> UnusedBackupSources { get; init; } = [];
 
@@ -56,12 +63,14 @@ public sealed record ChecksSettings(
         public static readonly Setting<IReadOnlyList<BackupTarget>> Backups = new("checks.backups", "Checks:Backups",
             "cred=/opt/xxnetwork/backup/cred",
             "Backups to watch, name=path (a dump file, a folder whose newest file counts, a glob, or a marker file); the default is a folder for copies of /opt/xxnetwork/cred (such as tar czf /opt/xxnetwork/backup/cred/$(date +%F).tgz -C /opt/xxnetwork cred, or a marker a script copying it off the host touches); empty: none.",
-            Parsers.NamedList((name, path) => FileMatch.IsValid(path) ? new BackupTarget(name, path) : throw new FormatException($"{name}: {FileMatch.Rule}")));
+            Parsers.NamedList((name, path) => FileMatch.IsValid(path) ? new BackupTarget(name, path) : throw new FormatException($"{name}: {FileMatch.Rule}")))
+        { Kind = SettingKind.NamedPaths };
 
         public static readonly Setting<IReadOnlyList<(string Target, string Path)>> BackupSources = new("checks.backup-sources", "Checks:BackupSources",
             "cred=/opt/xxnetwork/cred",
             "What backups copy, name=path (a file, folder or glob), for backups whose age says nothing (credentials change rarely): such a backup is stale only when it is older than the newest file here; a name that is no backup target is logged and left out; empty: none.",
-            Parsers.NamedList((name, path) => FileMatch.IsValid(path) ? (name, path) : throw new FormatException($"{name}: {FileMatch.Rule}")));
+            Parsers.NamedList((name, path) => FileMatch.IsValid(path) ? (name, path) : throw new FormatException($"{name}: {FileMatch.Rule}")))
+        { Kind = SettingKind.NamedPaths };
 
         public static readonly Setting<int> BackupMinBytes = new("checks.backup-min-bytes", "Checks:BackupMinBytes", "1",
             "A newest backup file smaller than this counts as failed (a dump that wrote nothing); 0 accepts empty marker files.",
@@ -69,7 +78,7 @@ public sealed record ChecksSettings(
 
         public static readonly Setting<IReadOnlyList<string>> Certificates = new("checks.certificates", "Checks:Certificates", "/opt/xxnetwork/cred/*.crt",
             "Certificate files (PEM or DER), comma-separated: each a file, a folder or a glob; old.* ones are reported as retired, new.* as pending; a pattern that matches nothing is reported; empty: none.",
-            CertificatePatterns);
+            CertificatePatterns) { Kind = SettingKind.Paths };
 
         /// <summary>
         /// Detected by default from what the host holds, so that a new host gets the probes of what it runs without a
@@ -94,7 +103,7 @@ public sealed record ChecksSettings(
         /// <summary>Where the wrapper's service starts the gateway with <c>--config</c> (docs/xx-node-facts.md, section 5).</summary>
         public static readonly Setting<string> GatewayConfig = new("checks.gateway-config", "Checks:GatewayConfig", "/opt/xxnetwork/config/gateway.yaml",
             "The gateway's YAML config: the node address it names (cmixAddress) is resolved and connected to at each scrape; a missing file is normal on a node host; empty: off.",
-            Parsers.Text);
+            Parsers.Text) { Kind = SettingKind.Path };
 
         /// <summary>The scheduling and authorizer names of mainnet, which cMix and the gateway need (docs/xx-node-facts.md, section 5).</summary>
         public static readonly Setting<IReadOnlyList<string>> DnsNames = new("checks.dns-names", "Checks:DnsNames",
@@ -150,18 +159,19 @@ public sealed record ChecksSettings(
         }
     }
 
-    /// <param name="idfPath">The node's IDF, which the chain's settings name too.</param>
-    public static ChecksSettings Read(SettingValues values, string idfPath)
+    /// <summary>The checks' settings; the node's IDF is the one the chain's settings name.</summary>
+    public static ChecksSettings Read(SettingValues values)
     {
-        string gatewayConfig = values.Get(Table.GatewayConfig);
+        string idfPath = values.Get(ChainSettings.Table.IdfPath), gatewayConfig = values.Get(Table.GatewayConfig);
         var role = values.Get(Table.Role) is { } set ? (Role: set, How: $"set by {Table.Role.Name}") : Detect(idfPath, gatewayConfig);
         var sources = values.Get(Table.BackupSources).ToDictionary(source => source.Target, source => source.Path);
         var backups = values.Get(Table.Backups).Select(target => target with { Source = sources.GetValueOrDefault(target.Name) }).ToList();
-        return new(backups, values.Get(Table.Certificates), idfPath, values.Get(Table.Probes) ?? Table.ProbeList(Table.ProbesOf(role.Role)),
-            values.Get(Table.ProbeTimeout), values.Get(Table.BackupMinBytes), gatewayConfig, values.Get(Table.DnsNames), values.Get(Table.DnsTimeout))
+        return new()
         {
-            Role = role,
-            UnusedBackupSources = [.. sources.Keys.Except(backups.Select(target => target.Name))],
+            Backups = backups, BackupMinBytes = values.Get(Table.BackupMinBytes), CertificatePatterns = values.Get(Table.Certificates),
+            IdfPath = idfPath, Probes = values.Get(Table.Probes) ?? Table.ProbeList(Table.ProbesOf(role.Role)), ProbeTimeout = values.Get(Table.ProbeTimeout),
+            GatewayConfig = gatewayConfig, DnsNames = values.Get(Table.DnsNames), DnsTimeout = values.Get(Table.DnsTimeout),
+            Role = role, UnusedBackupSources = [.. sources.Keys.Except(backups.Select(target => target.Name))],
         };
     }
 

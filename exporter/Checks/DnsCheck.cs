@@ -22,6 +22,9 @@ internal sealed class DnsCheck : IScrapeSource
     private readonly NameResolver _resolver;
     private readonly Gauge _success, _result, _duration;
 
+    internal static readonly SourceRegistration Registration = HostChecks.Register("dns", "The host names of --checks.dns-names, resolved (xx_dns_*).", (settings, context) =>
+        settings.DnsNames.Count > 0 ? new DnsCheck(settings.DnsNames, settings.DnsTimeout, HostChecks.Resolver(context), context.Factory) : null);
+
     public DnsCheck(IReadOnlyList<string> names, TimeSpan timeout, NameResolver resolver, IMetricFactory factory)
     {
         (_names, Timeout, _resolver) = (names, timeout, resolver);

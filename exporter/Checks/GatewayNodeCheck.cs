@@ -37,6 +37,11 @@ internal sealed class GatewayNodeCheck : IScrapeSource
     private readonly NameResolver _resolver;
     private readonly Gauge _status, _success, _result, _duration;
 
+    internal static readonly SourceRegistration Registration = HostChecks.Register("gateway_node", "The node address in the gateway's config (--checks.gateway-config), resolved and connected to (xx_gateway_config_status, xx_gateway_node_*).", (settings, context) =>
+        settings.GatewayConfig.Length > 0
+            ? new GatewayNodeCheck(settings.GatewayConfig, settings.DnsTimeout, settings.ProbeTimeout, HostChecks.Resolver(context), context.Factory)
+            : null);
+
     public GatewayNodeCheck(string path, TimeSpan resolveTimeout, TimeSpan connectTimeout, NameResolver resolver, IMetricFactory factory)
     {
         (_path, _resolveTimeout, _connectTimeout, _resolver) = (path, resolveTimeout, connectTimeout, resolver);

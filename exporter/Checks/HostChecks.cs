@@ -1,4 +1,4 @@
-using Prometheus;
+using Microsoft.Extensions.DependencyInjection;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Checks;
@@ -14,17 +14,10 @@ public static class HostChecks
     /// <summary>Files are local and read in milliseconds; this only bounds a hung mount (NFS) holding scrapes.</summary>
     internal static readonly TimeSpan FileTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>The checks <paramref name="settings"/> turn on; names are looked up by <paramref name="resolver"/> (tests) or the system.</summary>
-    internal static IReadOnlyList<IScrapeSource> Sources(ChecksSettings settings, IMetricFactory factory, NameResolver? resolver = null)
-    {
-        var sources = new List<IScrapeSource>();
-        if (settings.Backups.Count > 0) sources.Add(new BackupCheck(settings.Backups, settings.BackupMinBytes, factory));
-        if (settings.CertificatePatterns.Count > 0) sources.Add(new CertificateCheck(settings.CertificatePatterns, factory));
-        if (settings.IdfPath.Length > 0) sources.Add(new IdentityCheck(settings.IdfPath, factory));
-        if (settings.Probes.Count > 0) sources.Add(new ProbeCheck(settings.Probes, settings.ProbeTimeout, factory));
-        if (settings.GatewayConfig.Length > 0)
-            sources.Add(new GatewayNodeCheck(settings.GatewayConfig, settings.DnsTimeout, settings.ProbeTimeout, resolver ?? NameResolver.System, factory));
-        if (settings.DnsNames.Count > 0) sources.Add(new DnsCheck(settings.DnsNames, settings.DnsTimeout, resolver ?? NameResolver.System, factory));
-        return sources;
-    }
+    /// <summary>A check's registration: <paramref name="build"/> gives the check, or null when its settings turn it off.</summary>
+    internal static SourceRegistration Register(string name, string help, Func<ChecksSettings, SourceContext, IScrapeSource?> build) =>
+        new(name, help, context => build(ChecksSettings.Read(context.Settings), context) is { } check ? [check] : []);
+
+    /// <summary>Looks names up through the host's <see cref="NameResolver"/> if it has one (tests), else the system.</summary>
+    internal static NameResolver Resolver(SourceContext context) => context.Services.GetService<NameResolver>() ?? NameResolver.System;
 }

@@ -10,6 +10,9 @@ internal sealed class IdentityCheck : IScrapeSource
     private readonly string _path;
     private readonly Gauge _info;
 
+    internal static readonly SourceRegistration Registration = HostChecks.Register("identity", "The node ID in the IDF of --chain.idf-path (xx_node_info).", (settings, context) =>
+        settings.IdfPath.Length > 0 ? new IdentityCheck(settings.IdfPath, context.Factory) : null);
+
     public IdentityCheck(string path, IMetricFactory factory)
     {
         _path = path;

@@ -15,6 +15,9 @@ internal sealed class ProbeCheck : IScrapeSource
     private readonly Gauge _success, _duration;
     private readonly string _timedOut;
 
+    internal static readonly SourceRegistration Registration = HostChecks.Register("probes", "TCP connections to the endpoints of --checks.probes (xx_probe_*).", (settings, context) =>
+        settings.Probes.Count > 0 ? new ProbeCheck(settings.Probes, settings.ProbeTimeout, context.Factory) : null);
+
     public ProbeCheck(IReadOnlyList<ProbeTarget> targets, TimeSpan timeout, IMetricFactory factory)
     {
         _targets = targets;

@@ -34,6 +34,10 @@ public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
             "The round named in cmix-err.log; 0 for a failure of the node not tied to a round.");
     }
 
+    public static readonly SourceRegistration Registration = new("cmix_error_file",
+        "The error file a stopped cMix node leaves for its wrapper (xx_cmix_error_file_*), watched when the cmix log is enabled.",
+        context => For(LogSettings.Read(context.Settings), context.Factory));
+
     /// <summary>The check, when the cMix log is followed on this host (a gateway-only host has no error file).</summary>
     public static IEnumerable<IScrapeSource> For(LogSettings settings, IMetricFactory factory) =>
         settings.CmixErrorFile is { } path ? [new CmixErrorFileSource(path, factory)] : [];

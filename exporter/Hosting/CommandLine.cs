@@ -8,8 +8,8 @@ public sealed record CommandLineRequest(IReadOnlyDictionary<Setting, string> Fla
 
 /// <summary>
 /// Flags in the style of Prometheus exporters (<c>--web.listen-address=:19420</c> or <c>--web.listen-address :19420</c>;
-/// switches as <c>--once</c> or <c>--once=false</c>), one for each setting of <see cref="ExporterSettings.Table"/>
-/// that has one.
+/// switches as <c>--once</c>, <c>--once=false</c> or <c>--no-once</c>), one for each setting of
+/// <see cref="ExporterSettings.Table"/> that has one.
 /// </summary>
 public static class CommandLine
 {
@@ -32,10 +32,20 @@ public static class CommandLine
                 value = name[(equals + 1)..];
                 name = name[..equals];
             }
-            var setting = ExporterSettings.Table.All.FirstOrDefault(s => s.Flag == name)
-                ?? throw new SettingsException(name.EndsWith(".password", StringComparison.Ordinal)
+            var setting = ExporterSettings.Table.All.FirstOrDefault(s => s.Flag == name);
+            if (setting is null && value is null && name.StartsWith("no-", StringComparison.Ordinal)
+                && ExporterSettings.Table.All.FirstOrDefault(s => s.IsSwitch && s.Flag == name[3..]) is { } negated)
+            {
+                flags[negated] = "false";
+                continue;
+            }
+            if (setting is null)
+            {
+                var flagged = ExporterSettings.Table.All.Select(s => s.Flag).OfType<string>();
+                throw new SettingsException(name.EndsWith(".password", StringComparison.Ordinal)
                     ? $"passwords are not taken on the command line (it shows in ps): use --{name}-file or the environment (see --help)"
-                    : $"unknown flag --{name} (see --help)");
+                    : $"unknown flag --{name} (did you mean --{Nearest.Of(name, flagged)}? see --help)");
+            }
             if (value is null && setting.IsSwitch) value = "true";
             else if (value is null)
             {
@@ -56,7 +66,8 @@ public static class CommandLine
         foreach (var setting in ExporterSettings.Table.All.Where(s => s.Flag is not null)) Line(setting);
         text.Append("\nonly in the environment or the settings file:\n");
         foreach (var setting in ExporterSettings.Table.All.Where(s => s.Flag is null)) Line(setting);
-        text.Append($"\nEvery [Key] can also be set in the --config.file JSON or as environment variable {Setting.EnvironmentPrefix}<KEY> with __ for ':'.\n");
+        text.Append($"\nA switch is turned off with --no-<flag> or --<flag>=false.\n");
+        text.Append($"Every [Key] can also be set in the --config.file JSON or as environment variable {Setting.EnvironmentPrefix}<KEY> with __ for ':'.\n");
         return text.ToString();
 
         void Line(Setting setting)

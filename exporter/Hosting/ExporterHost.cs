@@ -5,12 +5,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using XxExporter.Binaries;
-using XxExporter.Chain;
-using XxExporter.CmixError;
-using XxExporter.Checks;
 using XxExporter.Logs;
+using XxExporter.Logs.Rules;
 using XxExporter.Logs.Tailing;
-using XxExporter.Postgres;
 using XxExporter.Settings;
 using XxExporter.Telemetry;
 using XxExporter.Web;
@@ -64,7 +61,8 @@ public static class ExporterHost
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));
         }
-        var installed = new InstalledHashes(); // written by the wrapper logs' rules, read by the binaries source
+        var installed = new InstalledHashes(); // written by the wrapper logs' rules only; the binaries source gets its read-only view
+        builder.Services.AddSingleton<IReportedInstalls>(installed);
         builder.Services.AddSingleton(services =>
             LogSource.CreateAll(settings.Logs, factory, exporterMetrics, services.GetRequiredService<ILoggerFactory>(), positions, startAtEnd: true, installed));
         foreach (var index in Enumerable.Range(0, settings.Logs.Files.Count))
@@ -74,18 +72,14 @@ public static class ExporterHost
                 services.GetRequiredService<ILogger<LogFollowerService>>()));
         }
 
-        // The sources read when Prometheus scrapes (IScrapeSource): one entry per source.
+        // The sources read when Prometheus scrapes (IScrapeSource), built below once the host's services exist.
         var sources = new List<IScrapeSource>();
-        sources.Add(new LogFilesSource(settings.Logs, factory));
-        sources.AddRange(CmixErrorFileSource.For(settings.Logs, factory));
-        sources.AddRange(HostChecks.Sources(settings.Checks, factory));
-        sources.AddRange(PostgresSource.For(settings.Postgres, factory));
         builder.Services.AddSingleton(services => new ScrapeSources(sources, exporterMetrics, services.GetRequiredService<ILoggerFactory>()));
 
         var app = builder.Build();
         if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
-        if (settings.Chain.Enabled) // here, once the host's loggers exist
-            sources.AddRange(ChainSources.Create(settings.Chain, settings.Binaries, installed, factory, app.Services.GetRequiredService<ILoggerFactory>(), app.Lifetime.ApplicationStopped));
+        var context = new SourceContext(settings.Values, factory, app.Services);
+        sources.AddRange(Sources.All.Where(source => settings.Values.Get(source.Switch)).SelectMany(source => source.Create(context)));
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         StartupReport.LogWhenStarted(app, settings, app.Services.GetRequiredService<ScrapeSources>().Names);
         app.UseBasicAuth(settings.WebConfig);

@@ -12,15 +12,28 @@ using XxExporter.Web.Security;
 namespace XxExporter.Hosting;
 
 /// <summary>Every setting, parsed and validated at start.</summary>
-public sealed record ExporterSettings(
-    ListenAddress ListenAddress, string TelemetryPath, LogLevel LogLevel, LogSettings Logs,
-    PostgresSettings Postgres, ChainSettings Chain, ChecksSettings Checks, WebConfig? WebConfig, bool Once, BinariesSettings Binaries)
+public sealed record ExporterSettings
 {
+    public required ListenAddress ListenAddress { get; init; }
+    public required string TelemetryPath { get; init; }
+    public required LogLevel LogLevel { get; init; }
+    public required WebConfig? WebConfig { get; init; }
+    public required bool Once { get; init; }
+    public required LogSettings Logs { get; init; }
+    public required PostgresSettings Postgres { get; init; }
+    public required ChainSettings Chain { get; init; }
+    public required BinariesSettings Binaries { get; init; }
+    public required ChecksSettings Checks { get; init; }
+
+    /// <summary>Every setting by name, as the sources read theirs (<see cref="Sources"/>).</summary>
+    public required SettingValues Values { get; init; }
+
     /// <summary>The one table of settings: what <c>--help</c> lists, flags, environment and settings files may set.</summary>
     public static class Table
     {
         public static readonly Setting<string?> ConfigFile = new("config.file", null, "",
-            "JSON settings file (same keys as appsettings.json, which is read when this is not given).", Parsers.Optional);
+            "JSON settings file (same keys as appsettings.json, which is read when this is not given).", Parsers.Optional)
+        { Kind = SettingKind.Path };
 
         public static readonly Setting<ListenAddress> ListenAddress = new("web.listen-address", "Web:ListenAddress", ":19420",
             "Address to serve /metrics on: host:port, :port for all interfaces, [v6]:port.", Web.ListenAddress.Parse);
@@ -32,7 +45,8 @@ public sealed record ExporterSettings(
                 : text);
 
         public static readonly Setting<WebConfig?> WebConfigFile = new("web.config.file", "Web:ConfigFile", "",
-            "Exporter-toolkit web config (YAML): TLS and basic authentication for every endpoint.", text => text.Length > 0 ? WebConfigLoader.Load(text) : null);
+            "Exporter-toolkit web config (YAML): TLS and basic authentication for every endpoint.", text => text.Length > 0 ? WebConfigLoader.Load(text) : null)
+        { Kind = SettingKind.Path };
 
         private static readonly Dictionary<string, LogLevel> LogLevels = new()
         {
@@ -49,7 +63,8 @@ public sealed record ExporterSettings(
         public static IReadOnlyList<Setting> All { get; } =
         [
             ConfigFile, ListenAddress, TelemetryPath, WebConfigFile, LogLevel,
-            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All, Once,
+            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All,
+            .. Sources.All.SelectMany(source => source.Settings), .. Sources.All.Select(source => source.Switch), Once,
         ];
     }
 
@@ -58,20 +73,29 @@ public sealed record ExporterSettings(
 
     /// <summary>
     /// Reads the settings: flags over environment variables over the settings file over the defaults. Throws
-    /// <see cref="SettingsException"/> with a one-line message.
+    /// <see cref="SettingsException"/> with a one-line message; an environment variable no setting has is one.
     /// </summary>
     public static ExporterSettings Load(CommandLineRequest request)
     {
         var environment = SettingValues.EnvironmentByKey(Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .Select(variable => KeyValuePair.Create((string)variable.Key, (string?)variable.Value ?? "")));
+        SettingValues.RefuseUnknown(environment, Table.All);
         string? file = request.Flags.TryGetValue(Table.ConfigFile, out string? given) ? Table.ConfigFile.Parse(given)
             : File.Exists(ShippedFile) ? ShippedFile
             : null;
-        return Read(new SettingValues(request.Flags, environment, file is null ? new Dictionary<string, string>() : SettingsFile.Read(file, Table.All)));
+        return Read(new SettingValues(request.Flags, environment, file is null ? new Dictionary<string, string>() : SettingsFile.Read(file, Table.All), file));
     }
 
-    public static ExporterSettings Read(SettingValues values) =>
-        new(values.Get(Table.ListenAddress), values.Get(Table.TelemetryPath), values.Get(Table.LogLevel), LogSettings.Read(values),
-            PostgresSettings.Read(values), ChainSettings.Read(values), ChecksSettings.Read(values, values.Get(ChainSettings.Table.IdfPath)),
-            values.Get(Table.WebConfigFile), values.Get(Table.Once), BinariesSettings.Read(values));
+    /// <summary>Parses the settings; the sources' switches too, so that an invalid one stops the start in any mode.</summary>
+    public static ExporterSettings Read(SettingValues values)
+    {
+        foreach (var source in Sources.All) values.Get(source.Switch);
+        return new()
+        {
+            ListenAddress = values.Get(Table.ListenAddress), TelemetryPath = values.Get(Table.TelemetryPath), LogLevel = values.Get(Table.LogLevel),
+            WebConfig = values.Get(Table.WebConfigFile), Once = values.Get(Table.Once),
+            Logs = LogSettings.Read(values), Postgres = PostgresSettings.Read(values), Chain = ChainSettings.Read(values),
+            Binaries = BinariesSettings.Read(values), Checks = ChecksSettings.Read(values), Values = values,
+        };
+    }
 }

@@ -10,6 +10,9 @@ namespace XxExporter.Logs;
 /// </summary>
 public sealed class LogFilesSource(LogSettings settings, IMetricFactory factory) : IScrapeSource
 {
+    public static readonly SourceRegistration Registration = new("log_files", "How many of the enabled log files exist (xx_log_files_found).",
+        context => [new LogFilesSource(LogSettings.Read(context.Settings), context.Factory)]);
+
     private readonly Gauge _found = Families.Gauge(factory, "xx_log_files_found",
         "Enabled log files that exist at their configured paths (or whose folder this user may not look into: see xx_log_file_readable); 0 means none was found (a wrong --logs.dir?), so no log alert can fire.");
 

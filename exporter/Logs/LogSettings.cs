@@ -5,15 +5,21 @@ namespace XxExporter.Logs;
 /// <summary>A log file to follow.</summary>
 public sealed record LogFile(LogKind Kind, string Path);
 
-/// <param name="CmixErrorFile">The cMix node's error file; null when the cMix log is not followed (docs/xx-node-facts.md, 2.3).</param>
-public sealed record LogSettings(
-    IReadOnlyList<LogFile> Files, bool FromStart, TimeZoneInfo TimeZone, int MaxLineBytes, TimeSpan PollInterval, string? PositionsFile,
-    string? CmixErrorFile = null)
+public sealed record LogSettings
 {
+    public required IReadOnlyList<LogFile> Files { get; init; }
+    public required bool FromStart { get; init; }
+    public required TimeZoneInfo TimeZone { get; init; }
+    public required int MaxLineBytes { get; init; }
+    public required TimeSpan PollInterval { get; init; }
+    public string? PositionsFile { get; init; }
+    /// <summary>The cMix node's error file; null when the cMix log is not followed (docs/xx-node-facts.md, 2.3).</summary>
+    public string? CmixErrorFile { get; init; }
+
     public static class Table
     {
         public static readonly Setting<string> Dir = new("logs.dir", "Logs:Dir", "/opt/xxnetwork/log",
-            "Folder holding cmix.log, cmix-wrapper.log, gateway.log and gateway-wrapper.log.", Parsers.Text);
+            "Folder holding cmix.log, cmix-wrapper.log, gateway.log and gateway-wrapper.log.", Parsers.Text) { Kind = SettingKind.Path };
 
         public static readonly IReadOnlyDictionary<LogKind, Setting<string>> Paths = LogKinds.All.ToDictionary(kind => kind, kind =>
             new Setting<string>($"logs.{kind.Label().Replace('_', '-')}.path", $"Logs:{kind}:Path", "",
@@ -23,12 +29,12 @@ public sealed record LogSettings(
                     LogKind.Gateway => "Gateway",
                     LogKind.CmixWrapper => "cMix wrapper",
                     _ => "Gateway wrapper",
-                }} log (default: <logs.dir>/{kind.DefaultFileName()}).", Parsers.Text));
+                }} log (default: <logs.dir>/{kind.DefaultFileName()}).", Parsers.Text) { Kind = SettingKind.Path });
 
         /// <summary>The server's <c>cmix.paths.errOutput</c>, which the wrapper's <c>--err-path</c> must name too.</summary>
         public static readonly Setting<string> CmixErrorFile = new("logs.cmix-err.path", "Logs:CmixErr:Path", "",
             "The error file a stopped cMix node leaves for its wrapper, watched when the cmix log is enabled (default: <logs.dir>/cmix-err.log).",
-            Parsers.Text);
+            Parsers.Text) { Kind = SettingKind.Path };
 
         private static readonly Dictionary<string, LogKind> ByLabel = LogKinds.All.ToDictionary(kind => kind.Label());
 
@@ -63,7 +69,7 @@ public sealed record LogSettings(
             "Keep read positions in this file across restarts (default: off; see README).", text =>
                 text.Length == 0 ? null
                 : Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(text))) ? text
-                : throw new FormatException("is in a folder that does not exist"));
+                : throw new FormatException("is in a folder that does not exist")) { Kind = SettingKind.Path };
 
         public static IReadOnlyList<Setting> All { get; } =
             [Dir, .. LogKinds.All.Select(kind => Paths[kind]), CmixErrorFile, Enabled, FromStart, TimeZone, MaxLineBytes, PollInterval, PositionsFile];
@@ -78,7 +84,10 @@ public sealed record LogSettings(
         string? errorFile = !enabled.Contains(LogKind.Cmix) ? null
             : values.Get(Table.CmixErrorFile) is { Length: > 0 } given ? given
             : System.IO.Path.Combine(dir, "cmix-err.log");
-        return new LogSettings(files, values.Get(Table.FromStart), values.Get(Table.TimeZone), values.Get(Table.MaxLineBytes),
-            values.Get(Table.PollInterval), values.Get(Table.PositionsFile), errorFile);
+        return new LogSettings
+        {
+            Files = files, FromStart = values.Get(Table.FromStart), TimeZone = values.Get(Table.TimeZone), MaxLineBytes = values.Get(Table.MaxLineBytes),
+            PollInterval = values.Get(Table.PollInterval), PositionsFile = values.Get(Table.PositionsFile), CmixErrorFile = errorFile,
+        };
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Prometheus;
-using XxExporter.Binaries;
 using XxExporter.Logs.Grammar;
 using XxExporter.Logs.Rules;
 using XxExporter.Logs.Tailing;

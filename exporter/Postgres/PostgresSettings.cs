@@ -3,11 +3,19 @@ using XxExporter.Settings;
 namespace XxExporter.Postgres;
 
 /// <summary>How to reach one of the two databases. The password never comes from the command line.</summary>
-/// <param name="IsGateway">The gateway's database (cmix_gateway): its tables get the xx_gateway_* series.</param>
-/// <param name="RootCertificate">CA file verify-ca and verify-full check the server's certificate against.</param>
-public sealed record PostgresTarget(
-    bool IsGateway, string Host, int Port, string User, string Database, string? Password, string SslMode, string? RootCertificate)
+public sealed record PostgresTarget
 {
+    /// <summary>The gateway's database (cmix_gateway): its tables get the xx_gateway_* series.</summary>
+    public required bool IsGateway { get; init; }
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    public required string User { get; init; }
+    public required string Database { get; init; }
+    public required string? Password { get; init; }
+    public required string SslMode { get; init; }
+    /// <summary>CA file verify-ca and verify-full check the server's certificate against.</summary>
+    public required string? RootCertificate { get; init; }
+
     /// <summary>The connection string; contains the password, so it is never logged or shown.</summary>
     public string ConnectionString(PostgresSettings settings)
     {
@@ -41,8 +49,13 @@ public sealed record PostgresTarget(
     public string CollectorName => $"postgres_{Database}";
 }
 
-public sealed record PostgresSettings(IReadOnlyList<PostgresTarget> Targets, TimeSpan Timeout, int MaxConnections, int OtherTables)
+public sealed record PostgresSettings
 {
+    public required IReadOnlyList<PostgresTarget> Targets { get; init; }
+    public required TimeSpan Timeout { get; init; }
+    public required int MaxConnections { get; init; }
+    public required int OtherTables { get; init; }
+
     public static class Table
     {
         public static readonly PostgresDatabaseSettings Node = new("node", isGateway: false);
@@ -60,9 +73,11 @@ public sealed record PostgresSettings(IReadOnlyList<PostgresTarget> Targets, Tim
         public static IReadOnlyList<Setting> All { get; } = [.. Node.All, .. Gateway.All, Timeout, MaxConnections, OtherTables];
     }
 
-    public static PostgresSettings Read(SettingValues values) =>
-        new(new[] { Table.Node.Read(values), Table.Gateway.Read(values) }.OfType<PostgresTarget>().ToList(),
-            values.Get(Table.Timeout), values.Get(Table.MaxConnections), values.Get(Table.OtherTables));
+    public static PostgresSettings Read(SettingValues values) => new()
+    {
+        Targets = new[] { Table.Node.Read(values), Table.Gateway.Read(values) }.OfType<PostgresTarget>().ToList(),
+        Timeout = values.Get(Table.Timeout), MaxConnections = values.Get(Table.MaxConnections), OtherTables = values.Get(Table.OtherTables),
+    };
 }
 
 /// <summary>The settings of one database, <c>--postgres.node.*</c> or <c>--postgres.gateway.*</c>.</summary>
@@ -86,7 +101,8 @@ public sealed class PostgresDatabaseSettings(string name, bool isGateway)
         $"Password for the cmix_{name} database (or use --{Flag(name, "password-file")}).", Parsers.Optional);
 
     public Setting<string?> PasswordFile { get; } = new(Flag(name, "password-file"), Key(name, "PasswordFile"), "",
-        "File holding the password (a Docker or systemd secret).", text => text.Length > 0 ? Parsers.ReadFile(text).TrimEnd('\r', '\n') : null);
+        "File holding the password (a Docker or systemd secret).", text => text.Length > 0 ? Parsers.ReadFile(text).TrimEnd('\r', '\n') : null)
+        { Kind = SettingKind.Path };
 
     public Setting<string> SslMode { get; } = new(Flag(name, "sslmode"), Key(name, "SslMode"), "prefer", $"{Parsers.Choices(SslModes)}.", Parsers.OneOf(SslModes));
 
@@ -98,7 +114,7 @@ public sealed class PostgresDatabaseSettings(string name, bool isGateway)
             if (text.Length == 0) return null;
             Parsers.ReadFile(text);
             return text;
-        });
+        }) { Kind = SettingKind.Path };
 
     public IReadOnlyList<Setting> All => [Host, Port, User, Database, Password, PasswordFile, SslMode, SslRootCert];
 
@@ -109,10 +125,13 @@ public sealed class PostgresDatabaseSettings(string name, bool isGateway)
         if (host.Length == 0) return null;
         string sslMode = values.Get(SslMode);
         // libpq would verify with require too; Npgsql does not, so say so rather than pretend to check.
-        if (values.Text(SslRootCert) is { Length: > 0 } rootCert && sslMode is not ("verify-ca" or "verify-full"))
-            throw SslRootCert.Invalid(rootCert, $"is only used with {SslMode.Name} verify-ca or verify-full");
-        return new PostgresTarget(isGateway, host, values.Get(Port), values.Get(User), values.Get(Database),
-            values.Get(PasswordFile) ?? values.Get(Password), sslMode, values.Get(SslRootCert));
+        if (values.Text(SslRootCert).Length > 0 && sslMode is not ("verify-ca" or "verify-full"))
+            throw values.Invalid(SslRootCert, $"is only used with {SslMode.Name} verify-ca or verify-full");
+        return new PostgresTarget
+        {
+            IsGateway = isGateway, Host = host, Port = values.Get(Port), User = values.Get(User), Database = values.Get(Database),
+            Password = values.Get(PasswordFile) ?? values.Get(Password), SslMode = sslMode, RootCertificate = values.Get(SslRootCert),
+        };
     }
 
     private static string Flag(string name, string setting) => $"postgres.{name}.{setting}";

@@ -29,6 +29,10 @@ public sealed class PostgresSource : IScrapeSource, IAsyncDisposable
         _batch = PostgresQueries.Batch(settings.OtherTables);
     }
 
+    public static readonly SourceRegistration Registration = new("postgres",
+        "The cmix_node and cmix_gateway databases whose host is given (xx_postgres_*, and xx_gateway_* from the gateway's), each its own collector postgres_<database>.",
+        context => For(PostgresSettings.Read(context.Settings), context.Factory));
+
     /// <summary>A source for each configured database; none (and no Postgres families) on a host without databases.</summary>
     public static IReadOnlyList<PostgresSource> For(PostgresSettings settings, IMetricFactory factory) =>
         settings.Targets.Select(target => new PostgresSource(target, settings, factory)).ToList();

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using XxExporter.Files;
-using XxExporter.Logs.Rules;
+using XxExporter.Parsing;
 
 namespace XxExporter.Settings;
 
@@ -32,7 +32,7 @@ public static class Parsers
     private static TimeSpan Duration(string text)
     {
         var bytes = Encoding.ASCII.GetBytes(text);
-        if (!MessageText.TryReadGoDuration(bytes, out double seconds, out int used) || used != bytes.Length)
+        if (!GoDuration.TryRead(bytes, out double seconds, out int used) || used != bytes.Length)
             throw new FormatException("must be a duration such as 250ms, 1s or 1m30s");
         if (seconds >= TimeSpan.MaxValue.TotalSeconds) throw new FormatException("is longer than any time span");
         return TimeSpan.FromSeconds(seconds);

@@ -3,7 +3,7 @@ namespace XxExporter.Settings;
 /// <summary>
 /// One setting, written once: its flag, its key in the settings file (and so its environment variable), its
 /// default, its help line, and how its text becomes a value. <c>--help</c>, the settings file's check for unknown
-/// keys, the loading and the tests of README's table all read these.
+/// keys, the loading, the shipped appsettings.json and docs/reference/settings.md (both generated) all read these.
 /// </summary>
 public abstract class Setting(string? flag, string? key, string defaultText, string help)
 {
@@ -23,14 +23,33 @@ public abstract class Setting(string? flag, string? key, string defaultText, str
 
     public string Help { get; } = help;
 
+    /// <summary>What the text names: paths must be reachable where the exporter runs (docker-compose.yml mounts them).</summary>
+    public SettingKind Kind { get; init; }
+
     /// <summary>A true/false flag, which may be given without a value (<c>--once</c>).</summary>
     public abstract bool IsSwitch { get; }
 
     /// <summary>How messages name the setting: its flag, or its key if it has none.</summary>
     public string Name => Flag is null ? Key! : "--" + Flag;
 
-    /// <summary>The one-line error for <paramref name="text"/>: <c>invalid --flag "text": problem</c>.</summary>
-    public SettingsException Invalid(string text, string problem) => new($"invalid {Name} \"{text}\": {problem}");
+    /// <summary>
+    /// The one-line error for <paramref name="text"/>: <c>invalid --flag "text": problem</c>, or naming instead of the
+    /// flag where the text was given: its environment variable, or its key in <paramref name="file"/>.
+    /// </summary>
+    public SettingsException Invalid(string text, string problem, string? given = null, string? file = null) =>
+        new($"invalid {given ?? Name} \"{text}\"{(file is null ? "" : $" in settings file {file}")}: {problem}");
+}
+
+public enum SettingKind
+{
+    /// <summary>Not a path.</summary>
+    Value,
+    /// <summary>A file, a folder or a glob.</summary>
+    Path,
+    /// <summary>A comma-separated list of name=path.</summary>
+    NamedPaths,
+    /// <summary>A comma-separated list of files, folders or globs.</summary>
+    Paths,
 }
 
 /// <param name="parse">Turns the text into the value; throws <see cref="FormatException"/> whose message says what
@@ -40,8 +59,11 @@ public sealed class Setting<T>(string? flag, string? key, string defaultText, st
 {
     public override bool IsSwitch => typeof(T) == typeof(bool);
 
-    /// <summary>The value of <paramref name="text"/>, or a <see cref="SettingsException"/> naming this setting.</summary>
-    public T Parse(string text)
+    /// <summary>
+    /// The value of <paramref name="text"/>, or a <see cref="SettingsException"/> naming this setting (or where the
+    /// text was given, see <see cref="Setting.Invalid"/>).
+    /// </summary>
+    public T Parse(string text, string? given = null, string? file = null)
     {
         try
         {
@@ -49,7 +71,7 @@ public sealed class Setting<T>(string? flag, string? key, string defaultText, st
         }
         catch (FormatException ex)
         {
-            throw Invalid(text, ex.Message);
+            throw Invalid(text, ex.Message, given, file);
         }
     }
 }

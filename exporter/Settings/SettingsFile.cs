@@ -64,7 +64,7 @@ public static class SettingsFile
                     }
                     else
                     {
-                        throw Fail(path, $"has the unknown key {key} (did you mean {Nearest(key, keys.Concat(sections))}?)");
+                        throw Fail(path, $"has the unknown key {key} (did you mean {Nearest.Of(key, keys.Concat(sections))}?)");
                     }
                 }
             }
@@ -95,25 +95,6 @@ public static class SettingsFile
     private static IEnumerable<string> Sections(string key)
     {
         for (int colon = key.IndexOf(':'); colon > 0; colon = key.IndexOf(':', colon + 1)) yield return key[..colon];
-    }
-
-    /// <summary>The known key or section closest to <paramref name="key"/> in edits (case aside).</summary>
-    private static string Nearest(string key, IEnumerable<string> known) =>
-        known.MinBy(candidate => Distance(key.ToLowerInvariant(), candidate.ToLowerInvariant()))!;
-
-    /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        var current = new int[b.Length + 1];
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 
     private static SettingsException Fail(string path, string problem) => new($"settings file {path} {problem}");

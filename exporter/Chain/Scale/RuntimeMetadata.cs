@@ -38,7 +38,7 @@ public sealed class RuntimeMetadata(int version, IReadOnlyDictionary<int, Runtim
     public StorageEntry? FindStorage(string pallet, string name) => storage.GetValueOrDefault((pallet, name));
 
     public StorageEntry Storage(string pallet, string name) =>
-        FindStorage(pallet, name) ?? throw new KeyNotFoundException($"the runtime has no storage item {pallet}.{name}");
+        FindStorage(pallet, name) ?? throw new ScaleDecodeException($"the runtime has no storage item {pallet}.{name}");
 
     /// <summary>A pallet's constant decoded by its type, or null where the runtime has no such constant.</summary>
     public ScaleValue? Constant(string pallet, string name) =>

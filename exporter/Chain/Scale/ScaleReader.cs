@@ -4,7 +4,10 @@ using System.Text;
 
 namespace XxExporter.Chain.Scale;
 
-/// <summary>Thrown for bytes that do not decode as the type says (truncated, bad tags, bad lengths).</summary>
+/// <summary>
+/// Thrown for bytes that do not decode as the type says (truncated, bad tags, bad lengths), or a runtime that lacks
+/// what is read: a fault of what the node sent, like a <c>ChainNodeFault</c>, never a bug of the exporter.
+/// </summary>
 public sealed class ScaleDecodeException(string message) : Exception(message);
 
 /// <summary>

@@ -30,10 +30,20 @@ public abstract record ScaleValue
     public IEnumerable<(ScaleValue Key, ScaleValue Value)> MapEntries =>
         Items.Select(pair => pair.Items is [var key, var value] ? (key, value) : throw new ScaleDecodeException("map entry is not a pair"));
 
-    public double ToDouble() => (double)Number;
+    /// <summary>Item <paramref name="index"/> of a sequence or tuple; one the value does not have is a decode error.</summary>
+    public ScaleValue Item(int index) => index >= 0 && index < Items.Count ? Items[index]
+        : throw new ScaleDecodeException($"{Describe()} has no item {index}");
 
     public long ToInt64() => Number >= long.MinValue && Number <= long.MaxValue ? (long)Number
         : throw new ScaleDecodeException($"{Number} does not fit 64 bits");
+
+    /// <summary>The number as a u32 (an era, a session, an index): a stored value out of that range is the node's fault, not a crash of ours.</summary>
+    public uint ToUInt32() => Number >= uint.MinValue && Number <= uint.MaxValue ? (uint)Number
+        : throw new ScaleDecodeException($"{Number} does not fit 32 bits");
+
+    /// <summary>The number as a non-negative int (a page, a count).</summary>
+    public int ToInt32() => Number >= 0 && Number <= int.MaxValue ? (int)Number
+        : throw new ScaleDecodeException($"{Number} is not a count");
 
     protected virtual string Describe() => GetType().Name;
 

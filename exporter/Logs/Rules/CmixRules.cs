@@ -1,4 +1,5 @@
 using Prometheus;
+using XxExporter.Parsing;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Logs.Rules;
@@ -124,7 +125,7 @@ public sealed class CmixRules : ILogRules
     {
         if (rest.StartsWith("Round took "u8))
         {
-            if (!MessageText.TryReadGoDuration(rest["Round took "u8.Length..], out double seconds, out _)) return;
+            if (!GoDuration.TryRead(rest["Round took "u8.Length..], out double seconds, out _)) return;
             _roundsCompleted.Inc();
             _roundDuration.Observe(seconds);
             if (unixSeconds >= 0) _lastRoundCompleted.Set(unixSeconds);

@@ -1,5 +1,4 @@
 using Prometheus;
-using XxExporter.Binaries;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Logs.Rules;
@@ -103,7 +102,7 @@ public sealed class WrapperRules : ILogRules
     private static bool TryHash(ReadOnlySpan<byte> hex, out byte[] hash)
     {
         hash = [];
-        if (hex.Length != 2 * Blake2s.DigestBytes || hex.IndexOfAnyExcept("0123456789abcdefABCDEF"u8) >= 0) return false;
+        if (hex.Length != 2 * InstalledHashes.HashBytes || hex.IndexOfAnyExcept("0123456789abcdefABCDEF"u8) >= 0) return false;
         hash = Convert.FromHexString(System.Text.Encoding.ASCII.GetString(hex));
         return true;
     }

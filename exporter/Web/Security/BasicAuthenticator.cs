@@ -16,26 +16,12 @@ public enum AuthOutcome
 /// <summary>
 /// Checks HTTP basic credentials against the web config's bcrypt hashes.
 /// </summary>
-/// <remarks>
-/// bcrypt is slow on purpose (about 50-100 ms at cost 10), too slow to pay on every Prometheus scrape. As in the
-/// exporter-toolkit, a successful check is remembered: per user, an HMAC-SHA256 (under a random key made at start) of
-/// the user and password, kept until it has not been used for <see cref="DefaultCacheDuration"/>; a request whose
-/// HMAC equals it (compared in constant time) passes without bcrypt. Each use renews it, so a scraping Prometheus
-/// never waits behind a flood of wrong guesses for bcrypt again. Only successes are kept, one per configured user, so memory stays bounded
-/// whatever clients send, and no password is kept in memory. Checks that do need bcrypt run one at a time, so wrong
-/// guesses use at most one core (scrapes with the right password are answered from the cache meanwhile). The queue
-/// for bcrypt is bounded and fair: each client (remote address) has at most one check queued or running, and at most
-/// <see cref="MaxQueuedChecks"/> are queued in all; a check beyond that is answered <see cref="AuthOutcome.Busy"/> at
-/// once. A flood of wrong guesses from one host therefore holds one place in the queue, and a Prometheus scraping
-/// from another host waits for at most the checks ahead of it (about 60 ms each) rather than for the whole flood.
-/// An unknown user is checked against a configured hash anyway, so the time taken does not tell which users exist.
-/// Passwords longer than bcrypt's 72 bytes are refused, as Go's bcrypt does, instead of matching on their first 72.
-/// </remarks>
+/// <remarks>Why it caches successes and queues checks as it does: docs/design/web-security.md, "Basic authentication".</remarks>
 public sealed class BasicAuthenticator
 {
     public static readonly TimeSpan DefaultCacheDuration = TimeSpan.FromMinutes(5);
 
-    /// <summary>Checks queued or running at once, over all clients (at about 60 ms each: under a second of waiting).</summary>
+    /// <summary>Checks queued or running at once, over all clients: a bound on how long a scrape from another client waits.</summary>
     public const int MaxQueuedChecks = 16;
 
     private const int BcryptMaxPasswordBytes = 72;
@@ -49,14 +35,16 @@ public sealed class BasicAuthenticator
     private readonly ConcurrentDictionary<string, CachedSuccess> _cache = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _bcrypt = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> _queuedClients = new(StringComparer.Ordinal);
-    private long _bcryptChecks;
+    private readonly Func<string, string, bool> _verify;
 
     private sealed record CachedSuccess(byte[] Mac, long Expires);
 
     /// <param name="users">User name to bcrypt hash, as in <see cref="WebConfig.BasicAuthUsers"/>; at least one.</param>
     /// <param name="time">Clock for the cache (tests pass their own).</param>
     /// <param name="cacheDuration">How long a successful check is remembered after its last use; zero remembers nothing.</param>
-    public BasicAuthenticator(IReadOnlyDictionary<string, string> users, TimeProvider? time = null, TimeSpan? cacheDuration = null)
+    /// <param name="verify">Checks a password against its hash: <see cref="Bcrypt"/> unless given.</param>
+    public BasicAuthenticator(IReadOnlyDictionary<string, string> users, TimeProvider? time = null, TimeSpan? cacheDuration = null,
+        Func<string, string, bool>? verify = null)
     {
         ArgumentNullException.ThrowIfNull(users);
         if (users.Count == 0) throw new ArgumentException("basic authentication needs at least one user", nameof(users));
@@ -66,10 +54,8 @@ public sealed class BasicAuthenticator
         var duration = cacheDuration ?? DefaultCacheDuration;
         if (duration < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(cacheDuration));
         _cacheTicks = (long)(duration.TotalSeconds * _time.TimestampFrequency);
+        _verify = verify ?? Bcrypt;
     }
-
-    /// <summary>How many times bcrypt has run (cache misses): for tests and diagnostics.</summary>
-    public long BcryptChecks => Interlocked.Read(ref _bcryptChecks);
 
     /// <summary>
     /// Allowed when <paramref name="authorization"/> (the Authorization header's value) carries <c>Basic</c> credentials
@@ -115,8 +101,7 @@ public sealed class BasicAuthenticator
             await _bcrypt.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                Interlocked.Increment(ref _bcryptChecks);
-                match = Bcrypt(password, hash);
+                match = _verify(password, hash);
             }
             finally
             {
@@ -132,7 +117,8 @@ public sealed class BasicAuthenticator
         return AuthOutcome.Allowed;
     }
 
-    private static bool Bcrypt(string password, string hash)
+    /// <summary>Whether <paramref name="password"/> is the one <paramref name="hash"/> (bcrypt) was made from; a malformed hash matches nothing.</summary>
+    public static bool Bcrypt(string password, string hash)
     {
         try
         {

@@ -10,8 +10,6 @@ namespace XxExporter.Web.Security;
 /// <param name="BasicAuthUsers">User name to bcrypt hash; empty requires no authentication.</param>
 public sealed record WebConfig(string Path, TlsServerConfig? Tls, IReadOnlyDictionary<string, string> BasicAuthUsers)
 {
-    public bool TlsEnabled => Tls is not null;
-
     public bool BasicAuthEnabled => BasicAuthUsers.Count > 0;
 
     /// <summary>Names the users, never their hashes.</summary>

@@ -13,13 +13,7 @@ namespace XxExporter.Web.Security;
 /// <see cref="SettingsException"/> whose one-line message names the file and the key
 /// (<c>web config /etc/xx/web.yml: basic_auth_users.alice: not a bcrypt hash</c>); it never contains a hash or key.
 /// </summary>
-/// <remarks>
-/// The YAML is read with YamlDotNet's representation model (a parser, no reflection, so Native AOT keeps it).
-/// Like the toolkit, relative <c>cert_file</c> and <c>key_file</c> are taken from the config file's folder, an
-/// empty file or section turns the feature off, and keys the toolkit does not know are errors. Keys the toolkit
-/// knows but xx-exporter does not implement (client certificates, TLS versions, ciphers, headers, rate limits)
-/// are errors too: silently ignoring <c>client_auth_type</c> would leave an operator believing clients are checked.
-/// </remarks>
+/// <remarks>Why it reads and refuses what it does: docs/design/web-security.md, "Reading the web config".</remarks>
 public static partial class WebConfigLoader
 {
     private const string Tls = "tls_server_config";

@@ -1,6 +1,7 @@
 using System.Text;
 using XxExporter.Binaries;
 using XxExporter.Logs;
+using XxExporter.Logs.Rules;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Binaries;

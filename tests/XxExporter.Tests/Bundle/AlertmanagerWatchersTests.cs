@@ -8,7 +8,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>
-/// The monitoring stack watching itself and fleets (README.md "Watching the watchers", "Fleets") on a real
+/// The monitoring stack watching itself and fleets (docs/operations.md "Watching the watchers", "Fleets") on a real
 /// prometheus-alertmanager 0.25: the heartbeat's route, the fleet inhibitions over several simulated hosts, and the
 /// counter XxAlertNotificationsFailing reads rising when a receiver cannot be reached.
 /// </summary>

@@ -9,7 +9,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>
-/// The central logs (README.md "Central logs"): alloy/config.alloy, loki/loki.yml, the Loki panels and the LogQL in
+/// The central logs (docs/operations.md "Central logs"): alloy/config.alloy, loki/loki.yml, the Loki panels and the LogQL in
 /// the docs. No Loki or Alloy binary can be installed here, so the pipeline's regular expressions are run with .NET's
 /// Regex on real lines (the config keeps to the RE2 subset both read the same), and LogQL is parsed with Grafana's own
 /// grammar (tests/grafana-tools/logql.mjs).

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using XxExporter.Checks;
 using XxExporter.Settings;
 using XxExporter.Hosting;
+using XxExporter.Logs;
 using XxExporter.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
@@ -13,7 +14,7 @@ public partial class ComposeTests
     [Theory]
     [InlineData]                                                   // docker compose up on a node or gateway host
     [InlineData("--env-file", "demo/demo.env", "--profile", "demo")]  // the demo on a simulated node
-    [InlineData("--profile", "logs")]                              // central logs: Loki and Alloy (README "Central logs")
+    [InlineData("--profile", "logs")]                              // central logs: Loki and Alloy (docs/operations.md "Central logs")
     public async Task Compose_file_is_valid(params string[] options)
     {
         var (code, output) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config", "-q"]);
@@ -122,6 +123,44 @@ public partial class ComposeTests
         Assert.Contains($"exporter-state:{StateFolder}", ((YamlSequenceNode)exporter["volumes"]).Select(v => v.ToString()).First(v => v.StartsWith("exporter-state:")));
         var request = CommandLine.Parse(((YamlSequenceNode)exporter["command"]).Select(n => n.ToString().Replace(StateFolder, stateFolder)).ToList());
         return ExporterSettings.Read(new SettingValues(request.Flags, environment, new Dictionary<string, string>()));
+    }
+
+    /// <summary>
+    /// Every path setting the exporter uses in its container (given by compose, or its default) names a file or folder
+    /// that compose mounts: a path setting left at its host default finds nothing in the container, and says nothing.
+    /// </summary>
+    [Theory]
+    [InlineData]
+    [InlineData("--env-file", "demo/demo.env")]
+    public async Task Every_path_setting_in_the_container_is_under_a_mount(params string[] options)
+    {
+        var (code, rendered) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config"]);
+        Assert.True(code == 0, rendered);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(rendered));
+        var exporter = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["services"])["xx-exporter"];
+        var mounts = ((YamlSequenceNode)exporter["volumes"]).Select(volume => volume.ToString().Split(':')[1])
+            .Concat(((YamlSequenceNode)exporter["secrets"]).Select(secret => $"/run/secrets/{((YamlMappingNode)secret)["source"]}")).ToList();
+        var environment = SettingValues.EnvironmentByKey(((YamlMappingNode)exporter["environment"]).Children
+            .Select(e => KeyValuePair.Create(e.Key.ToString(), e.Value.ToString())));
+        var values = new SettingValues(CommandLine.Parse(((YamlSequenceNode)exporter["command"]).Select(n => n.ToString()).ToList()).Flags,
+            environment, new Dictionary<string, string>());
+
+        var unmounted = new List<string>();
+        foreach (var setting in ExporterSettings.Table.All.Where(s => s.Kind != SettingKind.Value))
+        {
+            string text = values.Text(setting);
+            var paths = setting.Kind switch
+            {
+                SettingKind.NamedPaths => Parsers.List(text).Select(item => item[(item.IndexOf('=') + 1)..]),
+                SettingKind.Paths => Parsers.List(text),
+                _ => [text],
+            };
+            unmounted.AddRange(paths.Where(path => path.Length > 0 && !mounts.Any(mount => path == mount || path.StartsWith(mount + "/", StringComparison.Ordinal)))
+                .Select(path => $"{setting.Name} is {path} in the container, where nothing is mounted (docker-compose.yml: mount it and set {setting.EnvironmentVariable ?? setting.Name})"));
+        }
+        Assert.True(unmounted.Count == 0, string.Join('\n', unmounted));
+        Assert.Contains(values.Text(LogSettings.Table.Dir), mounts);   // the test sees the settings compose gives
     }
 
     [Theory]

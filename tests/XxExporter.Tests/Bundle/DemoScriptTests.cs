@@ -115,7 +115,7 @@ public sealed partial class DemoScriptTests
     public async Task Readme_gives_the_demo_timings_of_demo_env_and_names_every_alert_its_clock_can_or_cannot_show()
     {
         // Read as flowing text: the sentences wrap anywhere.
-        string quickStart = OneLine(Regex.Match(File.ReadAllText(Repository.PathOf("README.md")), @"(?ms)^## Quick start$(.*?)^## ").Groups[1].Value);
+        string quickStart = OneLine(Regex.Match(File.ReadAllText(Repository.PathOf("README.md")), @"(?ms)^## Try it: the demo$(.*?)^## ").Groups[1].Value);
         Assert.NotEmpty(quickStart);
         var env = File.ReadAllLines(Repository.PathOf("demo/demo.env")).Where(l => l.Contains('=') && !l.StartsWith('#'))
             .ToDictionary(l => l[..l.IndexOf('=')], l => l[(l.IndexOf('=') + 1)..]);

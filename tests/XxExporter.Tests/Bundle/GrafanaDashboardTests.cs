@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using XxExporter.Tests.Generated;
+using XxExporter.Tests.Golden;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Bundle;
@@ -151,18 +153,18 @@ public partial class GrafanaDashboardTests
     }
 
     [Fact]
-    public void Every_metric_and_label_the_queries_use_is_documented_in_the_README()
+    public void Every_metric_and_label_the_queries_use_is_one_the_exporter_serves()
     {
-        var documented = DocumentedMetrics();
-        Assert.Contains("xx_validator_elected_next_era", documented.Keys);   // the README parse found the tables
-        Assert.Contains("process_start_time_seconds", documented.Keys);
+        var served = ServedSeries();
+        Assert.Contains("xx_validator_elected_next_era", served.Keys);
+        Assert.Contains("xx_cmix_round_duration_seconds_bucket", served.Keys);
         Assert.All(Dashboards.Queries(), query => Assert.All(Selector().Matches(query.Template), selector =>
         {
             string metric = selector.Groups["metric"].Value;
             if (metric == "ALERTS") return;   // Prometheus's own, with the alerts' labels
             if (metric.StartsWith("node_", StringComparison.Ordinal)) return;   // node_exporter's: NodeExporterTests checks them against its output
-            var labels = metric == "up" ? [] : documented.GetValueOrDefault(metric) ?? HistogramSeries(metric, documented)
-                ?? throw new Xunit.Sdk.XunitException($"{query}: {metric} is not in README.md's metric tables");
+            var labels = metric == "up" ? [] : served.GetValueOrDefault(metric)
+                ?? throw new Xunit.Sdk.XunitException($"{query}: the exporter serves no {metric} ({AllSourcesGoldenTests.GoldenFile})");
             var allowed = labels.Concat(["site", "instance", "job"]).ToHashSet();
             Assert.All(Matcher().Matches(selector.Groups["matchers"].Value), m =>
                 Assert.True(allowed.Contains(m.Groups[1].Value), $"{query}: {metric} has no label {m.Groups[1].Value}"));
@@ -240,36 +242,11 @@ public partial class GrafanaDashboardTests
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    /// <summary>README.md's metric tables: each metric with the labels its `name{a,b}` cell names.</summary>
-    private static Dictionary<string, string[]> DocumentedMetrics()
-    {
-        string readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
-        int start = readme.IndexOf("\n## Metrics", StringComparison.Ordinal), end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, "README.md has no Metrics section");
-        var metrics = new Dictionary<string, string[]>();
-        foreach (string row in readme[start..end].Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal)))
-        {
-            var cells = row.Split('|');
-            bool histogram = cells[2].Trim() == "histogram";
-            foreach (Match m in DocumentedName().Matches(cells[1]))
-            {
-                var labels = m.Groups["labels"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                metrics[m.Groups["metric"].Value] = histogram ? [.. labels, "le"] : labels;
-            }
-        }
-        return metrics;
-    }
-
-    /// <summary>The labels of a histogram's _bucket, _sum or _count series, or null if it is none.</summary>
-    private static string[]? HistogramSeries(string metric, Dictionary<string, string[]> documented) =>
-        HistogramSuffix().Match(metric) is { Success: true } m && documented.GetValueOrDefault(m.Groups[1].Value) is { } labels && labels.Contains("le")
-            ? labels : null;
-
-    [GeneratedRegex(@"`(?<metric>[a-z_][a-z0-9_]*)(?:\{(?<labels>[a-z_,]*)\})?`")]
-    private static partial Regex DocumentedName();
-
-    [GeneratedRegex(@"^(.+)_(?:bucket|sum|count)$")]
-    private static partial Regex HistogramSuffix();
+    /// <summary>Each series name the exporter serves (a histogram's _bucket, _sum and _count too) with its label names.</summary>
+    private static Dictionary<string, string[]> ServedSeries() =>
+        MetricFamilies.Served().SelectMany(family => family.SeriesNames.Select(name =>
+                (Name: name, Labels: family.Type == "histogram" ? [.. family.Labels, "le"] : family.Labels.ToArray())))
+            .ToDictionary(series => series.Name, series => series.Labels);
 
     /// <summary>A series selector with a label filter: <c>metric{matchers}</c>.</summary>
     [GeneratedRegex(@"(?<metric>[A-Za-z_:][A-Za-z0-9_:]*)\s*\{(?<matchers>[^}]*)\}")]

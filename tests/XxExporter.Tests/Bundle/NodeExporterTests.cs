@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>
-/// The host's node_exporter (README.md "The host"): the rules and the dashboards may only use node_* series and
+/// The host's node_exporter (docs/operations.md "The host"): the rules and the dashboards may only use node_* series and
 /// labels the real node_exporter exports (Debian's prometheus-node-exporter, started here on 127.0.0.1), and every
 /// host's node target is labelled with the instance and site of that host's exporter.
 /// </summary>

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>
-/// The time to alert (README.md "Alerts"): the whole bundle on the shipped clock (15 s scrape and evaluation, the rules'
+/// The time to alert (docs/alerts.md "Time to alert"): the whole bundle on the shipped clock (15 s scrape and evaluation, the rules'
 /// real <c>for:</c>, Alertmanager's real group waits), with the simulated node's events at known times, from each event to
 /// the notification reaching the webhook. Two sites run side by side, and this class beside the other tests, so the
 /// real minutes overlap: one troubled node whose chain starts 30 s before a missed era ends (then five crashes, then

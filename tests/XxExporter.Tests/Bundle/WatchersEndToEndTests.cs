@@ -6,7 +6,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>
-/// The stack's alerts about itself (README.md "Watching the watchers") on the real Prometheus and Alertmanager of the
+/// The stack's alerts about itself (docs/operations.md "Watching the watchers") on the real Prometheus and Alertmanager of the
 /// end-to-end stack, each provoked as it happens in the field: a rule that fails at every evaluation, a reload of a
 /// rule file that does not parse, and a dead man's switch that refuses the heartbeat. Each must reach Alertmanager.
 /// </summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Prometheus;
 using XxExporter.Chain;
+using XxExporter.Chain.Rpc;
 using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 using XxSimulator.Rpc;
@@ -133,12 +134,12 @@ public sealed class ChainFaultTests : IAsyncDisposable
     [InlineData("http")]
     public async Task An_answer_too_big_to_be_a_node_is_refused(string scheme)
     {
-        string huge = "\"" + new string('x', JsonRpcClient.MaxMessageBytes) + "\""; // a string past the size bound
+        string huge = "\"" + new string('x', RpcBounds.MaxMessageBytes) + "\""; // a string past the size bound
         _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Result(huge) : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
         var registry = Exporter(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
-        Assert.Contains($"a message of more than {JsonRpcClient.MaxMessageBytes} bytes", _logs.All);
+        Assert.Contains($"a message of more than {RpcBounds.MaxMessageBytes} bytes", _logs.All);
     }
 
     [Theory]
@@ -147,12 +148,12 @@ public sealed class ChainFaultTests : IAsyncDisposable
     public async Task An_answer_with_more_tokens_than_a_node_gives_is_refused_over_either_transport(string scheme)
     {
         // 2 bytes a value, far under the size bound, but a parse would keep 12 bytes of bookkeeping for each.
-        string huge = "[" + string.Join(',', Enumerable.Repeat('0', JsonRpcClient.MaxTokensPerMessage + 1)) + "]";
+        string huge = "[" + string.Join(',', Enumerable.Repeat('0', RpcBounds.MaxTokensPerMessage + 1)) + "]";
         _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Result(huge) : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
         var registry = Exporter(scheme == "ws" ? _node.WsUrl : _node.HttpUrl);
         Assert.Equal(0, (await Exposition.Of(registry))["xx_chain_up"]);
-        Assert.Contains($"a message of more than {JsonRpcClient.MaxTokensPerMessage} JSON tokens", _logs.All);
+        Assert.Contains($"a message of more than {RpcBounds.MaxTokensPerMessage} JSON tokens", _logs.All);
         _node.Handler = _runtime.Healthy;
         var m = await Exposition.Until(registry, x => x["xx_chain_up"] == 1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, m["xx_chain_up"]);

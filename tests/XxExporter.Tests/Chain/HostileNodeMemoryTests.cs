@@ -7,7 +7,7 @@ namespace XxExporter.Tests.Chain;
 
 /// <summary>
 /// The built exporter, run as its own process, reading a hostile chain node on 127.0.0.1 that sends the worst answers
-/// it can fit in a message: its memory (VmHWM, VmRSS in /proc/&lt;pid&gt;/status) stays within the budget README
+/// it can fit in a message: its memory (VmHWM, VmRSS in /proc/&lt;pid&gt;/status) stays within the budget docs/configuration.md
 /// states above its steady RSS and comes back near it. Margins are generous; nothing here is timed.
 /// </summary>
 public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDisposable

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Prometheus;
 using XxExporter.Chain;
+using XxExporter.Chain.Rpc;
 using XxExporter.Tests.Support;
 using XxSimulator.Chain;
 using XxSimulator.Rpc;
@@ -172,5 +173,5 @@ public sealed class SessionKeysTests : IAsyncDisposable
 
     [Fact]
     public void A_roles_answer_that_is_no_list_is_a_node_fault() =>
-        Assert.Throws<FormatException>(() => SessionKeysReader.Roles(JsonDocument.Parse("\"Authority\"").RootElement));
+        Assert.Throws<MalformedAnswerException>(() => SessionKeysReader.Roles(JsonDocument.Parse("\"Authority\"").RootElement));
 }

@@ -1,20 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
+using XxExporter.Chain;
 using XxExporter.Checks;
+using XxExporter.Hosting;
+using XxExporter.Settings;
 using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
 
-/// <summary>Host checks with a registry of their own, scraped as Prometheus would; every check off unless given.</summary>
+/// <summary>
+/// Host checks with a registry of their own, scraped as Prometheus would; every check off unless given. The checks
+/// are built as the exporter builds them: from their registrations, with <paramref name="settings"/> given as the
+/// flags' text.
+/// </summary>
 internal sealed class ChecksHarness
 {
-    public static readonly ChecksSettings Off = new([], [], "", [], TimeSpan.FromSeconds(1), 1, "", [], TimeSpan.FromSeconds(1));
+    public static readonly ChecksSettings Off = new()
+    {
+        Backups = [], BackupMinBytes = 1, CertificatePatterns = [], IdfPath = "", Probes = [], ProbeTimeout = TimeSpan.FromSeconds(1),
+        GatewayConfig = "", DnsNames = [], DnsTimeout = TimeSpan.FromSeconds(1),
+    };
+
+    /// <summary>The collectors of the host checks.</summary>
+    public static readonly string[] Names = ["backups", "certificates", "identity", "probes", "gateway_node", "dns"];
 
     /// <param name="resolver">Looks names up instead of the system (a resolver that never answers).</param>
     public ChecksHarness(ChecksSettings settings, NameResolver? resolver = null)
     {
         var factory = Metrics.WithCustomRegistry(Registry);
-        new ScrapeSources(HostChecks.Sources(settings, factory, resolver), new ExporterMetrics(factory), Logs.Factory).CollectBeforeEachScrape(Registry);
+        var services = new ServiceCollection();
+        if (resolver is not null) services.AddSingleton(resolver);
+        var context = new SourceContext(new SettingValues(Flags(settings), new Dictionary<string, string>(), new Dictionary<string, string>()),
+            factory, services.BuildServiceProvider());
+        var sources = Sources.All.Where(source => Names.Contains(source.Name)).SelectMany(source => source.Create(context)).ToList();
+        new ScrapeSources(sources, new ExporterMetrics(factory), Logs.Factory).CollectBeforeEachScrape(Registry);
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
@@ -24,4 +44,19 @@ internal sealed class ChecksHarness
     public Task<Exposition> Scrape() => Exposition.Of(Registry);
 
     public static long Unix(DateTime utc) => new DateTimeOffset(utc).ToUnixTimeSeconds();
+
+    /// <summary>The flags that give <paramref name="settings"/>.</summary>
+    private static Dictionary<Setting, string> Flags(ChecksSettings settings) => new()
+    {
+        [ChecksSettings.Table.Backups] = string.Join(',', settings.Backups.Select(b => $"{b.Name}={b.PathOrGlob}")),
+        [ChecksSettings.Table.BackupSources] = string.Join(',', settings.Backups.Where(b => b.Source is not null).Select(b => $"{b.Name}={b.Source}")),
+        [ChecksSettings.Table.BackupMinBytes] = settings.BackupMinBytes.ToString(),
+        [ChecksSettings.Table.Certificates] = string.Join(',', settings.CertificatePatterns),
+        [ChainSettings.Table.IdfPath] = settings.IdfPath,
+        [ChecksSettings.Table.Probes] = string.Join(',', settings.Probes.Select(p => $"{p.Name}={(p.Host.Contains(':') ? $"[{p.Host}]" : p.Host)}:{p.Port}")),
+        [ChecksSettings.Table.ProbeTimeout] = $"{settings.ProbeTimeout.TotalMilliseconds}ms",
+        [ChecksSettings.Table.GatewayConfig] = settings.GatewayConfig,
+        [ChecksSettings.Table.DnsNames] = string.Join(',', settings.DnsNames),
+        [ChecksSettings.Table.DnsTimeout] = $"{settings.DnsTimeout.TotalMilliseconds}ms",
+    };
 }

@@ -38,12 +38,15 @@ public sealed class ChecksSettingsTests
         using var folder = new TempFolder();
         File.WriteAllText(folder.File("cmix_node.dump"), "dump");
         File.SetLastWriteTimeUtc(folder.File("cmix_node.dump"), new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc));
-        var harness = new ChecksHarness(new ChecksSettings(
-            [new("cmix_node", folder.File("cmix_node.dump"))], [folder.File("*.crt")], folder.File("cmix-IDF.json"),
-            [new("node", "127.0.0.1", Loopback.FreePort())], TimeSpan.FromSeconds(1), 1, folder.File("gateway.yaml"), ["localhost"], TimeSpan.FromSeconds(5)));
+        var harness = new ChecksHarness(new ChecksSettings
+        {
+            Backups = [new("cmix_node", folder.File("cmix_node.dump"))], BackupMinBytes = 1, CertificatePatterns = [folder.File("*.crt")],
+            IdfPath = folder.File("cmix-IDF.json"), Probes = [new("node", "127.0.0.1", Loopback.FreePort())], ProbeTimeout = TimeSpan.FromSeconds(1),
+            GatewayConfig = folder.File("gateway.yaml"), DnsNames = ["localhost"], DnsTimeout = TimeSpan.FromSeconds(5),
+        });
 
         var m = await harness.Scrape();
-        foreach (string collector in new[] { "backups", "certificates", "identity", "probes", "gateway_node", "dns" })
+        foreach (string collector in ChecksHarness.Names)
             Assert.Equal(1, m[$"xx_exporter_collector_success{{collector=\"{collector}\"}}"]);
         await Promtool.AssertLintClean(m.Text);
 

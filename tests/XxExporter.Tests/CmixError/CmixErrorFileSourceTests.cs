@@ -19,7 +19,11 @@ public sealed class CmixErrorFileSourceTests : IDisposable
     public CmixErrorFileSourceTests()
     {
         var factory = Metrics.WithCustomRegistry(_registry);
-        var settings = new LogSettings([], false, TimeZoneInfo.Utc, 1024, TimeSpan.FromSeconds(1), null, Path.Combine(_folder.Path, CmixErrorFile.FileName));
+        var settings = new LogSettings
+        {
+            Files = [], FromStart = false, TimeZone = TimeZoneInfo.Utc, MaxLineBytes = 1024, PollInterval = TimeSpan.FromSeconds(1),
+            CmixErrorFile = Path.Combine(_folder.Path, CmixErrorFile.FileName),
+        };
         _source = (CmixErrorFileSource)CmixErrorFileSource.For(settings, factory).Single();
         new ScrapeSources([_source], new ExporterMetrics(factory), _logs.Factory).CollectBeforeEachScrape(_registry);
     }
@@ -97,7 +101,7 @@ public sealed class CmixErrorFileSourceTests : IDisposable
     [Fact]
     public void A_host_not_following_the_cmix_log_has_no_check()
     {
-        var settings = new LogSettings([], false, TimeZoneInfo.Utc, 1024, TimeSpan.FromSeconds(1), null);
+        var settings = new LogSettings { Files = [], FromStart = false, TimeZone = TimeZoneInfo.Utc, MaxLineBytes = 1024, PollInterval = TimeSpan.FromSeconds(1) };
         Assert.Empty(CmixErrorFileSource.For(settings, Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())));
     }
 }

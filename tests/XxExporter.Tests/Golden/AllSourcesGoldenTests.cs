@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
+using XxExporter.Tests.Generated;
 using XxExporter.Tests.Postgres;
 using XxExporter.Tests.Support;
 using XxSimulator.Chain;
@@ -76,7 +77,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
         string install = _host.File("opt");
         SimulatedBinaries.Install(install); // the chain names a newer server than the one installed
         var chain = new SimulatedChain(Scenario.Troubled, EraLength, ChainStarted, NodeIdentity.Stash, NodeIdentity.CmixId, new SimulatedBinaries("server"));
-        // A validator node holding its session keys (README, "Moving a validator between sites").
+        // A validator node holding its session keys (docs/operations.md, "Moving a validator between sites").
         var frozen = chain.At(ChainStarted + ChainAge) with { Self = new NodeSelf("Authority", new HashSet<string>([chain.StashSessionKeys]), RefusesUnsafe: false) };
         _chain = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(frozen, method, parameters));
         await _chain.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
@@ -162,6 +163,8 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
         {
             await File.WriteAllTextAsync(golden, actual);
+            // The metric reference is made from this file: written with it, whichever of the two tests runs first.
+            await GeneratedFile.AssertCurrent(ReferenceDocs.MetricsFile, ReferenceDocs.Metrics(MetricFamilies.Parse(actual)));
             return;
         }
         string expected = await File.ReadAllTextAsync(golden);

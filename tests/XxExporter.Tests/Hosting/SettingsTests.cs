@@ -1,3 +1,4 @@
+using XxExporter.Chain;
 using XxExporter.Hosting;
 using XxExporter.Logs;
 using XxExporter.Settings;
@@ -65,7 +66,9 @@ public class SettingsTests
     [InlineData("invalid --postgres.timeout \"Infinitys\": must be a duration such as 250ms, 1s or 1m30s", "--postgres.timeout", "Infinitys")]
     [InlineData("invalid --chain.timeout \"99999999999999999999h\": is longer than any time span", "--chain.timeout", "99999999999999999999h")]
     [InlineData("invalid --logs.positions-file \"/no/such/folder/p.json\": is in a folder that does not exist", "--logs.positions-file", "/no/such/folder/p.json")]
-    [InlineData("unknown flag --web.port (see --help)", "--web.port", "1")]
+    [InlineData("unknown flag --web.listen-adress (did you mean --web.listen-address? see --help)", "--web.listen-adress", "1")]
+    [InlineData("unknown flag --no-logs.dir (did you mean --logs.dir? see --help)", "--no-logs.dir")]
+    [InlineData("invalid --collector.dns \"off\": must be true or false", "--collector.dns=off")]
     [InlineData("--logs.dir needs a value", "--logs.dir")]
     [InlineData("invalid --once \"yes\": must be true or false", "--once=yes")]
     [InlineData("unexpected argument \"metrics\" (flags look like --name=value; see --help)", "metrics")]
@@ -130,15 +133,6 @@ public class SettingsTests
         Assert.Equal("/var/log/xx/cmix.log", Load("--config.file", file).Logs.Files[0].Path);
     }
 
-    [Fact]
-    public void The_shipped_settings_file_holds_every_setting_with_its_default()
-    {
-        var shipped = SettingsFile.Read(Repository.PathOf("exporter/appsettings.json"), ExporterSettings.Table.All);
-        // Passwords (the settings without a flag) are left out: a file beside the binary is no place for them.
-        var expected = ExporterSettings.Table.All.Where(s => s.Key is not null && s.Flag is not null).ToDictionary(s => s.Key!, s => s.Default);
-        Assert.Equal(expected.OrderBy(e => e.Key), shipped.OrderBy(e => e.Key));
-    }
-
     [Theory]
     [InlineData("/")]
     [InlineData("/status.json")]
@@ -199,6 +193,71 @@ public class SettingsTests
         {
             Environment.SetEnvironmentVariable("XX_EXPORTER_POSTGRES__NODE__PASSWORD", null);
         }
+    }
+
+    [Fact]
+    public void A_switch_is_turned_off_with_no_or_false_and_the_last_flag_wins()
+    {
+        Assert.False(Load("--no-logs.from-start").Logs.FromStart);
+        Assert.True(Load("--no-logs.from-start", "--logs.from-start").Logs.FromStart);
+        var dns = Sources.All.Single(source => source.Name == "dns").Switch;
+        Assert.Equal("collector.dns", dns.Flag);
+        Assert.True(Load().Values.Get(dns));
+        Assert.False(Load("--no-collector.dns").Values.Get(dns));
+        Assert.False(Load("--collector.dns=false").Values.Get(dns));
+    }
+
+    private static readonly Dictionary<Setting, string> NoFlags = [];
+    private static readonly Dictionary<string, string> NoKeys = [];
+
+    /// <summary>An invalid value names where it was given: the flag, the environment variable, or the key and its file.</summary>
+    [Fact]
+    public void An_invalid_value_names_the_variable_or_the_file_key_that_gave_it()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["CHAIN:TIMEOUT"] = "fast" };
+        var error = Assert.Throws<SettingsException>(() => ExporterSettings.Read(new SettingValues(NoFlags, environment, NoKeys)));
+        Assert.Equal("invalid XX_EXPORTER_CHAIN__TIMEOUT \"fast\": must be a duration such as 250ms, 1s or 1m30s", error.Message);
+
+        using var folder = new TempFolder();
+        string file = folder.File("settings.json");
+        File.WriteAllText(file, """{ "Chain": { "Timeout": "fast" } }""");
+        error = Assert.Throws<SettingsException>(() => Load("--config.file", file));
+        Assert.Equal($"invalid Chain:Timeout \"fast\" in settings file {file}: must be a duration such as 250ms, 1s or 1m30s", error.Message);
+        File.WriteAllText(file, """{ "Postgres": { "Node": { "Host": "db", "SslRootCert": "/etc/hostname" } } }""");
+        error = Assert.Throws<SettingsException>(() => Load("--config.file", file));
+        Assert.Equal($"invalid Postgres:Node:SslRootCert \"/etc/hostname\" in settings file {file}: is only used with --postgres.node.sslmode verify-ca or verify-full", error.Message);
+
+        // The flag wins, and is named.
+        error = Assert.Throws<SettingsException>(() => ExporterSettings.Read(new SettingValues(
+            new Dictionary<Setting, string> { [ChainSettings.Table.Timeout] = "slow" }, environment, NoKeys)));
+        Assert.Equal("invalid --chain.timeout \"slow\": must be a duration such as 250ms, 1s or 1m30s", error.Message);
+    }
+
+    [Theory]
+    [InlineData("XX_EXPORTER_LOGS__DIRR", "XX_EXPORTER_LOGS__DIR")]
+    [InlineData("XX_EXPORTER_LOGS_DIR", "XX_EXPORTER_LOGS__DIR")]
+    [InlineData("xx_exporter_chain__rpc_url", "XX_EXPORTER_CHAIN__RPCURL")]
+    [InlineData("XX_EXPORTER_COLLECTOR__DNS", "XX_EXPORTER_COLLECTORS__DNS")]
+    public void An_unknown_environment_variable_names_the_nearest_setting(string variable, string nearest)
+    {
+        var environment = SettingValues.EnvironmentByKey([KeyValuePair.Create(variable, "x"), KeyValuePair.Create("XX_EXPORTER_LOGS__DIR", "/var/log/xx")]);
+        var error = Assert.Throws<SettingsException>(() => SettingValues.RefuseUnknown(environment, ExporterSettings.Table.All));
+        Assert.Equal($"unknown environment variable {variable.ToUpperInvariant()} (did you mean {nearest}?)", error.Message);
+    }
+
+    [Fact]
+    public async Task An_unknown_environment_variable_stops_the_exporter_with_exit_code_2_and_one_line()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "xx-exporter"))
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["XX_EXPORTER_LOGS__DIRR"] = "/var/log/xx" },
+        };
+        start.ArgumentList.Add("--once");
+        using var process = Repository.Start(start);
+        string output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(2, process.ExitCode);
+        Assert.Equal("xx-exporter: unknown environment variable XX_EXPORTER_LOGS__DIRR (did you mean XX_EXPORTER_LOGS__DIR?)\n", output);
     }
 
     [Fact]

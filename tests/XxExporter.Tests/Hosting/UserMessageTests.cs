@@ -63,7 +63,8 @@ public sealed partial class UserMessageTests : IDisposable
             ["--web.listen-address", $"127.0.0.1:{port}", "--logs.dir", _folder.Path, "--chain.rpc-url", $"wss://127.0.0.1:{chainPort}",
              "--chain.timeout", "2s"], readyPath: "/-/healthy");
         var waited = Stopwatch.StartNew();
-        while (!exporter.Log.Contains("is not answering") && waited.Elapsed < TimeSpan.FromSeconds(30))
+        // The chain's own line: the staking collector's "since the chain node is not answering" may come first.
+        while (!exporter.Log.Contains($"wss://127.0.0.1:{chainPort}/ is not answering") && waited.Elapsed < TimeSpan.FromSeconds(30))
         {
             await exporter.Http.GetStringAsync("/metrics");
             await Task.Delay(200);

@@ -4,7 +4,7 @@ namespace XxExporter.Tests.Postgres;
 
 /// <summary>
 /// One PostgreSQL server for the Postgres tests, holding the gateway schema (docs/xx-node-facts.md §3, as gorm creates it)
-/// with generated data, an empty node database, and the exporter's non-superuser role set up as README shows.
+/// with generated data, an empty node database, and the exporter's non-superuser role set up as docs/configuration.md shows.
 /// </summary>
 public sealed class GatewayDatabase : IDisposable
 {

@@ -8,7 +8,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Postgres;
 
 /// <summary>
-/// The Postgres sources an exporter started with <c>flags</c> has (the password in the environment, as README says),
+/// The Postgres sources an exporter started with <c>flags</c> has (the password in the environment, as docs/configuration.md says),
 /// read through <see cref="ScrapeSources"/> before each scrape of a registry of their own.
 /// </summary>
 public sealed class PostgresScrapes : IAsyncDisposable

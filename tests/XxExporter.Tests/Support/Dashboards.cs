@@ -14,7 +14,7 @@ public sealed record DashboardQuery(string DashboardUid, string PanelTitle, stri
     /// </summary>
     public bool ReturnsDataWhenHealthy => !Dashboards.SelectsAlerts(Template);
 
-    /// <summary>True for the host panels' node_exporter series (README.md "The host"), which only a node_exporter scrape has.</summary>
+    /// <summary>True for the host panels' node_exporter series (docs/operations.md "The host"), which only a node_exporter scrape has.</summary>
     public bool ReadsNodeExporter => Template.Contains("node_", StringComparison.Ordinal);
 
     public override string ToString() => $"{DashboardUid} / {PanelTitle} / {RefId}";

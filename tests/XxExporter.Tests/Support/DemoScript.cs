@@ -1,6 +1,6 @@
 namespace XxExporter.Tests.Support;
 
-/// <summary>demo/run.sh, the native demo (README.md "Quick start"): the tests run the stack on what it generates.</summary>
+/// <summary>demo/run.sh, the native demo (README.md "Try it: the demo"): the tests run the stack on what it generates.</summary>
 public static class DemoScript
 {
     public static string Path => Repository.PathOf("demo/run.sh");

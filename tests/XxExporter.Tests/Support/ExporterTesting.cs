@@ -7,6 +7,7 @@ using Prometheus;
 using XxExporter.Binaries;
 using XxExporter.Chain;
 using XxExporter.Hosting;
+using XxExporter.Logs.Rules;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Tests.Support;
@@ -38,8 +39,9 @@ public static class ExporterTesting
         var factory = Metrics.WithCustomRegistry(registry);
         var stop = new CancellationTokenSource();
         var settings = ExporterSettings.Load(CommandLine.Parse(flags));
-        var sources = ChainSources.Create(settings.Chain, settings.Binaries, installed, factory, logs, stop.Token);
-        new ScrapeSources(sources, new ExporterMetrics(factory), logs).CollectBeforeEachScrape(registry);
+        var chain = ChainSources.Create(settings.Chain, factory, logs, stop.Token);
+        new ScrapeSources([.. chain.Sources, .. BinariesSource.For(settings.Binaries, chain, installed, factory)], new ExporterMetrics(factory), logs)
+            .CollectBeforeEachScrape(registry);
         return (stop, registry);
     }
 }

@@ -10,7 +10,7 @@ namespace XxExporter.Tests.Support;
 /// files with only what a loopback test must change: addresses and, on the <see cref="CompressedClock"/>, a 1 s scrape and
 /// evaluation interval and time in the rules' <c>for:</c> compressed 60 times (minutes become seconds), as the simulated
 /// node compresses its eras; the rule expressions and Alertmanager's routing and waits stay as shipped. On
-/// <see cref="ShippedClock"/> nothing but the addresses changes (the measured time to alert, README.md "Alerts").
+/// <see cref="ShippedClock"/> nothing but the addresses changes (the measured time to alert, docs/alerts.md "Time to alert").
 /// </summary>
 public sealed class MonitoringStack : IAsyncDisposable
 {

@@ -1,6 +1,6 @@
 using System.Text;
 using Prometheus;
-using XxExporter.Binaries;
+using XxExporter.Logs.Rules;
 using XxExporter.Logs;
 using XxExporter.Logs.Grammar;
 

@@ -85,7 +85,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
     [Fact]
     public async Task Chromium_renders_a_screenshot()
     {
-        // README's picture is made by this test: STATUS_SCREENSHOT=docs/status-page.png dotnet test --filter Chromium_renders
+        // The status page picture of docs/configuration.md is made by this test: STATUS_SCREENSHOT=docs/status-page.png dotnet test --filter Chromium_renders
         string png = Environment.GetEnvironmentVariable("STATUS_SCREENSHOT") is { Length: > 0 } wanted
             ? Path.GetFullPath(wanted) : _folder.File("status.png");
         await Chromium("--window-size=1200,820", "--hide-scrollbars", $"--screenshot={png}", $"{_base}/");

@@ -50,7 +50,6 @@ public sealed class WebConfigLoaderTests : IDisposable
         // Relative to the config file, not to the working folder.
         var config = WebConfigLoader.Load(path);
         Assert.Equal(new TlsServerConfig(_folder.File("tls/server.crt"), _folder.File("tls/server.key")), config.Tls);
-        Assert.True(config.TlsEnabled);
         Assert.True(config.BasicAuthEnabled);
         Assert.Equal(["grafana", "prometheus"], config.BasicAuthUsers.Keys.Order());
         Assert.Equal(HtpasswdHash, config.BasicAuthUsers["prometheus"]);

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Prometheus;
-using XxExporter.Chain.Scale;
 
-namespace XxExporter.Chain;
+namespace XxExporter.Chain.Rpc;
 
 /// <summary>
 /// The one JSON-RPC connection to the chain node, over the configured endpoints in turn: an endpoint that never
@@ -34,15 +33,6 @@ public sealed class ChainConnection : IAsyncDisposable
 
     /// <summary>Changes whenever a new connection opens (a reconnect, the next endpoint): what a node says about itself is asked once per connection.</summary>
     public (int Client, int Connection) Current => (_clients, _client.Connections);
-
-    /// <summary>
-    /// What reading a node that is down, slow or answers nonsense throws, as opposed to a bug of the exporter: the
-    /// JSON-RPC failures, and answers that are not what a node sends (a missing property, a value of the wrong kind
-    /// or size, storage that does not decode or a runtime without an item).
-    /// </summary>
-    public static bool IsNodeFault(Exception ex) => ex is RpcUnavailableException or RpcErrorException or JsonException
-        or KeyNotFoundException or InvalidOperationException or FormatException or ArithmeticException or ArgumentException
-        or ScaleDecodeException;
 
     /// <summary>Calls <paramref name="method"/>; a call that fails on an endpoint that never connected moves the next call to the next endpoint.</summary>
     public async Task<JsonElement> CallAsync(string method, RpcParam[] parameters, CancellationToken token)
