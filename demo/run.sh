@@ -362,7 +362,8 @@ start exporter dotnet "$exporter_bin/xx-exporter.dll" --web.listen-address "127.
     --chain.rpc-url "ws://127.0.0.1:$rpc_port" --chain.idf-path "$tmp/cred/cmix-IDF.json" \
     "${exporter_postgres[@]}" \
     --checks.backups "cmix_node=$tmp/backup/cmix_node,cmix_gateway=$tmp/backup/cmix_gateway,chain=$tmp/backup/chain" \
-    --checks.certificates "$tmp/cred/*.crt" --checks.probes "$probes" --checks.gateway-config ""
+    --checks.certificates "$tmp/cred/*.crt" --checks.probes "$probes" --checks.gateway-config "" \
+    --status.alertmanager-url "http://127.0.0.1:$alertmanager_port/" --status.alert-matchers 'alertname!="XxWatchdog"'
 wait_ready "http://127.0.0.1:$exporter_port/-/ready"
 
 start webhook python3 "$repo/demo/webhook.py" "$webhook_port"

@@ -83,7 +83,7 @@ public static class ExporterHost
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         StartupReport.LogWhenStarted(app, settings, app.Services.GetRequiredService<ScrapeSources>().Names);
         app.UseBasicAuth(settings.WebConfig);
-        app.MapExporterEndpoints(settings.TelemetryPath, registry, sources.OfType<IStatusNote>().ToList());
+        app.MapExporterEndpoints(settings.TelemetryPath, registry, sources.OfType<IStatusNote>().ToList(), settings.Status);
         return app;
     }
 }

@@ -8,6 +8,7 @@ using XxExporter.Postgres;
 using XxExporter.Settings;
 using XxExporter.Web;
 using XxExporter.Web.Security;
+using XxExporter.Web.Status;
 
 namespace XxExporter.Hosting;
 
@@ -24,6 +25,7 @@ public sealed record ExporterSettings
     public required ChainSettings Chain { get; init; }
     public required BinariesSettings Binaries { get; init; }
     public required ChecksSettings Checks { get; init; }
+    public required StatusSettings Status { get; init; }
 
     /// <summary>Every setting by name, as the sources read theirs (<see cref="Sources"/>).</summary>
     public required SettingValues Values { get; init; }
@@ -63,7 +65,7 @@ public sealed record ExporterSettings
         public static IReadOnlyList<Setting> All { get; } =
         [
             ConfigFile, ListenAddress, TelemetryPath, WebConfigFile, LogLevel,
-            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All,
+            .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All, .. StatusSettings.Table.All,
             .. Sources.All.SelectMany(source => source.Settings), .. Sources.All.Select(source => source.Switch), Once,
         ];
     }
@@ -95,7 +97,7 @@ public sealed record ExporterSettings
             ListenAddress = values.Get(Table.ListenAddress), TelemetryPath = values.Get(Table.TelemetryPath), LogLevel = values.Get(Table.LogLevel),
             WebConfig = values.Get(Table.WebConfigFile), Once = values.Get(Table.Once),
             Logs = LogSettings.Read(values), Postgres = PostgresSettings.Read(values), Chain = ChainSettings.Read(values),
-            Binaries = BinariesSettings.Read(values), Checks = ChecksSettings.Read(values), Values = values,
+            Binaries = BinariesSettings.Read(values), Checks = ChecksSettings.Read(values), Status = StatusSettings.Read(values), Values = values,
         };
     }
 }

@@ -2,7 +2,7 @@ namespace XxExporter.Telemetry;
 
 /// <summary>
 /// A source that has something for people which must never be a label (free text such as the error a cMix node
-/// stopped on): the status page and /status.json show it under the problems, with the source's name.
+/// stopped on): the status page and /status.json show it under the alerts, with the source's name.
 /// </summary>
 public interface IStatusNote
 {

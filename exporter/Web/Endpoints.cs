@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using XxExporter.Logs;
 using XxExporter.Telemetry;
 using Prometheus;
@@ -17,14 +18,14 @@ public static class Endpoints
     /// <summary>The paths served besides the metrics, which the telemetry path therefore cannot be.</summary>
     public static readonly IReadOnlyList<string> ReservedPaths = [StatusPagePath, StatusJsonPath, HealthyPath, ReadyPath];
 
-    public static void MapExporterEndpoints(this IEndpointRouteBuilder app, string telemetryPath, CollectorRegistry registry, IReadOnlyList<IStatusNote> notes)
+    public static void MapExporterEndpoints(this IEndpointRouteBuilder app, string telemetryPath, CollectorRegistry registry, IReadOnlyList<IStatusNote> notes,
+        StatusSettings status)
     {
         app.MapMetrics(telemetryPath, registry);
-        var reports = new StatusReports(registry, notes, telemetryPath, TimeProvider.System);
-        // The problems look back up to hours (README.md "Host checks and the status page"): sample while the host runs.
-        var lifetime = app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStarted.Register(reports.StartSampling);
-        lifetime.ApplicationStopping.Register(reports.Dispose);
+        var alerts = new AlertmanagerAlerts(status, TimeProvider.System,
+            app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Web.Status"));
+        app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(alerts.Dispose);
+        var reports = new StatusReports(registry, notes, alerts, telemetryPath, TimeProvider.System);
         app.MapGet(StatusPagePath, async (CancellationToken cancel) =>
             Results.Bytes((await reports.CurrentAsync(cancel)).Html, "text/html; charset=utf-8"));
         app.MapGet(StatusJsonPath, async (CancellationToken cancel) =>

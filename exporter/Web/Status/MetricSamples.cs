@@ -71,9 +71,6 @@ internal sealed class MetricSamples
 
     public IEnumerable<Sample> All(string name) => _samples.Where(s => s.Name == name);
 
-    /// <summary>The samples of the families <paramref name="names"/> (what <see cref="SampleWindow"/> keeps).</summary>
-    public IEnumerable<Sample> Remembered(IReadOnlySet<string> names) => _samples.Where(s => names.Contains(s.Name));
-
     /// <summary>The value of an unlabelled family, or of the sample with the given label values; null if absent.</summary>
     public double? Value(string name, params (string Label, string Value)[] labels) =>
         _samples.FirstOrDefault(s => s.Name == name && labels.All(l => s.Label(l.Label) == l.Value))?.Value;

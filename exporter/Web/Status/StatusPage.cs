@@ -6,7 +6,8 @@ namespace XxExporter.Web.Status;
 
 /// <summary>
 /// The status page: one self-contained HTML document (inline CSS, no scripts, fonts or CDNs, so it works offline
-/// and behind any proxy) that refreshes itself. Every value comes from the <see cref="StatusReport"/>.
+/// and behind any proxy) that refreshes itself. Every value comes from the <see cref="StatusReport"/>: the alerts
+/// first, coloured by their rules' severity, then the facts, which carry no colour of their own.
 /// </summary>
 public static class StatusPage
 {
@@ -20,13 +21,15 @@ public static class StatusPage
             <html lang="en"><head><meta charset="utf-8">
             <meta http-equiv="refresh" content="{{RefreshSeconds}}">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>xx-exporter: {{Text(Headline(report))}}</title>
+            <title>xx-exporter: {{Text(Headline(report.Alerts))}}</title>
             <style>
             body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
             header{padding:12px 20px;color:#fff;display:flex;gap:16px;align-items:baseline}
             header h1{font-size:18px;margin:0} header a{color:#fff}
-            .problems{margin:12px 20px 0} .problems ul{list-style:none;margin:0;padding:0} .problems li{padding:4px 0;border-top:1px solid #eee}
-            .problems li:first-child{border-top:0} .problems .chip{min-width:58px;text-align:center;margin-right:8px}
+            .alerts{margin:12px 20px 0} .alerts ul{list-style:none;margin:0;padding:0} .alerts li{padding:4px 0;border-top:1px solid #eee}
+            .alerts li:first-child{border-top:0} .alerts .chip{min-width:58px;text-align:center;margin-right:8px}
+            .alerts .labels,.alerts .description{color:#5f6368;font-size:12px} .alerts p{margin:0}
+            .unavailable{margin:12px 20px 0;padding:10px 14px;background:#fff4e5;border-left:4px solid #e37400}
             .notes{margin:8px 20px 0} .notes ul{margin:0;padding-left:18px} .notes li{font-family:ui-monospace,monospace;font-size:12px;word-break:break-word}
             footer{padding:0 20px 16px;color:#5f6368;font-size:12px}
             main{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px;padding:12px 20px}
@@ -34,70 +37,79 @@ public static class StatusPage
             h2{font-size:15px;margin:0 0 6px} table{width:100%;border-collapse:collapse} td{padding:3px 4px;border-top:1px solid #eee}
             td:last-child{text-align:right}
             .chip{display:inline-block;padding:1px 8px;border-radius:9px;font-weight:600;color:#fff}
-            .ok{background:#1e8e3e}.warn{background:#e37400}.bad{background:#c5221f}.unknown{background:#80868b}.info{background:#1a73e8}
+            .critical{background:#c5221f}.warning{background:#e37400}.info{background:#1a73e8}.none{background:#1e8e3e}.silenced,.inhibited,.unknown{background:#80868b}
             </style></head><body>
-            <header class="{{Css(report.Overall)}}"><h1>xx-exporter status: {{Text(Headline(report))}}</h1>
+            <header class="{{HeaderCss(report.Alerts)}}"><h1>xx-exporter status: {{Text(Headline(report.Alerts))}}</h1>
             <span>{{Text(report.GeneratedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))}}</span>
             {{NodeLink(report.Node)}}
             <a href="{{Text(telemetryPath)}}">metrics</a> <a href="/status.json">status.json</a></header>
             """);
-        ProblemList(html, report.Problems);
+        AlertList(html, report.Alerts);
         NoteList(html, report.Notes);
         html.Append("<main>\n");
         if (report.Validator is { } v)
         {
-            Card(html, "Validator", v.Level, v.Summary,
-                ("Status", v.State), ("Elected next era", v.ElectedNextEra is { } e ? (e ? "yes" : "no") : "not known yet"),
+            Card(html, "Validator", ("Status", v.State), ("Elected next era", v.ElectedNextEra is { } e ? (e ? "yes" : "no") : "not known yet"),
                 ("Era", Number(v.ActiveEra)), ("Era points", $"{Number(v.EraPoints)} (median {Number(v.MedianPoints)})"),
-                ("Last era", v.LastEraPoints is { } last ? $"{Number(last)} points{(v.LastEraMissed ? ", MISSED" : "")}" : "n/a"),
+                ("Last era", v.LastEraPoints is { } last ? $"{Number(last)} points{(v.LastEraMissed ? ", missed" : "")}" : "n/a"),
                 ("Missed eras", $"{Number(v.MissedEras)} of the last {Number(v.MissedErasWindow)}"));
         }
         if (report.Cmix is { } c)
         {
-            Card(html, "cMix node", c.Level, c.Summary, ("Activity", c.Activity ?? "unknown"),
-                ("Last completed round", c.LastRoundAgeSeconds is { } age ? $"{age:0}s ago" : "none seen"),
-                ($"Rounds, {Over(c.SuccessRatioSeconds)}", $"{Number(c.RecentRoundsCompleted)} completed, {Number(c.RecentRoundFailures)} failed"),
-                ($"Success ratio, {Over(c.SuccessRatioSeconds)}", c.SuccessRatio is { } r ? r.ToString("P1", CultureInfo.InvariantCulture) : "n/a: no rounds"),
+            Card(html, "cMix node", ("Activity", c.Activity ?? "unknown"),
+                ("Last completed round", c.LastRoundAgeSeconds is { } age ? $"{StatusBuilder.Span(age)} ago" : "none seen"),
                 ("Rounds since the exporter started", $"{Number(c.RoundsCompleted)} completed, {Number(c.RoundFailures)} failed"));
         }
         if (report.Chain is { } ch)
         {
-            Card(html, "Chain", ch.Level, ch.Summary, ("Best", Number(ch.Best)), ("Finalized", Number(ch.Finalized)),
+            Card(html, "Chain", ("Answering", ch.Up ? "yes" : "no"), ("Best", Number(ch.Best)), ("Finalized", Number(ch.Finalized)),
                 ("Finality lag", ch.FinalityLag is { } lag ? $"{Number(lag)} blocks" : "n/a"), ("Sync target", Number(ch.Target)),
                 ("Peers", Number(ch.Peers)), ("Syncing", ch.Syncing ? "yes" : "no"));
         }
-        Table(html, "Databases", report.Databases.Select(d => (d.Database, d.Up ? $"up, {Bytes(d.SizeBytes)}" : "DOWN", d.Level)));
-        Table(html, "Backups", report.Backups.Select(b => (b.Target, b.Summary + (b.SizeBytes is { } size ? $", {Bytes(size)}" : ""), b.Level)));
-        Table(html, "Certificates", report.Certificates.Select(c => (c.File, c.Summary, c.Level)));
-        Table(html, "Logs", report.Logs.Select(l => (l.Log, l.Summary, l.Level)));
-        Table(html, "Reachability", report.Probes.Select(p => (p.Target, p.Summary, p.Level)));
-        Table(html, "Collectors", report.Collectors.Select(c => (c.Collector, c.Success ? "working" : "FAILING", c.Level)));
-        html.Append("</main>\n<footer>A problem shows here as soon as its alert's condition holds; Prometheus fires the alert once it has held for the rule's <code>for:</code>. ");
-        html.Append("Not judged here: ");
-        html.Append(string.Join("; ", report.NotJudgedHere.Select(n => $"<a href=\"{Text(ProblemRule.RunbookBase + n.Alert)}.md\">{Text(n.Alert)}</a> ({Text(n.Why)})")));
-        html.Append(".</footer>\n</body></html>\n");
+        Card(html, "Databases", report.Databases.Select(d => (d.Database, d.Summary)));
+        Card(html, "Backups", report.Backups.Select(b => (b.Target, b.Summary)));
+        Card(html, "Certificates", report.Certificates.Select(c => (c.File, c.Summary)));
+        Card(html, "Logs", report.Logs.Select(l => (l.Log, l.Summary)));
+        Card(html, "Reachability", report.Probes.Select(p => (p.Target, p.Summary)));
+        Card(html, "Collectors", report.Collectors.Select(c => (c.Collector, c.Success ? "working" : "failing")));
+        html.Append("</main>\n<footer>What is wrong is decided by the alert rules (prometheus/rules/) and shown above as Alertmanager holds it; ");
+        html.Append("the cards are the exporter's facts as its metrics have them.</footer>\n</body></html>\n");
         return html.ToString();
     }
 
-    /// <summary>What is wrong, the worst first, each with its severity and runbook: the first thing a person reads.</summary>
-    private static void ProblemList(StringBuilder html, IReadOnlyList<Problem> problems)
+    /// <summary>The alerts Alertmanager holds for this host, firing first, each with its severity and runbook; or why there are none to show.</summary>
+    private static void AlertList(StringBuilder html, AlertsStatus alerts)
     {
-        html.Append("<section class=\"problems\"><h2>");
-        if (problems.Count == 0)
+        if (alerts.Unavailable is { } why)
         {
-            html.Append("No problems: nothing the exporter can judge is wrong.</h2></section>\n");
+            html.Append($"<section class=\"unavailable\"><h2>Alerts not known</h2><p>{Text(why)}</p></section>\n");
             return;
         }
-        html.Append(problems.Count == 1 ? "1 problem" : $"{problems.Count} problems").Append("</h2><ul>");
-        foreach (var p in problems)
+        string from = $"in Alertmanager at {alerts.Alertmanager}{(alerts.Matchers.Length > 0 ? $" matching {alerts.Matchers}" : "")}";
+        html.Append("<section class=\"alerts\"><h2>");
+        if (alerts.Alerts.Count == 0)
         {
-            html.Append($"<li><span class=\"chip {Css(StatusBuilder.LevelOf(p.Severity))}\">{Text(p.Severity.ToString().ToLowerInvariant())}</span>");
-            html.Append($"{Text(p.Summary)} <a href=\"{Text(p.Runbook)}\">runbook: {Text(p.Alert)}</a></li>");
+            html.Append($"No alerts {Text(from)}.</h2></section>\n");
+            return;
+        }
+        html.Append($"Alerts {Text(from)}</h2><ul>");
+        foreach (var a in alerts.Alerts)
+        {
+            string chip = a.State == "firing" ? a.Severity ?? "unknown" : $"{a.State}: {a.Severity ?? "unknown"}";
+            html.Append($"<li><span class=\"chip {Css(a)}\">{Text(chip)}</span><b>{Text(a.Name)}</b>");
+            if (a.Summary is { } summary) html.Append($": {Text(summary)}");
+            // Only web links: the annotation is text from the rules, and a link is followed by whoever reads the page.
+            if (a.Runbook is { } runbook)
+                html.Append(runbook.StartsWith("https://", StringComparison.Ordinal) || runbook.StartsWith("http://", StringComparison.Ordinal)
+                    ? $" <a href=\"{Text(runbook)}\">runbook</a>" : $" (runbook: {Text(runbook)})");
+            if (a.Labels.Count > 0) html.Append($" <span class=\"labels\">{Text(string.Join(", ", a.Labels.Select(l => $"{l.Key}={l.Value}")))}</span>");
+            if (a.Description is { } description) html.Append($"<p class=\"description\">{Text(description)}</p>");
+            html.Append("</li>");
         }
         html.Append("</ul></section>\n");
     }
 
-    /// <summary>What sources have to say that is no metric (the error cMix stopped on), right under the problems.</summary>
+    /// <summary>What sources have to say that is no metric (the error cMix stopped on), right under the alerts.</summary>
     private static void NoteList(StringBuilder html, IReadOnlyList<SourceNote> notes)
     {
         if (notes.Count == 0) return;
@@ -106,31 +118,36 @@ public static class StatusPage
         html.Append("</ul></section>\n");
     }
 
-    /// <summary>"needs action: 1 critical, 2 warnings", or "all good".</summary>
-    private static string Headline(StatusReport report)
+    /// <summary>"2 alerts firing (1 critical, 1 warning), 1 silenced", "no alerts", or "alerts not known".</summary>
+    private static string Headline(AlertsStatus alerts)
     {
-        var counts = new[] { (Severity.Critical, "critical", "critical"), (Severity.Warning, "warning", "warnings"), (Severity.Info, "note", "notes") }
-            .Select(s => (Count: report.Problems.Count(p => p.Severity == s.Item1), s.Item2, s.Item3)).Where(c => c.Count > 0)
-            .Select(c => $"{c.Count} {(c.Count == 1 ? c.Item2 : c.Item3)}").ToList();
-        return counts.Count == 0 ? Word(report.Overall) : $"{Word(report.Overall)}: {string.Join(", ", counts)}";
+        if (alerts.Unavailable is not null) return "alerts not known";
+        var firing = alerts.Alerts.Where(a => a.State == "firing").ToList();
+        var parts = new List<string>();
+        if (firing.Count > 0)
+            parts.Add($"{Count(firing.Count, "alert")} firing ({string.Join(", ", firing.GroupBy(a => a.Severity ?? "no severity").Select(g => $"{g.Count()} {g.Key}"))})");
+        foreach (string state in new[] { "silenced", "inhibited" })
+            if (alerts.Alerts.Count(a => a.State == state) is > 0 and var count) parts.Add($"{count} {state}");
+        return parts.Count == 0 ? "no alerts" : string.Join(", ", parts);
     }
 
-    private static string Over(double seconds) => seconds >= StatusBuilder.SuccessRatioOver.TotalSeconds ? "last hour" : $"last {Judge.Span(seconds)} (since the exporter started)";
+    /// <summary>The header takes the colour of the most severe firing alert (the list is sorted so), green when Alertmanager holds none firing, grey when not known.</summary>
+    private static string HeaderCss(AlertsStatus alerts) =>
+        alerts.Alerts.FirstOrDefault(a => a.State == "firing") is { } worst ? Css(worst) : alerts.Unavailable is null ? "none" : "unknown";
 
-    private static void Card(StringBuilder html, string title, Level level, string summary, params (string Name, string Value)[] rows)
-    {
-        html.Append($"<section><h2>{Text(title)} <span class=\"chip {Css(level)}\">{Text(summary)}</span></h2><table>");
-        foreach (var (name, value) in rows) html.Append($"<tr><td>{Text(name)}</td><td>{Text(value)}</td></tr>");
-        html.Append("</table></section>\n");
-    }
+    private static string Css(HeldAlert alert) =>
+        alert.State != "firing" ? alert.State : alert.Severity is "critical" or "warning" or "info" ? alert.Severity : "unknown";
 
-    private static void Table(StringBuilder html, string title, IEnumerable<(string Name, string Value, Level Level)> rows)
+    private static string Count(int count, string thing) => count == 1 ? $"1 {thing}" : $"{count} {thing}s";
+
+    private static void Card(StringBuilder html, string title, params (string Name, string Value)[] rows) => Card(html, title, rows.AsEnumerable());
+
+    private static void Card(StringBuilder html, string title, IEnumerable<(string Name, string Value)> rows)
     {
         var list = rows.ToList();
         if (list.Count == 0) return;
         html.Append($"<section><h2>{Text(title)}</h2><table>");
-        foreach (var (name, value, level) in list)
-            html.Append($"<tr><td>{Text(name)}</td><td><span class=\"chip {Css(level)}\">{Text(value)}</span></td></tr>");
+        foreach (var (name, value) in list) html.Append($"<tr><td>{Text(name)}</td><td>{Text(value)}</td></tr>");
         html.Append("</table></section>\n");
     }
 
@@ -138,19 +155,7 @@ public static class StatusPage
     private static string NodeLink(NodeId? node) => node is null ? ""
         : $"<a href=\"https://dashboard.xx.network/nodes/{Text(node.UrlId)}\">node {Text(node.Id)}</a>";
 
-    private static string Css(Level level) => level.ToString().ToLowerInvariant();
-
-    private static string Word(Level level) => level switch { Level.Ok or Level.Info => "all good", Level.Warn => "needs a look", Level.Bad => "needs action", _ => "unknown" };
-
     private static string Number(double? value) => value is { } v ? v.ToString("#,0.##", CultureInfo.InvariantCulture) : "n/a";
-
-    private static string Bytes(double? bytes) => bytes switch
-    {
-        null => "size unknown",
-        >= 1 << 30 => $"{bytes / (1 << 30):0.0} GiB",
-        >= 1 << 20 => $"{bytes / (1 << 20):0.0} MiB",
-        _ => $"{bytes / 1024:0} KiB",
-    };
 
     private static string Text(string text) => WebUtility.HtmlEncode(text);
 }

@@ -9,20 +9,17 @@ namespace XxExporter.Web.Status;
 public sealed record RenderedStatus(byte[] Html, byte[] Json);
 
 /// <summary>
-/// The report that / and /status.json serve. Building one reads every source and the whole registry, so requests
-/// never build their own: those arriving while a report is built wait for it, and a finished report is served for
-/// <see cref="ReuseFor"/> (the page refreshes every <see cref="StatusPage.RefreshSeconds"/> s). However many requests
-/// come, at most one report is built and held at a time, so memory does not grow with the number of connections.
-/// Once <see cref="StartSampling"/> is called a report is also built every <see cref="SampleWindow.Every"/> with
-/// nobody looking, so the window the problems look back on (<see cref="SampleWindow"/>) is full when someone does.
+/// The report that / and /status.json serve. Building one reads every source, the whole registry and the alerts
+/// (<see cref="AlertmanagerAlerts"/>, which waits at most its timeout), so requests never build their own: those
+/// arriving while a report is built wait for it, and a finished report is served for <see cref="ReuseFor"/> (the
+/// page refreshes every <see cref="StatusPage.RefreshSeconds"/> s). However many requests come, at most one report
+/// is built and held at a time, so memory does not grow with the number of connections.
 /// </summary>
-public sealed class StatusReports(CollectorRegistry registry, IReadOnlyList<IStatusNote> notes, string telemetryPath, TimeProvider time) : IDisposable
+public sealed class StatusReports(CollectorRegistry registry, IReadOnlyList<IStatusNote> notes, AlertmanagerAlerts alerts, string telemetryPath, TimeProvider time)
 {
     public static readonly TimeSpan ReuseFor = TimeSpan.FromSeconds(1);
 
-    private readonly SampleWindow _window = new();
     private readonly Lock _gate = new();
-    private System.Threading.ITimer? _sampling;
     private Task<RenderedStatus>? _latest;
     private DateTimeOffset _latestStarted;
 
@@ -45,14 +42,9 @@ public sealed class StatusReports(CollectorRegistry registry, IReadOnlyList<ISta
         return latest.WaitAsync(requestAborted);
     }
 
-    /// <summary>Builds a report now and then every <see cref="SampleWindow.Every"/> until disposed.</summary>
-    public void StartSampling() => _sampling ??= time.CreateTimer(_ => _ = CurrentAsync(CancellationToken.None), null, TimeSpan.Zero, SampleWindow.Every);
-
-    public void Dispose() => _sampling?.Dispose();
-
     private async Task<RenderedStatus> BuildAsync(DateTimeOffset now)
     {
-        var report = await StatusBuilder.BuildAsync(registry, now, _window, CancellationToken.None, notes);
+        var report = await StatusBuilder.BuildAsync(registry, now, await alerts.CurrentAsync(), CancellationToken.None, notes);
         return new RenderedStatus(Encoding.UTF8.GetBytes(StatusPage.Render(report, telemetryPath)),
             JsonSerializer.SerializeToUtf8Bytes(report, StatusJson.Default.StatusReport));
     }

@@ -90,6 +90,9 @@ public partial class ComposeTests
         Assert.Equal(["node", "chain_p2p"], settings.Checks.Probes.Select(p => p.Name));           // a node host's
         Assert.All(settings.Checks.Probes, p => Assert.Equal("host.docker.internal", p.Host));
         Assert.Equal(["/xx/cred/*.crt"], settings.Checks.CertificatePatterns);
+        // The status page reads the stack's Alertmanager, the heartbeat left out.
+        Assert.Equal("http://alertmanager:9093/", settings.Status.Alertmanager?.ToString());
+        Assert.Equal("alertname!=\"XxWatchdog\"", string.Join(",", settings.Status.Matchers));
     }
 
     [Fact]

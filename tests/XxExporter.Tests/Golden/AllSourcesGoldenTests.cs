@@ -194,7 +194,7 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
         "xx_exporter_collector_duration_seconds", "xx_probe_duration_seconds", "xx_gateway_node_probe_duration_seconds",
         "xx_dns_resolution_duration_seconds",
         // Time since the exporter first saw a binary behind (xx_binary_hash_matches_chain carries the fact), and the chain
-        // requests, which depend on whether the status page's first sample (at start) shared the scrape's read or not.
+        // requests, whose count depends on which reads shared one in flight.
         "xx_binary_behind_chain_seconds", "xx_chain_rpc_requests_total",
         "xx_postgres_database_size_bytes", "xx_postgres_table_size_bytes", "xx_postgres_connections",
         "xx_postgres_transactions_committed_total", "xx_postgres_transactions_rolled_back_total", "xx_postgres_temp_bytes_total",

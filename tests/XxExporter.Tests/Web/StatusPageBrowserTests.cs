@@ -6,17 +6,34 @@ using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Web;
 
-/// <summary>The status page as a person sees it: rendered by headless Chromium from the running exporter.</summary>
+/// <summary>
+/// The status page as a person sees it: rendered by headless Chromium from the running exporter, beside a real
+/// Alertmanager holding the alerts the rules would fire for this node (and one of another host, not shown).
+/// </summary>
 public sealed class StatusPageBrowserTests : IAsyncLifetime
 {
+    private const string Host = "node-a:19420";
     private readonly TempFolder _folder = new();
     private readonly FakeChainNode _node = new(SyntheticRuntime.FromGoldenVectors(legacy: false).Healthy);
+    private ServerProcess? _alertmanager;
     private WebApplication? _app;
     private string _base = "";
 
     public async Task InitializeAsync()
     {
         await _node.StartAsync();
+        _alertmanager = await AlertmanagerProcess.StartAsync(Directory.CreateDirectory(_folder.File("alertmanager")).FullName,
+            "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n");
+        // What the rules fire for this scene: the scripted node's storage (the golden vectors) has a queued slash, a
+        // recent slash and a disabled validator; the node backup below is 3 days old; the certificate, expiring
+        // within a day, is silenced while it is renewed.
+        await HeldAlerts.PostAsync(_alertmanager,
+            HeldAlerts.FromRule("XxValidatorSlashQueued", Host), HeldAlerts.FromRule("XxValidatorSlashed", Host),
+            HeldAlerts.FromRule("XxValidatorDisabled", Host), HeldAlerts.FromRule("XxBackupStale", Host, ("target", "cmix_node")),
+            HeldAlerts.FromRule("XxCertificateExpiringVerySoon", Host, ("file", "gateway-cert.crt")),
+            HeldAlerts.FromRule("XxChainDown", "node-b:19420"));
+        await HeldAlerts.SilenceAsync(_alertmanager, ("alertname", "XxCertificateExpiringVerySoon"), ("instance", Host));
+        await HeldAlerts.SettleAsync(_alertmanager, held => held.Any(a => a.State == "silenced"));
         Directory.CreateDirectory(_folder.File("logs"));
         string stamp = DateTime.UtcNow.AddMinutes(-2).ToString("yyyy/MM/dd HH:mm:ss");
         File.WriteAllLines(_folder.File("logs/cmix.log"),
@@ -31,7 +48,6 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         File.WriteAllText(_folder.File("gateway.dump"), "fresh");
         File.WriteAllText(_folder.File("node.dump"), "old");
         File.SetLastWriteTimeUtc(_folder.File("node.dump"), DateTime.UtcNow.AddDays(-3));
-        // Two problems for the page to lead with: the stale node backup and a certificate expiring within a day.
         Directory.CreateDirectory(_folder.File("cred"));
         using (var certificate = TestCertificates.SelfSignedEc("gateway"))
             TestCertificates.WritePem(certificate, _folder.File("cred/gateway-cert.crt"), _folder.File("cred/gateway-key.key"));
@@ -41,13 +57,15 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
                 "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")), "--chain.idf-path", _folder.File("cmix-IDF.json"),
             "--checks.backups", $"cmix_gateway={_folder.File("gateway.dump")},cmix_node={_folder.File("node.dump")}",
             "--checks.certificates", _folder.File("cred/*.crt"), "--checks.probes", "",
-            "--binaries.paths", ""]);   // the scripted node has no XXCmix pallet to compare binaries with
+            "--binaries.paths", "",   // the scripted node has no XXCmix pallet to compare binaries with
+            "--status.alertmanager-url", _alertmanager.Address.ToString(), "--status.alert-matchers", $"instance=\"{Host}\""]);
         _base = address.ToString().TrimEnd('/');
     }
 
     public async Task DisposeAsync()
     {
         if (_app is not null) await _app.DisposeAsync();
+        if (_alertmanager is not null) await _alertmanager.DisposeAsync();
         await _node.DisposeAsync();
         _folder.Dispose();
     }
@@ -63,23 +81,24 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Contains("70 (median 70)", dom);        // 100 earned, 30 deducted (runtime 207)
         Assert.Contains("<td>Activity</td><td>WAITING</td>", dom);
         Assert.Contains("<td>Rounds since the exporter started</td><td>1 completed, 0 failed</td>", dom);
-        Assert.Matches("<td>Success ratio, last [0-9]+s \\(since the exporter started\\)</td><td>n/a: no rounds</td>", dom);
-        Assert.Matches("<td>cmix_node</td><td><span class=\"chip bad\">stale: 3d ago", dom);
-        Assert.Matches("<td>cmix_gateway</td><td><span class=\"chip ok\">[0-9]+s ago", dom);
+        Assert.Contains("<td>cmix_node</td><td>3d ago, 3 bytes</td>", dom);
+        Assert.Matches("<td>cmix_gateway</td><td>[0-9]+s ago, 5 bytes</td>", dom);
+        Assert.Matches("<td>gateway-cert.crt</td><td>expires in 2[34]h</td>", dom);
         Assert.Contains("node ERERERERERERERERERERERERERERERERERERERERERE", dom.Replace("\n", ""));
     }
 
     [Fact]
-    public async Task Chromium_shows_the_problems_first_with_severity_and_runbook()
+    public async Task Chromium_shows_the_alerts_first_with_severity_and_runbook()
     {
         string dom = await Chromium("--dump-dom", $"{_base}/");
-        // The scripted node's storage (the golden vectors) has a queued slash, a recent slash and a disabled validator.
-        Assert.Contains("xx-exporter status: needs action: 5 critical", dom);
-        string top = dom[dom.IndexOf("<section class=\"problems\">", StringComparison.Ordinal)..dom.IndexOf("<main>", StringComparison.Ordinal)];
-        Assert.Contains("<h2>5 problems</h2>", top);
-        Assert.Matches("<li><span class=\"chip bad\">critical</span>The certificate gateway-cert.crt expires in 2[34]h\\. <a href=\"https://github.com/xx-exporter/"
-            + "xx-exporter/blob/main/docs/runbooks/XxCertificateExpiringVerySoon.md\">runbook: XxCertificateExpiringVerySoon</a></li>", top);
-        Assert.Matches("<li><span class=\"chip bad\">critical</span>The newest backup of cmix_node is 3d old \\(over 26h\\)\\. <a href=\"[^\"]+/XxBackupStale.md\">", top);
+        Assert.Contains("xx-exporter status: 4 alerts firing (4 critical), 1 silenced", dom);
+        string top = dom[dom.IndexOf("<section class=\"alerts\">", StringComparison.Ordinal)..dom.IndexOf("<main>", StringComparison.Ordinal)];
+        Assert.Equal(5, top.Split("<li>").Length - 1);
+        string summary = System.Net.WebUtility.HtmlEncode(Bundle.PrometheusRulesTests.Alerts().Single(a => a.Name == "XxBackupStale").Annotation("summary"));
+        Assert.Contains($"<li><span class=\"chip critical\">critical</span><b>XxBackupStale</b>: {summary} "
+            + "<a href=\"https://github.com/xx-exporter/xx-exporter/blob/main/docs/runbooks/XxBackupStale.md\">runbook</a> <span class=\"labels\">instance=node-a:19420, job=xx-exporter, target=cmix_node</span></li>", top);
+        Assert.Contains("<li><span class=\"chip silenced\">silenced: critical</span><b>XxCertificateExpiringVerySoon</b>", top);
+        Assert.DoesNotContain("XxChainDown", top);   // another host's
     }
 
     [Fact]
@@ -101,9 +120,10 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Equal("active", validator.GetProperty("state").GetString());
         Assert.Equal(42, validator.GetProperty("activeEra").GetDouble());
         Assert.Equal(70, validator.GetProperty("eraPoints").GetDouble());
-        Assert.Equal("Ok", json.RootElement.GetProperty("chain").GetProperty("level").GetString());
-        Assert.Equal(["XxValidatorSlashQueued", "XxValidatorSlashed", "XxValidatorDisabled", "XxBackupStale", "XxCertificateExpiringVerySoon"],
-            json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("alert").GetString()));
+        Assert.True(json.RootElement.GetProperty("chain").GetProperty("up").GetBoolean());
+        Assert.Equal([("XxBackupStale", "firing"), ("XxValidatorDisabled", "firing"), ("XxValidatorSlashQueued", "firing"), ("XxValidatorSlashed", "firing"),
+                ("XxCertificateExpiringVerySoon", "silenced")],
+            json.RootElement.GetProperty("alerts").GetProperty("alerts").EnumerateArray().Select(a => (a.GetProperty("name").GetString(), a.GetProperty("state").GetString())));
     }
 
     [Fact]

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using XxExporter.Postgres;
+using XxExporter.Settings;
+using XxExporter.Tests.Support;
+
+namespace XxExporter.Tests.Bundle;
+
+/// <summary>
+/// A dashboard threshold that mirrors an alert is the alert rule's number: every threshold step of every dashboard
+/// in grafana/dashboards/ is listed in <see cref="Steps"/> (by dashboard, panel title and the step's colour) as the
+/// number of an alert rule (read from its expression in prometheus/rules/ where <c>{}</c> stands in the template, or
+/// its <c>for:</c>), as a setting's default, or as the dashboard's own with the reason. Change a rule's number and
+/// the dashboard step must follow; add a step and it must be listed here.
+/// </summary>
+public sealed partial class DashboardThresholdTests
+{
+    /// <summary>What a step's number is.</summary>
+    private abstract record Source;
+
+    /// <param name="Template">The rule's expression around its number, <c>{}</c> where it stands; null: the rule's <c>for:</c>.</param>
+    /// <param name="WholeCount">The panel counts whole things: the rule's "&gt; N" (or "&lt;= N") turns at N + 1.</param>
+    private sealed record Rule(string Alert, string? Template, bool WholeCount = false) : Source;
+
+    /// <summary>The step is the default of a setting, as a number of seconds for a duration.</summary>
+    private sealed record SettingDefault(Setting Setting) : Source;
+
+    /// <summary>The dashboard's own colouring, which no alert has: why.</summary>
+    private sealed record Own(string Why) : Source;
+
+    private static readonly Dictionary<(string Dashboard, string Panel, string Color), Source[]> Steps = new()
+    {
+        [("chain-staking.json", "Peers", "orange")] = [new Own("one or two peers: still connected, fewer than the rule wants")],
+        [("chain-staking.json", "Peers", "green")] = [new Rule("XxChainPeersLow", "xx_chain_peers < {}")],
+        [("chain-staking.json", "Peers over time", "green")] = [new Rule("XxChainPeersLow", "xx_chain_peers < {}")],
+        [("chain-staking.json", "Finality lag", "red")] = [new Rule("XxChainFinalityLagging", "ignoring(status) xx_chain_block_height{status=\"finalized\"} > {}")],
+        [("chain-staking.json", "Last era", "green")] = [new Own("any points; XxValidatorMissedEra is last_era_missed == 1, which has no number")],
+        [("chain-staking.json", "Missed eras", "red")] = [new Own("any missed era in the window; XxValidatorMissedEra has no number")],
+        [("chain-staking.json", "Era points vs median", "green")] = [new Rule("XxValidatorEraPointsLow", "xx_validator_era_points / xx_validator_era_points_active_set_median < {}")],
+        [("chain-staking.json", "Queued slashes", "red")] = [new Rule("XxValidatorSlashQueued", "xx_validator_unapplied_slashes > {}", WholeCount: true)],
+        [("chain-staking.json", "Slashed eras", "red")] = [new Own("any slashed era in the window; XxValidatorSlashed compares eras, not a count")],
+        [("chain-staking.json", "Binaries behind the chain", "orange")] = [new Own("a minute behind: the wrapper may be installing the release")],
+        [("chain-staking.json", "Binaries behind the chain", "red")] = [new Rule("XxBinaryBehindChain", null)],
+        [("chain-staking.json", "Unpaid eras", "blue")] = [new Own("unpaid eras are normal until someone sends payout_stakers")],
+        [("chain-staking.json", "Eras left to claim", "orange")] = [new Rule("XxValidatorRewardsExpiring", "xx_validator_unpaid_oldest_era_eras_left <= {}", WholeCount: true)],
+        [("chain-staking.json", "Eras left to claim", "green")] = [new Rule("XxValidatorRewardsExpiringSoon", "xx_validator_unpaid_oldest_era_eras_left <= {}", WholeCount: true)],
+        [("chain-staking.json", "Authority nodes with the keys", "green")] = [new Own("one node holds the keys; none is XxValidatorSessionKeysMissing, which has no number")],
+        [("chain-staking.json", "Authority nodes with the keys", "red")] = [new Rule("XxValidatorSessionKeysLiveTwice", "(xx_chain_node_role{role=\"authority\"} == 1) ) > {}", WholeCount: true)],
+
+        [("cmix-gateway.json", "Round failure ratio (1 h)", "orange")] = [new Own("a warning colour below the alert's ratio")],
+        [("cmix-gateway.json", "Round failure ratio (1 h)", "red")] = [new Rule("XxCmixRoundFailureRatioHigh", "increase(xx_cmix_rounds_completed_total[1h])) ) > {}")],
+        [("cmix-gateway.json", "Time since last round", "red")] = [new Rule("XxCmixNoRoundCompleted", "time() - xx_cmix_last_round_completed_timestamp_seconds > {}")],
+        [("cmix-gateway.json", "cMix database errors (1 h)", "red")] = [new Rule("XxCmixDatabaseErrors", "increase(xx_cmix_database_errors_total[15m]) > {}", WholeCount: true)],
+        [("cmix-gateway.json", "Gateway round age", "red")] =
+        [
+            new Rule("XxGatewayNoRoundsReceived", "time() - xx_gateway_last_round_received_timestamp_seconds > {}"),
+            new Rule("XxGatewayNotStoringRounds", "time() - xx_gateway_last_stored_round_timestamp_seconds > {}"),
+        ],
+        [("cmix-gateway.json", "Gateway slow queries (15 min)", "red")] = [new Rule("XxGatewayDatabaseSlow", "increase(xx_gateway_slow_queries_total[15m]) > {}")],
+        [("cmix-gateway.json", "Gateway database errors (1 h)", "red")] = [new Rule("XxGatewayDatabaseErrors", "increase(xx_gateway_database_errors_total[15m]) > {}", WholeCount: true)],
+        [("cmix-gateway.json", "Last record age", "orange")] = [new Rule("XxLogSilent", "time() - xx_log_last_record_timestamp_seconds{log=~\"cmix|gateway\"} > {}")],
+        [("cmix-gateway.json", "cMix error file age", "red")] = [new Rule("XxCmixStoppedOnError", "time() - xx_cmix_error_file_modified_timestamp_seconds > {}")],
+
+        [("overview.json", "Era points vs median", "orange")] = [new Rule("XxValidatorEraPointsLow", "xx_validator_era_points / xx_validator_era_points_active_set_median < {}")],
+        [("overview.json", "Era points vs median", "green")] = [new Own("near the median: green only from four fifths of it")],
+        [("overview.json", "Missed eras", "red")] = [new Own("any missed era in the window; XxValidatorMissedEra has no number")],
+        [("overview.json", "Peers", "orange")] = [new Own("one or two peers: still connected, fewer than the rule wants")],
+        [("overview.json", "Peers", "green")] = [new Rule("XxChainPeersLow", "xx_chain_peers < {}")],
+        [("overview.json", "Last round", "orange")] = [new Own("ten minutes without a round: worth a look before the alert")],
+        [("overview.json", "Last round", "red")] = [new Rule("XxCmixNoRoundCompleted", "time() - xx_cmix_last_round_completed_timestamp_seconds > {}")],
+        [("overview.json", "Round failures (6 h)", "orange")] = [new Own("a warning colour below the alert's ratio")],
+        [("overview.json", "Round failures (6 h)", "red")] = [new Rule("XxCmixRoundFailureRatioHigh", "increase(xx_cmix_rounds_completed_total[6h])) ) > {}")],
+        [("overview.json", "Crashes (24 h)", "orange")] = [new Own("any crash in a day")],
+        [("overview.json", "Crashes (24 h)", "red")] = [new Rule("XxCrashLoop", "increase(xx_cmix_crashes_total[15m]) >= {}")],
+        [("overview.json", "Gateway stored round", "orange")] = [new Own("five minutes without a stored round: worth a look before the alert")],
+        [("overview.json", "Gateway stored round", "red")] = [new Rule("XxGatewayNotStoringRounds", "time() - xx_gateway_last_stored_round_timestamp_seconds > {}")],
+        [("overview.json", "Backup age", "red")] = [new Rule("XxBackupStale", "time() - xx_backup_last_success_timestamp_seconds > {}")],
+        [("overview.json", "Certificate expiry", "orange")] = [new Rule("XxCertificateExpiringVerySoon", "xx_tls_certificate_expiry_timestamp_seconds - time() < {}")],
+        [("overview.json", "Certificate expiry", "green")] = [new Rule("XxCertificateExpiringSoon", "xx_tls_certificate_expiry_timestamp_seconds - time() < {}")],
+        [("overview.json", "Log silence", "orange")] = [new Rule("XxLogSilent", "time() - xx_log_last_record_timestamp_seconds{log=~\"cmix|gateway\"} > {}")],
+        [("overview.json", "Oldest backup", "red")] = [new Rule("XxBackupStale", "time() - xx_backup_last_success_timestamp_seconds > {}")],
+        [("overview.json", "Certificates valid for", "orange")] = [new Rule("XxCertificateExpired", "time() - xx_tls_certificate_expiry_timestamp_seconds > {}")],
+        [("overview.json", "Certificates valid for", "green")] = [new Rule("XxCertificateExpiringSoon", "xx_tls_certificate_expiry_timestamp_seconds - time() < {}")],
+
+        [("postgres.json", "Oldest transaction", "orange")] = [new Own("no alert watches transaction age; a long one holds back vacuum")],
+        [("postgres.json", "Oldest transaction", "red")] = [new Own("no alert watches transaction age; a long one holds back vacuum")],
+        [("postgres.json", "Dead rows per live row", "red")] = [new Rule("XxPostgresDeadRowsHigh", "clamp_min(xx_postgres_table_live_rows, 1) > {}")],
+        [("postgres.json", "Scrape duration", "red")] = [new SettingDefault(PostgresSettings.Table.Timeout)],
+    };
+
+    [Fact]
+    public void Every_threshold_step_is_listed_and_every_listed_step_exists()
+    {
+        var steps = DashboardSteps().Select(s => s.Key).ToList();
+        Assert.Equal(steps.Count, steps.Distinct().Count());   // a panel's colours name its steps
+        Assert.Empty(steps.Except(Steps.Keys).Select(s => $"not listed: {s}"));
+        Assert.Empty(Steps.Keys.Except(steps).Select(s => $"no such step: {s}"));
+    }
+
+    [Fact]
+    public void A_step_that_mirrors_an_alert_or_a_setting_has_its_number() =>
+        Assert.Empty(Mismatches(PrometheusRulesTests.Alerts()));
+
+    [Fact]
+    public void A_rule_whose_number_changes_fails_the_check()
+    {
+        var changed = PrometheusRulesTests.Alerts().Select(a => a.Name == "XxBackupStale" ? a with { Expr = a.Expr.Replace("26 * 3600", "30 * 3600") } : a).ToList();
+        Assert.Equal(
+        [
+            "overview.json / Backup age / red is 93600, XxBackupStale has 108000",
+            "overview.json / Oldest backup / red is 93600, XxBackupStale has 108000",
+        ], Mismatches(changed));
+    }
+
+    /// <summary>Every step whose number differs from what it mirrors, or whose panel does not query the rule's series, in words.</summary>
+    private static List<string> Mismatches(IReadOnlyList<PrometheusRulesTests.Alert> rules)
+    {
+        var problems = new List<string>();
+        foreach (var (key, value, queries) in DashboardSteps())
+        {
+            foreach (var source in Steps.GetValueOrDefault(key) ?? [])
+            {
+                string at = $"{key.Dashboard} / {key.Panel} / {key.Color}";
+                switch (source)
+                {
+                    case Rule rule:
+                        var alert = rules.Single(a => a.Name == rule.Alert);
+                        double number = rule.Template is null ? Seconds(alert.For ?? "0s") : Bound(alert.Name, Normalised(alert.Expr), rule.Template);
+                        if (rule.WholeCount) number += 1;
+                        if (value != number) problems.Add($"{at} is {value.ToString(CultureInfo.InvariantCulture)}, {alert.Name} has {number.ToString(CultureInfo.InvariantCulture)}");
+                        // The panel shows what the rule compares (or, for a for:, how long its condition has held).
+                        foreach (string series in Series().Matches(rule.Template ?? "").Select(m => m.Value).Distinct())
+                            if (!queries.Any(q => q.Contains(series, StringComparison.Ordinal))) problems.Add($"{at} mirrors {alert.Name}, but does not query {series}");
+                        break;
+                    case SettingDefault setting:
+                        double seconds = Seconds(setting.Setting.Default);
+                        if (value != seconds) problems.Add($"{at} is {value}, {setting.Setting.Name} defaults to {setting.Setting.Default}");
+                        break;
+                }
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>Every threshold step with a number (the base step has none), with its panel's queries.</summary>
+    private static IEnumerable<((string Dashboard, string Panel, string Color) Key, double Value, List<string> Queries)> DashboardSteps() =>
+        Dashboards.Load().SelectMany(d => Dashboards.Panels(d.Json).SelectMany(panel =>
+        {
+            var config = panel["fieldConfig"];
+            var lists = new[] { config?["defaults"]?["thresholds"]?["steps"] }.Concat((config?["overrides"]?.AsArray() ?? [])
+                .SelectMany(o => (o!["properties"]?.AsArray() ?? []).Where(p => p!["id"]?.GetValue<string>() == "thresholds").Select(p => p!["value"]?["steps"])));
+            var queries = (panel["targets"]?.AsArray() ?? []).Select(t => t!["expr"]?.GetValue<string>() ?? "").ToList();
+            return lists.SelectMany(steps => steps?.AsArray() ?? []).Where(step => step!["value"] is JsonValue)
+                .Select(step => ((Path.GetFileName(d.File), panel["title"]!.GetValue<string>(), step!["color"]!.GetValue<string>()), step["value"]!.GetValue<double>(), queries));
+        }));
+
+    /// <summary>The expression with every run of white space made one space.</summary>
+    private static string Normalised(string expr) => Regex.Replace(expr, @"\s+", " ").Trim();
+
+    /// <summary>
+    /// The number standing where <paramref name="template"/> has <c>{}</c>: a literal, a duration (<c>15m</c>, in
+    /// seconds) or a product such as <c>26 * 3600</c>; it must be the same wherever the template matches.
+    /// </summary>
+    private static double Bound(string alert, string expr, string template)
+    {
+        const string number = @"\d+(?:\.\d+)?(?:e\d+)?[smhd]?";
+        string[] around = template.Split("{}");
+        Assert.True(around.Length == 2, $"{alert}: the template \"{template}\" needs one {{}}");
+        var bounds = Regex.Matches(expr, $@"{Regex.Escape(around[0])}({number}(?: \* {number})*)(?![\d.*]){Regex.Escape(around[1])}")
+            .Select(m => m.Groups[1].Value.Split(" * ").Aggregate(1.0, (product, factor) => product * Seconds(factor)))
+            .Distinct().ToList();
+        Assert.True(bounds.Count == 1, $"{alert}: expected one number at {{}} of \"{template}\", found [{string.Join(", ", bounds)}] in: {expr}");
+        return bounds[0];
+    }
+
+    private static double Seconds(string factor) => factor[^1] switch
+    {
+        's' when factor.EndsWith("ms", StringComparison.Ordinal) => double.Parse(factor[..^2], CultureInfo.InvariantCulture) / 1000,
+        's' => double.Parse(factor[..^1], CultureInfo.InvariantCulture),
+        'm' => 60 * double.Parse(factor[..^1], CultureInfo.InvariantCulture),
+        'h' => 3600 * double.Parse(factor[..^1], CultureInfo.InvariantCulture),
+        'd' => 86400 * double.Parse(factor[..^1], CultureInfo.InvariantCulture),
+        _ => double.Parse(factor, CultureInfo.InvariantCulture),
+    };
+
+    [GeneratedRegex(@"\bxx_[a-z_]+")]
+    private static partial Regex Series();
+}
