@@ -272,9 +272,10 @@ start() {
 }
 
 # Waits until URL answers 2xx (tcp://HOST:PORT: accepts a connection) while the last server started still runs.
+# The check runs in the background: bash runs a trap (Ctrl-C, a kill) once its foreground command ends, but interrupts a wait.
 wait_ready() {
     local name=${names[-1]} pid=${pids[-1]}
-    if ! python3 - "$1" "$pid" <<'EOF'; then
+    python3 - "$1" "$pid" <<'EOF' &
 import os, socket, sys, time, urllib.request
 url, pid = sys.argv[1], int(sys.argv[2])
 deadline = time.monotonic() + 120
@@ -294,6 +295,7 @@ while time.monotonic() < deadline:
         time.sleep(0.2)
 sys.exit(1)
 EOF
+    if ! wait $!; then
         echo "$me: $name did not come up on $1; the end of its log:" >&2
         tail -n 20 "$tmp/$name.log" >&2 || true
         exit 1

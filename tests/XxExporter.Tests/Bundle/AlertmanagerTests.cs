@@ -228,6 +228,7 @@ public partial class AlertmanagerTests
         new("XxValidatorMissedEra", D, "critical", true),
     ];
 
+    [FullLane]
     [Fact]
     public async Task A_running_alertmanager_routes_groups_and_inhibits_as_configured()
     {

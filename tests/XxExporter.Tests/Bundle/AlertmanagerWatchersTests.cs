@@ -60,6 +60,7 @@ public partial class AlertmanagerTests
         ["annotations"] = new JsonObject { ["summary"] = "The monitoring stack is alive (the heartbeat of the dead man's switch)" },
     };
 
+    [FullLane]
     [Fact]
     public async Task The_heartbeat_reaches_the_dead_mans_switch_and_a_fleet_alert_holds_back_its_hosts_alerts()
     {
@@ -120,6 +121,7 @@ public partial class AlertmanagerTests
         Assert.True(held, "XxAlertNotificationsFailing does not hold XxWatchdog back");
     }
 
+    [FullLane]
     [Fact]
     public async Task A_receiver_that_refuses_raises_the_failed_notifications_counter()
     {

@@ -3,6 +3,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Bundle;
 
 /// <summary>demo/postgres-init.sh, run as the postgres image runs it, leaves databases the exporter reads fully.</summary>
+[FullLane]
 public class DemoDatabaseTests
 {
     [Fact]

@@ -6,12 +6,9 @@ using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Bundle;
 
-/// <summary>
-/// demo/run.sh, the native demo, as a person runs it. Alone, after the other tests: with the two end-to-end stacks
-/// beside it on a small machine their alerts come late.
-/// </summary>
-[CollectionDefinition(nameof(DemoScriptRunTests), DisableParallelization = true)]
-[Collection(nameof(DemoScriptRunTests))]
+/// <summary>demo/run.sh, the native demo, as a person runs it.</summary>
+[FullLane]
+[Collection(MoreCompressedClockStacks.Name)]
 public sealed class DemoScriptRunTests
 {
     [Fact]
@@ -64,7 +61,14 @@ public sealed class DemoScriptRunTests
         }
         finally
         {
-            if (!demo.HasExited) demo.Kill(entireProcessTree: true);
+            // After a failure: SIGTERM first, so demo/run.sh stops what it started and removes its folder (its trap).
+            if (!demo.HasExited)
+            {
+                await Repository.RunAsync("kill", "-TERM", demo.Id.ToString(CultureInfo.InvariantCulture));
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try { await demo.WaitForExitAsync(limit.Token); }
+                catch (OperationCanceledException) { demo.Kill(entireProcessTree: true); }
+            }
         }
     }
 

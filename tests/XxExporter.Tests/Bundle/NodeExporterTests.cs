@@ -14,6 +14,7 @@ public partial class NodeExporterTests
 {
     private const string Program = "prometheus-node-exporter";
 
+    [FullLane]
     [Fact]
     public async Task Every_node_series_and_label_the_rules_and_dashboards_use_is_one_node_exporter_exports()
     {

@@ -8,8 +8,10 @@ namespace XxExporter.Tests.Bundle;
 /// <summary>
 /// The whole bundle end to end on loopback (<see cref="SimulatedSite"/>): simulated node → exporter → Prometheus with
 /// the shipped rules → Alertmanager with the shipped routing → a webhook; and the dashboards' queries against that
-/// Prometheus. The healthy and the troubled node run as two classes so xunit runs them side by side.
+/// Prometheus. The healthy and the troubled node run as two classes, one after the other (<see cref="CompressedClockStacks"/>).
 /// </summary>
+[FullLane]
+[Collection(CompressedClockStacks.Name)]
 public sealed class HealthyStackEndToEndTests
 {
     [Fact]
@@ -67,6 +69,8 @@ public sealed class HealthyStackEndToEndTests
     }
 }
 
+[FullLane]
+[Collection(CompressedClockStacks.Name)]
 public sealed class TroubledStackEndToEndTests
 {
     [Fact]

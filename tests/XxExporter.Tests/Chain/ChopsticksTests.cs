@@ -56,6 +56,7 @@ public sealed partial class StakingChain : IAsyncLifetime
     }
 }
 
+[FullLane]
 public sealed partial class ChopsticksTests(StakingChain chain) : IClassFixture<StakingChain>, IAsyncDisposable
 {
     private readonly CapturedLogs _logs = new();

@@ -10,6 +10,7 @@ namespace XxExporter.Tests.Chain;
 /// it can fit in a message: its memory (VmHWM, VmRSS in /proc/&lt;pid&gt;/status) stays within the budget docs/configuration.md
 /// states above its steady RSS and comes back near it. Margins are generous; nothing here is timed.
 /// </summary>
+[FullLane]
 public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDisposable
 {
     private const long BudgetBytes = 64L << 20;

@@ -69,6 +69,7 @@ public sealed class RewardsChain : IAsyncLifetime
 }
 
 /// <summary>Unclaimed rewards, the bonded controller and the session keys as the exporter reads them from the real xx runtime.</summary>
+[FullLane]
 public sealed class RewardsChopsticksTests(RewardsChain chain) : IClassFixture<RewardsChain>, IAsyncDisposable
 {
     private readonly CapturedLogs _logs = new();

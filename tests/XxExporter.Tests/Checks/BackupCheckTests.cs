@@ -98,6 +98,7 @@ public sealed class BackupCheckTests : IDisposable
         Assert.False(m.Has("xx_backup_last_success_timestamp_seconds{target=\"cmix_gateway\"}"));
     }
 
+    [FullLane]
     [SkippableTheory]
     [InlineData("locked")]            // the backup folder itself
     [InlineData("locked/inner")]      // a folder on its way, which may not be searched

@@ -151,6 +151,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
 /// changes or vanishes shows as a diff against all-sources.prom. Regenerate it after an intended change with
 /// <see cref="GeneratedFile.Command"/> (see Golden/README.md) and review the diff.
 /// </summary>
+[FullLane]
 public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassFixture<AllSourcesHost>
 {
     public const string GoldenFile = "tests/XxExporter.Tests/Golden/all-sources.prom";

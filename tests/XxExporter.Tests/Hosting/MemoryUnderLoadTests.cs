@@ -13,6 +13,7 @@ namespace XxExporter.Tests.Hosting;
 /// (VmRSS and the peak VmHWM of /proc/PID/status) must stay within <see cref="Headroom"/> of its steady RSS and
 /// return near it once the load stops. Every loop is bounded; nothing asserts on time.
 /// </summary>
+[FullLane]
 public sealed partial class MemoryUnderLoadTests(ITestOutputHelper output) : IDisposable
 {
     private const long MiB = 1 << 20;

@@ -5,6 +5,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Hosting;
 
 /// <summary>What the exporter says once it listens: version, the URL it really serves, what it watches; nothing more.</summary>
+[FullLane]
 public sealed class StartupReportTests : IDisposable
 {
     private readonly TempFolder _logs = new();

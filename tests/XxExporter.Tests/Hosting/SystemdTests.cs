@@ -14,6 +14,7 @@ namespace XxExporter.Tests.Hosting;
 /// or it is PID 1 with NOTIFY_SOCKET set (a container under systemd). The test takes the second way honestly:
 /// <c>unshare --pid --fork</c> (util-linux, needs root) makes the exporter PID 1 of a new PID namespace.
 /// </summary>
+[FullLane]
 public sealed class SystemdTests : IDisposable
 {
     private readonly TempFolder _folder = new();

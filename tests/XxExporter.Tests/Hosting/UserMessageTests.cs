@@ -43,6 +43,7 @@ public sealed partial class UserMessageTests : IDisposable
         AssertSentences(output);
     }
 
+    [FullLane]
     [Fact]
     public async Task Tls_to_a_plain_port_and_a_log_that_cannot_be_read_are_logged_as_sentences()
     {

@@ -8,6 +8,7 @@ namespace XxExporter.Tests.Logs;
 /// exporter is run; as root (which reads every file) in a user namespace of its own, where it keeps root's uid for the
 /// permission bits but has no power over the files of the outer namespace.
 /// </summary>
+[FullLane]
 [UnsupportedOSPlatform("windows")]
 public sealed class UnreadableLogTests : IDisposable
 {

@@ -4,6 +4,7 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Postgres;
 
 [Collection(PostgresCollection.Name)]
+[FullLane]
 public sealed class PostgresSourceTests(GatewayDatabase db) : IAsyncLifetime
 {
     /// <summary>The tables of the xx schemas, exported whatever their size.</summary>

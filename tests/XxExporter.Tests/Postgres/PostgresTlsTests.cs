@@ -35,6 +35,7 @@ public sealed class TlsDatabase : IDisposable
 }
 
 [Collection(PostgresCollection.Name)]
+[FullLane]
 public sealed class PostgresTlsTests(TlsDatabase tls) : IClassFixture<TlsDatabase>, IAsyncLifetime
 {
     private const string Password = "Tls-Exp0rter-Pw";

@@ -18,6 +18,7 @@ public sealed partial class Chopsticks : IDisposable
 
     public Chopsticks()
     {
+        Lanes.ServerStarting("chopsticks");
         string spec = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "fixtures", "xxchain", "xxnetwork-raw-chainspec.sorted.json"));
         string cli = Path.Combine(Repository.Root, "tests", "chain-tools", "node_modules", "@acala-network", "chopsticks", "chopsticks.cjs");
         if (!File.Exists(spec)) { MissingWhy = $"the xx chain spec is not at {spec} (../shared beside the checkout)"; return; }

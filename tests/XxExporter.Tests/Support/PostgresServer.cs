@@ -17,6 +17,7 @@ public sealed class PostgresServer : IDisposable
 
     public PostgresServer(params string[] settings)
     {
+        Lanes.ServerStarting("PostgreSQL");
         Port = Loopback.FreePort();
         bool root = Environment.UserName == "root";
         if (root) Run("chown", "postgres:postgres", _folder.Path);
@@ -34,6 +35,7 @@ public sealed class PostgresServer : IDisposable
     /// </summary>
     public PostgresServer(PostgresServer primary)
     {
+        Lanes.ServerStarting("PostgreSQL");
         Port = Loopback.FreePort();
         if (Environment.UserName == "root") Run("chown", "postgres:postgres", _folder.Path);
         RunServerTool("pg_basebackup", "-h", "127.0.0.1", "-p", primary.Port.ToString(), "-U", "postgres", "-D", DataDir,

@@ -34,6 +34,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string program, string folder, Func<int, IEnumerable<string>> args, string readyPath = "/-/ready",
         IReadOnlyDictionary<string, string>? environment = null, int port = 0)
     {
+        Lanes.ServerStarting(program);
         if (port == 0) port = Loopback.FreePort();
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;

@@ -1,11 +1,9 @@
 namespace XxExporter.Tests.Support;
 
-/// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
+/// <summary>A fresh folder under the test run's folder (<see cref="TestRun.Root"/>), deleted on dispose.</summary>
 public sealed class TempFolder : IDisposable
 {
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "xx-exporter-tests", Guid.NewGuid().ToString("N"));
+    public string Path { get; } = TestRun.NewFolder();
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 

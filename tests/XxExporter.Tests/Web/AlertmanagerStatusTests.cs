@@ -16,6 +16,7 @@ namespace XxExporter.Tests.Web;
 /// --status.alert-matchers): firing, silenced and inhibited as such, each with its severity and runbook; and says
 /// at its top, in words, when there is no Alertmanager or it cannot be read.
 /// </summary>
+[FullLane]
 public sealed class AlertmanagerStatusTests : IAsyncLifetime
 {
     private const string Host = "node-a:19420", OtherHost = "node-b:19420";

@@ -10,6 +10,7 @@ namespace XxExporter.Tests.Web;
 /// The status page as a person sees it: rendered by headless Chromium from the running exporter, beside a real
 /// Alertmanager holding the alerts the rules would fire for this node (and one of another host, not shown).
 /// </summary>
+[FullLane]
 public sealed class StatusPageBrowserTests : IAsyncLifetime
 {
     private const string Host = "node-a:19420";
