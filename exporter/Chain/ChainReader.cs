@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using XxExporter.Chain.Rpc;
@@ -11,8 +12,11 @@ public sealed record BlockHeights(long Best, long Finalized, long? Target);
 
 public sealed record NodeHealth(long Peers, bool Syncing);
 
-/// <summary>The chain's name and the node's version.</summary>
-public sealed record NodeInfo(string Chain, string Version);
+/// <summary>
+/// The chain's name, the node's version and its libp2p peer id: null if the node refused system_localPeerId, and
+/// <paramref name="PeerIdRefusal"/> says why.
+/// </summary>
+public sealed record NodeInfo(string Chain, string Version, string? PeerId, string? PeerIdRefusal = null);
 
 /// <summary>What the node says at one scrape, and its storage at the best block (<paramref name="Best"/>).</summary>
 public sealed record ChainHead(BlockHeights Heights, NodeHealth Health, NodeInfo Info, long SpecVersion, ChainState Best);
@@ -20,7 +24,8 @@ public sealed record ChainHead(BlockHeights Heights, NodeHealth Health, NodeInfo
 /// <summary>
 /// Reads the head of the chain: heights, health, runtime and who the node is, 7 requests where the node has
 /// system_syncState. The runtime's metadata is loaded again only when its spec version changes; system_syncState
-/// is asked until the node says it has no such method; the node's name and version once per connection.
+/// is asked until the node says it has no such method; the node's name, version and peer id once per connection
+/// (a node changes them only by restarting, which drops the connection).
 /// </summary>
 public sealed class ChainReader(ChainConnection rpc, ILogger logger)
 {
@@ -57,9 +62,8 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         }
         catch (RpcErrorException ex)
         {
-            // Optional: an error here never takes the chain down. "Method not found" (some nodes over HTTP omit the
-            // code) means the node lacks it for good, so it is not asked again.
-            if (ex.Code == RpcErrorException.MethodNotFound || ex.Message.Contains("Method not found", StringComparison.OrdinalIgnoreCase))
+            // Optional: an error here never takes the chain down, and a node that lacks the method is not asked again.
+            if (ex.MethodMissing)
             {
                 _syncStateMissing = true;
                 logger.LogInformation("The node has no system_syncState; the target height is not exported");
@@ -82,11 +86,41 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         var connection = rpc.Current;
         if (_info is { } known && known.Connection == connection) return known.Info;
         // Kept for the connection's life and shown only as labels: no more of them is kept than a label shows.
-        var info = new NodeInfo(Readings.Label(TextOrEmpty("system_chain", await rpc.CallAsync("system_chain", [], token))),
-            Readings.Label(TextOrEmpty("system_version", await rpc.CallAsync("system_version", [], token))));
+        string chain = Readings.Label(TextOrEmpty("system_chain", await rpc.CallAsync("system_chain", [], token)));
+        string version = Readings.Label(TextOrEmpty("system_version", await rpc.CallAsync("system_version", [], token)));
+        NodeInfo info;
+        try
+        {
+            info = new NodeInfo(chain, version, PeerId(await rpc.CallAsync("system_localPeerId", [], token)));
+        }
+        catch (RpcErrorException ex)
+        {
+            // A safe method in Substrate, but a proxy or another implementation may refuse it: only the peer id is left out.
+            info = new NodeInfo(chain, version, null, ex.Refusal(rpc.Endpoint, "the peer_id label of xx_chain_node_info"));
+        }
         _info = (connection, info);
         return info;
     }
 
     private static string TextOrEmpty(string method, JsonElement answer) => answer.ValueKind == JsonValueKind.Null ? "" : answer.Text(method);
+
+    /// <summary>
+    /// A peer id is a base58 multihash of the node's network key (46 to 53 characters in libp2p's forms). A shorter
+    /// answer could not hold a key's hash, and two nodes sharing such an id would hide their equivocation, which is
+    /// counted by peer id.
+    /// </summary>
+    private const int MinPeerIdLength = 32, MaxPeerIdLength = 64;
+
+    private static readonly SearchValues<char> Base58 = SearchValues.Create("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz");
+
+    /// <summary>The node's libp2p peer id (system_localPeerId): base58 text of bounded length, anything else a node fault.</summary>
+    public static string PeerId(JsonElement answer)
+    {
+        string id = answer.Text("system_localPeerId");
+        if (id.Length is < MinPeerIdLength or > MaxPeerIdLength)
+            throw new MalformedAnswerException($"system_localPeerId answered {id.Length} characters, not a peer id ({MinPeerIdLength} to {MaxPeerIdLength})");
+        if (id.AsSpan().IndexOfAnyExcept(Base58) is var at and >= 0)
+            throw new MalformedAnswerException($"system_localPeerId answered text that is no peer id: character {at + 1} (U+{(int)id[at]:X4}) is not base58");
+        return id;
+    }
 }

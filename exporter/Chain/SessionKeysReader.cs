@@ -56,7 +56,7 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
             }
             catch (RpcErrorException ex)
             {
-                _roles = (connection, null, Refusal("system_nodeRoles", "xx_chain_node_role", ex));
+                _roles = (connection, null, ex.Refusal(rpc.Endpoint, "xx_chain_node_role"));
             }
         }
         if (_roles!.Value.Refusal is { } refusal) refusals["system_nodeRoles"] = refusal;
@@ -74,7 +74,7 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
             }
             catch (RpcErrorException ex)
             {
-                _keysRefused = (connection, Refusal("author_hasSessionKeys", "xx_validator_session_keys_on_node", ex));
+                _keysRefused = (connection, ex.Refusal(rpc.Endpoint, "xx_validator_session_keys_on_node"));
             }
         }
         refusals["author_hasSessionKeys"] = _keysRefused!.Value.Refusal;
@@ -100,16 +100,4 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
         }
         return roles.Distinct().ToList();
     }
-
-    /// <summary>
-    /// Why the series is left out: refused as unsafe (-32601 "RPC call is unsafe to be called externally"), not
-    /// offered ("Method not found", as chopsticks), or any other error; none of them fails the staking read.
-    /// </summary>
-    private string Refusal(string method, string series, RpcErrorException ex) =>
-        ex.Message.Contains("unsafe", StringComparison.OrdinalIgnoreCase)
-            ? $"The chain node at {rpc.Endpoint} refuses {method} as an unsafe RPC method (it runs with --rpc-methods safe, or its RPC listens beyond loopback): "
-              + $"start it with --rpc-methods unsafe and its RPC on 127.0.0.1 only (no --rpc-external or --ws-external), and point --chain.rpc-url at that loopback port; {series} is left out until then"
-            : ex.Code == RpcErrorException.MethodNotFound || ex.Message.Contains("Method not found", StringComparison.OrdinalIgnoreCase)
-                ? $"The chain node at {rpc.Endpoint} has no {method} ({ex.Message}): {series} is left out"
-                : $"The chain node at {rpc.Endpoint} answers {method} with an error ({ex.Message}): {series} is left out until it reconnects";
 }

@@ -6,10 +6,11 @@ namespace XxSimulator.Chain;
 
 /// <summary>
 /// A chain node as its RPC methods see it at one moment: heights, peers, runtime and storage (hex key to hex value),
-/// and what it says of itself (null: it has no keystore methods, as chopsticks).
+/// what it says of itself (null: it has no keystore methods, as chopsticks) and its libp2p peer id (null: it has no
+/// system_localPeerId).
 /// </summary>
 public sealed record ChainView(long Best, long Finalized, long Highest, int Peers, string Version, StakingRuntime Runtime,
-    IReadOnlyDictionary<string, string> Storage, NodeSelf? Self = null);
+    IReadOnlyDictionary<string, string> Storage, NodeSelf? Self = null, string? PeerId = null);
 
 /// <summary>
 /// The node's role (system_nodeRoles: "Authority" with --validator, else "Full"), the session keys its keystore holds
@@ -32,6 +33,7 @@ public static class SubstrateRpc
         "system_syncState" => Json(new { startingBlock = 0, currentBlock = chain.Best, highestBlock = chain.Highest }),
         "system_chain" => Json("xx network"),
         "system_version" => Json(chain.Version),
+        "system_localPeerId" when chain.PeerId is { } peerId => Json(peerId),
         "state_getRuntimeVersion" => Json(new { specName = "xxnetwork", implName = "xxnetwork", specVersion = chain.Runtime.SpecVersion, implVersion = 0, stateVersion = 1 }),
         "state_getMetadata" => Json(chain.Runtime.MetadataHex),
         "state_getStorage" => Json(chain.Storage.GetValueOrDefault(parameters[0].GetString()!)),

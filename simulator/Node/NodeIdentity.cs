@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using SimpleBase;
 using XxExporter.Chain;
 
 namespace XxSimulator.Node;
@@ -19,6 +21,17 @@ public static class NodeIdentity
 
     /// <summary>The ID without its type byte: what the IDF's hexNodeID and the chain's cMix ID hold.</summary>
     public static byte[] CmixId => Convert.FromBase64String(Base64Id)[..32];
+
+    /// <summary>
+    /// A libp2p peer id as a Substrate node shows it (12D3KooW…): the identity multihash of an ed25519 public key in
+    /// base58, the key here made from <paramref name="name"/>, so one name gives one id.
+    /// </summary>
+    public static string PeerId(string name)
+    {
+        byte[] key = StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator peer {name}"));
+        // multihash identity (0x00), 36 bytes of protobuf PublicKey: type Ed25519 (0x08 0x01), data of 32 bytes (0x12 0x20).
+        return Base58.Bitcoin.Encode([0x00, 0x24, 0x08, 0x01, 0x12, 0x20, .. key]);
+    }
 
     /// <summary>cmix-IDF.json as the node writes it (xx primitives id/idf: id, type, salt, idBytes, hexNodeID).</summary>
     public static string IdfJson()

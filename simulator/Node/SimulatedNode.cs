@@ -52,6 +52,14 @@ public sealed record SimulatedNodeOptions
     /// <summary>The role system_nodeRoles names: Authority (run with --validator) or Full.</summary>
     public string Role { get; init; } = "Authority";
 
+    /// <summary>
+    /// The libp2p peer id system_localPeerId answers, as given. By default one made from <see cref="Seed"/>,
+    /// <see cref="LogFolder"/> and <see cref="Listen"/>: two simulators differ, as two nodes do (each writes its own
+    /// logs), and one started again with the same options keeps its id. Give two the same id for a clone that kept
+    /// its network key.
+    /// </summary>
+    public string? PeerId { get; init; }
+
     /// <summary>Same seed, same sequence of rounds, failures and noise in the logs.</summary>
     public int Seed { get; init; } = 1;
 
@@ -86,6 +94,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     private readonly GatewayRoundStore? _gatewayDatabase;
     private readonly CancellationTokenSource _stop = new();
     private readonly NodeSelf _self;
+    private readonly string _peerId;
     private readonly TimeSpan? _chainStallAfter;
     private ChainView _view;
     private Task _running = Task.CompletedTask;
@@ -98,7 +107,8 @@ public sealed class SimulatedNode : IAsyncDisposable
         _chainStallAfter = options.ChainStallAfter;
         _self = new NodeSelf(options.Role, options.SessionKeys == SessionKeysOnNode.Missing ? new HashSet<string>() : new HashSet<string>([_chain.StashSessionKeys], StringComparer.OrdinalIgnoreCase),
             RefusesUnsafe: options.SessionKeys == SessionKeysOnNode.Refused);
-        _view = _chain.At(DateTimeOffset.UtcNow) with { Self = _self };
+        _peerId = options.PeerId ?? NodeIdentity.PeerId($"{options.Seed} {Path.GetFullPath(options.LogFolder)} {options.Listen}");
+        _view = _chain.At(DateTimeOffset.UtcNow) with { Self = _self, PeerId = _peerId };
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
@@ -109,6 +119,9 @@ public sealed class SimulatedNode : IAsyncDisposable
     public string RpcUrl => $"ws://{Reachable}";
 
     public string HttpUrl => $"http://{Reachable}";
+
+    /// <summary>The libp2p peer id the chain node answers (<see cref="SimulatedNodeOptions.PeerId"/>).</summary>
+    public string PeerId => _peerId;
 
     /// <summary>The validator's stash address (SS58, prefix 55).</summary>
     public string Stash => NodeIdentity.StashAddress;
@@ -177,7 +190,7 @@ public sealed class SimulatedNode : IAsyncDisposable
                     ChainStalledAt ??= imported;
                     continue;
                 }
-                Volatile.Write(ref _view, _chain.At(now) with { Self = _self });
+                Volatile.Write(ref _view, _chain.At(now) with { Self = _self, PeerId = _peerId });
                 imported = now;
             }
         }

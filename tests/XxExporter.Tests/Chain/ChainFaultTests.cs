@@ -60,7 +60,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
         Assert.Equal(105, m["xx_chain_block_height{status=\"target\"}"]);
         Assert.Equal(5, m["xx_chain_peers"]);
         Assert.Equal(207, m["xx_chain_runtime_spec_version"]);
-        Assert.Equal(1, m["xx_chain_node_info{chain=\"xx network\",version=\"0.2.7-test\"}"]);
+        Assert.Equal(1, m[$"xx_chain_node_info{{chain=\"xx network\",version=\"0.2.7-test\",peer_id=\"{_runtime.PeerId}\"}}"]);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class ChainFaultTests : IAsyncDisposable
         _node.Handler = (method, parameters) => method == "system_version" ? new Answer.Result($"\"{version}\"") : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
         var m = await Exposition.Of(Exporter(_node.WsUrl));
-        Assert.Equal(1, m[$"xx_chain_node_info{{chain=\"xx network\",version=\"{version[..Readings.MaxLabelLength]}\"}}"]);
+        Assert.Equal(1, m[$"xx_chain_node_info{{chain=\"xx network\",version=\"{version[..Readings.MaxLabelLength]}\",peer_id=\"{_runtime.PeerId}\"}}"]);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace XxExporter.Tests.Chain;
 public sealed class ChainSnapshotsTests
 {
     private static ChainHead Head(long best) =>
-        new(new BlockHeights(best, best - 2, null), new NodeHealth(5, false), new NodeInfo("xx network", "test"), 207, null!);
+        new(new BlockHeights(best, best - 2, null), new NodeHealth(5, false), new NodeInfo("xx network", "test", null), 207, null!);
 
     [Fact]
     public async Task A_follower_takes_the_newest_read_it_has_not_taken_and_otherwise_waits_for_the_next()

@@ -96,7 +96,8 @@ public sealed partial class ChopsticksTests(StakingChain chain) : IClassFixture<
         Assert.Equal(0, m["xx_chain_peers"]);
         Assert.Equal(0, m["xx_chain_syncing"]);
         Assert.Equal(200, m["xx_chain_runtime_spec_version"]);
-        Assert.Equal(1, m["xx_chain_node_info{chain=\"xxnetwork\",version=\"chopsticks-v1\"}"]); // chopsticks names itself
+        // Chopsticks names itself, and answers every system_localPeerId with one fixed id (Alice's address): it is no libp2p node.
+        Assert.Equal(1, m["xx_chain_node_info{chain=\"xxnetwork\",version=\"chopsticks-v1\",peer_id=\"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\"}"]);
         await Promtool.AssertLintClean(m.Text);
     }
 
@@ -183,10 +184,10 @@ public sealed partial class ChopsticksTests(StakingChain chain) : IClassFixture<
         var second = await Exposition.Of(registry);
         var third = await Exposition.Of(registry);
         // The first scrape also asks system_syncState (chopsticks has none: not asked again), the metadata, the
-        // node's name, version and roles, and the finished eras of the rewards window (11 here, one request); later
+        // node's name, version, peer id and roles, and the finished eras of the rewards window (11 here, one request); later
         // ones 6 chain requests and the 2 staking storage batches (bench/chain/README.md); XXCmix.CmixHashes is read
         // every few minutes (BinariesSource.HashesReadEvery). Alice has no session keys set here, so the keystore is not asked.
-        Assert.Equal(15, first["xx_chain_rpc_requests_total"]);
+        Assert.Equal(16, first["xx_chain_rpc_requests_total"]);
         Assert.Equal(8, third["xx_chain_rpc_requests_total"] - second["xx_chain_rpc_requests_total"]);
         Assert.Equal(1, third["xx_validator_missed_eras"]); // era 9 of the 10 finished (0-9), read in the first scrape only
         Assert.Equal(10, third["xx_validator_missed_eras_window"]);

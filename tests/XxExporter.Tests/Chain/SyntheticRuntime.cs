@@ -1,5 +1,6 @@
 using System.Text.Json;
 using XxSimulator.Chain;
+using XxSimulator.Node;
 using XxSimulator.Rpc;
 
 namespace XxExporter.Tests.Chain;
@@ -40,7 +41,10 @@ public sealed class SyntheticRuntime(bool legacy = false)
     /// <summary>What the node says of its keystore and role; null: it has no such methods (as chopsticks).</summary>
     public NodeSelf? Self { get; set; }
 
+    /// <summary>The node's libp2p peer id; null: it has no system_localPeerId.</summary>
+    public string? PeerId { get; set; } = NodeIdentity.PeerId("synthetic");
+
     /// <summary>A healthy node at block 100 (finalized 98, peers report 105) running this runtime.</summary>
     public Answer Healthy(string method, JsonElement parameters) =>
-        SubstrateRpc.Answer(new ChainView(Best: 100, Finalized: 98, Highest: 105, Peers: 5, Version: "0.2.7-test", Runtime, Storage, Self), method, parameters);
+        SubstrateRpc.Answer(new ChainView(Best: 100, Finalized: 98, Highest: 105, Peers: 5, Version: "0.2.7-test", Runtime, Storage, Self, PeerId), method, parameters);
 }

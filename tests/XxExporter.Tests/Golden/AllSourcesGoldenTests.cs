@@ -78,7 +78,10 @@ public sealed class AllSourcesHost : IAsyncLifetime
         SimulatedBinaries.Install(install); // the chain names a newer server than the one installed
         var chain = new SimulatedChain(Scenario.Troubled, EraLength, ChainStarted, NodeIdentity.Stash, NodeIdentity.CmixId, new SimulatedBinaries("server"));
         // A validator node holding its session keys (docs/operations.md, "Moving a validator between sites").
-        var frozen = chain.At(ChainStarted + ChainAge) with { Self = new NodeSelf("Authority", new HashSet<string>([chain.StashSessionKeys]), RefusesUnsafe: false) };
+        var frozen = chain.At(ChainStarted + ChainAge) with
+        {
+            Self = new NodeSelf("Authority", new HashSet<string>([chain.StashSessionKeys]), RefusesUnsafe: false), PeerId = NodeIdentity.PeerId("golden"),
+        };
         _chain = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(frozen, method, parameters));
         await _chain.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
 

@@ -21,13 +21,13 @@ public class NodeCommandLineTests
         var options = NodeCommandLine.Parse(["--logs", "/l", "--listen", "0.0.0.0:9944", "--cred", "/c", "--backups", "/b", "--era-seconds", "90",
             "--gateway-database", "Host=db;Database=cmix_gateway", "--gateway-database-password-file", "/run/secrets/pw",
             "--scenario", "troubled", "--seed", "7", "--round-seconds", "0.5", "--config", "/cfg", "--gateway-node-address", "node.example.invalid:11420",
-            "--session-keys", "refused", "--role", "full",
+            "--session-keys", "refused", "--role", "full", "--peer-id", "12D3KooWAnotherSiteKeptTheNetworkKey",
             "--chain-stall-after", "120", "--chain-started-before", "30"]);
         Assert.Equal(new SimulatedNodeOptions
         {
             LogFolder = "/l", CredFolder = "/c", BackupFolder = "/b", GatewayDatabase = "Host=db;Database=cmix_gateway", GatewayDatabasePasswordFile = "/run/secrets/pw", Listen = new IPEndPoint(IPAddress.Any, 9944), EraLength = TimeSpan.FromSeconds(90),
             Scenario = Scenario.Troubled, Seed = 7, RoundInterval = TimeSpan.FromSeconds(0.5), ConfigFolder = "/cfg", GatewayNodeAddress = "node.example.invalid:11420",
-            SessionKeys = SessionKeysOnNode.Refused, Role = "Full",
+            SessionKeys = SessionKeysOnNode.Refused, Role = "Full", PeerId = "12D3KooWAnotherSiteKeptTheNetworkKey",
             ChainStallAfter = TimeSpan.FromSeconds(120), ChainStartedBefore = TimeSpan.FromSeconds(30),
         }, options);
     }

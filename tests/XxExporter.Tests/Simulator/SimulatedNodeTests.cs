@@ -35,6 +35,7 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
         Assert.True(later["xx_chain_peers"] >= 5);
         Assert.Equal(0, later["xx_chain_syncing"]);
         Assert.Equal(207, later["xx_chain_runtime_spec_version"]);
+        Assert.Equal(1, later[$"xx_chain_node_info{{chain=\"xx network\",version=\"0.2.7-xx-simulator\",peer_id=\"{_node!.PeerId}\"}}"]);
         Assert.True(later["xx_chain_block_height{status=\"best\"}"] > first["xx_chain_block_height{status=\"best\"}"]);
         Assert.Equal(2, later["xx_chain_block_height{status=\"best\"}"] - later["xx_chain_block_height{status=\"finalized\"}"]);
         Assert.Equal(0, Failures(later));
