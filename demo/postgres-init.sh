@@ -1,6 +1,6 @@
 #!/bin/sh
 # First start of the demo database (postgres image, /docker-entrypoint-initdb.d): the two xx databases, the
-# gateway's tables, and the exporter's role as README.md sets it up (pg_monitor, and reading client_rounds for the
+# gateway's tables, and the exporter's role as docs/configuration.md ("Postgres") sets it up (pg_monitor, and reading client_rounds for the
 # age of the gateway's newest stored round).
 set -eu
 # The postgres image sets POSTGRES_PASSWORD_FILE from compose; the schema is mounted at /demo.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo without Docker (README.md "Quick start"): the simulated node (simulator/), the exporter, Debian's
+# The demo without Docker (README.md "Try it: the demo"): the simulated node (simulator/), the exporter, Debian's
 # Prometheus and Alertmanager with the shipped rules and routing, a throwaway Postgres when the server binaries are
 # installed, and a webhook that prints every notification; all on free 127.0.0.1 ports, in a temporary folder
 # that is removed, with every process, on Ctrl-C, SIGTERM or exit.
@@ -171,9 +171,12 @@ seconds_of() {
 }
 
 # The for: of an alert in the shipped rules (in seconds, compressed like the generated rules).
+# The for: of an alert, or of one tier of it: for_seconds NAME or for_seconds NAME:SEVERITY.
 for_seconds() {
     local shipped
-    shipped=$(awk -v alert="$1" '$1 == "-" && $2 == "alert:" { name = $3 } $1 == "for:" && name == alert { print $2 }' \
+    shipped=$(awk -v alert="${1%%:*}" -v tier="${1#*:}" '$1 == "-" && $2 == "alert:" { name = $3; wait = "" }
+        $1 == "for:" { wait = $2 }
+        $1 == "severity:" && name == alert && wait != "" && (tier == alert || tier == $2) { print wait; exit }' \
         "$repo/prometheus/rules/xx-alerts.yml")
     [[ -n $shipped ]] || die "prometheus/rules/xx-alerts.yml has no alert $1 with a for: (update clock_report in $me)"
     shipped=$(seconds_of "$shipped")
@@ -203,16 +206,16 @@ clock_report() {
 XxValidatorMissedEra|$era|the whole era after each missed one (at start, then every fourth era)
 XxValidatorNotElectedNextEra|$((era / 3))|the last third of every fourth era, once the lost election is known
 XxValidatorEnteringActiveSet|$((era / 3))|the last third of the waiting era, once its election is known
-XxValidatorEraPointsLow|$((era * 9 / 10))|the missed era, once the active set's median passes 1000 points
-XxValidatorNoEraPoints|$((era - 7200))|the missed era from 2 h after its start (the rule compares with 2 h before)
+XxValidatorEraPointsLow:warning|$((era * 9 / 10))|the missed era, once the active set's median passes 1000 points
+XxValidatorEraPointsLow:critical|$((era - 7200))|the missed era from 2 h after its start (the rule compares with 2 h before)
 EOF
     # Every tenth round fails and crashes cMix: five crashes within 15 minutes need 40 rounds in 900 s.
     crash_loop_rounds=$(awk -v r="$round_seconds" 'BEGIN { print (40 * r <= 900) ? "yes" : "no" }')
     if [[ $crash_loop_rounds == yes ]]; then
-        echo "  can show     XxCrashLoop: five failed rounds (and crashes) within 15 minutes; as routed it holds XxCmixRoundFailureRatioHigh back"
+        echo "  can show     XxServiceDown: five failed rounds (and crashes) within 15 minutes; as routed it holds XxCmixRoundFailureRatioHigh back"
     else
         echo "  can show     XxCmixRoundFailureRatioHigh (for: $(for_seconds XxCmixRoundFailureRatioHigh) s): one round in ten fails, from the 20th round on"
-        echo "  cannot show  XxCrashLoop: five crashes within 15 minutes need a round every 22.5 s or faster"
+        echo "  cannot show  XxServiceDown: five crashes within 15 minutes need a round every 22.5 s or faster"
     fi
 }
 
@@ -229,7 +232,7 @@ need() {
 need python3 "apt-get install python3 (the webhook and the readiness checks)"
 need prometheus "apt-get install prometheus"
 need prometheus-alertmanager "apt-get install prometheus-alertmanager"
-need dotnet "install the .NET 10 SDK (README.md \"Set up\")"
+need dotnet "install the .NET 10 SDK (README.md \"Try it: the demo\")"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xx-demo.XXXXXX")
 pids=() names=() pg_ctl=() pg_data=""
@@ -371,7 +374,7 @@ wait_ready "http://127.0.0.1:$exporter_port/-/ready"
 start webhook python3 "$repo/demo/webhook.py" "$webhook_port"
 wait_ready "tcp://127.0.0.1:$webhook_port"
 
-# The host itself (README.md "The host"), if Debian's node_exporter is installed.
+# The host itself (docs/operations.md "The host"), if Debian's node_exporter is installed.
 if command -v prometheus-node-exporter >/dev/null; then
     node_exporter=127.0.0.1:$node_port
     start node-exporter prometheus-node-exporter --web.listen-address="$node_exporter"

@@ -12,7 +12,7 @@ namespace XxExporter.Binaries;
 /// two witnesses - the BLAKE2s of each installed file (<see cref="FileHashes"/>) and the hash each wrapper log last
 /// reported installing (<see cref="IReportedInstalls"/>, from the wrapper logs' rules) - and for how long a binary has
 /// been behind. Storage is read at the block the chain source's read of the same scrape found (taken from
-/// <paramref name="chain"/>), every <see cref="HashesReadEvery"/>. Needs the chain's RPC (README, "Binaries behind the
+/// <paramref name="chain"/>), every <see cref="HashesReadEvery"/>. Needs the chain's RPC (docs/metrics.md, "Binaries behind the
 /// chain"); the files alone say nothing without the hashes to compare them with.
 /// </summary>
 public sealed class BinariesSource(ChainSnapshots.Follower chain, BinariesSettings settings, IReportedInstalls installed, IMetricFactory factory,

@@ -8,7 +8,7 @@ public sealed record BondedController(string Address) : IStakingFacts;
 
 /// <summary>
 /// The controller bonded to the stash (Staking.Bonded, read by the staking read itself), as a label: a new value is
-/// a new series, so a change shows in Prometheus whatever the exporter remembers (README, "Alerts").
+/// a new series, so a change shows in Prometheus whatever the exporter remembers (docs/metrics.md, "Chain and staking").
 /// </summary>
 public sealed class ControllerReader(IMetricFactory factory) : IStakingAddOn
 {

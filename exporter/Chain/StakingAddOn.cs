@@ -19,8 +19,8 @@ public interface IStakingFacts { }
 
 /// <summary>
 /// Facts read along with the validator's staking state: their items go into the same state_queryStorageAt as the
-/// active era's, so an add-on costs no request of its own in steady state unless it says so (README "Adding a
-/// source or a metric", bench/chain/README.md). Reading and writing are apart: every request is made in
+/// active era's, so an add-on costs no request of its own in steady state unless it says so (CONTRIBUTING.md "Adding a
+/// source, a metric or an alert", bench/chain/README.md). Reading and writing are apart: every request is made in
 /// <see cref="AddAsync"/> and the read it returns; <see cref="Write"/> only sets values.
 /// </summary>
 public interface IStakingAddOn

@@ -12,7 +12,7 @@ public sealed record CmixErrorFinding(string Path, DateTimeOffset Modified, Roun
 /// <summary>
 /// Watches <c>cmix-err.log</c>, the error a stopping cMix node leaves for its wrapper. It normally lives 10-20
 /// seconds, until the wrapper restarts the node and the new process removes it; one that stays is a node down until
-/// a person acts (docs/xx-node-facts.md, 2.3; docs/runbooks/XxCmixStoppedOnError.md). Each new file's error is
+/// a person acts (docs/xx-node-facts.md, 2.3; docs/runbooks/XxServiceDown.md). Each new file's error is
 /// logged once; the file is decoded again only when its time or size changes.
 /// </summary>
 public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
@@ -82,9 +82,9 @@ public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
     private static string Sentence(CmixErrorFinding finding) => finding.Error is { } found
         ? $"the cMix node stopped on an error written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z " +
           $"({(found.RoundId == 0 ? "not tied to a round" : $"round {found.RoundId}")}{(found.NodeId is { } node ? $", reported by node {node}" : "")}): " +
-          $"{found.OneLine()}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxCmixStoppedOnError.md"
+          $"{found.OneLine()}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxServiceDown.md"
         : $"the cMix node left an error file written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z that {finding.Problem}, " +
-          "so its reason cannot be shown; if it stays, see docs/runbooks/XxCmixStoppedOnError.md";
+          "so its reason cannot be shown; if it stays, see docs/runbooks/XxServiceDown.md";
 
     private RoundError? Decode(out string? problem)
     {

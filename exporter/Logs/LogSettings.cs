@@ -66,7 +66,7 @@ public sealed record LogSettings
             "How often files are checked for new lines and rotation.", Parsers.Duration("10ms", "10s"));
 
         public static readonly Setting<string?> PositionsFile = new("logs.positions-file", "Logs:PositionsFile", "",
-            "Keep read positions in this file across restarts (default: off; see README).", text =>
+            "Keep read positions in this file across restarts (default: off; see docs/configuration.md).", text =>
                 text.Length == 0 ? null
                 : Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(text))) ? text
                 : throw new FormatException("is in a folder that does not exist")) { Kind = SettingKind.Path };

@@ -92,7 +92,7 @@ public sealed class PostgresDatabaseSettings(string name, bool isGateway)
     public Setting<int> Port { get; } = new(Flag(name, "port"), Key(name, "Port"), "5432", "Port.", Parsers.Int(1, 65535));
 
     public Setting<string> User { get; } = new(Flag(name, "user"), Key(name, "User"), "cmix",
-        "User (a role with pg_monitor is enough, see README).", Parsers.Text);
+        "User (a role with pg_monitor is enough, see docs/configuration.md).", Parsers.Text);
 
     public Setting<string> Database { get; } = new(Flag(name, "database"), Key(name, "Database"), $"cmix_{name}", "Database name.", Parsers.Text);
 

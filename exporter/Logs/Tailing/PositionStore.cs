@@ -7,7 +7,7 @@ namespace XxExporter.Logs.Tailing;
 /// <summary>
 /// Read positions kept across restarts in one JSON file (path → <see cref="SavedPosition"/>), written durably: a
 /// temporary file flushed to disk, renamed over the old one, and the folder flushed, so a power loss leaves the old
-/// file or the new one, never a torn one. Opt-in: see README "Read positions across restarts".
+/// file or the new one, never a torn one. Opt-in: see docs/configuration.md, "Read positions across restarts".
 /// </summary>
 public sealed class PositionStore(string file)
 {

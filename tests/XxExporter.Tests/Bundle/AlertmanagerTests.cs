@@ -37,24 +37,24 @@ public partial class AlertmanagerTests
     [Theory]
     [InlineData("critical", "XxChainDown", "xx-page")]
     [InlineData("critical", "XxValidatorMissedEra", "xx-page")]
-    [InlineData("critical", "XxCrashLoop", "xx-page")]
+    [InlineData("critical", "XxServiceDown", "xx-page")]
     [InlineData("critical", "XxExporterDown", "xx-page")]
     [InlineData("critical", "XxNodeActiveAtTwoSites", "xx-page")]
-    [InlineData("critical", "XxCertificateExpiringSoon", "xx-page")]
-    [InlineData("warning", "XxCertificateExpiringSoon", "xx-default")]
+    [InlineData("critical", "XxCertificateExpiring", "xx-page")]
+    [InlineData("warning", "XxCertificateExpiring", "xx-default")]
     [InlineData("warning", "XxChainPeersLow", "xx-default")]
-    [InlineData("warning", "XxBackupStale", "xx-default")]
+    [InlineData("warning", "XxBackupFailing", "xx-default")]
     [InlineData("info", "XxPostgresDatabaseGrowing", "xx-low-noise")]
     [InlineData("info", "XxWatchdog", "xx-dead-mans-switch")]   // the heartbeat, before the severity routes
-    [InlineData("critical", "XxFleetNoRoundsCompleted", "xx-page")]
-    [InlineData("critical", "XxAlertNotificationsFailing", "xx-page")]
+    [InlineData("critical", "XxFleetStalled", "xx-page")]
+    [InlineData("warning", "XxAlertNotificationsFailing", "xx-default")]
     [InlineData(null, "XxLogSilent", "xx-default")]          // no severity label: the default route
     [InlineData("page-me", "XxLogSilent", "xx-default")]     // an unknown severity is not lost either
     public async Task Amtool_routes_each_severity_to_its_receiver(string? severity, string alertname, string receiver)
     {
         var labels = new List<string> { "config", "routes", "test", Config };
         if (severity is not null) labels.Add($"severity={severity}");
-        labels.AddRange([$"alertname={alertname}", "instance=node-1:19420", "site=home"]);
+        labels.AddRange([$"alertname={alertname}", "instance=node-1:19420", "site=home", "validator=val-1"]);
         var (code, output) = await Run("amtool", [.. labels]);
         Assert.True(code == 0, output);
         Assert.Equal(receiver, output.Split('\n')[0].Trim());   // stdout first; amtool's flag warning goes to stderr
@@ -157,7 +157,12 @@ public partial class AlertmanagerTests
     /// <summary>One alert posted to the running Alertmanager, and what the shipped config must make of it.</summary>
     private sealed record Posted(string Name, string Instance, string Severity, bool Inhibited, params (string Key, string Value)[] Extra)
     {
-        public string Key => $"{Name}@{Instance}" + string.Concat(Extra.Select(e => $",{e.Key}={e.Value}")) + $",{Severity}";
+        public string Key => $"{Name}@{Instance}" + string.Concat(Extra.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $",{e.Key}={e.Value}")) + $",{Severity}";
+
+        /// <summary>The validator label that ties a validator's hosts together: node-a and gw-a are val-a's.</summary>
+        public string Validator => "val-" + Instance.Split(':')[0].Split('-').Last();
+
+        public string? Notify => Extra.Where(e => e.Key == "notify").Select(e => e.Value).FirstOrDefault();
 
         public JsonObject Json()
         {
@@ -165,6 +170,7 @@ public partial class AlertmanagerTests
             {
                 ["alertname"] = Name, ["instance"] = Instance, ["severity"] = Severity, ["job"] = "xx",
                 ["site"] = Instance.Replace("node-", "site-").Split(':')[0],
+                ["validator"] = Validator,
             };
             foreach (var (key, value) in Extra) labels[key] = value;
             return new JsonObject
@@ -183,7 +189,7 @@ public partial class AlertmanagerTests
         public static string KeyOf(JsonNode alert)
         {
             var labels = alert["labels"]!.AsObject();
-            string extra = string.Concat(labels.Where(l => l.Key is not ("alertname" or "instance" or "severity" or "job" or "site"))
+            string extra = string.Concat(labels.Where(l => l.Key is not ("alertname" or "instance" or "severity" or "job" or "site" or "validator"))
                 .OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $",{l.Key}={l.Value}"));
             return $"{labels["alertname"]}@{labels["instance"]}{extra},{labels["severity"]}";
         }
@@ -195,38 +201,61 @@ public partial class AlertmanagerTests
     private static readonly Posted[] Sources =
     [
         new("XxChainDown", A, "critical", false),
-        new("XxCrashLoop", C, "critical", false, ("service", "cmix")),
+        new("XxServiceDown", C, "critical", false, ("service", "cmix"), ("cause", "crash_loop")),
         new("XxPostgresDown", C, "critical", false, ("database", "cmix_node")),
-        new("XxExporterDown", D, "critical", false),
+        new("XxExporterDown", D, "warning", false),
         new("XxPostgresDown", E, "critical", false, ("database", "cmix_gateway")),
     ];
 
     private static readonly Posted[] Targets =
     [
-        // Chain down on A: what is read from the chain is silenced, the cMix node's own alerts are not.
-        new("XxValidatorMissedEra", A, "critical", true),
-        new("XxValidatorChilled", A, "critical", true),
+        // Chain down on A: its health and the validator's offline risk are held back; a missed era (a fact) and the
+        // cMix node's own alerts are not.
+        new("XxValidatorOfflineRisk", A, "critical", true),
+        new("XxChainPeersLow", A, "warning", true),
+        new("XxValidatorMissedEra", A, "critical", false, ("notify", "once")),
         new("XxCmixNoRoundCompleted", A, "critical", false),
-        // B has no chain alert: its missed era pages.
-        new("XxValidatorMissedEra", B, "critical", false),
+        // B: nothing holds its alerts back, but the higher tier of a certificate holds back its lower one.
+        new("XxValidatorMissedEra", B, "critical", false, ("notify", "once")),
+        new("XxValidatorChilled", B, "critical", false, ("notify", "daily")),
         new("XxChainPeersLow", B, "warning", false),
-        new("XxBackupStale", B, "warning", false, ("target", "cmix_node")),
-        new("XxBackupStale", B, "warning", false, ("target", "chain")),
-        new("XxCertificateExpiringSoon", B, "warning", false, ("file", "node.crt")),
+        new("XxBackupFailing", B, "warning", false, ("target", "cmix_node")),
+        new("XxBackupFailing", B, "warning", false, ("target", "chain")),
+        new("XxCertificateExpiring", B, "critical", false, ("file", "node.crt")),
+        new("XxCertificateExpiring", B, "warning", true, ("file", "node.crt")),
+        new("XxCertificateExpiring", B, "warning", false, ("file", "gateway.crt")),
+        new("XxHostFilesystemFull", B, "critical", false, ("mountpoint", "/opt/xxnetwork"), ("resource", "space")),
         new("XxPostgresDatabaseGrowing", B, "info", false, ("database", "cmix_gateway")),
-        // Crash loop on C silences its round alerts; Postgres down only its own database's.
+        // cMix down on C: its rounds, and its gateway's on the gateway host gw-c (the same validator), are held back;
+        // Postgres down only its own database's.
         new("XxCmixRoundFailureRatioHigh", C, "warning", true),
         new("XxCmixNoRoundCompleted", C, "critical", true),
-        new("XxPostgresDeadRowsHigh", C, "warning", true, ("database", "cmix_node")),
-        new("XxPostgresDeadRowsHigh", C, "warning", false, ("database", "cmix_gateway")),
+        new("XxGatewayNoRounds", GwC, "critical", true),
+        new("XxGatewayCannotReachNode", GwC, "warning", true),
+        new("XxPostgresDatabaseGrowing", C, "warning", true, ("database", "cmix_node")),
+        new("XxPostgresDatabaseGrowing", C, "warning", false, ("database", "cmix_gateway")),
         new("XxGatewayDatabaseSlow", C, "warning", false),
         // The gateway's Postgres down on E: its slow queries follow.
         new("XxGatewayDatabaseSlow", E, "warning", true),
         // Exporter down on D silences everything else of D, chain down included.
-        new("XxBackupStale", D, "warning", true, ("target", "chain")),
+        new("XxBackupFailing", D, "warning", true, ("target", "chain")),
         new("XxChainDown", D, "critical", true),
-        new("XxValidatorMissedEra", D, "critical", true),
+        new("XxValidatorMissedEra", D, "critical", true, ("notify", "once")),
     ];
+
+    private const string GwC = "gw-c:19420";
+
+    /// <summary>
+    /// The alerts one notification of the shipped routes holds: critical ones per validator (facts and long-lived
+    /// conditions per validator and alert, a host's machine per host), the others per alert, validator and host.
+    /// </summary>
+    private static string GroupOf(Posted p) => p.Severity switch
+    {
+        "critical" when p.Notify is not null => $"page {p.Validator} {p.Name}",
+        "critical" when p.Name.StartsWith("XxHost", StringComparison.Ordinal) => $"page {p.Validator} {p.Instance}",
+        "critical" => $"page {p.Validator}",
+        var severity => $"{severity} {p.Name} {p.Validator} {p.Instance}",
+    };
 
     [FullLane]
     [Fact]
@@ -268,15 +297,15 @@ public partial class AlertmanagerTests
         Assert.All(all, p => Assert.True(IsInhibited(alerts, p) == p.Inhibited,
             $"{p.Key} should {(p.Inhibited ? "" : "not ")}be inhibited: {Find(alerts, p)?["status"]?.ToJsonString()}"));
         string chainDownA = Find(alerts, Sources[0])!["fingerprint"]!.GetValue<string>();
-        var missedEraA = Find(alerts, Targets[0])!;
-        Assert.Equal("suppressed", missedEraA["status"]!["state"]!.GetValue<string>());
-        Assert.Equal(new[] { chainDownA }, missedEraA["status"]!["inhibitedBy"]!.AsArray().Select(f => f!.GetValue<string>()));
+        var offlineRiskA = Find(alerts, Targets[0])!;
+        Assert.Equal("suppressed", offlineRiskA["status"]!["state"]!.GetValue<string>());
+        Assert.Equal(new[] { chainDownA }, offlineRiskA["status"]!["inhibitedBy"]!.AsArray().Select(f => f!.GetValue<string>()));
 
         // The API's own filter agrees: missed era on A hidden, on B shown.
         var visible = (await Get(http, "/api/v2/alerts?silenced=false&inhibited=false")).Select(a => Posted.KeyOf(a!)).Order().ToList();
         Assert.Equal(all.Where(p => !p.Inhibited).Select(p => p.Key).Order(), visible);
-        Assert.DoesNotContain("XxValidatorMissedEra@node-a:19420,critical", visible);
-        Assert.Contains("XxValidatorMissedEra@node-b:19420,critical", visible);
+        Assert.DoesNotContain("XxValidatorOfflineRisk@node-a:19420,critical", visible);
+        Assert.Contains("XxValidatorMissedEra@node-a:19420,notify=once,critical", visible);
 
         // Routing as the API sees it: each alert's receiver follows its severity.
         Assert.All(alerts, a =>
@@ -285,8 +314,8 @@ public partial class AlertmanagerTests
             Assert.Equal(new[] { expected }, a["receivers"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
         });
 
-        // Notifications: one per route and group (alertname, site, instance) with an active alert.
-        var expectedGroups = all.Where(p => !p.Inhibited && p.Severity != "info").GroupBy(p => (p.Name, p.Instance, Receiver: ReceiverFor(p.Severity))).ToList();
+        // Notifications: one per route and group with an active alert, holding exactly that group's alerts.
+        var expectedGroups = all.Where(p => !p.Inhibited && p.Severity != "info").GroupBy(GroupOf).ToList();
         var webhooks = await listener.WaitFor("/webhook", expectedGroups.Count, TimeSpan.FromSeconds(20));
         var discord = await listener.WaitFor("/discord", 1, TimeSpan.FromSeconds(20));
         await Task.Delay(TimeSpan.FromSeconds(3));   // a wrongly routed or uninhibited group would be flushed by now
@@ -294,23 +323,20 @@ public partial class AlertmanagerTests
 
         var notified = webhooks.Select(w => JsonNode.Parse(w)!).ToList();
         Assert.All(notified, n => Assert.Equal("firing", n["status"]!.GetValue<string>()));
-        static (string, string, string) GroupOf(JsonNode n) =>
-            (n["groupLabels"]!["alertname"]!.GetValue<string>(), n["groupLabels"]!["instance"]!.GetValue<string>(), n["receiver"]!.GetValue<string>());
-        Assert.Equal(expectedGroups.Select(g => g.Key).Order(), notified.Select(GroupOf).Order());   // each group once
-        var byGroup = notified.ToLookup(GroupOf);
-        foreach (var group in expectedGroups)
-        {
-            var notification = Assert.Single(byGroup[group.Key]);
-            Assert.Equal(group.First().Instance.Replace("node-", "site-").Split(':')[0], notification["groupLabels"]!["site"]!.GetValue<string>());
-            Assert.Equal(group.Select(p => p.Key).Order(), notification["alerts"]!.AsArray().Select(a => Posted.KeyOf(a!)).Order());
-        }
-        Assert.Equal(2, Assert.Single(byGroup[("XxBackupStale", B, "xx-default")])["alerts"]!.AsArray().Count);     // one message for both
+        static string Keys(IEnumerable<string> keys) => string.Join(" | ", keys.Order(StringComparer.Ordinal));
+        Assert.Equal(expectedGroups.Select(g => Keys(g.Select(p => p.Key))).Order(StringComparer.Ordinal),
+            notified.Select(n => Keys(n["alerts"]!.AsArray().Select(a => Posted.KeyOf(a!)))).Order(StringComparer.Ordinal));   // each group once
+        Assert.All(notified, n => Assert.Equal(n["alerts"]![0]!["labels"]!["severity"]!.GetValue<string>() == "critical" ? "xx-page" : "xx-default",
+            n["receiver"]!.GetValue<string>()));
+        // One page for validator val-a: its chain down, and its cMix node's rounds, not its missed era (a fact, told once apart).
+        Assert.Contains(notified, n => Keys(n["alerts"]!.AsArray().Select(a => Posted.KeyOf(a!)))
+            == Keys([Sources[0].Key, Targets[3].Key]));
         var everNotified = notified.SelectMany(n => n!["alerts"]!.AsArray()).Select(a => Posted.KeyOf(a!)).ToHashSet();
         Assert.All(all.Where(p => p.Inhibited), p => Assert.DoesNotContain(p.Key, everNotified));
 
         // The Discord receiver as shipped, rendered with templates/xx.tmpl by Alertmanager.
         var embed = JsonNode.Parse(Assert.Single(discord))!["embeds"]![0]!;
-        Assert.Equal("[FIRING:1] info XxPostgresDatabaseGrowing on node-b:19420 (site-b)", embed["title"]!.GetValue<string>());
+        Assert.Equal("[FIRING:1] info XxPostgresDatabaseGrowing of validator val-b on node-b:19420 (site-b)", embed["title"]!.GetValue<string>());
         string message = embed["description"]!.GetValue<string>();
         Assert.Contains("XxPostgresDatabaseGrowing on node-b:19420\nXxPostgresDatabaseGrowing fired in the end-to-end test.\n", message);
         Assert.Contains("Runbook: https://example.org/runbooks/xx#XxPostgresDatabaseGrowing\n", message);

@@ -22,8 +22,8 @@ public partial class AlertmanagerTests
         return Regex.Replace(config, @"repeat_interval: \S+", "repeat_interval: 1h");
     }
 
-    private static readonly Posted FleetNoRounds = new("XxFleetNoRoundsCompleted", "", "critical", false, ("fleet", "eu"));
-    private static readonly Posted FleetGateways = new("XxFleetGatewaysStalled", "", "critical", false);
+    private static readonly Posted FleetNoRounds = new("XxFleetStalled", "", "critical", false, ("fleet", "eu"), ("service", "cmix"));
+    private static readonly Posted FleetGateways = new("XxFleetStalled", "", "critical", false, ("service", "gateway"));
 
     /// <summary>Six nodes in two fleets and three gateways without a fleet label, as several hosts would send them.</summary>
     private static readonly Posted[] FleetHosts =
@@ -36,11 +36,11 @@ public partial class AlertmanagerTests
         new("XxCmixNoRoundCompleted", "us-1:19420", "critical", false, ("fleet", "us")),
         new("XxCmixNoRoundCompleted", "us-2:19420", "critical", false, ("fleet", "us")),
         // Without a fleet label every host is one fleet: the unlabelled aggregate holds the gateways back...
-        new("XxGatewayNoRoundsReceived", "gw-1:19420", "warning", true),
-        new("XxGatewayNotStoringRounds", "gw-2:19420", "critical", true),
-        new("XxGatewayNoRoundsReceived", "gw-3:19420", "warning", true),
+        new("XxGatewayNoRounds", "gw-1:19420", "critical", true),
+        new("XxGatewayNoRounds", "gw-2:19420", "critical", true),
+        new("XxGatewayNoRounds", "gw-3:19420", "critical", true),
         // ...but not a labelled fleet's, nor another alert of an eu host.
-        new("XxGatewayNoRoundsReceived", "eu-1:19420", "warning", false, ("fleet", "eu")),
+        new("XxGatewayNoRounds", "eu-1:19420", "critical", false, ("fleet", "eu")),
         new("XxChainPeersLow", "eu-2:19420", "warning", false, ("fleet", "eu")),
     ];
 
@@ -51,6 +51,7 @@ public partial class AlertmanagerTests
         var labels = json["labels"]!.AsObject();
         labels.Remove("instance");
         labels.Remove("site");
+        labels.Remove("validator");
         return json;
     }
 
@@ -109,7 +110,7 @@ public partial class AlertmanagerTests
         Assert.Equal(expected, notified.Order().ToList());
 
         // A lost notification stops the heartbeat, so the dead man's switch pages even when the pager is what broke.
-        await Post(http, [new("XxAlertNotificationsFailing", "alertmanager:9093", "critical", false, ("integration", "webhook"))]);
+        await Post(http, [new("XxAlertNotificationsFailing", "alertmanager:9093", "warning", false, ("integration", "webhook"))]);
         waited.Restart();
         bool held = false;
         while (!held && waited.Elapsed < TimeSpan.FromSeconds(15))

@@ -223,9 +223,9 @@ public partial class CentralLogsTests
     }
 
     [Theory]
-    [InlineData("XxCrashLoop", "cMix crash and restart records")]
+    [InlineData("XxServiceDown", "cMix crash and restart records")]
     [InlineData("XxCmixRoundFailureRatioHigh", "cMix round failure records")]
-    [InlineData("XxGatewayDatabaseErrors", "Gateway database error records")]
+    [InlineData("XxDatabaseErrors", "Gateway database error records")]
     public void An_alert_that_sends_the_operator_to_the_logs_has_a_log_panel_and_a_query_in_its_runbook(string alert, string panel)
     {
         Assert.Contains(Dashboards.LogQueries(), q => q.PanelTitle == panel);

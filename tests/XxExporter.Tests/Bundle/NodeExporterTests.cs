@@ -22,6 +22,7 @@ public partial class NodeExporterTests
         Assert.Contains("node_filesystem_avail_bytes", exported.Keys);   // the scrape parsed
 
         var used = PrometheusRulesTests.Alerts().Select(a => (Where: a.Name, Expr: a.Expr))
+            .Concat(PrometheusRulesTests.Records().Select(r => (Where: r.Name, Expr: r.Expr)))
             .Concat(Dashboards.Queries().Select(q => (Where: q.ToString(), Expr: q.Template))).ToList();
         // Label lists (by, on, ...) name labels such as the xx rules' node_id, not metrics.
         var names = used.SelectMany(u => NodeMetric().Matches(LabelList().Replace(u.Expr, "")).Select(m => (u.Where, Metric: m.Value))).ToList();
@@ -32,7 +33,7 @@ public partial class NodeExporterTests
         // The labels a selector filters on, or a rule groups by, are the metric's own (or the scrape's).
         Assert.All(used, u => Assert.All(NodeSelector().Matches(u.Expr), selector =>
         {
-            var labels = exported[selector.Groups["metric"].Value].Concat(["instance", "job", "site"]).ToHashSet();
+            var labels = exported[selector.Groups["metric"].Value].Concat(["instance", "job", "site", "validator"]).ToHashSet();
             Assert.All(Matcher().Matches(selector.Groups["matchers"].Value), m =>
                 Assert.True(labels.Contains(m.Groups[1].Value), $"{u.Where}: {selector.Groups["metric"].Value} has no label {m.Groups[1].Value}"));
         }));
@@ -42,7 +43,7 @@ public partial class NodeExporterTests
     [InlineData("prometheus/prometheus.yml")]
     [InlineData("prometheus/examples/fleet-central.yml")]
     [InlineData("prometheus/examples/fleet-remote-write.yml")]
-    public async Task Every_node_target_has_the_instance_and_site_of_an_exporter_target(string config)
+    public async Task Every_node_target_has_the_instance_site_and_validator_of_an_exporter_target(string config)
     {
         // promtool applies the jobs' relabelling as Prometheus does.
         var exporters = await TargetsAsync(config, "xx-exporter");
@@ -87,13 +88,14 @@ public partial class NodeExporterTests
         return families;
     }
 
-    /// <summary>The (instance, site) of every target of a job after relabelling (site empty where the config sets none).</summary>
-    private static async Task<List<(string Instance, string Site)>> TargetsAsync(string config, string job)
+    /// <summary>The (instance, site, validator) of every target of a job after relabelling (empty where the config sets none).</summary>
+    private static async Task<List<(string Instance, string Site, string Validator)>> TargetsAsync(string config, string job)
     {
         var (code, output) = await Repository.RunAsync("promtool", "check", "service-discovery", "--timeout=2s", config, job);
         Assert.True(code == 0, output);
         return JsonNode.Parse(output)!.AsArray().Select(target => target!["labels"]!)
-            .Select(labels => (labels["instance"]!.GetValue<string>(), labels["site"]?.GetValue<string>() ?? "")).ToList();
+            .Select(labels => (labels["instance"]!.GetValue<string>(), labels["site"]?.GetValue<string>() ?? "",
+                labels["validator"]?.GetValue<string>() ?? "")).ToList();
     }
 
     [GeneratedRegex(@"(?<![A-Za-z0-9_:])node_[A-Za-z0-9_]+")]

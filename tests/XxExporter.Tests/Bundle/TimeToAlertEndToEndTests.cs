@@ -47,7 +47,7 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         }, MonitoringStack.ShippedClock);
         await site.Stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
         var missedEraEnds = site.Node.EraStartsAt(SimulatedChain.FirstEra + 3 + 1);
-        var arrived = await FirstFiringAsync(site.Stack, ["XxValidatorMissedEra", "XxCrashLoop", "XxCmixStoppedOnError"], missedEraEnds,
+        var arrived = await FirstFiringAsync(site.Stack, ["XxValidatorMissedEra", "XxServiceDown"], missedEraEnds,
             TimeSpan.FromMinutes(8));
 
         string errorFile = Path.Combine(site.LogFolder, "cmix-err.log");
@@ -55,9 +55,9 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         return
         [
             new("a missed era (from the era change)", "XxValidatorMissedEra", missedEraEnds, arrived["XxValidatorMissedEra"], TimeSpan.FromMinutes(2)),
-            new("a crash loop (from the fifth crash)", "XxCrashLoop", FifthCrash(site.LogFolder), arrived["XxCrashLoop"], FiveMinutes),
-            new("cMix down, cmix-err.log left (from its writing)", "XxCmixStoppedOnError", new DateTimeOffset(File.GetLastWriteTimeUtc(errorFile)),
-                arrived["XxCmixStoppedOnError"], FiveMinutes),
+            new("a crash loop (from the fifth crash)", "XxServiceDown", FifthCrash(site.LogFolder), arrived["XxServiceDown"], FiveMinutes),
+            new("cMix down, cmix-err.log left (from its writing)", "XxServiceDown", new DateTimeOffset(File.GetLastWriteTimeUtc(errorFile)),
+                arrived["XxServiceDown"], FiveMinutes),
         ];
     }
 

@@ -94,7 +94,7 @@ public sealed class CmixErrorFileSourceTests : IDisposable
         Assert.False(m.Has("xx_cmix_error_file_round_id"));
         var logged = Assert.Single(_logs.Lines, line => line.Contains("cmix-err.log"));
         Assert.Contains(kind switch { "garbled" => "is not base64 text", "huge" => "more than the", _ => "not a regular file" }, logged);
-        Assert.Contains("docs/runbooks/XxCmixStoppedOnError.md", logged);
+        Assert.Contains("docs/runbooks/XxServiceDown.md", logged);
         Assert.Null(_source.Current!.Error);
     }
 

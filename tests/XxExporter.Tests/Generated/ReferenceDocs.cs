@@ -68,8 +68,12 @@ public static class ReferenceDocs
             what the alert means, why it matters for rewards, what to check and what to do. `<host>` is the host the
             alert names in `instance`; the status page of its exporter is `http://<host>:19420/`.
 
-            Severities: **critical** - rewards are being lost or soon will be, act now; **warning** - act today;
-            **info** - for your attention. `-` under For: the alert fires at once. {Generated($"`{AlertRules.Folder}/`")}
+            Severities: **critical** - income or stake is being lost now or within hours, act now (it pages); **warning** -
+            act today; **info** - for your attention. A tiered alert has a row per tier. `-` under For: the alert fires at
+            once. How alerts are grouped, told once or daily, and held back by others: [docs/alerts-routing.md](../alerts-routing.md).
+            Notifications link `<runbook_base>/<alertname>.md`, runbook_base being an external label of Prometheus
+            (prometheus/prometheus.yml), so a fork or a private copy of these pages can be linked instead.
+            {Generated($"`{AlertRules.Folder}/`")}
 
             | Alert | Severity | For | Summary |
             |---|---|---|---|

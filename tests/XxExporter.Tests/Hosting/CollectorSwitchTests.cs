@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using XxExporter.Hosting;
@@ -66,6 +67,22 @@ public sealed class CollectorSwitchTests : IDisposable
             Assert.Equal("true", source.Switch.Default);
             Assert.Contains(source.Switch, ExporterSettings.Table.All);
         });
+    }
+
+    /// <summary>
+    /// A source declared in its own file but not listed in <see cref="Sources.All"/> would never be built, and nothing
+    /// else would say so. (The exporter is NativeAOT, so it lists them rather than finding them by reflection.)
+    /// </summary>
+    [Fact]
+    public void Every_registration_the_exporter_declares_is_in_the_list()
+    {
+        var declared = typeof(Sources).Assembly.GetTypes()
+            .SelectMany(type => type.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .Where(field => field.FieldType == typeof(SourceRegistration))
+            .Select(field => (Field: $"{field.DeclaringType!.Name}.{field.Name}", Registration: (SourceRegistration)field.GetValue(null)!)).ToList();
+        Assert.NotEmpty(declared);
+        var missing = declared.Where(source => !Sources.All.Contains(source.Registration)).Select(source => source.Field);
+        Assert.True(!missing.Any(), $"not in exporter/Hosting/Sources.cs: {string.Join(", ", missing)}");
     }
 
     /// <summary>The exporter's /metrics and the sources it reads at each scrape (as its start-up report lists them).</summary>
