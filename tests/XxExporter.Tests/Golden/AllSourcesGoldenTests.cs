@@ -241,7 +241,7 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
 
     private static string Mask(string family, string sample)
     {
-        sample = TestFolder().Replace(sample, "<folder>"); // a label naming a path of the fixture (a certificate pattern)
+        sample = TestFolder.Replace(sample, "<folder>"); // a label naming a path of the fixture (a certificate pattern)
         foreach (string label in VersionLabels.GetValueOrDefault(family, []))
             sample = Regex.Replace(sample, "([{,]" + label + "=)\"[^\"]*\"", "$1\"<version>\"");
         return VaryingValues.Contains(family) ? sample[..sample.LastIndexOf(' ')] + " NaN" : sample;
@@ -250,6 +250,6 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
     [GeneratedRegex("""[{,]le="[^"]*"[,}]?""")]
     private static partial Regex Bucket();
 
-    [GeneratedRegex("""/[^"]*/xx-exporter-tests/[0-9a-f]{32}""")]
-    private static partial Regex TestFolder();
+    /// <summary>A folder of this test run (<see cref="TempFolder"/>).</summary>
+    private static readonly Regex TestFolder = new(Regex.Escape(TestRun.Root) + "/[0-9a-f]{12}");
 }
