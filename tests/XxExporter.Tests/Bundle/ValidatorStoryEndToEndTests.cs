@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using XxExporter.Tests.Support;
@@ -13,7 +15,8 @@ namespace XxExporter.Tests.Bundle;
 /// One validator as operators run it, watched by the shipped Prometheus and Alertmanager on the compressed clock
 /// (<see cref="MonitoringStack.CompressedClock"/>: rules evaluated every second, their <c>for:</c> minutes as seconds; Alertmanager's
 /// waits as shipped): a node host (cMix and the validator's chain node) at one site, a gateway host at another whose
-/// exporter reads the same chain node (the chain node scraped twice) with the stash given, and a ready standby copy of
+/// exporter reads the same chain node (the chain node scraped twice) with the stash given, its gateway rotated (the expired
+/// certificate kept as old.gateway-cert.crt), and a ready standby copy of
 /// the node host (its own synced chain node without the session keys, the IDF, certificate and backups, cMix stopped)
 /// at a third site. All three carry <c>validator="validator-1"</c>. The story counts the notifications that reach the
 /// webhook: a healthy hour (nothing but the heartbeat), a missed era, then cMix dying on the node host.
@@ -57,7 +60,7 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
         await hosts.WaitForTargetsUpAsync(TimeSpan.FromSeconds(60));
         var healthyFrom = DateTimeOffset.UtcNow;
 
-        // The healthy hour: a ready standby, the gateway at its own site, the chain node read by two exporters
+        // The healthy hour: a ready standby, the rotated gateway at its own site, the chain node read by two exporters
         // (one peer id: not equivocation). Nothing but the heartbeat.
         var missedEraStarts = hosts.Node.EraStartsAt(SimulatedChain.FirstEra + MissedEra);
         Assert.True(missedEraStarts - healthyFrom >= HealthyHour, $"the start took {started.Elapsed}: no healthy hour before the missed era");
@@ -71,7 +74,10 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
         Assert.All(heartbeats, h => Assert.Equal("xx-dead-mans-switch", JsonNode.Parse(h.Body)!["receiver"]!.GetValue<string>()));
         // The standby was watched and judged ready (its rule evaluated, nothing pending), the gateway host's exporter saw the
         // node's session keys live on the chain node it shares with the node host.
-        Assert.Empty(await stack.QueryAsync("ALERTS{alertname=~\"XxStandbyNotReady|XxValidatorSessionKeysLiveTwice|XxNodeIdentityOnTwoHosts\"}"));
+        Assert.Empty(await stack.QueryAsync(
+            "ALERTS{alertname=~\"XxStandbyNotReady|XxValidatorSessionKeysLiveTwice|XxNodeIdentityOnTwoHosts|XxCertificateExpiring|XxGatewayCertificateDiffers\"}"));
+        // The retired certificate was read, as retired.
+        Assert.Single(await stack.QueryAsync("xx_tls_certificate_info{file=\"old.gateway-cert.crt\",state=\"retired\"}"));
         Assert.Equal(2, (await stack.QueryAsync("xx_validator_session_keys_on_node{site_role!=\"standby\"} == 1")).Count);
         Assert.Single(await stack.QueryAsync("xx_exporter_build_info{site_role=\"standby\"}"));
 
@@ -180,8 +186,11 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
 
             // The gateway host: the gateway's logs, config and certificate, and the node host's chain node read a
             // second time, for the validator given by its stash (no IDF there).
+            // Rotated as in October 2023: the certificate in use is the one its node host keeps, and the expired one
+            // from before the rotation stays beside it as old.gateway-cert.crt.
             var gatewayCred = Directory.CreateDirectory(Folder("gateway/cred")).FullName;
             File.Copy(Folder("node/cred/gateway-cert.crt"), Path.Combine(gatewayCred, "gateway-cert.crt"));
+            WriteExpiredCertificate(Path.Combine(gatewayCred, "old.gateway-cert.crt"));
             var gatewayHost = await StartExporterAsync(
                 "--logs.dir", Folder("node/log"), "--logs.enabled", "gateway,gateway_wrapper",
                 "--chain.rpc-url", node.RpcUrl, "--chain.stash", node.Stash, "--collector.identity=false",
@@ -193,6 +202,8 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
             // The standby: the same IDF (the same seed), its own synced chain node without the session keys, backups
             // and certificate; cMix stopped, so no log written there.
             var standby = await StartNodeAsync("standby", null, SessionKeysOnNode.Missing, missedEra: null);
+            // A copy of the node host's credentials, so the gateway certificate too.
+            File.Copy(Folder("node/cred/gateway-cert.crt"), Folder("standby/cred/gateway-cert.crt"), overwrite: true);
             var standbyHost = await StartExporterAsync(
                 "--logs.dir", Directory.CreateDirectory(Folder("standby/stopped-log")).FullName,
                 "--chain.rpc-url", standby.RpcUrl, "--chain.idf-path", Folder("standby/cred/cmix-IDF.json"),
@@ -209,6 +220,14 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
         }
 
         private string Folder(string path) => _folder.File(path);
+
+        private static void WriteExpiredCertificate(string path)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            using var certificate = new CertificateRequest("CN=gateway.xx-simulator", key, HashAlgorithmName.SHA256)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddYears(-2), DateTimeOffset.UtcNow.AddYears(-1));
+            File.WriteAllText(path, certificate.ExportCertificatePem() + "\n");
+        }
 
         private string Binaries(string host, string wrapper) => string.Join(",",
             SimulatedBinaries.All.Where(b => b.Wrapper == wrapper).Select(b => $"{b.Name}={Folder(host)}/opt/{b.File}"));
