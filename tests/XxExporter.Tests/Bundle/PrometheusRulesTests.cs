@@ -17,7 +17,7 @@ public class PrometheusRulesTests
     private const string RulesFile = "prometheus/rules/xx-alerts.yml";
     private const string RuleTestsFile = "prometheus/tests/xx-alerts.test.yml";
     /// <summary>The runbook link: the runbook_base external label (prometheus.yml), else the page in docs/runbooks/.</summary>
-    private const string RunbookUrlTemplate = "{{ with $externalLabels.runbook_base }}{{ . }}{{ else }}docs/runbooks{{ end }}/";
+    internal const string RunbookUrlTemplate = "{{ with $externalLabels.runbook_base }}{{ . }}{{ else }}docs/runbooks{{ end }}/";
     private static readonly string[] Severities = ["critical", "warning", "info"];
 
     private static string PathOf(string relative) => Repository.PathOf(relative);
