@@ -213,7 +213,9 @@ public partial class GrafanaDashboardTests
     {
         var empty = Assert.Single(Dashboards.Queries(), q => !q.ReturnsDataWhenHealthy);
         Assert.Equal("xx-overview", empty.DashboardUid);
-        Assert.Equal("ALERTS{alertstate=\"firing\", instance=~\"$instance\", site=~\"$site\"}", empty.Template);
+        // The selected hosts' alerts, and those of their validators (one per validator, without instance or site).
+        Assert.Equal("ALERTS{alertstate=\"firing\", instance=~\"$instance\", site=~\"$site\"} or (ALERTS{alertstate=\"firing\", instance=\"\"} "
+            + "and on(validator) group by (validator) (xx_exporter_build_info{instance=~\"$instance\", site=~\"$site\"}))", empty.Template);
     }
 
     [Fact]
