@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Prometheus;
 using XxExporter.Files;
 using XxExporter.Telemetry;
@@ -7,27 +8,50 @@ using XxExporter.Telemetry;
 namespace XxExporter.Checks;
 
 /// <summary>
-/// The validity window of every certificate file a glob matches (the first certificate in each file). A file that
-/// cannot be read or is no certificate is counted, fails the check (logged once per distinct error) and gets no series.
+/// Every certificate file the configured patterns name (the first certificate in each file): its validity window, whether
+/// it is in use (the October 2023 rotation keeps <c>old.gateway-cert.crt</c> and <c>new.gateway-cert.crt</c> beside the
+/// active one), whether it is one of the identity certificates only xx can reissue, a short fingerprint of its public key
+/// (to compare the gateway's certificate with the copy on its node's host) and whether it matches its key file. A file
+/// that cannot be read or is no certificate is counted, fails the check (logged once per distinct error) and gets no
+/// series; a pattern that names no file is reported, and logged once.
 /// </summary>
 internal sealed class CertificateCheck : IScrapeSource
 {
-    private readonly string _glob;
-    private readonly Gauge _notAfter, _notBefore;
+    /// <summary>The node's and the gateway's own certificates, which xx registered with their identity.</summary>
+    private static readonly string[] IdentityFiles = ["cmix-cert.crt", "gateway-cert.crt"];
+
+    private static readonly LabelTable<CertificateState> States = new(
+        new(CertificateState.Active, "active", "in use"),
+        new(CertificateState.Pending, "pending", "new.*, waiting to replace the active one"),
+        new(CertificateState.Retired, "retired", "old.*, kept after a rotation"));
+
+    private readonly IReadOnlyList<string> _patterns;
+    private readonly Gauge _notAfter, _notBefore, _info, _keyMatches, _patternFiles;
     private readonly Counter _readErrors;
     private long _readErrorCount; // reads of one source never overlap
 
-    internal static readonly SourceRegistration Registration = HostChecks.Register("certificates", "Expiry of the certificates matching --checks.certificates (xx_tls_*).", (settings, context) =>
-        settings.CertificateGlob.Length > 0 ? new CertificateCheck(settings.CertificateGlob, context.Factory) : null);
+    internal static readonly SourceRegistration Registration = HostChecks.Register("certificates",
+        "The certificates --checks.certificates names: expiry, whether in use, identity, key fingerprint and match (xx_tls_*).", (settings, context) =>
+        settings.CertificatePatterns.Count > 0 ? new CertificateCheck(settings.CertificatePatterns, context.Factory) : null);
 
-    public CertificateCheck(string glob, IMetricFactory factory)
+    public CertificateCheck(IReadOnlyList<string> patterns, IMetricFactory factory)
     {
-        _glob = glob;
-        // The file's base name is a bounded label: the files of one configured folder.
+        _patterns = patterns;
+        // The file's base name is a bounded label: the files of the configured folders; kind and state follow from it.
         _notAfter = Families.Gauge(factory, "xx_tls_certificate_expiry_timestamp_seconds",
-            "When the first certificate in the file expires (NotAfter), as Unix seconds.", "file");
+            "When the first certificate in the file expires (NotAfter), as Unix seconds; kind and state as in xx_tls_certificate_info.",
+            "file", "kind", "state");
         _notBefore = Families.Gauge(factory, "xx_tls_certificate_not_before_timestamp_seconds",
             "When the first certificate in the file becomes valid (NotBefore), as Unix seconds.", "file");
+        _info = Families.Gauge(factory, "xx_tls_certificate_info",
+            "One per certificate file, value 1. kind: identity (cmix-cert.crt, gateway-cert.crt: only xx can reissue them) or other; "
+            + $"state: {States.Describe()}; public_key_fingerprint: the first 16 hex digits of the SHA-256 of its public key, to compare copies across hosts.",
+            "file", "kind", "state", "public_key_fingerprint");
+        _keyMatches = Families.Gauge(factory, "xx_tls_certificate_key_matches",
+            "1 if the certificate's public key is that of its key file (X-key.key beside X-cert.crt), 0 if not; absent without a readable key file, and for retired ones.",
+            "file");
+        _patternFiles = Families.Gauge(factory, "xx_tls_certificate_pattern_files",
+            "Files a pattern of --checks.certificates names; 0: it matches nothing (a wrong path or pattern).", "pattern");
         _readErrors = Families.Counter(factory, "xx_tls_certificate_read_errors_total",
             "Certificate files that could not be read or held no certificate, counted at each check; the log names them.");
     }
@@ -40,28 +64,133 @@ internal sealed class CertificateCheck : IScrapeSource
 
     private void Read(Readings readings)
     {
-        try
+        var byName = new Dictionary<string, string>(StringComparer.Ordinal); // file label -> path, across patterns
+        foreach (string pattern in _patterns)
         {
-            foreach (var file in FileMatch.Files(_glob).OrderBy(file => file.Name, StringComparer.Ordinal))
+            IReadOnlyList<FileInfo> files;
+            try
             {
-                try
-                {
-                    using var certificate = X509CertificateLoader.LoadCertificate(SmallFile.ReadAllBytes(file.FullName));
-                    readings.Set(_notAfter, new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), file.Name);
-                    readings.Set(_notBefore, new DateTimeOffset(certificate.NotBefore.ToUniversalTime()).ToUnixTimeSeconds(), file.Name);
-                }
-                catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
-                {
-                    readings.Fail(file.FullName, ex.Message);
-                    _readErrorCount++;
-                }
+                files = FileMatch.Files(pattern);
             }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            readings.Fail(_glob, ex.Message);
-            _readErrorCount++;
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                readings.Fail(pattern, ex.Message);
+                _readErrorCount++;
+                continue;
+            }
+            readings.Set(_patternFiles, files.Count, pattern);
+            if (files.Count == 0) readings.Notice(pattern, "matches no file (--checks.certificates)");
+            foreach (var file in files.OrderBy(file => file.Name, StringComparer.Ordinal))
+            {
+                if (byName.TryAdd(file.Name, file.FullName)) Read(readings, file);
+                else if (byName[file.Name] != file.FullName)
+                    readings.Fail(file.FullName, $"has the same name as {byName[file.Name]}, so only that one is reported (the file label is the name)");
+            }
         }
         readings.Set(_readErrors, _readErrorCount);
     }
+
+    private void Read(Readings readings, FileInfo file)
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadCertificate(SmallFile.ReadAllBytes(file.FullName));
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            readings.Fail(file.FullName, ex.Message);
+            _readErrorCount++;
+            return;
+        }
+        using (certificate)
+        {
+            var (state, kind) = (StateOf(file.Name), KindOf(file.Name));
+            string stateLabel = States.Label(state);
+            byte[] publicKey = certificate.PublicKey.ExportSubjectPublicKeyInfo();
+            readings.Set(_notAfter, new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), file.Name, kind, stateLabel);
+            readings.Set(_notBefore, new DateTimeOffset(certificate.NotBefore.ToUniversalTime()).ToUnixTimeSeconds(), file.Name);
+            readings.Set(_info, 1, file.Name, kind, stateLabel, Fingerprint(publicKey));
+            if (state != CertificateState.Retired && KeyFileOf(file) is { } keyFile) CompareKey(readings, file, publicKey, keyFile);
+        }
+    }
+
+    private void CompareKey(Readings readings, FileInfo certificate, byte[] publicKey, string keyFile)
+    {
+        byte[] keyText;
+        try
+        {
+            keyText = SmallFile.ReadAllBytes(keyFile);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A private key readable only by the xx services is a sound setup: no comparison, and no failure of the check.
+            readings.Notice(keyFile, $"cannot be read, so {certificate.Name} is not compared with it ({ex.Message})");
+            return;
+        }
+        try
+        {
+            if (PublicKeyOf(keyText) is { } keyPublic)
+                readings.Set(_keyMatches, keyPublic.AsSpan().SequenceEqual(publicKey), certificate.Name);
+            else
+                readings.Notice(keyFile, $"holds no unencrypted RSA or EC private key, so {certificate.Name} is not compared with it");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(keyText);
+        }
+    }
+
+    /// <summary>The public key (SubjectPublicKeyInfo) of a PEM private key; null if it is no key this reads (encrypted, another algorithm).</summary>
+    private static byte[]? PublicKeyOf(byte[] keyText)
+    {
+        char[] pem = Encoding.ASCII.GetChars(keyText);
+        try
+        {
+            foreach (AsymmetricAlgorithm key in new AsymmetricAlgorithm[] { RSA.Create(), ECDsa.Create() })
+            {
+                using (key)
+                {
+                    try
+                    {
+                        key.ImportFromPem(pem);
+                        return key.ExportSubjectPublicKeyInfo();
+                    }
+                    catch (Exception ex) when (ex is ArgumentException or CryptographicException) { }
+                }
+            }
+            return null;
+        }
+        finally
+        {
+            Array.Clear(pem);
+        }
+    }
+
+    /// <summary>The key file beside <c>X-cert.crt</c> (and <c>new.X-cert.crt</c>): <c>X-key.key</c> with the same prefix.</summary>
+    private static string? KeyFileOf(FileInfo certificate) =>
+        certificate.Name.EndsWith("-cert.crt", StringComparison.Ordinal)
+            ? Path.Combine(certificate.DirectoryName ?? ".", certificate.Name[..^"-cert.crt".Length] + "-key.key")
+            : null;
+
+    internal static CertificateState StateOf(string name) =>
+        name.StartsWith("old.", StringComparison.Ordinal) ? CertificateState.Retired
+        : name.StartsWith("new.", StringComparison.Ordinal) ? CertificateState.Pending
+        : CertificateState.Active;
+
+    internal static string KindOf(string name)
+    {
+        string unprefixed = StateOf(name) == CertificateState.Active ? name : name[4..];
+        return IdentityFiles.Contains(unprefixed) ? "identity" : "other";
+    }
+
+    /// <summary>As <c>openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -c1-16</c> prints it.</summary>
+    internal static string Fingerprint(byte[] subjectPublicKeyInfo) => Convert.ToHexStringLower(SHA256.HashData(subjectPublicKeyInfo))[..16];
 }
+
+/// <summary>Whether a certificate file is in use, by its name's prefix.</summary>
+internal enum CertificateState { Active, Pending, Retired }

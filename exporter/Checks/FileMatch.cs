@@ -1,3 +1,5 @@
+using XxExporter.Files;
+
 namespace XxExporter.Checks;
 
 /// <summary>The files a configured path names: one file, a folder's files, or a glob's matches in one folder.</summary>
@@ -15,22 +17,19 @@ internal static class FileMatch
 
     /// <summary>
     /// The files <paramref name="pathOrGlob"/> names; none if the file or folder does not exist. Throws
-    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> if a folder cannot be read.
+    /// <see cref="UnauthorizedAccessException"/> if a folder on the way may not be read (not "no file there"), or
+    /// <see cref="IOException"/> if it cannot be read for another reason.
     /// </summary>
     public static IReadOnlyList<FileInfo> Files(string pathOrGlob)
     {
         string name = Path.GetFileName(pathOrGlob);
         if (HasWildcard(name)) return InFolder(Path.GetDirectoryName(pathOrGlob) is { Length: > 0 } folder ? folder : ".", name);
-        if (Directory.Exists(pathOrGlob)) return InFolder(pathOrGlob, "*");
-        var file = new FileInfo(pathOrGlob);
-        return file.Exists ? [file] : [];
+        if (!FileStat.Exists(pathOrGlob)) return [];
+        return Directory.Exists(pathOrGlob) ? InFolder(pathOrGlob, "*") : [new FileInfo(pathOrGlob)];
     }
 
-    private static IReadOnlyList<FileInfo> InFolder(string folder, string pattern)
-    {
-        var directory = new DirectoryInfo(folder);
-        return directory.Exists ? directory.EnumerateFiles(pattern, Options).ToList() : [];
-    }
+    private static IReadOnlyList<FileInfo> InFolder(string folder, string pattern) =>
+        FileStat.Exists(folder) ? new DirectoryInfo(folder).EnumerateFiles(pattern, Options).ToList() : [];
 
     private static bool HasWildcard(string text) => text.AsSpan().IndexOfAny('*', '?') >= 0;
 }

@@ -30,6 +30,39 @@ internal static unsafe partial class FileStat
         return true;
     }
 
+    /// <summary>
+    /// Whether anything is at the path; false if nothing is. Throws <see cref="UnauthorizedAccessException"/> if a folder
+    /// on its way may not be searched (so the answer is unknown), <see cref="IOException"/> for other failures.
+    /// </summary>
+    public static bool Exists(string path)
+    {
+        byte* buffer = stackalloc byte[StatBufferSize];
+        if (Stat(path, buffer) == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            NoSuchFile or NotADirectory => false,
+            AccessDenied => throw new UnauthorizedAccessException($"{path}: a folder on its way may not be searched by this user (permission denied)"),
+            _ => throw new IOException($"{path} cannot be looked at: {Marshal.GetPInvokeErrorMessage(errno)}"),
+        };
+    }
+
+    /// <summary>
+    /// False only if nothing is at the path: a path in a folder that may not be searched may hold the file, which is a
+    /// permission problem to report as such, not a missing file.
+    /// </summary>
+    public static bool MayExist(string path)
+    {
+        try
+        {
+            return Exists(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 

@@ -42,5 +42,8 @@ public static class StartupReport
         yield return $"Postgres: {(postgres.Count > 0 ? string.Join(", ", postgres) : "none configured")}";
         yield return $"Chain: {(settings.Chain.Enabled ? string.Join(", ", settings.Chain.Endpoints) : "off")}";
         yield return $"Read at each scrape: {string.Join(", ", sources)}";
+        yield return $"Host role: {settings.Checks.Role.Role.ToString().ToLowerInvariant()} ({settings.Checks.Role.How})";
+        if (settings.Checks.UnusedBackupSources.Count > 0)
+            yield return $"Backup sources left out, no backup target has their name: {string.Join(", ", settings.Checks.UnusedBackupSources)} ({Checks.ChecksSettings.Table.BackupSources.Name})";
     }
 }

@@ -1,4 +1,5 @@
 using Prometheus;
+using XxExporter.Files;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Logs;
@@ -13,7 +14,7 @@ public sealed class LogFilesSource(LogSettings settings, IMetricFactory factory)
         context => [new LogFilesSource(LogSettings.Read(context.Settings), context.Factory)]);
 
     private readonly Gauge _found = Families.Gauge(factory, "xx_log_files_found",
-        "Enabled log files that exist at their configured paths; 0 means none was found (a wrong --logs.dir?), so no log alert can fire.");
+        "Enabled log files that exist at their configured paths (or whose folder this user may not look into: see xx_log_file_readable); 0 means none was found (a wrong --logs.dir?), so no log alert can fire.");
 
     public string Name => "log_files";
 
@@ -21,14 +22,14 @@ public sealed class LogFilesSource(LogSettings settings, IMetricFactory factory)
 
     public Task CollectAsync(Readings readings, CancellationToken timeout)
     {
-        readings.Set(_found, settings.Files.Count(file => File.Exists(file.Path)));
+        readings.Set(_found, settings.Files.Count(file => FileStat.MayExist(file.Path)));
         return Task.CompletedTask;
     }
 
     /// <summary>The warning for a host where none of the enabled logs exists; null if some do (or none is enabled).</summary>
     public static string? NoneFound(LogSettings settings)
     {
-        if (settings.Files.Count == 0 || settings.Files.Any(file => File.Exists(file.Path))) return null;
+        if (settings.Files.Count == 0 || settings.Files.Any(file => FileStat.MayExist(file.Path))) return null;
         var folders = settings.Files.Select(file => Path.GetDirectoryName(file.Path) ?? ".").Distinct().ToList();
         string why = folders.All(folder => !Directory.Exists(folder)) ? $"{string.Join(", ", folders)} does not exist" : $"none is in {string.Join(", ", folders)}";
         return $"none of the enabled log files is there ({why}): check {LogSettings.Table.Dir.Name}; no log alert can fire until they appear";

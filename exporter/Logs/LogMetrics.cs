@@ -21,6 +21,8 @@ public sealed class LogMetrics(IMetricFactory factory)
         "Time written in the newest record read, as Unix seconds (the log's local time read in the configured zone).", "log");
     private readonly Gauge _present = Families.Gauge(factory, "xx_log_file_present",
         "1 if the log file exists at its configured path, else 0 (waiting for it).", "log");
+    private readonly Gauge _readable = Families.Gauge(factory, "xx_log_file_readable",
+        "0 if the last poll could not read the log file (or look into its folder): permissions, most often, and the exporter's log names the cause; else 1, also while there is no file.", "log");
     private readonly Gauge _size = Families.Gauge(factory, "xx_log_file_size_bytes",
         "Size of the followed log file at the last poll.", "log");
     private readonly Counter _lines = Families.Counter(factory, "xx_log_lines_total",
@@ -43,9 +45,17 @@ public sealed class LogMetrics(IMetricFactory factory)
         foreach (var level in RecordLevels.WrittenIn(kind.Grammar()))
             records[(int)level] = _records.WithLabels(log, level.Label()).Published();
         return new LogSeries(records, _lastRecord.WithLabels(log).Published(), _present.WithLabels(log).Published(),
+            Readable(_readable.WithLabels(log)),
             _size.WithLabels(log).Published(), _lines.WithLabels(log).Published(), _continuations.WithLabels(log).Published(),
             _bytes.WithLabels(log).Published(), _rotations.WithLabels(log).Published(), _truncations.WithLabels(log).Published(),
             SkipReasons.Children(_skipped, log));
+    }
+
+    /// <summary>Nothing was refused before the first poll.</summary>
+    private static Gauge.Child Readable(Gauge.Child series)
+    {
+        series.Set(1);
+        return series;
     }
 }
 
@@ -54,6 +64,7 @@ public sealed record LogSeries(
     Counter.Child?[] RecordsByLevel,
     Gauge.Child LastRecordTimestamp,
     Gauge.Child FilePresent,
+    Gauge.Child FileReadable,
     Gauge.Child FileSize,
     Counter.Child Lines,
     Counter.Child ContinuationLines,

@@ -48,6 +48,8 @@ public enum SettingKind
     Path,
     /// <summary>A comma-separated list of name=path.</summary>
     NamedPaths,
+    /// <summary>A comma-separated list of files, folders or globs.</summary>
+    Paths,
 }
 
 /// <param name="parse">Turns the text into the value; throws <see cref="FormatException"/> whose message says what

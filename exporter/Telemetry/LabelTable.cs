@@ -27,6 +27,9 @@ public sealed class LabelTable<T> where T : struct, Enum
 
     public IReadOnlyList<LabelValue<T>> Rows => _rows;
 
+    /// <summary>The label value of <paramref name="value"/>.</summary>
+    public string Label(T value) => _rows[Convert.ToInt32(value)].Label;
+
     /// <summary>The values for a help text: <c>oversized_line (over the line cap), bad_timestamp, ...</c>.</summary>
     public string Describe() => string.Join(", ", _rows.Select(row => row.Meaning.Length > 0 ? $"{row.Label} ({row.Meaning})" : row.Label));
 

@@ -10,7 +10,7 @@ namespace XxSimulator.Node;
 /// </summary>
 internal static class HostFiles
 {
-    /// <summary>The backup targets as the exporter's default --checks.backups names them, with a typical dump name.</summary>
+    /// <summary>The backup targets the demos name in --checks.backups, with a typical dump name.</summary>
     private static readonly (string Target, string Extension)[] Backups =
         [("cmix_node", "sql.gz"), ("cmix_gateway", "sql.gz"), ("chain", "tar.zst")];
 

@@ -58,6 +58,7 @@ public sealed class LogFollower : IDisposable
         try
         {
             PollCore();
+            _series.FileReadable.Set(1);
             if (_lastError is not null) _logger.LogInformation("Reading {Path} again", _path);
             _lastError = null;
             return true;
@@ -66,7 +67,8 @@ public sealed class LogFollower : IDisposable
         {
             if (ex.Message != _lastError) _logger.LogWarning("Cannot read {Path}: {Error}", _path, ex.Message);
             _lastError = ex.Message;
-            _series.FilePresent.Set(File.Exists(_path) ? 1 : 0); // there but unreadable (permissions) still counts as present
+            _series.FileReadable.Set(0);
+            _series.FilePresent.Set(FileStat.MayExist(_path) ? 1 : 0); // there but unreadable (permissions) still counts as present
             return false; // the handle (if any) stays: the next poll retries at the same offset
         }
         finally

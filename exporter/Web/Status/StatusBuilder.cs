@@ -44,8 +44,10 @@ public static class StatusBuilder
         string? activity = m.All("xx_cmix_activity").FirstOrDefault(s => s.Value == 1)?.Label("state");
         double? last = m.Value("xx_cmix_last_round_completed_timestamp_seconds");
         double? age = last > 0 ? now - last : null;
-        return new CmixStatus(activity, age, m.Value("xx_cmix_rounds_completed_total") ?? 0, m.All("xx_cmix_round_failures_total").Sum(s => s.Value),
-            $"{activity ?? "activity unknown"}; last round {Ago(age)}");
+        // What was read before the log became unreadable is no news of the node.
+        bool unreadable = m.Value("xx_log_file_readable", ("log", "cmix")) == 0;
+        return new CmixStatus(unreadable ? null : activity, age, m.Value("xx_cmix_rounds_completed_total") ?? 0, m.All("xx_cmix_round_failures_total").Sum(s => s.Value),
+            unreadable ? $"cmix.log cannot be read; last round read {Ago(age)}" : $"{activity ?? "activity unknown"}; last round {Ago(age)}");
     }
 
     private static ChainStatus? Chain(MetricSamples m)
@@ -72,7 +74,9 @@ public static class StatusBuilder
     }
 
     private static List<BackupStatus> Backups(MetricSamples m, double now) =>
-        m.All("xx_backup_present").Select(present =>
+        m.All("xx_backup_readable").Where(readable => readable.Value == 0)
+            .Select(unreadable => new BackupStatus(unreadable.Label("target"), false, null, null, false, "cannot be read by the exporter's user (permissions)"))
+            .Concat(m.All("xx_backup_present").Select(present =>
         {
             string target = present.Label("target");
             double? age = m.Value("xx_backup_last_success_timestamp_seconds", ("target", target)) is { } last ? now - last : null;
@@ -81,12 +85,13 @@ public static class StatusBuilder
             string summary = present.Value != 1 ? "no backup file"
                 : $"{Ago(age)}, {Bytes(size)}{(tooSmall ? ", under --checks.backup-min-bytes" : "")}";
             return new BackupStatus(target, present.Value == 1, age, size, tooSmall, summary);
-        }).ToList();
+        })).ToList();
 
     private static CertificateStatus Certificate(Sample expiry, double now)
     {
         double left = expiry.Value - now;
-        return new CertificateStatus(expiry.Label("file"), left, left < 0 ? $"expired {Ago(-left)}" : $"expires in {Span(left)}");
+        string state = expiry.Label("state") is var label && label is "retired" or "pending" ? $"{label}, " : "";
+        return new CertificateStatus(expiry.Label("file"), left, state + (left < 0 ? $"expired {Ago(-left)}" : $"expires in {Span(left)}"));
     }
 
     /// <summary>The row standing for every log when none of the enabled files was found.</summary>
@@ -103,9 +108,11 @@ public static class StatusBuilder
             double? last = m.Value("xx_log_last_record_timestamp_seconds", ("log", log));
             double? age = last > 0 ? now - last : null;
             bool readable = m.Value("xx_exporter_collector_success", ("collector", $"log_{log}")) != 0;
-            string summary = !readable ? $"cannot be read (collector log_{log} failing)" : s.Value != 1 ? "no file"
+            bool denied = m.Value("xx_log_file_readable", ("log", log)) == 0;
+            string summary = denied ? "cannot be read by the exporter's user (permissions, most often)"
+                : !readable ? $"cannot be read (collector log_{log} failing)" : s.Value != 1 ? "no file"
                 : age is not null ? $"last record {Ago(age)}" : "no record since the exporter started";
-            return new LogStatus(log, s.Value == 1, age, readable, summary);
+            return new LogStatus(log, s.Value == 1, age, readable && !denied, summary);
         })).ToList();
     }
 

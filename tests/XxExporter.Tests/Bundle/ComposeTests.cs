@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using XxExporter.Checks;
 using XxExporter.Settings;
 using XxExporter.Hosting;
 using XxExporter.Logs;
@@ -85,10 +86,10 @@ public partial class ComposeTests
         Assert.Equal(["ws://host.docker.internal:9944/", "ws://host.docker.internal:63007/"], settings.Chain.Endpoints.Select(u => u.ToString()));
         Assert.Equal("/xx/cred/cmix-IDF.json", settings.Chain.IdfPath);
         Assert.Empty(settings.Postgres.Targets);                                                    // until .env names a host
-        Assert.Equal(["cmix_node=/xx/backup/cmix_node", "chain=/xx/backup/chain"], settings.Checks.Backups.Select(b => $"{b.Name}={b.PathOrGlob}"));
+        Assert.Equal([new BackupTarget("cred", "/xx/backup/cred", "/xx/cred")], settings.Checks.Backups);
         Assert.Equal(["node", "chain_p2p"], settings.Checks.Probes.Select(p => p.Name));           // a node host's
         Assert.All(settings.Checks.Probes, p => Assert.Equal("host.docker.internal", p.Host));
-        Assert.Equal("/xx/cred/*.crt", settings.Checks.CertificateGlob);
+        Assert.Equal(["/xx/cred/*.crt"], settings.Checks.CertificatePatterns);
         // The status page reads the stack's Alertmanager, the heartbeat left out.
         Assert.Equal("http://alertmanager:9093/", settings.Status.Alertmanager?.ToString());
         Assert.Equal("alertname!=\"XxWatchdog\"", string.Join(",", settings.Status.Matchers));
@@ -152,7 +153,12 @@ public partial class ComposeTests
         foreach (var setting in ExporterSettings.Table.All.Where(s => s.Kind != SettingKind.Value))
         {
             string text = values.Text(setting);
-            var paths = setting.Kind == SettingKind.NamedPaths ? Parsers.List(text).Select(item => item[(item.IndexOf('=') + 1)..]) : [text];
+            var paths = setting.Kind switch
+            {
+                SettingKind.NamedPaths => Parsers.List(text).Select(item => item[(item.IndexOf('=') + 1)..]),
+                SettingKind.Paths => Parsers.List(text),
+                _ => [text],
+            };
             unmounted.AddRange(paths.Where(path => path.Length > 0 && !mounts.Any(mount => path == mount || path.StartsWith(mount + "/", StringComparison.Ordinal)))
                 .Select(path => $"{setting.Name} is {path} in the container, where nothing is mounted (docker-compose.yml: mount it and set {setting.EnvironmentVariable ?? setting.Name})"));
         }

@@ -99,18 +99,24 @@ public sealed class BackupCheckTests : IDisposable
     }
 
     [FullLane]
-    [SkippableFact]
+    [SkippableTheory]
+    [InlineData("locked")]            // the backup folder itself
+    [InlineData("locked/inner")]      // a folder on its way, which may not be searched
+    [InlineData("locked/a.dump")]     // one dump file, in a folder that may not be searched
     [UnsupportedOSPlatform("windows")]
-    public async Task An_unreadable_folder_fails_the_collector_and_is_logged_once()
+    public async Task An_unreadable_target_is_reported_as_unreadable_fails_the_collector_and_is_logged_once(string target)
     {
         Write("locked/a.dump", 10, TimeSpan.Zero);
+        Write("locked/inner/b.dump", 10, TimeSpan.Zero);
         File.SetUnixFileMode(_folder.File("locked"), UnixFileMode.None);
         try
         {
-            var (m, log) = Environment.UserName == "root" ? await SecondScrapeWithoutRootPowers("cmix_node") : await SecondScrapeInProcess("cmix_node");
-            Assert.Equal(0, m["xx_backup_present{target=\"cmix_node\"}"]);
+            var (m, log) = Environment.UserName == "root" ? await SecondScrapeWithoutRootPowers("cmix_node", target) : await SecondScrapeInProcess("cmix_node", target);
+            // Not "no backup exists there": unknown, and reported as unreadable.
+            Assert.Equal(0, m["xx_backup_readable{target=\"cmix_node\"}"]);
+            Assert.False(m.Has("xx_backup_present{target=\"cmix_node\"}"));
             Assert.Equal(0, m["xx_exporter_collector_success{collector=\"backups\"}"]);
-            Assert.Single(log, line => line.Contains("backups cmix_node:"));
+            Assert.Single(log, line => line.Contains("backups cmix_node:") && line.Contains("permission denied"));
         }
         finally
         {
@@ -118,9 +124,32 @@ public sealed class BackupCheckTests : IDisposable
         }
     }
 
-    private async Task<(Exposition Metrics, IEnumerable<string> Log)> SecondScrapeInProcess(string target)
+    [Fact]
+    public async Task A_copy_of_credentials_is_judged_against_their_last_change()
     {
-        var harness = Harness(new BackupTarget(target, _folder.File("locked")));
+        Write("cred/cmix-IDF.json", 300, TimeSpan.FromDays(400));
+        Write("cred/gateway-cert.crt", 900, TimeSpan.FromDays(30));   // the newest change: a rotated certificate
+        Write("backup/cred/2024-01-01.tgz", 2000, TimeSpan.FromDays(90));
+        var harness = Harness(new BackupTarget("cred", _folder.File("backup/cred"), _folder.File("cred")),
+            new BackupTarget("nothing_copied", _folder.File("backup/cred"), _folder.File("no-such-folder")));
+
+        var m = await harness.Scrape();
+
+        Assert.Equal(ChecksHarness.Unix(Now.AddDays(-30)), m["xx_backup_source_modified_timestamp_seconds{target=\"cred\"}"]);
+        Assert.Equal(ChecksHarness.Unix(Now.AddDays(-90)), m["xx_backup_last_success_timestamp_seconds{target=\"cred\"}"]);
+        Assert.False(m.Has("xx_backup_source_modified_timestamp_seconds{target=\"nothing_copied\"}"));
+        Assert.Equal(1, m["xx_backup_readable{target=\"cred\"}"]);
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"backups\"}"]);
+
+        Write("backup/cred/2024-03-31.tgz", 2100, TimeSpan.FromMinutes(5));
+        m = await harness.Scrape();
+        Assert.Equal(ChecksHarness.Unix(Now.AddMinutes(-5)), m["xx_backup_last_success_timestamp_seconds{target=\"cred\"}"]);
+        await Promtool.AssertLintClean(m.Text);
+    }
+
+    private async Task<(Exposition Metrics, IEnumerable<string> Log)> SecondScrapeInProcess(string target, string path)
+    {
+        var harness = Harness(new BackupTarget(target, _folder.File(path)));
         await harness.Scrape();
         return (await harness.Scrape(), harness.Logs.Lines);
     }
@@ -129,7 +158,7 @@ public sealed class BackupCheckTests : IDisposable
     /// Root reads every folder, so as root the real exporter runs in a user namespace of its own (unshare --user):
     /// there it keeps root's uid for the permission bits but has no power over files of the outer namespace.
     /// </summary>
-    private async Task<(Exposition Metrics, IEnumerable<string> Log)> SecondScrapeWithoutRootPowers(string target)
+    private async Task<(Exposition Metrics, IEnumerable<string> Log)> SecondScrapeWithoutRootPowers(string target, string path)
     {
         var (code, output) = await Repository.RunAsync("unshare", "--user", "true");
         Skip.If(code != 0, $"root reads every folder, and this machine allows no user namespace to take that away: {output}");
@@ -137,7 +166,7 @@ public sealed class BackupCheckTests : IDisposable
         await using var server = await ServerProcess.StartAsync("unshare", _folder.Path, port =>
         [
             "--user", exporter, $"--web.listen-address=127.0.0.1:{port}", $"--logs.dir={_folder.File("no-logs")}", "--chain.rpc-url=",
-            $"--checks.backups={target}={_folder.File("locked")}", "--checks.certificates=", "--checks.probes=",
+            $"--checks.backups={target}={_folder.File(path)}", "--checks.backup-sources=", "--checks.certificates=", "--checks.probes=",
         ], readyPath: "/-/healthy");
         await server.Http.GetStringAsync("/metrics");
         var metrics = Exposition.Parse(await server.Http.GetStringAsync("/metrics"));

@@ -18,7 +18,7 @@ internal sealed class ChecksHarness
 {
     public static readonly ChecksSettings Off = new()
     {
-        Backups = [], BackupMinBytes = 1, CertificateGlob = "", IdfPath = "", Probes = [], ProbeTimeout = TimeSpan.FromSeconds(1),
+        Backups = [], BackupMinBytes = 1, CertificatePatterns = [], IdfPath = "", Probes = [], ProbeTimeout = TimeSpan.FromSeconds(1),
         GatewayConfig = "", DnsNames = [], DnsTimeout = TimeSpan.FromSeconds(1),
     };
 
@@ -49,8 +49,9 @@ internal sealed class ChecksHarness
     private static Dictionary<Setting, string> Flags(ChecksSettings settings) => new()
     {
         [ChecksSettings.Table.Backups] = string.Join(',', settings.Backups.Select(b => $"{b.Name}={b.PathOrGlob}")),
+        [ChecksSettings.Table.BackupSources] = string.Join(',', settings.Backups.Where(b => b.Source is not null).Select(b => $"{b.Name}={b.Source}")),
         [ChecksSettings.Table.BackupMinBytes] = settings.BackupMinBytes.ToString(),
-        [ChecksSettings.Table.Certificates] = settings.CertificateGlob,
+        [ChecksSettings.Table.Certificates] = string.Join(',', settings.CertificatePatterns),
         [ChainSettings.Table.IdfPath] = settings.IdfPath,
         [ChecksSettings.Table.Probes] = string.Join(',', settings.Probes.Select(p => $"{p.Name}={(p.Host.Contains(':') ? $"[{p.Host}]" : p.Host)}:{p.Port}")),
         [ChecksSettings.Table.ProbeTimeout] = $"{settings.ProbeTimeout.TotalMilliseconds}ms",

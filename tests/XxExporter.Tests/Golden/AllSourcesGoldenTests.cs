@@ -52,7 +52,16 @@ public sealed class AllSourcesHost : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(backups, "chain")); // a target without a backup yet
         string cred = Directory.CreateDirectory(_host.File("cred")).FullName;
         File.WriteAllText(Path.Combine(cred, "cmix-IDF.json"), NodeIdentity.IdfJson());
-        WriteCertificate(Path.Combine(cred, "gateway-cert.crt"));
+        // A rotated gateway's credentials: the active certificate and its key, and the retired certificate of another key.
+        using (var gatewayKey = FixedKey(1))
+        using (var retiredKey = FixedKey(2))
+        {
+            WriteCertificate(Path.Combine(cred, "gateway-cert.crt"), gatewayKey, new DateTimeOffset(2023, 7, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2033, 7, 1, 0, 0, 0, TimeSpan.Zero));
+            WriteCertificate(Path.Combine(cred, "old.gateway-cert.crt"), retiredKey, new DateTimeOffset(2022, 3, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 3, 1, 0, 0, 0, TimeSpan.Zero));
+            File.WriteAllText(Path.Combine(cred, "gateway-key.key"), gatewayKey.ExportPkcs8PrivateKeyPem());
+        }
+        foreach (string file in Directory.GetFiles(cred)) File.SetLastWriteTimeUtc(file, new DateTime(2023, 7, 1, 12, 0, 0, DateTimeKind.Utc));
+        WriteBackup(backups, "cred/cred-20230702.tgz", new DateTime(2023, 7, 2, 3, 0, 0, DateTimeKind.Utc));
 
         _database = new GatewayDatabase();
         _standby = new PostgresServer(_database.Server);
@@ -88,8 +97,9 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "--logs.dir", logs, "--logs.from-start", "--logs.timezone", "UTC", "--logs.max-line-bytes", "2048",
             .. database("node", _standby.Port), .. database("gateway", _database.Server.Port), "--postgres.timeout", "30s",
             "--chain.rpc-url", $"ws://{_chain.EndPoint}", "--chain.idf-path", Path.Combine(cred, "cmix-IDF.json"), "--chain.timeout", "30s",
-            "--checks.backups", $"cmix_node={backups}/cmix_node,cmix_gateway={backups}/cmix_gateway,chain={backups}/chain",
-            "--checks.certificates", Path.Combine(cred, "*.crt"),
+            "--checks.backups", $"cmix_node={backups}/cmix_node,cmix_gateway={backups}/cmix_gateway,chain={backups}/chain,cred={backups}/cred",
+            "--checks.backup-sources", $"cred={cred}",
+            "--checks.certificates", $"{Path.Combine(cred, "*.crt")},{Path.Combine(cred, "*.pem")}", // the second matches nothing
             "--binaries.paths", $"server={install}/bin/xxnetwork-cmix,wrapper={install}/cmix-wrapper.py,fatbin={install}/lib/libpow.fatbin,gateway={install}/bin/not-on-this-host",
             "--checks.probes", $"node={_nodePort.LocalEndpoint}", "--checks.probe-timeout", "5s",
             "--checks.gateway-config", gatewayConfig, "--checks.dns-names", "localhost,scheduling.golden.invalid",
@@ -118,13 +128,19 @@ public sealed class AllSourcesHost : IAsyncLifetime
         File.SetLastWriteTimeUtc(path, taken);
     }
 
-    /// <summary>A self-signed certificate valid for a fixed ten years, so its two timestamps are the same on every run.</summary>
-    private static void WriteCertificate(string path)
+    /// <summary>A self-signed certificate with set times, so its timestamps (and, with a fixed key, its fingerprint) are the same on every run.</summary>
+    private static void WriteCertificate(string path, ECDsa key, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var certificate = new CertificateRequest("CN=gateway.golden", key, HashAlgorithmName.SHA256)
-            .CreateSelfSigned(new DateTimeOffset(2023, 7, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2033, 7, 1, 0, 0, 0, TimeSpan.Zero));
+        using var certificate = new CertificateRequest("CN=gateway.golden", key, HashAlgorithmName.SHA256).CreateSelfSigned(notBefore, notAfter);
         File.WriteAllText(path, certificate.ExportCertificatePem() + "\n");
+    }
+
+    /// <summary>A P-256 key whose private scalar is <paramref name="seed"/>: the same public key on every run.</summary>
+    private static ECDsa FixedKey(byte seed)
+    {
+        var d = new byte[32];
+        d[^1] = seed;
+        return ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = d });
     }
 
     public async Task DisposeAsync() => await Teardown.AllAsync(
@@ -225,6 +241,7 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
 
     private static string Mask(string family, string sample)
     {
+        sample = TestFolder.Replace(sample, "<folder>"); // a label naming a path of the fixture (a certificate pattern)
         foreach (string label in VersionLabels.GetValueOrDefault(family, []))
             sample = Regex.Replace(sample, "([{,]" + label + "=)\"[^\"]*\"", "$1\"<version>\"");
         return VaryingValues.Contains(family) ? sample[..sample.LastIndexOf(' ')] + " NaN" : sample;
@@ -232,4 +249,7 @@ public sealed partial class AllSourcesGoldenTests(AllSourcesHost host) : IClassF
 
     [GeneratedRegex("""[{,]le="[^"]*"[,}]?""")]
     private static partial Regex Bucket();
+
+    /// <summary>A folder of this test run (<see cref="TempFolder"/>).</summary>
+    private static readonly Regex TestFolder = new(Regex.Escape(TestRun.Root) + "/[0-9a-f]{12}");
 }

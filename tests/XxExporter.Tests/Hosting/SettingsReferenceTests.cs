@@ -103,7 +103,10 @@ public sealed class SettingsReferenceTests
             """);
         foreach (var setting in ExporterSettings.Table.All)
         {
-            string kind = setting.Kind switch { SettingKind.Path => " *(path)*", SettingKind.NamedPaths => " *(name=path list)*", _ => "" };
+            string kind = setting.Kind switch
+            {
+                SettingKind.Path => " *(path)*", SettingKind.NamedPaths => " *(name=path list)*", SettingKind.Paths => " *(path list)*", _ => "",
+            };
             text.Append($"| {Code(setting.Flag is null ? "" : "--" + setting.Flag)} | {Code(setting.EnvironmentVariable ?? "")} | {Code(setting.Key ?? "")} ");
             text.Append($"| {Code(setting.Default)} | {Cell(setting.Help)}{kind} |\n");
         }

@@ -26,7 +26,7 @@ public sealed class StartupReportTests : IDisposable
         try
         {
             var waited = Stopwatch.StartNew();
-            while (lines.Count < 5 && waited.Elapsed < TimeSpan.FromSeconds(30))
+            while (lines.Count < 6 && waited.Elapsed < TimeSpan.FromSeconds(30))
             {
                 string? line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
                 if (line is null) break;
@@ -42,6 +42,8 @@ public sealed class StartupReportTests : IDisposable
             Assert.Contains("Postgres: none configured", all);
             Assert.Contains("Chain: off", all);
             Assert.Contains("Read at each scrape: log_files, cmix_error_file, backups, certificates, identity, probes", all);
+            // Neither the node's IDF nor the gateway's config on this machine: what the default probes follow is said.
+            Assert.Matches(@"Host role: both \(neither \S+cmix-IDF\.json nor .+ exists; set --host\.role\)", all);
             Assert.DoesNotContain("does not exist yet", all);
         }
         finally

@@ -116,6 +116,35 @@ public class StatusBuilderTests
     }
 
     [Fact]
+    public async Task Permission_problems_and_certificates_not_in_use_are_said_as_such()
+    {
+        var json = await Json($$"""
+            xx_backup_readable{target="cred"} 0
+            xx_backup_readable{target="cmix_gateway"} 1
+            xx_backup_present{target="cmix_gateway"} 0
+            xx_log_file_present{log="cmix"} 1
+            xx_log_file_readable{log="cmix"} 0
+            xx_exporter_collector_success{collector="log_cmix"} 0
+            xx_cmix_activity{state="REALTIME"} 1
+            xx_cmix_last_round_completed_timestamp_seconds {{NowUnix - 960}}
+            xx_tls_certificate_expiry_timestamp_seconds{file="gateway-cert.crt",kind="identity",state="active"} {{NowUnix + 3 * 86400}}
+            xx_tls_certificate_expiry_timestamp_seconds{file="old.gateway-cert.crt",kind="identity",state="retired"} {{NowUnix - 7200}}
+            xx_tls_certificate_expiry_timestamp_seconds{file="new.gateway-cert.crt",kind="identity",state="pending"} {{NowUnix + 3 * 86400}}
+            """);
+        // An unreadable backup folder is not "no backup file".
+        Assert.Equal("cannot be read by the exporter's user (permissions)", Summary(json, "backups", "cred"));
+        Assert.Equal("no backup file", Summary(json, "backups", "cmix_gateway"));
+        // An unreadable cmix.log shows no state read before it became unreadable.
+        Assert.Equal("cannot be read by the exporter's user (permissions, most often)", Summary(json, "logs", "cmix"));
+        var cmix = json.GetProperty("cmix");
+        Assert.Equal("cmix.log cannot be read; last round read 16m ago", cmix.GetProperty("summary").GetString());
+        Assert.False(cmix.TryGetProperty("activity", out var activity) && activity.ValueKind != JsonValueKind.Null);
+        Assert.Equal("expires in 3d", Summary(json, "certificates", "gateway-cert.crt"));
+        Assert.Equal("retired, expired 2h ago", Summary(json, "certificates", "old.gateway-cert.crt"));
+        Assert.Equal("pending, expires in 3d", Summary(json, "certificates", "new.gateway-cert.crt"));
+    }
+
+    [Fact]
     public async Task No_log_file_found_at_all_is_one_row_naming_the_setting()
     {
         var json = await Json("xx_log_files_found 0\nxx_log_file_present{log=\"cmix\"} 0\n");
