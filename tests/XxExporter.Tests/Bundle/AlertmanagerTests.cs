@@ -225,6 +225,9 @@ public partial class AlertmanagerTests
         new("XxCertificateExpiring", B, "warning", true, ("file", "node.crt")),
         new("XxCertificateExpiring", B, "warning", false, ("file", "gateway.crt")),
         new("XxHostFilesystemFull", B, "critical", false, ("mountpoint", "/opt/xxnetwork"), ("resource", "space")),
+        // The cases of one alert are not tiers: a new controller does not hold back a new commission.
+        new("XxValidatorStakingChanged", B, "critical", false, ("notify", "once"), ("change", "controller")),
+        new("XxValidatorStakingChanged", B, "warning", false, ("notify", "once"), ("change", "commission")),
         new("XxPostgresDatabaseGrowing", B, "info", false, ("database", "cmix_gateway")),
         // cMix down on C: its rounds, and its gateway's on the gateway host gw-c (the same validator), are held back;
         // Postgres down only its own database's.

@@ -17,7 +17,7 @@ public class PrometheusRulesTests
     private const string RulesFile = "prometheus/rules/xx-alerts.yml";
     private const string RuleTestsFile = "prometheus/tests/xx-alerts.test.yml";
     /// <summary>The runbook link: the runbook_base external label (prometheus.yml), else the page in docs/runbooks/.</summary>
-    private const string RunbookUrlTemplate = "{{ with $externalLabels.runbook_base }}{{ . }}{{ else }}docs/runbooks{{ end }}/";
+    internal const string RunbookUrlTemplate = "{{ with $externalLabels.runbook_base }}{{ . }}{{ else }}docs/runbooks{{ end }}/";
     private static readonly string[] Severities = ["critical", "warning", "info"];
 
     private static string PathOf(string relative) => Repository.PathOf(relative);
@@ -50,8 +50,9 @@ public class PrometheusRulesTests
     {
         var alerts = Alerts();
         Assert.NotEmpty(alerts);
-        // An alert is one rule, or one rule per severity tier (Alertmanager holds the lower tier back).
-        Assert.Equal(alerts.Count, alerts.Select(a => (a.Name, a.Label("severity"))).Distinct().Count());
+        // An alert is one rule, or one rule per severity tier (Alertmanager holds the lower tier back) or per case
+        // (a label such as `check` tells them apart): no two rules of a name carry the same labels.
+        Assert.Equal(alerts.Count, alerts.Select(a => $"{a.Name}{{{a.RuleLabels}}}").Distinct().Count());
         Assert.All(alerts, alert =>
         {
             Assert.Matches("^Xx[A-Z][A-Za-z0-9]+$", alert.Name);
@@ -98,17 +99,18 @@ public class PrometheusRulesTests
         var evaluation = Duration(Scalar(Load(RuleTestsFile), "evaluation_interval") ?? "1m");
         Assert.All(Alerts(), alert =>
         {
-            string severity = alert.Label("severity");
-            string tier = $"{alert.Name} ({severity})";
+            // A rule is told apart from the others of its name by its labels (severity, and a case label if any).
+            string rule = $"{alert.Name} {{{alert.RuleLabels}}}";
+            bool isMine(ExpectedAlert e) => alert.Labels.All(kv => e.Labels.GetValueOrDefault(kv.Key) == kv.Value);
             var mine = cases.Where(c => c.Alert == alert.Name).ToList();
-            var firing = mine.Where(c => c.Expected.Any(e => e.Labels.GetValueOrDefault("severity") == severity)).ToList();
-            Assert.True(firing.Count > 0, $"{tier}: no test expects it to fire");
+            var firing = mine.Where(c => c.Expected.Any(isMine)).ToList();
+            Assert.True(firing.Count > 0, $"{rule}: no test expects it to fire");
             // One evaluation before a firing expectation (of the same test), that alert is not expected yet: the for:
             // (or the threshold) is exactly where the test says. An always-firing heartbeat (XxWatchdog) has no before.
-            Assert.True(alert.Expr.Trim() == "vector(1)" || firing.Any(f => f.Expected.Any(e => e.Labels.GetValueOrDefault("severity") == severity
+            Assert.True(alert.Expr.Trim() == "vector(1)" || firing.Any(f => f.Expected.Any(e => isMine(e)
                     && mine.Any(q => q.Test == f.Test && q.At == f.At - evaluation && !q.Expected.Any(b => SameLabels(b.Labels, e.Labels))))),
-                $"{tier}: no test expects it silent one evaluation before it fires");
-            Assert.All(firing.SelectMany(f => f.Expected).Where(e => e.Labels.GetValueOrDefault("severity") == severity), expected =>
+                $"{rule}: no test expects it silent one evaluation before it fires");
+            Assert.All(firing.SelectMany(f => f.Expected).Where(isMine), expected =>
             {
                 Assert.Equal(alert.Annotation("summary"), expected.Annotations.GetValueOrDefault("summary"));
                 // docs/runbooks/ without the runbook_base external label; the test that sets one links there.
@@ -138,6 +140,9 @@ public class PrometheusRulesTests
     {
         public string Label(string name) => Labels.GetValueOrDefault(name) ?? throw new Xunit.Sdk.XunitException($"{Name}: no label {name}");
         public string Annotation(string name) => Annotations.GetValueOrDefault(name) ?? throw new Xunit.Sdk.XunitException($"{Name}: no annotation {name}");
+
+        /// <summary>The rule's own labels, sorted: what tells it apart from the other rules of its name.</summary>
+        public string RuleLabels => string.Join(", ", Labels.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}=\"{kv.Value}\""));
     }
 
     private sealed record ExpectedAlert(Dictionary<string, string> Labels, Dictionary<string, string> Annotations);

@@ -15,12 +15,19 @@ internal static class HeldAlerts
         Alert(name, instance, more, new JsonObject { ["severity"] = severity },
             new JsonObject { ["summary"] = $"The summary of {name}", ["description"] = $"{name} on {instance}, in words.", ["runbook_url"] = $"{RunbookBase}{name}.md" });
 
-    /// <summary>An alert with its rule's severity, summary and runbook (prometheus/rules/), as Prometheus sends it.</summary>
+    /// <summary>
+    /// An alert with its rule's labels (severity, notify, a case label), summary and runbook (prometheus/rules/), as
+    /// Prometheus sends it with the runbook_base external label set to <see cref="RunbookBase"/>. Of an alert with
+    /// several rules (tiers, cases), the one whose labels <paramref name="more"/> names, such as its severity.
+    /// </summary>
     public static JsonObject FromRule(string name, string instance, params (string Name, string Value)[] more)
     {
-        var rule = PrometheusRulesTests.Alerts().Single(a => a.Name == name);
-        return Alert(name, instance, more, new JsonObject { ["severity"] = rule.Label("severity") },
-            new JsonObject { ["summary"] = rule.Annotation("summary"), ["runbook_url"] = rule.Annotation("runbook_url") });
+        var rule = PrometheusRulesTests.Alerts().Single(a => a.Name == name
+            && more.All(m => a.Labels.GetValueOrDefault(m.Name) is not { } value || value == m.Value));
+        var labels = new JsonObject();
+        foreach (var (label, value) in rule.Labels) labels[label] = value;
+        return Alert(name, instance, more, labels,
+            new JsonObject { ["summary"] = rule.Annotation("summary"), ["runbook_url"] = rule.Annotation("runbook_url").Replace(PrometheusRulesTests.RunbookUrlTemplate, RunbookBase) });
     }
 
     private static JsonObject Alert(string name, string instance, (string Name, string Value)[] more, JsonObject labels, JsonObject annotations)

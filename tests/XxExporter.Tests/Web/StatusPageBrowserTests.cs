@@ -26,14 +26,14 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         _alertmanager = await AlertmanagerProcess.StartAsync(Directory.CreateDirectory(_folder.File("alertmanager")).FullName,
             "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n");
         // What the rules fire for this scene: the scripted node's storage (the golden vectors) has a queued slash, a
-        // recent slash and a disabled validator; the node backup below is 3 days old; the certificate, expiring
-        // within a day, is silenced while it is renewed.
+        // recent slash and a disabled validator (one offence); the node backup below is 3 days old and 3 bytes; the
+        // certificate, expiring within a day, pages (its warning tier is held back by the shipped inhibition, which
+        // this Alertmanager lacks, so it is left out) and is silenced while it is renewed.
         await HeldAlerts.PostAsync(_alertmanager,
-            HeldAlerts.FromRule("XxValidatorSlashQueued", Host), HeldAlerts.FromRule("XxValidatorSlashed", Host),
-            HeldAlerts.FromRule("XxValidatorDisabled", Host), HeldAlerts.FromRule("XxBackupStale", Host, ("target", "cmix_node")),
-            HeldAlerts.FromRule("XxCertificateExpiringVerySoon", Host, ("file", "gateway-cert.crt")),
+            HeldAlerts.FromRule("XxValidatorSlashed", Host), HeldAlerts.FromRule("XxBackupFailing", Host, ("target", "cmix_node")),
+            HeldAlerts.FromRule("XxCertificateExpiring", Host, ("severity", "critical"), ("file", "gateway-cert.crt"), ("kind", "identity"), ("state", "active")),
             HeldAlerts.FromRule("XxChainDown", "node-b:19420"));
-        await HeldAlerts.SilenceAsync(_alertmanager, ("alertname", "XxCertificateExpiringVerySoon"), ("instance", Host));
+        await HeldAlerts.SilenceAsync(_alertmanager, ("alertname", "XxCertificateExpiring"), ("instance", Host));
         await HeldAlerts.SettleAsync(_alertmanager, held => held.Any(a => a.State == "silenced"));
         Directory.CreateDirectory(_folder.File("logs"));
         string stamp = DateTime.UtcNow.AddMinutes(-2).ToString("yyyy/MM/dd HH:mm:ss");
@@ -92,13 +92,14 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
     public async Task Chromium_shows_the_alerts_first_with_severity_and_runbook()
     {
         string dom = await Chromium("--dump-dom", $"{_base}/");
-        Assert.Contains("xx-exporter status: 4 alerts firing (4 critical), 1 silenced", dom);
+        Assert.Contains("xx-exporter status: 2 alerts firing (1 critical, 1 warning), 1 silenced", dom);
         string top = dom[dom.IndexOf("<section class=\"alerts\">", StringComparison.Ordinal)..dom.IndexOf("<main>", StringComparison.Ordinal)];
-        Assert.Equal(5, top.Split("<li>").Length - 1);
-        string summary = System.Net.WebUtility.HtmlEncode(Bundle.PrometheusRulesTests.Alerts().Single(a => a.Name == "XxBackupStale").Annotation("summary"));
-        Assert.Contains($"<li><span class=\"chip critical\">critical</span><b>XxBackupStale</b>: {summary} "
-            + "<a href=\"https://github.com/xx-exporter/xx-exporter/blob/main/docs/runbooks/XxBackupStale.md\">runbook</a> <span class=\"labels\">instance=node-a:19420, job=xx-exporter, target=cmix_node</span></li>", top);
-        Assert.Contains("<li><span class=\"chip silenced\">silenced: critical</span><b>XxCertificateExpiringVerySoon</b>", top);
+        Assert.Equal(3, top.Split("<li>").Length - 1);
+        string summary = System.Net.WebUtility.HtmlEncode(Bundle.PrometheusRulesTests.Alerts().Single(a => a.Name == "XxBackupFailing").Annotation("summary"));
+        Assert.Contains($"<li><span class=\"chip warning\">warning</span><b>XxBackupFailing</b>: {summary} "
+            + "<a href=\"https://github.com/xx-exporter/xx-exporter/blob/main/docs/runbooks/XxBackupFailing.md\">runbook</a> <span class=\"labels\">instance=node-a:19420, job=xx-exporter, target=cmix_node</span></li>", top);
+        Assert.Contains("<li><span class=\"chip critical\">critical</span><b>XxValidatorSlashed</b>", top);
+        Assert.Contains("<li><span class=\"chip silenced\">silenced: critical</span><b>XxCertificateExpiring</b>", top);
         Assert.DoesNotContain("XxChainDown", top);   // another host's
     }
 
@@ -122,8 +123,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         Assert.Equal(42, validator.GetProperty("activeEra").GetDouble());
         Assert.Equal(70, validator.GetProperty("eraPoints").GetDouble());
         Assert.True(json.RootElement.GetProperty("chain").GetProperty("up").GetBoolean());
-        Assert.Equal([("XxBackupStale", "firing"), ("XxValidatorDisabled", "firing"), ("XxValidatorSlashQueued", "firing"), ("XxValidatorSlashed", "firing"),
-                ("XxCertificateExpiringVerySoon", "silenced")],
+        Assert.Equal([("XxValidatorSlashed", "firing"), ("XxBackupFailing", "firing"), ("XxCertificateExpiring", "silenced")],
             json.RootElement.GetProperty("alerts").GetProperty("alerts").EnumerateArray().Select(a => (a.GetProperty("name").GetString(), a.GetProperty("state").GetString())));
     }
 
