@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 using XxExporter.Chain;
@@ -18,6 +19,10 @@ namespace XxExporter.Binaries;
 public sealed class BinariesSource(ChainSnapshots.Follower chain, BinariesSettings settings, IReportedInstalls installed, IMetricFactory factory,
     ChainBugs bugs, TimeSpan timeout, TimeProvider clock) : IScrapeSource
 {
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
+
     public static readonly SourceRegistration Registration = new("binaries",
         "Installed binaries of --binaries.paths compared with the hashes on chain (xx_binary_*); needs the chain collector.",
         context => context.Settings.Get(ChainSources.Registration.Switch) && ChainSources.Of(context) is { } chain

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,10 @@ namespace XxExporter.Chain;
 /// </summary>
 public sealed record ChainSources(IReadOnlyList<IScrapeSource> Sources, ChainSnapshots Snapshots, ChainBugs Bugs, TimeSpan Timeout)
 {
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
+
     public static readonly SourceRegistration Registration = new("chain",
         "The chain node of --chain.rpc-url (xx_chain_*) and, over the same connection, the validator's staking (collector staking: xx_staking_*, xx_validator_*).",
         context => Of(context)?.Sources ?? []);

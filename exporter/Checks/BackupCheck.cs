@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Telemetry;
 
@@ -14,6 +15,10 @@ internal sealed class BackupCheck : IScrapeSource
     private readonly IReadOnlyList<BackupTarget> _targets;
     private readonly int _minBytes;
     private readonly Gauge _readable, _present, _lastSuccess, _size, _tooSmall, _sourceModified;
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     internal static readonly SourceRegistration Registration = HostChecks.Register("backups", "Age and size of the backups named by --checks.backups (xx_backup_*).", (settings, context) =>
         settings.Backups.Count > 0 ? new BackupCheck(settings.Backups, settings.BackupMinBytes, context.Factory) : null);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Files;
 using XxExporter.Telemetry;
@@ -29,6 +30,10 @@ internal sealed class CertificateCheck : IScrapeSource
     private readonly Gauge _notAfter, _notBefore, _info, _keyMatches, _patternFiles;
     private readonly Counter _readErrors;
     private long _readErrorCount; // reads of one source never overlap
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     internal static readonly SourceRegistration Registration = HostChecks.Register("certificates",
         "The certificates --checks.certificates names: expiry, whether in use, identity, key fingerprint and match (xx_tls_*).", (settings, context) =>

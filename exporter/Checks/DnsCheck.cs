@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Telemetry;
 
@@ -21,6 +22,10 @@ internal sealed class DnsCheck : IScrapeSource
     private readonly IReadOnlyList<string> _names;
     private readonly NameResolver _resolver;
     private readonly Gauge _success, _result, _duration;
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     internal static readonly SourceRegistration Registration = HostChecks.Register("dns", "The host names of --checks.dns-names, resolved (xx_dns_*).", (settings, context) =>
         settings.DnsNames.Count > 0 ? new DnsCheck(settings.DnsNames, settings.DnsTimeout, HostChecks.Resolver(context), context.Factory) : null);

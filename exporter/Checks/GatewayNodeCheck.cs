@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Telemetry;
 
@@ -36,6 +37,10 @@ internal sealed class GatewayNodeCheck : IScrapeSource
     private readonly TimeSpan _resolveTimeout, _connectTimeout;
     private readonly NameResolver _resolver;
     private readonly Gauge _status, _success, _result, _duration;
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     internal static readonly SourceRegistration Registration = HostChecks.Register("gateway_node", "The node address in the gateway's config (--checks.gateway-config), resolved and connected to (xx_gateway_config_status, xx_gateway_node_*).", (settings, context) =>
         settings.GatewayConfig.Length > 0

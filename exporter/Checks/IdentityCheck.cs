@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Chain;
 using XxExporter.Telemetry;
@@ -9,6 +10,10 @@ internal sealed class IdentityCheck : IScrapeSource
 {
     private readonly string _path;
     private readonly Gauge _info;
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     internal static readonly SourceRegistration Registration = HostChecks.Register("identity", "The node ID in the IDF of --chain.idf-path (xx_node_info).", (settings, context) =>
         settings.IdfPath.Length > 0 ? new IdentityCheck(settings.IdfPath, context.Factory) : null);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Telemetry;
 
@@ -14,6 +15,10 @@ internal sealed class ProbeCheck : IScrapeSource
     private readonly IReadOnlyList<ProbeTarget> _targets;
     private readonly Gauge _success, _duration;
     private readonly string _timedOut;
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     internal static readonly SourceRegistration Registration = HostChecks.Register("probes", "TCP connections to the endpoints of --checks.probes (xx_probe_*).", (settings, context) =>
         settings.Probes.Count > 0 ? new ProbeCheck(settings.Probes, settings.ProbeTimeout, context.Factory) : null);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Files;
 using XxExporter.Logs;
@@ -33,6 +34,10 @@ public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
         _round = Families.Gauge(factory, "xx_cmix_error_file_round_id",
             "The round named in cmix-err.log; 0 for a failure of the node not tied to a round.");
     }
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     public static readonly SourceRegistration Registration = new("cmix_error_file",
         "The error file a stopped cMix node leaves for its wrapper (xx_cmix_error_file_*), watched when the cmix log is enabled.",

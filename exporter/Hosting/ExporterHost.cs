@@ -79,7 +79,7 @@ public static class ExporterHost
         var app = builder.Build();
         if (corruptPositions is not null) app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("XxExporter.Logs").LogWarning("{Problem}", corruptPositions);
         var context = new SourceContext(settings.Values, factory, app.Services);
-        sources.AddRange(Sources.All.Where(source => settings.Values.Get(source.Switch)).SelectMany(source => source.Create(context)));
+        sources.AddRange(SourceRegistry.All.Where(source => settings.Values.Get(source.Switch)).SelectMany(source => source.Create(context)));
         app.Services.GetRequiredService<ScrapeSources>().CollectBeforeEachScrape(registry);
         StartupReport.LogWhenStarted(app, settings, app.Services.GetRequiredService<ScrapeSources>().Names);
         app.UseBasicAuth(settings.WebConfig);

@@ -6,6 +6,7 @@ using XxExporter.Checks;
 using XxExporter.Logs;
 using XxExporter.Postgres;
 using XxExporter.Settings;
+using XxExporter.Telemetry;
 using XxExporter.Web;
 using XxExporter.Web.Security;
 using XxExporter.Web.Status;
@@ -27,7 +28,7 @@ public sealed record ExporterSettings
     public required ChecksSettings Checks { get; init; }
     public required StatusSettings Status { get; init; }
 
-    /// <summary>Every setting by name, as the sources read theirs (<see cref="Sources"/>).</summary>
+    /// <summary>Every setting by name, as the sources read theirs (<see cref="SourceRegistry"/>).</summary>
     public required SettingValues Values { get; init; }
 
     /// <summary>The one table of settings: what <c>--help</c> lists, flags, environment and settings files may set.</summary>
@@ -66,7 +67,7 @@ public sealed record ExporterSettings
         [
             ConfigFile, ListenAddress, TelemetryPath, WebConfigFile, LogLevel,
             .. LogSettings.Table.All, .. PostgresSettings.Table.All, .. ChainSettings.Table.All, .. BinariesSettings.Table.All, .. ChecksSettings.Table.All, .. StatusSettings.Table.All,
-            .. Sources.All.SelectMany(source => source.Settings), .. Sources.All.Select(source => source.Switch), Once,
+            .. SourceRegistry.All.SelectMany(source => source.Settings), .. SourceRegistry.All.Select(source => source.Switch), Once,
         ];
     }
 
@@ -91,7 +92,7 @@ public sealed record ExporterSettings
     /// <summary>Parses the settings; the sources' switches too, so that an invalid one stops the start in any mode.</summary>
     public static ExporterSettings Read(SettingValues values)
     {
-        foreach (var source in Sources.All) values.Get(source.Switch);
+        foreach (var source in SourceRegistry.All) values.Get(source.Switch);
         return new()
         {
             ListenAddress = values.Get(Table.ListenAddress), TelemetryPath = values.Get(Table.TelemetryPath), LogLevel = values.Get(Table.LogLevel),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Files;
 using XxExporter.Telemetry;
@@ -10,6 +11,10 @@ namespace XxExporter.Logs;
 /// </summary>
 public sealed class LogFilesSource(LogSettings settings, IMetricFactory factory) : IScrapeSource
 {
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
+
     public static readonly SourceRegistration Registration = new("log_files", "How many of the enabled log files exist (xx_log_files_found).",
         context => [new LogFilesSource(LogSettings.Read(context.Settings), context.Factory)]);
 

@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using System.Runtime.CompilerServices;
 using Npgsql;
 using Prometheus;
 using XxExporter.Telemetry;
@@ -28,6 +29,10 @@ public sealed class PostgresSource : IScrapeSource, IAsyncDisposable
         _dataSource = new NpgsqlSlimDataSourceBuilder(target.ConnectionString(settings)).EnableTransportSecurity().Build();
         _batch = PostgresQueries.Batch(settings.OtherTables);
     }
+
+    /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
+    [ModuleInitializer]
+    internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     public static readonly SourceRegistration Registration = new("postgres",
         "The cmix_node and cmix_gateway databases whose host is given (xx_postgres_*, and xx_gateway_* from the gateway's), each its own collector postgres_<database>.",

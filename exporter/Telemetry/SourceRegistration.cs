@@ -24,7 +24,7 @@ public sealed record SourceContext(SettingValues Settings, IMetricFactory Factor
 /// One kind of scrape-time source, declared in its own file: its name, its switch <c>--collector.&lt;name&gt;</c> (on
 /// by default; <c>--no-collector.&lt;name&gt;</c> turns it off), the settings only it reads, and how it is built. A
 /// source whose settings leave nothing to read (an empty list or path) builds none, as if switched off. The host
-/// builds every registration in <c>Sources.All</c> whose switch is on.
+/// builds every registration in <see cref="SourceRegistry.All"/> whose switch is on.
 /// </summary>
 /// <param name="help">What the source reads, for <c>--help</c> and docs/reference/settings.md.</param>
 /// <param name="settings">Settings of its own, listed with every other setting (flags, environment, file keys).</param>
@@ -41,4 +41,26 @@ public sealed class SourceRegistration(string name, string help, Func<SourceCont
 
     /// <summary>gateway_node is GatewayNode, the form of the settings file's keys.</summary>
     private static string Pascal(string name) => string.Concat(name.Split('_').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
+}
+
+/// <summary>
+/// Every kind of scrape-time source. Each declares itself from its own file with a module initializer (as
+/// node_exporter's collectors do from <c>init()</c>), which NativeAOT keeps, unlike discovery by reflection. A
+/// declaration hands over a delegate, so no source's statics run while the module loads; the list is made at its
+/// first use, after every initializer has run, and ordered by name (a source that builds over another's connection
+/// asks for it through <see cref="SourceContext.Shared{T}"/>, whatever the order).
+/// </summary>
+public static class SourceRegistry
+{
+    private static readonly List<Func<SourceRegistration>> Declared = [];
+    private static readonly Lazy<IReadOnlyList<SourceRegistration>> Registrations =
+        new(() => [.. Declared.Select(declare => declare()).OrderBy(source => source.Name, StringComparer.Ordinal)]);
+
+    public static IReadOnlyList<SourceRegistration> All => Registrations.Value;
+
+    public static void Declare(Func<SourceRegistration> registration)
+    {
+        if (Registrations.IsValueCreated) throw new InvalidOperationException("a source was declared after the list was made");
+        Declared.Add(registration);
+    }
 }

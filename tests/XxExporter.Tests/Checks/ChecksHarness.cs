@@ -33,7 +33,7 @@ internal sealed class ChecksHarness
         if (resolver is not null) services.AddSingleton(resolver);
         var context = new SourceContext(new SettingValues(Flags(settings), new Dictionary<string, string>(), new Dictionary<string, string>()),
             factory, services.BuildServiceProvider());
-        var sources = Sources.All.Where(source => Names.Contains(source.Name)).SelectMany(source => source.Create(context)).ToList();
+        var sources = SourceRegistry.All.Where(source => Names.Contains(source.Name)).SelectMany(source => source.Create(context)).ToList();
         new ScrapeSources(sources, new ExporterMetrics(factory), Logs.Factory).CollectBeforeEachScrape(Registry);
     }
 

@@ -1,3 +1,4 @@
+using XxExporter.Telemetry;
 using XxExporter.Chain;
 using XxExporter.Hosting;
 using XxExporter.Logs;
@@ -200,7 +201,7 @@ public class SettingsTests
     {
         Assert.False(Load("--no-logs.from-start").Logs.FromStart);
         Assert.True(Load("--no-logs.from-start", "--logs.from-start").Logs.FromStart);
-        var dns = Sources.All.Single(source => source.Name == "dns").Switch;
+        var dns = SourceRegistry.All.Single(source => source.Name == "dns").Switch;
         Assert.Equal("collector.dns", dns.Flag);
         Assert.True(Load().Values.Get(dns));
         Assert.False(Load("--no-collector.dns").Values.Get(dns));
