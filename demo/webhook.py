@@ -12,13 +12,14 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 
 def lines_of(notification):
-    """One line per alert: the time, the receiver it was routed to, firing or resolved, name, severity, summary, runbook."""
+    """One line per alert: the time, the receiver it was routed to, firing or resolved, name, severity, host (or, for an
+    alert about the validator, which names no host, the validator), summary, runbook."""
     receiver = notification.get("receiver", "?")
     for alert in notification.get("alerts", []):
         labels, annotations = alert.get("labels", {}), alert.get("annotations", {})
         yield "{} webhook: {} {} {} ({}, {}): {} {}".format(
             time.strftime("%H:%M:%S"), receiver, alert.get("status", "?").upper(), labels.get("alertname", "?"),
-            labels.get("severity", "no severity"), labels.get("instance", "?"), annotations.get("summary", ""),
+            labels.get("severity", "no severity"), labels.get("instance") or labels.get("validator", "?"), annotations.get("summary", ""),
             annotations.get("runbook_url", ""))
 
 

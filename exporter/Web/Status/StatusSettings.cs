@@ -26,8 +26,9 @@ public sealed record StatusSettings
                 : throw new FormatException("must be an http:// or https:// URL without a query"));
 
         public static readonly Setting<IReadOnlyList<AlertMatcher>> AlertMatchers = new("status.alert-matchers", "Status:AlertMatchers", "",
-            "Label matchers, all of which an alert in that Alertmanager must match to be shown, such as instance=\"node-a:19420\" "
-            + "(=, !=, =~, !~; instance=~\"node-a:19420|gateway-a:19420\" for several hosts); empty: every alert it holds.", ParseMatchers);
+            "Label matchers, all of which an alert in that Alertmanager must match to be shown, such as validator=\"validator-1\" "
+            + "(=, !=, =~, !~): every alert of that validator, its hosts' and its own; the validator's own alerts carry validator but "
+            + "no instance, so instance=\"node-a:19420\" shows only that host's; empty: every alert it holds.", ParseMatchers);
 
         public static IReadOnlyList<Setting> All { get; } = [AlertmanagerUrl, AlertMatchers];
     }

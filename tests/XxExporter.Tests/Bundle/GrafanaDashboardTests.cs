@@ -143,8 +143,10 @@ public partial class GrafanaDashboardTests
         {
             var selectors = Selector().Matches(query.Template).ToList();
             Assert.True(selectors.Count > 0, $"{query}: selects nothing");
+            // A validator's own alerts have no site or host: they are chosen by the validators of the selected hosts.
             Assert.All(selectors, s => Assert.True(
-                s.Groups["matchers"].Value.Contains("site=~\"$site\"") && s.Groups["matchers"].Value.Contains("instance=~\"$instance\""),
+                s.Groups["matchers"].Value.Contains("site=~\"$site\"") && s.Groups["matchers"].Value.Contains("instance=~\"$instance\"")
+                    || s.Value == "ALERTS{alertstate=\"firing\", instance=\"\"}" && query.Template.Contains(s.Value + SelectedHostsValidators),
                 $"{query}: {s.Value} does not filter by $site and $instance"));
             Assert.True(!BareMetric().IsMatch(query.Template), $"{query}: a metric without a {{...}} filter: {query.Template}");
             Assert.All(RateRange().Matches(query.Template), r => Assert.True(r.Groups[1].Value == "$__rate_interval",
@@ -213,7 +215,9 @@ public partial class GrafanaDashboardTests
     {
         var empty = Assert.Single(Dashboards.Queries(), q => !q.ReturnsDataWhenHealthy);
         Assert.Equal("xx-overview", empty.DashboardUid);
-        Assert.Equal("ALERTS{alertstate=\"firing\", instance=~\"$instance\", site=~\"$site\"}", empty.Template);
+        // The selected hosts' alerts, and those of their validators (one per validator, without instance or site).
+        Assert.Equal("ALERTS{alertstate=\"firing\", instance=~\"$instance\", site=~\"$site\"} or (ALERTS{alertstate=\"firing\", instance=\"\"}"
+            + SelectedHostsValidators + ")", empty.Template);
     }
 
     [Fact]
@@ -241,6 +245,10 @@ public partial class GrafanaDashboardTests
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    /// <summary>What keeps the series of a validator (no site, no instance) to the validators of the selected hosts.</summary>
+    private const string SelectedHostsValidators =
+        " and on(validator) group by (validator) (xx_exporter_build_info{instance=~\"$instance\", site=~\"$site\"})";
 
     /// <summary>Each series name the exporter serves (a histogram's _bucket, _sum and _count too) with its label names.</summary>
     private static Dictionary<string, string[]> ServedSeries() =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using XxExporter.Tests.Support;
 using XxSimulator.Chain;
 
@@ -88,9 +89,10 @@ public sealed class TroubledStackEndToEndTests
         // Alertmanager as shipped: critical alerts wait 10 s for their group, warnings 1 min.
         string[] expected = ["XxValidatorMissedEra", "XxCmixRoundFailureRatioHigh"];
         Dictionary<string, (JsonNode Alert, string Receiver)> notified = [];
-        // What the overview's firing-alerts panel showed while the missed era was paging (it resolves with the era).
+        // What the overview's firing-alerts panel showed, with this host selected, while the missed era was paging (it
+        // resolves with the era): a validator's alert has no host, and shows for the validator of the hosts selected.
         List<JsonArray>? shownWhilePaging = null;
-        var firingPanels = Dashboards.Queries(SimulatedSite.Site).Where(q => !q.ReturnsDataWhenHealthy).ToList();
+        var firingPanels = Dashboards.Queries(SimulatedSite.Site, Regex.Escape(site.Exporter.Authority)).Where(q => !q.ReturnsDataWhenHealthy).ToList();
         Assert.NotEmpty(firingPanels);
         // On a loaded machine the ratio alert's minute of group wait can end after the crash loop began; then
         // Alertmanager holds it back (inhibit_rules: the crash loop explains the failing rounds), which is the routing
@@ -145,7 +147,11 @@ public sealed class TroubledStackEndToEndTests
         var everAlerting = (await stack.QueryAsync("count by (alertname) (max_over_time(ALERTS{alertname!=\"XxWatchdog\"}[1h]))"))
             .Select(series => series!["metric"]!["alertname"]!.GetValue<string>()).ToHashSet();
         Assert.Superset(expected.ToHashSet(), everAlerting);
-        Assert.Subset(CausedByTheScenario, everAlerting);
+        var falseAlarms = everAlerting.Except(CausedByTheScenario).ToList();
+        // A scrape slower than the compressed clock's 1 s timeout makes XxExporterDown pending: say how slow they were.
+        Assert.True(falseAlarms.Count == 0, $"alerts the scenario does not cause: {string.Join(", ", falseAlarms)}; the exporter's slowest scrape " +
+            (await stack.QueryAsync("max_over_time(scrape_duration_seconds{job=\"xx-exporter\"}[1h])")).ToJsonString() + ", failed scrapes " +
+            (await stack.QueryAsync("count_over_time((up{job=\"xx-exporter\"} == 0)[1h:1s])")).ToJsonString());
     }
 
     /// <summary>Whether Alertmanager holds <paramref name="alert"/> back, inhibited by the crash loop.</summary>

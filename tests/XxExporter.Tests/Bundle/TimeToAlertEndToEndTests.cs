@@ -11,10 +11,12 @@ namespace XxExporter.Tests.Bundle;
 /// <summary>
 /// The time to alert (docs/alerts.md "Time to alert"): the whole bundle on the shipped clock (15 s scrape and evaluation, the rules'
 /// real <c>for:</c>, Alertmanager's real group waits), with the simulated node's events at known times, from each event to
-/// the notification reaching the webhook. Two sites run side by side, and this class beside the other tests (it starts
+/// the notification reaching the webhook. Alertmanager pages once per validator and incident: a critical alert that joins
+/// a validator's open page is told as an update (at most every 5 minutes), so each critical event is timed on a site of
+/// its own, where it opens the page. Three sites run side by side, and this class beside the other tests (it starts
 /// first), so the real minutes overlap: one troubled node whose chain starts 30 s before a missed era ends (then five
-/// crashes, then cMix down for good); one whose chain starts 30 s before its lost election is known, and whose chain
-/// then stalls.
+/// crashes); one whose chain starts 30 s before its lost election is known, and whose chain then stalls; one healthy
+/// node whose cMix stops for good on an error.
 /// </summary>
 [FullLane(StartFirst = true)]
 public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
@@ -26,39 +28,52 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
     public async Task Each_event_reaches_the_webhook_within_its_goal_on_the_shipped_clock()
     {
         // Each site on a thread of its own: starting one (PostgreSQL's initdb) blocks, and the chain stall is the
-        // longest wait, so its site must not start after the other's.
+        // longest wait, so its site must not start after the others.
         var stall = Task.Run(LostElectionAndChainStallAsync);
-        var missedEra = Task.Run(MissedEraCrashLoopAndCmixDownAsync);
-        var measured = (await Task.WhenAll(missedEra, stall)).SelectMany(m => m).ToList();
+        var missedEra = Task.Run(MissedEraAndCrashLoopAsync);
+        var cmixDown = Task.Run(CmixStoppedOnErrorAsync);
+        var measured = (await Task.WhenAll(missedEra, cmixDown, stall)).SelectMany(m => m).ToList();
         output.WriteLine(Table(measured));
         Assert.All(measured, m => Assert.True(m.Delay <= m.Goal, $"{m.Event}: {m.Alert} after {Seconds(m.Delay)}, goal {Seconds(m.Goal)}\n{Table(measured)}"));
     }
 
-    private static async Task<List<Measured>> MissedEraCrashLoopAndCmixDownAsync()
+    private static async Task<List<Measured>> MissedEraAndCrashLoopAsync()
     {
         // Eras of 90 s, the chain 30 s into era 1003 (a missed era: the fourth of the troubled story, simulator/README.md):
         // it ends 60 s after the start, once Prometheus has seen the era before. Rounds run from the start, one in
-        // ten fails and crashes cMix, so the fifth crash comes at about 75 s; at 100 s cMix stops for good.
+        // ten fails and crashes cMix, so the fifth crash comes at about 75 s. The missed era is told once, on a page
+        // of its own (notify="once"), so the crash loop opens the validator's page.
         var era = TimeSpan.FromSeconds(90);
         await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, era, Rounds, node => node with
         {
             ChainStartedBefore = 3 * era + TimeSpan.FromSeconds(30),
-            CmixDownAfter = TimeSpan.FromSeconds(100),
         }, MonitoringStack.ShippedClock);
         await site.Stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
         var missedEraEnds = site.Node.EraStartsAt(SimulatedChain.FirstEra + 3 + 1);
-        var arrived = await FirstFiringAsync(site.Stack, ["XxValidatorMissedEra", "XxServiceDown"], missedEraEnds,
-            TimeSpan.FromMinutes(8));
-
-        string errorFile = Path.Combine(site.LogFolder, "cmix-err.log");
-        Assert.True(File.Exists(errorFile), "the simulated cMix did not stop for good");
+        var arrived = await FirstFiringAsync(site.Stack, ["XxValidatorMissedEra", CrashLoop], missedEraEnds, TimeSpan.FromMinutes(8));
         return
         [
             new("a missed era (from the era change)", "XxValidatorMissedEra", missedEraEnds, arrived["XxValidatorMissedEra"], TimeSpan.FromMinutes(2)),
-            new("a crash loop (from the fifth crash)", "XxServiceDown", FifthCrash(site.LogFolder), arrived["XxServiceDown"], FiveMinutes),
-            new("cMix down, cmix-err.log left (from its writing)", "XxServiceDown", new DateTimeOffset(File.GetLastWriteTimeUtc(errorFile)),
-                arrived["XxServiceDown"], FiveMinutes),
+            new("a crash loop (from the fifth crash)", CrashLoop, FifthCrash(site.LogFolder), arrived[CrashLoop], FiveMinutes),
         ];
+    }
+
+    private static async Task<List<Measured>> CmixStoppedOnErrorAsync()
+    {
+        // A healthy node whose cMix stops for good 20 s after the start, leaving cmix-err.log: nothing else of its
+        // validator pages, so its alert opens the page.
+        await using var site = await SimulatedSite.StartAsync(Scenario.Healthy, TimeSpan.FromSeconds(90), Rounds, node => node with
+        {
+            CmixDownAfter = TimeSpan.FromSeconds(20),
+        }, MonitoringStack.ShippedClock);
+        await site.Stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
+        string errorFile = Path.Combine(site.LogFolder, "cmix-err.log");
+        var waited = Stopwatch.StartNew();
+        while (!File.Exists(errorFile) && waited.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(500);
+        Assert.True(File.Exists(errorFile), "the simulated cMix did not stop for good");
+        var written = new DateTimeOffset(File.GetLastWriteTimeUtc(errorFile));
+        var arrived = await FirstFiringAsync(site.Stack, [StoppedOnError], written, TimeSpan.FromMinutes(8));
+        return [new("cMix down, cmix-err.log left (from its writing)", StoppedOnError, written, arrived[StoppedOnError], FiveMinutes)];
     }
 
     private static async Task<List<Measured>> LostElectionAndChainStallAsync()
@@ -66,10 +81,11 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         // Eras of 15 minutes, the chain 30 s before the election for era 1001 is known (in the last third of era
         // 1000, which the troubled validator loses); era 1001 would start 5 minutes later. 15 s (a few blocks) after
         // the election the chain stalls, its last blocks telling the election: the stall's alert comes at least 4
-        // minutes later (3 minutes of window, then its for:), the longest wait of the test.
+        // minutes later (3 minutes of window, then its for:), the longest wait of the test. A round every 20 s: the
+        // fifth crash (round 50) would come after the test, so the stall opens the validator's page.
         var era = TimeSpan.FromMinutes(15);
         var election = TimeSpan.FromSeconds(30);
-        await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, era, Rounds, node => node with
+        await using var site = await SimulatedSite.StartAsync(Scenario.Troubled, era, TimeSpan.FromSeconds(20), node => node with
         {
             ChainStartedBefore = era * 2 / 3 - election,
             ChainStallAfter = election + TimeSpan.FromSeconds(15),
@@ -95,7 +111,14 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         ];
     }
 
-    /// <summary>When each alert's first firing notification after <paramref name="since"/> reached the webhook.</summary>
+    /// <summary>The two witnesses of <c>XxServiceDown</c>, told apart by their <c>cause</c> label (prometheus/rules/xx-alerts.yml).</summary>
+    private const string CrashLoop = "XxServiceDown{cause=crash_loop}", StoppedOnError = "XxServiceDown{cause=stopped_on_error}";
+
+    /// <summary>An alert's name, with its <c>cause</c> if it has one.</summary>
+    private static string Name(JsonNode labels) =>
+        labels["alertname"]!.GetValue<string>() + (labels["cause"] is { } cause ? $"{{cause={cause.GetValue<string>()}}}" : "");
+
+    /// <summary>When each alert's (<see cref="Name"/>) first firing notification after <paramref name="since"/> reached the webhook.</summary>
     private static async Task<Dictionary<string, DateTimeOffset>> FirstFiringAsync(MonitoringStack stack, string[] alerts, DateTimeOffset since,
         TimeSpan limit)
     {
@@ -106,7 +129,7 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
             await Task.Delay(500);
             foreach (var (body, at) in stack.Webhook.ReceivedWithTimes("/webhook").Where(r => r.Arrived > since))
                 foreach (var alert in JsonNode.Parse(body)!["alerts"]!.AsArray().Where(a => a!["status"]!.GetValue<string>() == "firing"))
-                    arrived.TryAdd(alert!["labels"]!["alertname"]!.GetValue<string>(), at);
+                    arrived.TryAdd(Name(alert!["labels"]!), at);
         }
         Assert.True(alerts.All(arrived.ContainsKey),
             $"within {waited.Elapsed} only {string.Join(", ", arrived.Keys)} of {string.Join(", ", alerts)} reached the webhook; firing: " +
