@@ -148,12 +148,18 @@ public sealed class SimulatedChain
         return (FirstEra + (uint)Math.Floor(eras), eras - Math.Floor(eras));
     }
 
+    /// <summary>
+    /// Healthy: the one era, counted from the era active at start (k), in which the stash is active but earns no
+    /// points, has no heartbeat and no block and is disabled, as in the troubled timeline's missed era (null: none).
+    /// </summary>
+    public uint? MissedEra { get; init; }
+
     private enum Part { Earning, Missed, Waiting }
 
     /// <summary>The stash's part in an era (see the timeline above).</summary>
     private Part PartIn(uint era)
     {
-        if (_scenario == Scenario.Healthy) return Part.Earning;
+        if (_scenario == Scenario.Healthy) return era == FirstEra + MissedEra ? Part.Missed : Part.Earning;
         long k = ((long)era - FirstEra) % ErasPerCycle;
         return ((k + ErasPerCycle) % ErasPerCycle) switch
         {

@@ -66,6 +66,9 @@ public sealed record SimulatedNodeOptions
     /// <summary>If set, this long after start a round fails and the restarted node dies before removing cmix-err.log: down for good.</summary>
     public TimeSpan? CmixDownAfter { get; init; }
 
+    /// <summary>Healthy: the era, counted from the era active at start, that the validator misses (null: none; <see cref="SimulatedChain.MissedEra"/>).</summary>
+    public uint? MissedEra { get; init; }
+
     /// <summary>If set, this long after start peer gateways stop gossiping to the gateway; its node's rounds still arrive.</summary>
     public TimeSpan? GatewayIsolatedAfter { get; init; }
 
@@ -103,7 +106,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     {
         var binaries = new SimulatedBinaries(options.BinaryBehind);
         _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow - options.ChainStartedBefore, NodeIdentity.Stash,
-            NodeIdentity.CmixId, binaries);
+            NodeIdentity.CmixId, binaries) { MissedEra = options.MissedEra };
         _chainStallAfter = options.ChainStallAfter;
         _self = new NodeSelf(options.Role, options.SessionKeys == SessionKeysOnNode.Missing ? new HashSet<string>() : new HashSet<string>([_chain.StashSessionKeys], StringComparer.OrdinalIgnoreCase),
             RefusesUnsafe: options.SessionKeys == SessionKeysOnNode.Refused);

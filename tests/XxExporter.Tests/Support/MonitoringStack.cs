@@ -33,12 +33,19 @@ public sealed class MonitoringStack : IAsyncDisposable
 
     public ServerProcess Alertmanager { get; private set; } = null!;
 
-    public static async Task<MonitoringStack> StartAsync(Uri exporter, string site, string[]? clock = null)
+    public static Task<MonitoringStack> StartAsync(Uri exporter, string site, string[]? clock = null) =>
+        StartAsync(exporter, site, clock, []);
+
+    /// <summary>
+    /// As above, with <paramref name="otherHosts"/> scraped too: further exporters of the same validator
+    /// (<c>validator-1</c>, as prometheus.yml ships its target), each with its site and target labels.
+    /// </summary>
+    public static async Task<MonitoringStack> StartAsync(Uri exporter, string site, string[]? clock, IReadOnlyList<ScrapedHost> otherHosts)
     {
         var stack = new MonitoringStack(await WebhookListener.StartAsync());
         try
         {
-            await stack.StartServersAsync(exporter, site, clock ?? CompressedClock);
+            await stack.StartServersAsync(exporter, site, clock ?? CompressedClock, otherHosts);
             return stack;
         }
         catch
@@ -48,17 +55,33 @@ public sealed class MonitoringStack : IAsyncDisposable
         }
     }
 
-    private async Task StartServersAsync(Uri exporter, string site, string[] clock)
+    private async Task StartServersAsync(Uri exporter, string site, string[] clock, IReadOnlyList<ScrapedHost> otherHosts)
     {
         int alertmanagerPort = Loopback.FreePort(), prometheusPort = Loopback.FreePort();
         while (prometheusPort == alertmanagerPort) prometheusPort = Loopback.FreePort();
         await DemoScript.WriteConfigsAsync(_folder.Path, exporter.Authority, $"127.0.0.1:{alertmanagerPort}", $"127.0.0.1:{prometheusPort}",
             $"{Webhook.Url}/webhook", site, clock);
+        if (otherHosts.Count > 0) AddTargets(_folder.File("prometheus/prometheus.yml"), exporter, otherHosts);
         Alertmanager = await AlertmanagerProcess.RunAsync(_folder.File("alertmanager"), alertmanagerPort);
         string prometheus = _folder.File("prometheus");
         Prometheus = await ServerProcess.StartAsync("prometheus", prometheus, port =>
             [$"--config.file={prometheus}/prometheus.yml", $"--web.listen-address=127.0.0.1:{port}", $"--storage.tsdb.path={prometheus}/data"],
             port: prometheusPort);
+    }
+
+    /// <summary>Adds <paramref name="hosts"/> as static targets of the xx-exporter job, before the shipped one.</summary>
+    private static void AddTargets(string prometheusYml, Uri exporter, IReadOnlyList<ScrapedHost> hosts)
+    {
+        string shipped = $"      - targets: ['{exporter.Authority}']\n";
+        string text = File.ReadAllText(prometheusYml);
+        Assert.True(text.Contains(shipped, StringComparison.Ordinal), $"the generated prometheus.yml has no \"{shipped.Trim()}\"");
+        var added = new System.Text.StringBuilder();
+        foreach (var host in hosts)
+        {
+            added.Append($"      - targets: ['{host.Exporter.Authority}']\n        labels:\n");
+            foreach (var (name, value) in host.Labels) added.Append($"          {name}: {value}\n");
+        }
+        File.WriteAllText(prometheusYml, text.Replace(shipped, added + shipped, StringComparison.Ordinal));
     }
 
     /// <summary>Waits until Prometheus has scraped the exporter successfully (its first scrape comes after a few seconds).</summary>
@@ -101,3 +124,6 @@ public sealed class MonitoringStack : IAsyncDisposable
         Webhook.DisposeAsync,
         () => { _folder.Dispose(); return ValueTask.CompletedTask; });
 }
+
+/// <summary>A further exporter for <see cref="MonitoringStack"/> to scrape, with its target labels (validator, site, site_role).</summary>
+public sealed record ScrapedHost(Uri Exporter, IReadOnlyList<(string Name, string Value)> Labels);
