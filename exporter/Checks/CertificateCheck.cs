@@ -31,6 +31,9 @@ internal sealed class CertificateCheck : IScrapeSource
     private readonly Counter _readErrors;
     private long _readErrorCount; // reads of one source never overlap
 
+    /// <summary>Each key file's public key, parsed again only when the file's size or modification time changes.</summary>
+    private readonly Dictionary<string, (long Length, DateTime Modified, byte[]? PublicKey)> _keys = [];
+
     /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
     [ModuleInitializer]
     internal static void Declare() => SourceRegistry.Declare(() => Registration);
@@ -122,10 +125,19 @@ internal sealed class CertificateCheck : IScrapeSource
 
     private void CompareKey(Readings readings, FileInfo certificate, byte[] publicKey, string keyFile)
     {
-        byte[] keyText;
+        byte[]? keyPublic;
         try
         {
-            keyText = SmallFile.ReadAllBytes(keyFile);
+            var key = new FileInfo(keyFile); // not Exists for a missing file or a folder: then read, to say which
+            if (key.Exists && _keys.TryGetValue(keyFile, out var known) && known.Length == key.Length && known.Modified == key.LastWriteTimeUtc)
+                keyPublic = known.PublicKey;
+            else
+            {
+                byte[] keyText = SmallFile.ReadAllBytes(keyFile);
+                try { keyPublic = PublicKeyOf(keyText); }
+                finally { CryptographicOperations.ZeroMemory(keyText); }
+                _keys[keyFile] = (keyText.Length, key.LastWriteTimeUtc, keyPublic);
+            }
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -137,17 +149,10 @@ internal sealed class CertificateCheck : IScrapeSource
             readings.Notice(keyFile, $"cannot be read, so {certificate.Name} is not compared with it ({ex.Message})");
             return;
         }
-        try
-        {
-            if (PublicKeyOf(keyText) is { } keyPublic)
-                readings.Set(_keyMatches, keyPublic.AsSpan().SequenceEqual(publicKey), certificate.Name);
-            else
-                readings.Notice(keyFile, $"holds no unencrypted RSA or EC private key, so {certificate.Name} is not compared with it");
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(keyText);
-        }
+        if (keyPublic is not null)
+            readings.Set(_keyMatches, keyPublic.AsSpan().SequenceEqual(publicKey), certificate.Name);
+        else
+            readings.Notice(keyFile, $"holds no unencrypted RSA or EC private key, so {certificate.Name} is not compared with it");
     }
 
     /// <summary>The public key (SubjectPublicKeyInfo) of a PEM private key; null if it is no key this reads (encrypted, another algorithm).</summary>

@@ -227,6 +227,24 @@ public sealed class CertificateCheckTests : IDisposable
         return output.Trim();
     }
 
+    /// <summary>A key file is parsed once while it stays the same, and again when it is replaced.</summary>
+    [Fact]
+    public async Task A_replaced_key_file_is_compared_again()
+    {
+        using var key = RSA.Create(2048);
+        using var other = RSA.Create(2048);
+        WriteCertificate("gateway-cert.crt", key, Now.AddDays(30));
+        string keyFile = _folder.File("gateway-key.key");
+        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        var harness = Harness();
+
+        Assert.Equal(1, (await harness.Scrape())[KeyMatches("gateway-cert.crt")]);
+        Assert.Equal(1, (await harness.Scrape())[KeyMatches("gateway-cert.crt")]);
+        File.WriteAllText(keyFile, other.ExportPkcs8PrivateKeyPem());
+        File.SetLastWriteTimeUtc(keyFile, DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal(0, (await harness.Scrape())[KeyMatches("gateway-cert.crt")]);
+    }
+
     [Fact]
     public async Task A_key_that_cannot_be_compared_is_noticed_not_a_failure_and_not_a_mismatch()
     {
