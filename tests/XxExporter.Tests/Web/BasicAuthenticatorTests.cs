@@ -106,36 +106,53 @@ public class BasicAuthenticatorTests
         Assert.Equal(("", ""), (user, password));
     }
 
-    /// <summary>An authenticator whose user "slow" costs bcrypt about a second, with such a check already running for <paramref name="client"/>.</summary>
-    private static async Task<(BasicAuthenticator Auth, Task<AuthOutcome> Running)> WithSlowCheckRunning(string client)
+    /// <summary>
+    /// An authenticator with a check for user "held" running for <paramref name="client"/>, inside bcrypt, until the
+    /// returned gate is opened: what a slow bcrypt looks like, without timing.
+    /// </summary>
+    private static async Task<(BasicAuthenticator Auth, Task<AuthOutcome> Running, TaskCompletionSource Gate)> WithCheckHeldInBcrypt(string client)
     {
-        var users = new Dictionary<string, string>(Users) { ["slow"] = BCrypt.Net.BCrypt.HashPassword("slow", 14) };
-        var bcrypt = new CountedBcrypt();
-        var auth = new BasicAuthenticator(users, verify: bcrypt.Verify);
-        var running = Task.Run(() => auth.CheckAsync("slow", "wrong", client).AsTask());
-        while (bcrypt.Checks == 0) await Task.Delay(1);
-        return (auth, running);
+        string heldHash = BCrypt.Net.BCrypt.HashPassword("held", 4);
+        var users = new Dictionary<string, string>(Users) { ["held"] = heldHash };
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var auth = new BasicAuthenticator(users, verify: (password, hash) =>
+        {
+            if (hash == heldHash)
+            {
+                entered.TrySetResult();
+                gate.Task.Wait();
+            }
+            return BasicAuthenticator.Bcrypt(password, hash);
+        });
+        var running = Task.Run(() => auth.CheckAsync("held", "wrong", client).AsTask());
+        await entered.Task;
+        return (auth, running, gate);
     }
 
     [Fact]
     public async Task A_flood_of_guesses_from_one_client_holds_one_place_and_the_excess_is_refused_at_once()
     {
-        var (auth, running) = await WithSlowCheckRunning("127.0.0.2");
+        var (auth, running, gate) = await WithCheckHeldInBcrypt("127.0.0.2");
         // While its first guess is checked, the same address's other guesses are refused without waiting.
         var flood = Enumerable.Range(0, 199).Select(i => auth.CheckAsync("prometheus", $"guess {i}", "127.0.0.2").AsTask()).ToList();
         Assert.All(flood, guess => Assert.Equal(AuthOutcome.Busy, guess.IsCompleted ? guess.Result : AuthOutcome.Allowed));
         // Prometheus, from another address, waits its turn and is let in.
-        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd", "127.0.0.1"));
+        var prometheus = auth.CheckAsync("bob", "pässwörd", "127.0.0.1").AsTask();
+        Assert.False(prometheus.IsCompleted);
+        gate.SetResult();
+        Assert.Equal(AuthOutcome.Allowed, await prometheus);
         Assert.Equal(AuthOutcome.Denied, await running);
     }
 
     [Fact]
     public async Task At_most_the_bounded_number_of_checks_queue_over_all_clients()
     {
-        var (auth, running) = await WithSlowCheckRunning("client 0");
+        var (auth, running, gate) = await WithCheckHeldInBcrypt("client 0");
         var checks = Enumerable.Range(1, BasicAuthenticator.MaxQueuedChecks + 9)
             .Select(i => auth.CheckAsync("bob", "wrong", $"client {i}").AsTask()).ToList();
         Assert.Equal(10, checks.Count(check => check.IsCompleted));   // refused at once; the others wait in the queue
+        gate.SetResult();
         var outcomes = await Task.WhenAll(checks);
         Assert.Equal(BasicAuthenticator.MaxQueuedChecks - 1, outcomes.Count(o => o == AuthOutcome.Denied));
         Assert.Equal(10, outcomes.Count(o => o == AuthOutcome.Busy));
