@@ -61,7 +61,7 @@ public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDis
         _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Garbage("<html>502 Bad Gateway</html>") : _runtime.Healthy(method, parameters);
         await process.Http.GetStringAsync("/metrics");
         await HealthyAgainAsync(process);
-        long steady = Memory(process.Id, "VmRSS");
+        long steady = ProcMemory.Read(process.Id, "VmRSS");
 
         var peaks = new List<string>();
         foreach (var (name, method, result) in Attacks())
@@ -80,13 +80,13 @@ public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDis
                 await Task.Delay(200);
             }
             Assert.True(Volatile.Read(ref sent) >= 3, $"{name}: the exporter asked {method} {sent} times");
-            long peak = Memory(process.Id, "VmHWM");
-            peaks.Add($"{name}: peak {(peak - steady) >> 20} MiB over steady, now {(Memory(process.Id, "VmRSS") - steady) >> 20} MiB");
+            long peak = ProcMemory.Read(process.Id, "VmHWM");
+            peaks.Add($"{name}: peak {(peak - steady) >> 20} MiB over steady, now {(ProcMemory.Read(process.Id, "VmRSS") - steady) >> 20} MiB");
             Assert.True(peak - steady <= BudgetBytes, $"steady RSS {steady >> 20} MiB; " + string.Join("; ", peaks));
         }
 
         await HealthyAgainAsync(process);
-        long after = Memory(process.Id, "VmRSS");
+        long after = ProcMemory.Read(process.Id, "VmRSS");
         output.WriteLine($"steady RSS {steady >> 20} MiB, after {after >> 20} MiB; " + string.Join("; ", peaks));
         Assert.True(after - steady <= SettledBytes, $"steady RSS {steady >> 20} MiB, after {after >> 20} MiB; " + string.Join("; ", peaks));
     }
@@ -97,12 +97,5 @@ public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDis
         _node.Handler = _runtime.Healthy;
         for (int i = 0; i < 60 && !(await process.Http.GetStringAsync("/metrics")).Contains("xx_chain_up 1"); i++) await Task.Delay(200);
         for (int i = 0; i < 30; i++) Assert.Contains("xx_chain_up 1", await process.Http.GetStringAsync("/metrics"));
-    }
-
-    /// <summary>A size line of /proc/&lt;pid&gt;/status (VmRSS, VmHWM), in bytes.</summary>
-    private static long Memory(int pid, string field)
-    {
-        string line = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]) * 1024;
     }
 }

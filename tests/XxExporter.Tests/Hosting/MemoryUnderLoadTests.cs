@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using XxExporter.Tests.Support;
 using XxExporter.Tests.Web;
 using Xunit.Abstractions;
@@ -14,7 +13,7 @@ namespace XxExporter.Tests.Hosting;
 /// return near it once the load stops. Every loop is bounded; nothing asserts on time.
 /// </summary>
 [FullLane]
-public sealed partial class MemoryUnderLoadTests(ITestOutputHelper output) : IDisposable
+public sealed class MemoryUnderLoadTests(ITestOutputHelper output) : IDisposable
 {
     private const long MiB = 1 << 20;
     private static readonly long Headroom = 64 * MiB;
@@ -62,18 +61,18 @@ public sealed partial class MemoryUnderLoadTests(ITestOutputHelper output) : IDi
             // Warm up with a little of each load: JIT-compiled code, pools and the first reports are no growth to judge.
             await StatusRequests(http, workers: 50, each: 10);
             await IdleConnections(port, count: 300);
-            long steady = Rss(exporter, "VmRSS");
-            output.WriteLine($"steady VmRSS {steady / MiB} MiB, VmHWM so far {Rss(exporter, "VmHWM") / MiB} MiB");
+            long steady = ProcMemory.Read(exporter.Id, "VmRSS");
+            output.WriteLine($"steady VmRSS {steady / MiB} MiB, VmHWM so far {ProcMemory.Read(exporter.Id, "VmHWM") / MiB} MiB");
 
             await StatusRequests(http, workers: 200, each: 20);
-            output.WriteLine($"after 4000 status requests over 200 connections: VmRSS {Rss(exporter, "VmRSS") / MiB} MiB");
+            output.WriteLine($"after 4000 status requests over 200 connections: VmRSS {ProcMemory.Read(exporter.Id, "VmRSS") / MiB} MiB");
             handler.Dispose();
             for (int round = 0; round < 2; round++)
             {
                 await IdleConnections(port, count: 3000);
-                output.WriteLine($"after 3000 idle TLS connections (round {round + 1}): VmRSS {Rss(exporter, "VmRSS") / MiB} MiB");
+                output.WriteLine($"after 3000 idle TLS connections (round {round + 1}): VmRSS {ProcMemory.Read(exporter.Id, "VmRSS") / MiB} MiB");
             }
-            long peak = Rss(exporter, "VmHWM");
+            long peak = ProcMemory.Read(exporter.Id, "VmHWM");
             output.WriteLine($"peak VmHWM {peak / MiB} MiB");
             Assert.True(peak <= steady + Headroom, $"VmHWM {peak / MiB} MiB, more than {Headroom / MiB} MiB above the steady {steady / MiB} MiB");
 
@@ -81,7 +80,7 @@ public sealed partial class MemoryUnderLoadTests(ITestOutputHelper output) : IDi
             long after = 0;
             for (int check = 0; check < 60; check++)
             {
-                after = Rss(exporter, "VmRSS");
+                after = ProcMemory.Read(exporter.Id, "VmRSS");
                 if (after <= steady + Returned) break;
                 await Task.Delay(500);
             }
@@ -144,9 +143,4 @@ public sealed partial class MemoryUnderLoadTests(ITestOutputHelper output) : IDi
         }
     }
 
-    private static long Rss(Process process, string field) =>
-        long.Parse(StatusField().Matches(File.ReadAllText($"/proc/{process.Id}/status")).Single(m => m.Groups[1].Value == field).Groups[2].Value) * 1024;
-
-    [GeneratedRegex(@"^(\w+):\s+(\d+) kB$", RegexOptions.Multiline)]
-    private static partial Regex StatusField();
 }
