@@ -25,7 +25,7 @@ public sealed class ChainSeries(IMetricFactory factory)
         readings.Set(_syncing, head.Health.Syncing);
         readings.Set(_specVersion, head.SpecVersion);
         readings.Set(_nodeInfo, 1, head.Info.Chain, head.Info.Version, head.Info.PeerId ?? "");
-        if (head.Info.PeerIdRefusal is { } refusal) readings.Notice("system_localPeerId", refusal);
+        foreach (var (method, why) in head.LeftOut) readings.Notice(method, why);
     }
 
     /// <summary>The node answered but a bug of ours left the read unfinished: the node is not said to be down, and nothing else is known.</summary>
