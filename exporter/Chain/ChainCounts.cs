@@ -34,7 +34,7 @@ public static class ChainCounts
     public static IReadOnlyList<uint> Eras(uint first, uint end)
     {
         if (end <= first) return [];
-        if (end - first > MaxEraWindow + 1) throw new ArgumentOutOfRangeException(nameof(end), $"eras {first} to {end} are wider than any window read");
+        if (end - first > MaxEraWindow) throw new ArgumentOutOfRangeException(nameof(end), $"eras {first} to {end} are wider than any window read");
         var eras = new uint[end - first];
         for (uint i = 0; i < eras.Length; i++) eras[i] = first + i;
         return eras;
