@@ -1,6 +1,7 @@
 using System.Text;
 using XxExporter.Files;
 using XxExporter.Settings;
+using XxExporter.Telemetry;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -74,7 +75,7 @@ internal static class GatewayConfig
                 return NoAddress(path, $"sets {key} (line {entry.Key.Start.Line}) to no address");
             return HostPort(value.Trim()) is var (host, port)
                 ? new(GatewayConfigStatus.Ok, host, port)
-                : NoAddress(path, $"sets {key} (line {entry.Key.Start.Line}) to \"{Printable(value)}\", which is not host:port with a port from 1 to 65535");
+                : NoAddress(path, $"sets {key} (line {entry.Key.Start.Line}) to \"{ForeignText.Text(value)}\", which is not host:port with a port from 1 to 65535");
         }
         return NoAddress(path, "names no cmixAddress (the node's host:port)");
     }
@@ -95,12 +96,6 @@ internal static class GatewayConfig
 
     private static GatewayConfigReading NoAddress(string path, string problem) => new(GatewayConfigStatus.NoAddress, Problem: $"the gateway config {path} {problem}");
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
-
-    /// <summary>Values from the file go into a log line: control characters as '?', at most 100 characters.</summary>
-    private static string Printable(string value)
-    {
-        string shown = new(value.Take(100).Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return value.Length > 100 ? shown + "..." : shown;
-    }
+    /// <summary>A parser's message quotes the file (a key, a value): it goes into the log line by the rule for foreign text.</summary>
+    private static string OneLine(string message) => ForeignText.Text(message.ReplaceLineEndings(" ").Trim().TrimEnd('.'));
 }

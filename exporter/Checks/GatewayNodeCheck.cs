@@ -79,7 +79,7 @@ internal sealed class GatewayNodeCheck : IScrapeSource
         readings.Set(_duration, Stopwatch.GetElapsedTime(started).TotalSeconds);
         readings.Set(_success, result == NodeProbeResult.Ok);
         Results.SetOne(readings, _result, result);
-        if (result != NodeProbeResult.Ok) readings.Notice($"node {config.Address} (cmixAddress in {_path})", problem);
+        if (result != NodeProbeResult.Ok) readings.Notice($"node {ForeignText.Label(config.Address)} (cmixAddress in {_path})", problem);
     }
 
     /// <summary>A round that did not end in time: the node is not known to answer.</summary>

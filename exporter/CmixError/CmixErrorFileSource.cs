@@ -87,7 +87,7 @@ public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
     private static string Sentence(CmixErrorFinding finding) => finding.Error is { } found
         ? $"the cMix node stopped on an error written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z " +
           $"({(found.RoundId == 0 ? "not tied to a round" : $"round {found.RoundId}")}{(found.NodeId is { } node ? $", reported by node {node}" : "")}): " +
-          $"{found.OneLine()}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxServiceDown.md"
+          $"{found.Error}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxServiceDown.md"
         : $"the cMix node left an error file written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z that {finding.Problem}, " +
           "so its reason cannot be shown; if it stays, see docs/runbooks/XxServiceDown.md";
 

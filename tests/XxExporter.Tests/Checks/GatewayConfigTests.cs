@@ -1,4 +1,5 @@
 using XxExporter.Checks;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -83,8 +84,8 @@ public sealed class GatewayConfigTests
 
         var control = GatewayConfig.Parse("gateway.yaml", $"cmixAddress: \"node\\e[31m{new string('x', 500)}\"\n");
         Assert.Equal(GatewayConfigStatus.NoAddress, control.Status);
-        Assert.DoesNotContain('\u001b', control.Problem);
-        Assert.True(control.Problem.Length < 300, control.Problem); // the value is cut for the log
+        Assert.Contains("to \"node\\u001b[31mxxx", control.Problem); // escaped, visibly
+        Assert.True(control.Problem.Length < ForeignText.TextLength + 150, control.Problem); // the value is cut for the log
     }
 
     [Fact]
