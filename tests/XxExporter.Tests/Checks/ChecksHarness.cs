@@ -43,6 +43,9 @@ internal sealed class ChecksHarness
 
     public Task<Exposition> Scrape() => Exposition.Of(Registry);
 
+    /// <summary>Scrapes until <paramref name="series"/> shows: what a check does in the background is reported by a later scrape.</summary>
+    public Task<Exposition> ScrapeUntil(string series) => Exposition.Until(Registry, m => m.Has(series), TimeSpan.FromSeconds(30));
+
     public static long Unix(DateTime utc) => new DateTimeOffset(utc).ToUnixTimeSeconds();
 
     /// <summary>The flags that give <paramref name="settings"/>.</summary>
