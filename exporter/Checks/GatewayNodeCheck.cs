@@ -13,7 +13,8 @@ internal enum NodeProbeResult { Ok, NameNotResolved, Refused, Timeout, Unreachab
 /// <summary>
 /// From the gateway host, what the gateway does to reach its cMix node: reads the node's address from the gateway's
 /// config (<see cref="GatewayConfig"/>), resolves the name, then opens a TCP connection to it, each step bounded by
-/// its own timeout; only the connection is waited for by a scrape. A node host has no gateway config: that is <c>status="missing"</c> and no probe, never a warning.
+/// its own timeout; a scrape waits only for the connection. A node host has no gateway config: that is
+/// <c>status="missing"</c> and no probe, never a warning.
 /// Findings (a bad config, an unreachable node) are logged once until they change; the check itself still worked.
 /// </summary>
 internal sealed class GatewayNodeCheck : IScrapeSource
@@ -76,15 +77,17 @@ internal sealed class GatewayNodeCheck : IScrapeSource
     /// </summary>
     public async Task CollectAsync(Readings readings, CancellationToken timeout)
     {
-        if (_config.Latest(_path, _ => true)?.Result is not { } config) return;
+        if (_config.Latest(_path, _ => true)?.Result is not { } config) return;   // read again after each scrape
         Statuses.SetOne(readings, _status, config.Status);
         if (config.Status != GatewayConfigStatus.Ok)
         {
             if (config.Problem.Length > 0) readings.Notice("config", config.Problem);
             return;
         }
-        if (_lookup.Latest(config.Host, DnsCheck.Old) is not { } lookup || lookup.Version != config.Host) return;
-        var resolved = lookup.Result;
+        DnsCheck.Resolved resolved;
+        if (IPAddress.TryParse(config.Host, out var address)) resolved = new(ResolutionResult.Ok, "", 0, [address]);
+        else if (_lookup.Latest(config.Host, DnsCheck.Old) is { } lookup && lookup.Version == config.Host) resolved = lookup.Result;
+        else return;
         long started = Stopwatch.GetTimestamp();
         var (result, problem) = resolved.Result == ResolutionResult.Ok
             ? await ConnectAsync(config.Host, resolved.Addresses, config.Port, timeout)
@@ -95,7 +98,7 @@ internal sealed class GatewayNodeCheck : IScrapeSource
         if (result != NodeProbeResult.Ok) readings.Notice($"node {config.Address} (cmixAddress in {_path})", problem);
     }
 
-    /// <summary>A round that threw (a bug): the node is not known to answer.</summary>
+    /// <summary>A round that did not end in time or threw: the node is not known to answer.</summary>
     public void Unavailable(Readings readings) => readings.Set(_success, false);
 
     private async Task<(NodeProbeResult Result, string Problem)> ConnectAsync(string host, IPAddress[] addresses, int port, CancellationToken cancel)
