@@ -40,6 +40,7 @@ public sealed class DnsCheckTests
         var silent = Silent(() => Interlocked.Increment(ref lookups));
         var harness = Harness(TimeSpan.FromMinutes(1), silent, "localhost", "auth.example.invalid");
         var m = await harness.ScrapeUntil("xx_dns_resolution_success{name=\"localhost\"}");
+        await ChecksHarness.Asked(() => Volatile.Read(ref lookups), 2);
         for (int scrape = 0; scrape < 3; scrape++)
         {
             m = await harness.Scrape().WaitAsync(TimeSpan.FromSeconds(30)); // a scrape that waited for the lookup would take the minute

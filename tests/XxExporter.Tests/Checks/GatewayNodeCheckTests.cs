@@ -92,7 +92,8 @@ public sealed class GatewayNodeCheckTests : IDisposable
         {
             GatewayConfig = Config("xx-node.example.invalid:11420"), DnsTimeout = TimeSpan.FromMinutes(1), ProbeTimeout = TimeSpan.FromSeconds(1),
         }, silent);
-        var m = await harness.ScrapeUntil("xx_gateway_config_status{status=\"ok\"}");
+        var m = await harness.ScrapeUntil("xx_gateway_config_status{status=\"ok\"}"); // and starts the lookup
+        await ChecksHarness.Asked(() => Volatile.Read(ref lookups), 1);
         for (int scrape = 0; scrape < 3; scrape++)
         {
             m = await harness.Scrape().WaitAsync(TimeSpan.FromSeconds(30)); // a scrape that waited for the lookup would take the minute
