@@ -17,7 +17,7 @@ namespace XxExporter.Tests.Checks;
 [FullLane]
 public sealed class HangingResolverTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(10);
 
     private readonly TempFolder _folder = new();
 
