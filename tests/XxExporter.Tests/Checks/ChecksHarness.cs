@@ -43,6 +43,20 @@ internal sealed class ChecksHarness
 
     public Task<Exposition> Scrape() => Exposition.Of(Registry);
 
+    /// <summary>Scrapes until <paramref name="series"/> shows: what a check does in the background is reported by a later scrape.</summary>
+    public Task<Exposition> ScrapeUntil(string series) => Exposition.Until(Registry, m => m.Has(series), TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits until a resolver has been asked <paramref name="count"/> times: lookups start on the thread pool.</summary>
+    public static async Task Asked(Func<int> lookups, int count)
+    {
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (lookups() < count)
+        {
+            Assert.True(DateTime.UtcNow < limit, $"the resolver was asked {lookups()} times, not {count}");
+            await Task.Delay(10);
+        }
+    }
+
     public static long Unix(DateTime utc) => new DateTimeOffset(utc).ToUnixTimeSeconds();
 
     /// <summary>The flags that give <paramref name="settings"/>.</summary>
