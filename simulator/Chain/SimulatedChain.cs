@@ -154,12 +154,21 @@ public sealed class SimulatedChain
     /// </summary>
     public uint? MissedEra { get; init; }
 
+    /// <summary>
+    /// Healthy: the one era, counted from the era active at start (k), in which the stash waits, as in the troubled
+    /// timeline: still a validator candidate (Staking.Validators) but not elected (in neither ErasStakersOverview nor
+    /// Session.Validators), its cMix node given no rounds. The election for it is lost in era k - 1's last third, and
+    /// the stash is elected again for era k + 1 (null: none).
+    /// </summary>
+    public uint? WaitingEra { get; init; }
+
     private enum Part { Earning, Missed, Waiting }
 
     /// <summary>The stash's part in an era (see the timeline above).</summary>
     private Part PartIn(uint era)
     {
-        if (_scenario == Scenario.Healthy) return era == FirstEra + MissedEra ? Part.Missed : Part.Earning;
+        if (_scenario == Scenario.Healthy)
+            return era == FirstEra + MissedEra ? Part.Missed : era == FirstEra + WaitingEra ? Part.Waiting : Part.Earning;
         long k = ((long)era - FirstEra) % ErasPerCycle;
         return ((k + ErasPerCycle) % ErasPerCycle) switch
         {

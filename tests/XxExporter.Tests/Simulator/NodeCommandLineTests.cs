@@ -33,6 +33,16 @@ public class NodeCommandLineTests
     }
 
     [Fact]
+    public void Reads_the_waiting_era_of_a_healthy_node() =>
+        Assert.Equal(new SimulatedNodeOptions { LogFolder = "/l", WaitingEra = 3 },
+            NodeCommandLine.Parse(["--logs", "/l", "--scenario", "healthy", "--waiting-era", "3"]));
+
+    [Fact]
+    public void A_waiting_era_is_not_for_the_troubled_scenario() =>
+        Assert.Contains("--waiting-era is for the healthy scenario", Assert.Throws<ArgumentException>(
+            () => NodeCommandLine.Parse(["--logs", "/l", "--waiting-era", "1", "--scenario", "troubled"])).Message);
+
+    [Fact]
     public void Defaults_to_a_healthy_node_on_the_substrate_port() =>
         Assert.Equal(new SimulatedNodeOptions { LogFolder = "/l" }, NodeCommandLine.Parse(["--logs", "/l"]));
 
@@ -42,6 +52,7 @@ public class NodeCommandLineTests
     [InlineData("--era-seconds", "0", "expected a positive number of seconds")]
     [InlineData("--session-keys", "lost", "expected held, missing or refused")]
     [InlineData("--role", "boss", "expected authority or full")]
+    [InlineData("--waiting-era", "-1", "--waiting-era -1: expected an era counted from the start")]
     [InlineData("--colour", "red", "unknown option --colour")]
     public void Names_what_is_wrong(string name, string value, string message) =>
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => NodeCommandLine.Parse(["--logs", "/l", name, value])).Message);
