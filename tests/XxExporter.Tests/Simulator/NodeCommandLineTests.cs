@@ -22,13 +22,13 @@ public class NodeCommandLineTests
             "--gateway-database", "Host=db;Database=cmix_gateway", "--gateway-database-password-file", "/run/secrets/pw",
             "--scenario", "troubled", "--seed", "7", "--round-seconds", "0.5", "--config", "/cfg", "--gateway-node-address", "node.example.invalid:11420",
             "--session-keys", "refused", "--role", "full", "--peer-id", "12D3KooWAnotherSiteKeptTheNetworkKey",
-            "--chain-stall-after", "120", "--chain-started-before", "30"]);
+            "--chain-stall-after", "120", "--chain-started-before", "30", "--long-era", "2:225"]);
         Assert.Equal(new SimulatedNodeOptions
         {
             LogFolder = "/l", CredFolder = "/c", BackupFolder = "/b", GatewayDatabase = "Host=db;Database=cmix_gateway", GatewayDatabasePasswordFile = "/run/secrets/pw", Listen = new IPEndPoint(IPAddress.Any, 9944), EraLength = TimeSpan.FromSeconds(90),
             Scenario = Scenario.Troubled, Seed = 7, RoundInterval = TimeSpan.FromSeconds(0.5), ConfigFolder = "/cfg", GatewayNodeAddress = "node.example.invalid:11420",
             SessionKeys = SessionKeysOnNode.Refused, Role = "Full", PeerId = "12D3KooWAnotherSiteKeptTheNetworkKey",
-            ChainStallAfter = TimeSpan.FromSeconds(120), ChainStartedBefore = TimeSpan.FromSeconds(30),
+            ChainStallAfter = TimeSpan.FromSeconds(120), ChainStartedBefore = TimeSpan.FromSeconds(30), LongEra = (2, TimeSpan.FromSeconds(225)),
         }, options);
     }
 
@@ -52,6 +52,8 @@ public class NodeCommandLineTests
     [InlineData("--era-seconds", "0", "expected a positive number of seconds")]
     [InlineData("--session-keys", "lost", "expected held, missing or refused")]
     [InlineData("--role", "boss", "expected authority or full")]
+    [InlineData("--long-era", "225", "--long-era 225: expected K:N")]
+    [InlineData("--long-era", "1:0", "--long-era 0: expected a positive number of seconds")]
     [InlineData("--waiting-era", "-1", "--waiting-era -1: expected an era counted from the start")]
     [InlineData("--colour", "red", "unknown option --colour")]
     public void Names_what_is_wrong(string name, string value, string message) =>
