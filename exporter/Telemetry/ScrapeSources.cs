@@ -9,7 +9,8 @@ namespace XxExporter.Telemetry;
 /// while a read is in flight wait for it instead of starting their own (connections cannot pile up); the read is
 /// cancelled at the source's timeout, and no scrape waits past that deadline plus a second even if the read ignores
 /// cancellation (a read wedged in a system call makes later scrapes report it overdue at once). A finished read's
-/// series replace the source's old ones; its problems are logged once each, and once more when they clear.
+/// series replace the source's old ones; its problems are logged once each, and once more when they clear (at most
+/// once a minute per subject).
 /// </summary>
 public sealed class ScrapeSources : IAsyncDisposable
 {
@@ -47,7 +48,7 @@ public sealed class ScrapeSources : IAsyncDisposable
         private readonly Lock _gate = new();
         private readonly Dictionary<string, Readings.Reading> _published = new();
         private readonly string _overdue = $"no answer within {source.Timeout.TotalSeconds:0.###}s";
-        private IReadOnlyDictionary<string, string> _reported = new Dictionary<string, string>();
+        private readonly FlipLimitedLog _reported = new();
         private Task? _inFlight;
         private Task _inFlightDeadline = Task.CompletedTask;
 
@@ -94,7 +95,7 @@ public sealed class ScrapeSources : IAsyncDisposable
             catch (Exception ex)
             {
                 // A bug in the source: its stack trace once, not at every scrape.
-                if (_reported.GetValueOrDefault("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
+                if (_reported.Logged("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
                 readings = UnavailableView(ex.Message);
             }
             Finish(readings, Stopwatch.GetElapsedTime(started), unavailable);
@@ -172,21 +173,19 @@ public sealed class ScrapeSources : IAsyncDisposable
             }
         }
 
-        /// <summary>Each problem when it appears or changes, and once when it clears: a broken file must not flood the log.</summary>
+        /// <summary>
+        /// Each problem when it appears or changes, and once when it clears, at most once a minute per subject
+        /// (<see cref="FlipLimitedLog"/>): a broken file or a flapping target must not flood the log.
+        /// </summary>
         private void Log(IReadOnlyDictionary<string, string> problems)
         {
-            foreach (var (subject, error) in problems)
+            foreach (var (subject, error) in _reported.Changes(problems))
             {
-                if (_reported.GetValueOrDefault(subject) == error) continue;
-                if (subject.Length == 0) logger.LogWarning("{Collector}: {Error}", source.Name, error);
+                if (error is null && subject.Length == 0) logger.LogInformation("{Collector}: working again", source.Name);
+                else if (error is null) logger.LogInformation("{Collector} {Subject}: working again", source.Name, subject);
+                else if (subject.Length == 0) logger.LogWarning("{Collector}: {Error}", source.Name, error);
                 else logger.LogWarning("{Collector} {Subject}: {Error}", source.Name, subject, error);
             }
-            foreach (string subject in _reported.Keys.Where(s => !problems.ContainsKey(s)))
-            {
-                if (subject.Length == 0) logger.LogInformation("{Collector}: working again", source.Name);
-                else logger.LogInformation("{Collector} {Subject}: working again", source.Name, subject);
-            }
-            _reported = new Dictionary<string, string>(problems);
         }
     }
 }
