@@ -16,10 +16,11 @@ public sealed class ScrapeSources : IAsyncDisposable
 {
     private readonly IReadOnlyList<SourceRun> _runs;
 
-    public ScrapeSources(IEnumerable<IScrapeSource> sources, ExporterMetrics exporter, ILoggerFactory loggers)
+    /// <param name="clock">What the log's once-a-minute rule counts time by; the system's clock unless a test moves its own.</param>
+    public ScrapeSources(IEnumerable<IScrapeSource> sources, ExporterMetrics exporter, ILoggerFactory loggers, TimeProvider? clock = null)
     {
         _runs = sources.Select(source => new SourceRun(source, exporter.Collector(source.Name),
-            loggers.CreateLogger($"XxExporter.{source.Name}"))).ToList();
+            loggers.CreateLogger($"XxExporter.{source.Name}"), new FlipLimitedLog(clock ?? TimeProvider.System))).ToList();
     }
 
     public IReadOnlyList<string> Names => _runs.Select(run => run.Source.Name).ToList();
@@ -42,13 +43,12 @@ public sealed class ScrapeSources : IAsyncDisposable
         }
     }
 
-    private sealed class SourceRun(IScrapeSource source, CollectorSeries health, ILogger logger)
+    private sealed class SourceRun(IScrapeSource source, CollectorSeries health, ILogger logger, FlipLimitedLog reported)
     {
         private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
         private readonly Lock _gate = new();
         private readonly Dictionary<string, Readings.Reading> _published = new();
         private readonly string _overdue = $"no answer within {source.Timeout.TotalSeconds:0.###}s";
-        private readonly FlipLimitedLog _reported = new();
         private Task? _inFlight;
         private Task _inFlightDeadline = Task.CompletedTask;
 
@@ -95,7 +95,7 @@ public sealed class ScrapeSources : IAsyncDisposable
             catch (Exception ex)
             {
                 // A bug in the source: its stack trace once, not at every scrape.
-                if (_reported.Logged("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
+                if (reported.Logged("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
                 readings = UnavailableView(ex.Message);
             }
             Finish(readings, Stopwatch.GetElapsedTime(started), unavailable);
@@ -179,7 +179,7 @@ public sealed class ScrapeSources : IAsyncDisposable
         /// </summary>
         private void Log(IReadOnlyDictionary<string, string> problems)
         {
-            foreach (var (subject, error) in _reported.Changes(problems))
+            foreach (var (subject, error) in reported.Changes(problems))
             {
                 if (error is null && subject.Length == 0) logger.LogInformation("{Collector}: working again", source.Name);
                 else if (error is null) logger.LogInformation("{Collector} {Subject}: working again", source.Name, subject);
