@@ -361,9 +361,16 @@ public sealed class ChainFaultTests : IAsyncDisposable
     [InlineData(-32601, "Method not found")]
     [InlineData(0, "Method not found: system_syncState")]   // chopsticks over HTTP sends no code
     [InlineData(-32000, "sync service busy")]
-    public async Task A_node_without_system_sync_state_degrades(int code, string message)
+    public async Task A_node_without_system_sync_state_degrades(int code, string message) =>
+        await AssertChainUpWithoutTarget(new Answer.Error(code, message));
+
+    [Fact]
+    public async Task A_node_answering_system_sync_state_with_no_object_degrades() =>
+        await AssertChainUpWithoutTarget(new Answer.Result("[105]"));
+
+    private async Task AssertChainUpWithoutTarget(Answer answer)
     {
-        _node.Handler = (method, parameters) => method == "system_syncState" ? new Answer.Error(code, message) : _runtime.Healthy(method, parameters);
+        _node.Handler = (method, parameters) => method == "system_syncState" ? answer : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
         var registry = Exporter(_node.WsUrl);
         var m = await Exposition.Of(registry);
