@@ -66,7 +66,7 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         if (_runtime is { } known && known.SpecVersion == specVersion) return known.Metadata;
         var metadata = MetadataParser.Parse(ChainState.Hex(await rpc.CallAsync("state_getMetadata", [block], token)));
         _runtime = (specVersion, metadata);
-        logger.LogInformation("Loaded the metadata of runtime {SpecName} {SpecVersion}", runtime.Property("state_getRuntimeVersion", "specName").Text("state_getRuntimeVersion"), specVersion);
+        logger.LogInformation("Loaded the metadata of runtime {SpecName} {SpecVersion}", runtime.Property("state_getRuntimeVersion", "specName").Text("state_getRuntimeVersion", ForeignText.TextLength), specVersion);
         return metadata;
     }
 
@@ -76,15 +76,15 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         if (_names is not { } known || known.Connection != connection)
         {
             // Kept for the connection's life and shown only as labels: no more of them is kept than a label shows.
-            string chain = Readings.Label(TextOrEmpty("system_chain", await rpc.CallAsync("system_chain", [], token)));
-            string version = Readings.Label(TextOrEmpty("system_version", await rpc.CallAsync("system_version", [], token)));
+            string chain = LabelOrEmpty("system_chain", await rpc.CallAsync("system_chain", [], token));
+            string version = LabelOrEmpty("system_version", await rpc.CallAsync("system_version", [], token));
             _names = known = (connection, chain, version);
         }
         // A safe method in Substrate, but a proxy or another implementation may refuse it: only the peer id is left out.
         return new NodeInfo(known.Chain, known.Version, (await _peerId.CallAsync([], leftOut, token)).Value);
     }
 
-    private static string TextOrEmpty(string method, JsonElement answer) => answer.ValueKind == JsonValueKind.Null ? "" : answer.Text(method);
+    private static string LabelOrEmpty(string method, JsonElement answer) => answer.ValueKind == JsonValueKind.Null ? "" : answer.Text(method, ForeignText.LabelLength);
 
     /// <summary>
     /// A peer id is a base58 multihash of the node's network key (46 to 53 characters in libp2p's forms). A shorter

@@ -106,7 +106,7 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
         return number.ValueKind == JsonValueKind.String && number.GetString() is { } text && text.StartsWith("0x", StringComparison.Ordinal)
             && long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long value) && value >= 0
             ? value
-            : throw new MalformedAnswerException($"the block number {number.GetRawText()} is not a 0x-prefixed hex number");
+            : throw new MalformedAnswerException($"the block number {number.Quoted()} is not a 0x-prefixed hex number");
     }
 }
 

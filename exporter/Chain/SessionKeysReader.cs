@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using XxExporter.Chain.Rpc;
 using XxExporter.Telemetry;
@@ -59,11 +60,11 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
         {
             string? name = role.ValueKind switch
             {
-                JsonValueKind.String => role.GetString(),
-                JsonValueKind.Object => role.EnumerateObject().Select(p => p.Name).FirstOrDefault(),
+                JsonValueKind.String => role.Text("system_nodeRoles", ForeignText.LabelLength),
+                JsonValueKind.Object => role.EnumerateObject().Select(p => ForeignText.FromJson(JsonMarshal.GetRawUtf8PropertyName(p), ForeignText.LabelLength)).FirstOrDefault(),
                 _ => null,
             };
-            if (name is not null && roles.Count < 4) roles.Add(Readings.Label(name.ToLowerInvariant()));
+            if (name is not null && roles.Count < 4) roles.Add(name.ToLowerInvariant());
         }
         return roles.Distinct().ToList();
     }

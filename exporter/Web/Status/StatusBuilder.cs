@@ -16,7 +16,7 @@ public static class StatusBuilder
         var m = await MetricSamples.CollectAsync(registry, cancel);
         // Read after the samples: a note is as new as the metrics beside it.
         var said = (notes ?? []).Select(n => (n.Name, Sentence: n.StatusNote)).Where(n => n.Sentence is not null)
-            .Select(n => new SourceNote(n.Name, n.Sentence!)).ToList();
+            .Select(n => new SourceNote(n.Name, ForeignText.Show(n.Sentence!, ForeignText.SentenceLength))).ToList();
         double nowUnix = now.ToUnixTimeMilliseconds() / 1000.0;
         return new StatusReport(now, alerts, said,
             m.All("xx_node_info").Select(s => new NodeId(s.Label("node_id"), s.Label("node_id_url"))).FirstOrDefault(),
