@@ -118,7 +118,7 @@ public sealed class SimulatedChain
         }
         for (uint through = electionKnown ? era + 1 : era; _exposedThrough < through; _exposedThrough++) WriteExposures(_exposedThrough + 1);
         WritePoints(era, fraction);
-        Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)(_started + (era - FirstEra) * _eraLength).ToUnixTimeMilliseconds()));
+        Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)EraStartsAt(era).ToUnixTimeMilliseconds()));
         Set(Key("Staking", "CurrentEra"), ScaleEncoder.U32(electionKnown ? era + 1 : era));
         Set(Key("Session", "Validators"), Accounts(ActiveSet(era)));
         Set(Key("Session", "CurrentIndex"), ScaleEncoder.U32(era * SessionsPerEra + (uint)(fraction * SessionsPerEra)));
@@ -136,14 +136,30 @@ public sealed class SimulatedChain
     public bool StashActiveAt(DateTimeOffset now) => PartIn(EraAt(now).Era) != Part.Waiting;
 
     /// <summary>When <paramref name="era"/> begins (or began).</summary>
-    public DateTimeOffset EraStartsAt(uint era) => _started + ((long)era - FirstEra) * _eraLength;
+    public DateTimeOffset EraStartsAt(uint era) => _started + ((long)era - FirstEra) * _eraLength
+        + (LongEra is { } longEra && era > FirstEra + longEra.Era ? longEra.Length - _eraLength : TimeSpan.Zero);
 
     /// <summary>When the election for the era after <paramref name="era"/> is stored (CurrentEra = era + 1).</summary>
-    public DateTimeOffset NextElectionKnownAt(uint era) => EraStartsAt(era) + ElectionKnownFraction * _eraLength;
+    public DateTimeOffset NextElectionKnownAt(uint era) => EraStartsAt(era) + ElectionKnownFraction * LengthOf(era);
+
+    /// <summary>
+    /// One era, counted from the era active at start, that lasts <c>Length</c> instead of the era length (null: none):
+    /// the simulated clock runs slower through it, so a story can hold that era's state (its last third, with the next
+    /// election known) for longer than Alertmanager's waits.
+    /// </summary>
+    public (uint Era, TimeSpan Length)? LongEra { get; init; }
+
+    private TimeSpan LengthOf(uint era) => LongEra is { } longEra && era == FirstEra + longEra.Era ? longEra.Length : _eraLength;
 
     /// <summary>The active era at <paramref name="now"/> and how far through it the chain is (0 to 1).</summary>
     private (uint Era, double Fraction) EraAt(DateTimeOffset now)
     {
+        if (LongEra is { } longEra && EraStartsAt(FirstEra + longEra.Era) is var longStarts && now >= longStarts)
+        {
+            if (now - longStarts < longEra.Length) return (FirstEra + longEra.Era, (now - longStarts) / longEra.Length);
+            double after = (now - longStarts - longEra.Length) / _eraLength;
+            return (FirstEra + longEra.Era + 1 + (uint)Math.Floor(after), after - Math.Floor(after));
+        }
         double eras = (now - _started) / _eraLength;
         return (FirstEra + (uint)Math.Floor(eras), eras - Math.Floor(eras));
     }
@@ -156,12 +172,21 @@ public sealed class SimulatedChain
     /// </summary>
     public uint? MissedEra { get; init; }
 
+    /// <summary>
+    /// Healthy: the one era, counted from the era active at start (k), in which the stash waits, as in the troubled
+    /// timeline: still a validator candidate (Staking.Validators) but not elected (in neither ErasStakersOverview nor
+    /// Session.Validators), its cMix node given no rounds. The election for it is lost in era k - 1's last third, and
+    /// the stash is elected again for era k + 1 (null: none).
+    /// </summary>
+    public uint? WaitingEra { get; init; }
+
     private enum Part { Earning, Missed, Waiting }
 
     /// <summary>The stash's part in an era (see the timeline above).</summary>
     private Part PartIn(uint era)
     {
-        if (_scenario == Scenario.Healthy) return era == FirstEra + MissedEra ? Part.Missed : Part.Earning;
+        if (_scenario == Scenario.Healthy)
+            return era == FirstEra + MissedEra ? Part.Missed : era == FirstEra + WaitingEra ? Part.Waiting : Part.Earning;
         long k = ((long)era - FirstEra) % ErasPerCycle;
         return ((k + ErasPerCycle) % ErasPerCycle) switch
         {
