@@ -30,7 +30,9 @@ public sealed record CmixVariables(uint SuccessPoints, uint FailurePoints, uint 
 /// <summary>
 /// XXCmix.CmixVariables, read in the staking batch (no request of its own), as <c>xx_chain_cmix_points{event}</c> and
 /// <c>xx_chain_cmix_timeout_seconds{phase}</c>. The round-failure alert derives its break-even from the points
-/// (prometheus/rules/xx-alerts.yml, xx:cmix:round_failure_break_even_ratio). A runtime without the item gives neither.
+/// (prometheus/rules/xx-alerts.yml, xx:cmix:round_failure_break_even_ratio). A runtime without the item gives neither;
+/// one whose struct lacks a field read here gives neither and says so in the log, while the staking series stay (the
+/// struct is not the validator's staking state, so an upgrade that changes it takes only these series).
 /// </summary>
 public sealed class CmixVariablesReader(IMetricFactory factory) : IStakingAddOn
 {
@@ -40,18 +42,32 @@ public sealed class CmixVariablesReader(IMetricFactory factory) : IStakingAddOn
     private readonly Gauge _timeout = Families.Gauge(factory, "xx_chain_cmix_timeout_seconds",
         "Round timeouts of the scheduling server as XXCmix.CmixVariables sets them, by phase: precomputation, realtime, advertisement.", "phase");
 
-    /// <summary>No facts: the runtime has no XXCmix.CmixVariables, or it is not set.</summary>
-    private sealed record Unknown : IStakingFacts;
+    /// <summary>No facts: the runtime has no XXCmix.CmixVariables, it is not set (<paramref name="Why"/> null), or it lacks a field read here.</summary>
+    private sealed record Unknown(string? Why) : IStakingFacts;
 
     public Task<Func<CancellationToken, Task<IStakingFacts>>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
     {
         var item = context.State.Has("XXCmix", "CmixVariables") ? batch.Item("XXCmix", "CmixVariables") : null;
-        return Task.FromResult<Func<CancellationToken, Task<IStakingFacts>>>(_ =>
-            Task.FromResult<IStakingFacts>(item?.Value is { } value ? CmixVariables.From(value) : new Unknown()));
+        return Task.FromResult<Func<CancellationToken, Task<IStakingFacts>>>(_ => Task.FromResult(Facts(item?.Value)));
+    }
+
+    internal static IStakingFacts Facts(ScaleValue? value)
+    {
+        if (value is null) return new Unknown(null);
+        try
+        {
+            return CmixVariables.From(value);
+        }
+        catch (ScaleDecodeException ex)
+        {
+            return new Unknown(ex.Message);
+        }
     }
 
     public void Write(Readings readings, IStakingFacts facts)
     {
+        if (facts is Unknown { Why: { } why })
+            readings.Notice("XXCmix.CmixVariables", $"not in the layout the exporter reads, so xx_chain_cmix_points and xx_chain_cmix_timeout_seconds are left out: {why}");
         if (facts is not CmixVariables variables) return;
         readings.Set(_points, variables.SuccessPoints, "round_success");
         readings.Set(_points, variables.FailurePoints, "round_failure");
