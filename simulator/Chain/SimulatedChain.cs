@@ -43,6 +43,15 @@ public sealed class SimulatedChain
     public const uint FirstEra = 1_000;
     private const int HistoryDepth = 84, SessionsPerEra = 3, ActiveSetSize = 10, ErasPerCycle = 4;
     private const long FirstBlock = 5_000_000;
+
+    /// <summary>
+    /// XXCmix.CmixVariables as genesis set them (docs/xx-node-facts.md §4.2) but for the failure deduction: 190 points,
+    /// the proposed value, so that the break-even is 5 % and the troubled scenario's one failed round in ten is above it
+    /// (genesis deducts 20, a 33 % break-even). One country and one bin keep the value short.
+    /// </summary>
+    private static readonly CmixVariablesValue CmixVariables = new(PeriodMs: 300_000, SuccessPoints: 10, FailurePoints: 190, BlockPoints: 130,
+        Countries: [("US", 0)], Multipliers: [(0, 1000)], PrecomputationMs: 30_000, RealtimeMs: 15_000, AdvertisementMs: 3_000,
+        TeamSize: 5, BatchSize: 1000, MinDelayMs: 80, PoolThresholdPermill: 300_000, RegistrationMax: 1000, RegistrationPeriodMs: 86_400_000);
     private const int Peers = 8;
     /// <summary>The next era's election is stored at the start of the era's last session (of three).</summary>
     private const double ElectionKnownFraction = 2.0 / 3;
@@ -89,6 +98,7 @@ public sealed class SimulatedChain
                 index == 0 ? cmixId : StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator cmix {index}")));
         }
         Set(Key("XXCmix", "CmixHashes"), binaries.CmixHashesValue());
+        Set(Key("XXCmix", "CmixVariables"), StakingValues.CmixVariables(CmixVariables));
         Set(Key("Session", "NextKeys", stash), StashKeys());
         for (uint era = FirstEra - HistoryDepth; era < FirstEra; era++)
         {
