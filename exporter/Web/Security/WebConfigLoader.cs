@@ -28,7 +28,7 @@ public static partial class WebConfigLoader
         "cipher_suites", "prefer_server_cipher_suites", "curve_preferences",
     ];
 
-    /// <summary>The deepest nesting of mappings and sequences read (<see cref="NestingLimitedParser"/>); the real file has three levels.</summary>
+    /// <summary>The deepest nesting of mappings and sequences read (<see cref="BoundedYaml"/>); the real file has three levels.</summary>
     public const int MaxNesting = 32;
 
     public static WebConfig Load(string path)
@@ -46,12 +46,10 @@ public static partial class WebConfigLoader
             throw Fail(path, FileProblem(ex));
         }
 
-        var yaml = new YamlStream();
+        YamlStream yaml;
         try
         {
-            using var reader = new StringReader(text);
-            yaml.Load(new NestingLimitedParser(new Parser(reader), MaxNesting,
-                line => Fail(path, $"nested deeper than {MaxNesting} levels at line {line} (the file needs three)")));
+            yaml = BoundedYaml.Load(text, MaxNesting, problem => Fail(path, problem));
         }
         catch (YamlException ex)
         {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using XxExporter.Checks;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -86,6 +87,7 @@ public sealed class CertificateCheckTests : IDisposable
 
         File.WriteAllText(_folder.File("gateway-cert.crt"), Pem(Now, Now.AddDays(365)));
         File.WriteAllText(_folder.File("cmix-cert.crt"), Pem(Now, Now.AddDays(700)));
+        harness.Clock.Advance(FlipLimitedLog.Interval); // a change is logged at most once a minute
         m = await harness.Scrape();
         Assert.Equal(Now.AddDays(365).ToUnixTimeSeconds(), m[Expiry("gateway-cert.crt", "identity")]);
         Assert.Equal(Now.AddDays(700).ToUnixTimeSeconds(), m[Expiry("cmix-cert.crt", "identity")]);

@@ -1,5 +1,6 @@
 using System.Net;
 using XxExporter.Checks;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -62,6 +63,7 @@ public sealed class GatewayNodeCheckTests : IDisposable
 
         using var node = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
         node.Start();
+        harness.Clock.Advance(FlipLimitedLog.Interval); // a change is logged at most once a minute
         AssertResult(await harness.Scrape(), "ok");
         Assert.Contains(harness.Logs.Lines, l => l.StartsWith("Information") && l.Contains("working again"));
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using XxExporter.Checks;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -41,6 +42,7 @@ public sealed class ProbeCheckTests : IDisposable
         Assert.Contains($"probes gateway (127.0.0.1:{closed}): Connection refused", harness.Logs.Lines[0]);
         using var gateway = new TcpListener(IPAddress.Loopback, closed);
         gateway.Start();
+        harness.Clock.Advance(FlipLimitedLog.Interval); // a change is logged at most once a minute
         m = await harness.Scrape();
         Assert.Equal(1, m["xx_probe_success{target=\"gateway\"}"]);
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"probes\"}"]);
