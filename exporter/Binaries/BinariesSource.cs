@@ -118,7 +118,7 @@ public sealed class BinariesSource(ChainSnapshots.Follower chain, BinariesSettin
 
         foreach (var file in settings.Files)
         {
-            var state = await _files.HashAsync(file.Path, token);
+            var state = _files.Latest(file.Path);   // null: installed, its first hash not ended yet
             readings.Set(_installed, state is not InstalledFile.Absent, file.Name);
             if (state is InstalledFile.Hashed hashed) Compare(file.Name, "file", hashed.Hash);
             else if (state is InstalledFile.Unreadable unreadable) readings.Fail(file.Path, $"{file.Name} ({BinariesSettings.Table.Paths.Name}) cannot be hashed: {unreadable.Why}");

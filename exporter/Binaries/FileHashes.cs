@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using XxExporter.Files;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Binaries;
 
@@ -18,15 +19,17 @@ public abstract record InstalledFile
 
 /// <summary>
 /// The BLAKE2s of files, each computed once per version of the file (its size and modification time): a binary of
-/// tens of megabytes is hashed again only after it changes, not at every scrape. Hashing runs on its own and is
-/// not cancelled with the scrape that started it, so a large file a slow disk cannot hash within one scrape's
-/// deadline is ready for a later one. Files over <c>maxBytes</c> are refused before any is read.
+/// tens of megabytes is hashed again only after it changes, not at every scrape. Hashing runs in the background and
+/// no scrape waits for it (<see cref="BackgroundWork{TVersion, TResult}"/>): a scrape gets the last hash that ended,
+/// one hash at a time per file, and a file that keeps changing while it is hashed is hashed once more after, not once
+/// per change. Files over <c>maxBytes</c> are refused before any is read.
 /// </summary>
 public sealed class FileHashes(long maxBytes)
 {
-    private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, Task<InstalledFile> Hash)> _known = new();
+    private readonly ConcurrentDictionary<string, BackgroundWork<(long Size, DateTime Modified), InstalledFile>> _hashes = new();
 
-    public async Task<InstalledFile> HashAsync(string path, CancellationToken token)
+    /// <summary>What the file is, from its last hash; null while the first hash of an existing file runs.</summary>
+    public InstalledFile? Latest(string path)
     {
         var info = new FileInfo(path);
         try
@@ -38,15 +41,12 @@ public sealed class FileHashes(long maxBytes)
         {
             return new InstalledFile.Unreadable($"{path} cannot be looked at: {ex.Message}");
         }
-        var (size, modified) = (info.Length, info.LastWriteTimeUtc);
-        var known = _known.AddOrUpdate(path,
-            _ => (size, modified, Task.Run(() => Compute(path))),
-            (_, old) => old.Size == size && old.Modified == modified && !Failed(old.Hash) ? old : (size, modified, Task.Run(() => Compute(path))));
-        return await known.Hash.WaitAsync(token);
+        var hashes = _hashes.GetOrAdd(path, _ => new(_ => Task.FromResult(Compute(path)), TimeProvider.System));
+        return hashes.Latest((info.Length, info.LastWriteTimeUtc), Failed)?.Result;
     }
 
     /// <summary>A file that could not be read is tried again at the next scrape: permissions change without touching the file.</summary>
-    private static bool Failed(Task<InstalledFile> hash) => hash.IsCompletedSuccessfully && hash.Result is InstalledFile.Unreadable;
+    private static bool Failed(BackgroundWork<(long, DateTime), InstalledFile>.Completed hash) => hash.Result is InstalledFile.Unreadable;
 
     private InstalledFile Compute(string path)
     {

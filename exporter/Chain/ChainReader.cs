@@ -12,26 +12,29 @@ public sealed record BlockHeights(long Best, long Finalized, long? Target);
 
 public sealed record NodeHealth(long Peers, bool Syncing);
 
-/// <summary>
-/// The chain's name, the node's version and its libp2p peer id: null if the node refused system_localPeerId, and
-/// <paramref name="PeerIdRefusal"/> says why.
-/// </summary>
-public sealed record NodeInfo(string Chain, string Version, string? PeerId, string? PeerIdRefusal = null);
+/// <summary>The chain's name, the node's version and its libp2p peer id (null if the node did not give it).</summary>
+public sealed record NodeInfo(string Chain, string Version, string? PeerId);
 
 /// <summary>What the node says at one scrape, and its storage at the best block (<paramref name="Best"/>).</summary>
-public sealed record ChainHead(BlockHeights Heights, NodeHealth Health, NodeInfo Info, long SpecVersion, ChainState Best);
+public sealed record ChainHead(BlockHeights Heights, NodeHealth Health, NodeInfo Info, long SpecVersion, ChainState Best)
+{
+    /// <summary>Why the series of an optional method are left out, by method (<see cref="OptionalMethod{T}"/>).</summary>
+    public IReadOnlyDictionary<string, string> LeftOut { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Reads the head of the chain: heights, health, runtime and who the node is, 7 requests where the node has
-/// system_syncState. The runtime's metadata is loaded again only when its spec version changes; system_syncState
-/// is asked until the node says it has no such method; the node's name, version and peer id once per connection
-/// (a node changes them only by restarting, which drops the connection).
+/// system_syncState. The runtime's metadata is loaded again only when its spec version changes; the node's name,
+/// version and peer id are asked once per connection (a node changes them only by restarting, which drops the
+/// connection). system_syncState and system_localPeerId are optional (<see cref="OptionalMethod{T}"/>): a node that
+/// refuses them or answers them oddly loses only the target height or the peer id.
 /// </summary>
 public sealed class ChainReader(ChainConnection rpc, ILogger logger)
 {
     private (long SpecVersion, RuntimeMetadata Metadata)? _runtime;
-    private bool _syncStateMissing;
-    private ((int, int) Connection, NodeInfo Info)? _info;
+    private readonly OptionalMethod<long?> _syncState = new(rpc, "system_syncState", "xx_chain_block_height{status=\"target\"}", SyncTarget);
+    private readonly OptionalMethod<string> _peerId = new(rpc, "system_localPeerId", "the peer_id label of xx_chain_node_info", PeerId, oncePerConnection: true);
+    private ((int, int) Connection, string Chain, string Version)? _names;
 
     public async Task<ChainHead> ReadAsync(CancellationToken token)
     {
@@ -40,36 +43,22 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         string finalized = ChainState.BlockHash("chain_getFinalizedHead", await rpc.CallAsync("chain_getFinalizedHead", [], token));
         var finalizedHeader = await rpc.CallAsync("chain_getHeader", [finalized], token);
         var health = await rpc.CallAsync("system_health", [], token);
-        long? target = await SyncTargetAsync(token);
+        var leftOut = new Dictionary<string, string>();
+        long? target = (await _syncState.CallAsync([], leftOut, token)).Value;
         var runtime = await rpc.CallAsync("state_getRuntimeVersion", [best], token);
         long specVersion = runtime.Property("state_getRuntimeVersion", "specVersion").Int64("state_getRuntimeVersion");
         var metadata = await MetadataAsync(best, specVersion, runtime, token);
-        var info = await InfoAsync(token);
+        var info = await InfoAsync(leftOut, token);
         return new ChainHead(new BlockHeights(ChainState.BlockNumber(bestHeader), ChainState.BlockNumber(finalizedHeader), target),
             new NodeHealth(health.Property("system_health", "peers").Int64("system_health"), health.Property("system_health", "isSyncing").Boolean("system_health")), info, specVersion,
-            new ChainState(rpc, best, metadata));
+            new ChainState(rpc, best, metadata)) { LeftOut = leftOut };
     }
 
-    /// <summary>system_syncState's highestBlock; some nodes answer "Method not found", and then the target is simply absent.</summary>
-    private async Task<long?> SyncTargetAsync(CancellationToken token)
+    /// <summary>system_syncState's highestBlock: an object is its answer, and the target is simply absent where it holds no height.</summary>
+    public static long? SyncTarget(JsonElement sync)
     {
-        if (_syncStateMissing) return null;
-        try
-        {
-            var sync = await rpc.CallAsync("system_syncState", [], token);
-            if (sync.ValueKind != JsonValueKind.Object) throw new MalformedAnswerException($"system_syncState answered {sync.ValueKind}, not an object");
-            return sync.TryGetProperty("highestBlock", out var highest) && highest.ValueKind == JsonValueKind.Number ? highest.GetInt64() : null;
-        }
-        catch (RpcErrorException ex)
-        {
-            // Optional: an error here never takes the chain down, and a node that lacks the method is not asked again.
-            if (ex.MethodMissing)
-            {
-                _syncStateMissing = true;
-                logger.LogInformation("The node has no system_syncState; the target height is not exported");
-            }
-            return null;
-        }
+        if (sync.ValueKind != JsonValueKind.Object) throw new MalformedAnswerException($"system_syncState answered {sync.ValueKind}, not an object");
+        return sync.TryGetProperty("highestBlock", out var highest) && highest.ValueKind == JsonValueKind.Number && highest.TryGetInt64(out long height) ? height : null;
     }
 
     private async Task<RuntimeMetadata> MetadataAsync(string block, long specVersion, JsonElement runtime, CancellationToken token)
@@ -77,32 +66,25 @@ public sealed class ChainReader(ChainConnection rpc, ILogger logger)
         if (_runtime is { } known && known.SpecVersion == specVersion) return known.Metadata;
         var metadata = MetadataParser.Parse(ChainState.Hex(await rpc.CallAsync("state_getMetadata", [block], token)));
         _runtime = (specVersion, metadata);
-        logger.LogInformation("Loaded the metadata of runtime {SpecName} {SpecVersion}", runtime.Property("state_getRuntimeVersion", "specName").Text("state_getRuntimeVersion"), specVersion);
+        logger.LogInformation("Loaded the metadata of runtime {SpecName} {SpecVersion}", runtime.Property("state_getRuntimeVersion", "specName").Text("state_getRuntimeVersion", ForeignText.TextLength), specVersion);
         return metadata;
     }
 
-    private async Task<NodeInfo> InfoAsync(CancellationToken token)
+    private async Task<NodeInfo> InfoAsync(Dictionary<string, string> leftOut, CancellationToken token)
     {
         var connection = rpc.Current;
-        if (_info is { } known && known.Connection == connection) return known.Info;
-        // Kept for the connection's life and shown only as labels: no more of them is kept than a label shows.
-        string chain = Readings.Label(TextOrEmpty("system_chain", await rpc.CallAsync("system_chain", [], token)));
-        string version = Readings.Label(TextOrEmpty("system_version", await rpc.CallAsync("system_version", [], token)));
-        NodeInfo info;
-        try
+        if (_names is not { } known || known.Connection != connection)
         {
-            info = new NodeInfo(chain, version, PeerId(await rpc.CallAsync("system_localPeerId", [], token)));
+            // Kept for the connection's life and shown only as labels: no more of them is kept than a label shows.
+            string chain = LabelOrEmpty("system_chain", await rpc.CallAsync("system_chain", [], token));
+            string version = LabelOrEmpty("system_version", await rpc.CallAsync("system_version", [], token));
+            _names = known = (connection, chain, version);
         }
-        catch (RpcErrorException ex)
-        {
-            // A safe method in Substrate, but a proxy or another implementation may refuse it: only the peer id is left out.
-            info = new NodeInfo(chain, version, null, ex.Refusal(rpc.Endpoint, "the peer_id label of xx_chain_node_info"));
-        }
-        _info = (connection, info);
-        return info;
+        // A safe method in Substrate, but a proxy or another implementation may refuse it: only the peer id is left out.
+        return new NodeInfo(known.Chain, known.Version, (await _peerId.CallAsync([], leftOut, token)).Value);
     }
 
-    private static string TextOrEmpty(string method, JsonElement answer) => answer.ValueKind == JsonValueKind.Null ? "" : answer.Text(method);
+    private static string LabelOrEmpty(string method, JsonElement answer) => answer.ValueKind == JsonValueKind.Null ? "" : answer.Text(method, ForeignText.LabelLength);
 
     /// <summary>
     /// A peer id is a base58 multihash of the node's network key (46 to 53 characters in libp2p's forms). A shorter

@@ -13,7 +13,7 @@ public sealed class ChainSeries(IMetricFactory factory)
     private readonly Gauge _syncing = Families.Gauge(factory, "xx_chain_syncing", "1 while the node is major-syncing, else 0.");
     private readonly Gauge _specVersion = Families.Gauge(factory, "xx_chain_runtime_spec_version", "Spec version of the runtime at the best block.");
     private readonly Gauge _nodeInfo = Families.Gauge(factory, "xx_chain_node_info",
-        "The chain's name, the node's version and its libp2p peer id (system_localPeerId; empty if the node refuses it); value 1.", "chain", "version", "peer_id");
+        "The chain's name, the node's version and its libp2p peer id (system_localPeerId; empty if the node refuses it or gives no peer id); value 1.", "chain", "version", "peer_id");
 
     public void Write(Readings readings, ChainHead head)
     {
@@ -25,7 +25,7 @@ public sealed class ChainSeries(IMetricFactory factory)
         readings.Set(_syncing, head.Health.Syncing);
         readings.Set(_specVersion, head.SpecVersion);
         readings.Set(_nodeInfo, 1, head.Info.Chain, head.Info.Version, head.Info.PeerId ?? "");
-        if (head.Info.PeerIdRefusal is { } refusal) readings.Notice("system_localPeerId", refusal);
+        foreach (var (method, why) in head.LeftOut) readings.Notice(method, why);
     }
 
     /// <summary>The node answered but a bug of ours left the read unfinished: the node is not said to be down, and nothing else is known.</summary>

@@ -23,6 +23,7 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
     internal async Task<Dictionary<string, byte[]>> QueryAsync(string[] keys, CancellationToken token)
     {
         var changes = await rpc.CallAsync("state_queryStorageAt", [keys, block], token);
+        var asked = new HashSet<string>(keys, StringComparer.OrdinalIgnoreCase);
         var values = new Dictionary<string, byte[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var set in changes.Items("state_queryStorageAt"))
         {
@@ -30,7 +31,9 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
             {
                 if (change.ValueKind != JsonValueKind.Array || change.GetArrayLength() != 2)
                     throw new MalformedAnswerException($"state_queryStorageAt answered a change that is not a [key, value] pair ({change.ValueKind})");
-                if (change[1].ValueKind != JsonValueKind.Null) values[change[0].Text("state_queryStorageAt")] = Hex(change[1]);
+                // Only the keys asked for are kept, each once, whatever else the node sends.
+                if (change[1].ValueKind != JsonValueKind.Null && change[0].Text("state_queryStorageAt") is var key && asked.Contains(key))
+                    values[key] = Hex(change[1]);
             }
         }
         return values;
@@ -40,26 +43,37 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
     public async Task<byte[][]> KeysAsync(string pallet, string item, int count, CancellationToken token)
     {
         var page = await rpc.CallAsync("state_getKeysPaged", [HexOf(StorageKeys.Prefix(metadata.Storage(pallet, item))), (long)count], token);
-        return page.Items("state_getKeysPaged").Select(k => Hex(k)).ToArray();
+        return ChainCounts.Asked(page.Items("state_getKeysPaged"), count).Select(k => Hex(k)).ToArray();
     }
 
-    /// <summary>Every (key, value) of a map, in pages (for finding a stash by cMix ID).</summary>
+    /// <summary>
+    /// Every (key, value) of a map, in pages of <see cref="PageKeys"/> (for finding a stash by cMix ID), up to
+    /// <see cref="ChainCounts.MaxScannedKeys"/> keys: a node that pages on past them, or sends a page that does not
+    /// move past its start, is at fault.
+    /// </summary>
     public async IAsyncEnumerable<(byte[] Key, ScaleValue Value)> EntriesAsync(string pallet, string item,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
     {
         var entry = metadata.Storage(pallet, item);
         string prefix = HexOf(StorageKeys.Prefix(entry));
         string? start = null;
-        while (true)
+        for (int scanned = 0; ; scanned += PageKeys)
         {
-            var page = await rpc.CallAsync("state_getKeysPaged", start is null ? [prefix, 500L] : [prefix, 500L, start], token);
-            var keys = page.Items("state_getKeysPaged").Select(k => k.Text("state_getKeysPaged")).ToArray();
+            if (scanned >= ChainCounts.MaxScannedKeys)
+                throw new ChainNodeFault($"{pallet}.{item} pages on past {ChainCounts.MaxScannedKeys} keys: more than the chain holds, so the rest is not read");
+            var page = await rpc.CallAsync("state_getKeysPaged", start is null ? [prefix, (long)PageKeys] : [prefix, (long)PageKeys, start], token);
+            var keys = ChainCounts.Asked(page.Items("state_getKeysPaged"), PageKeys).Select(k => k.Text("state_getKeysPaged")).ToArray();
             if (keys.Length == 0) yield break;
+            if (start is not null && string.CompareOrdinal(keys[^1].ToLowerInvariant(), start) <= 0)
+                throw new MalformedAnswerException($"state_getKeysPaged answered a page of {pallet}.{item} that does not move past its start key");
             foreach (var (key, raw) in await QueryAsync(keys, token)) yield return (Hex(key), ScaleDecoder.Decode(metadata, entry.ValueType, raw));
-            if (keys.Length < 500) yield break;
-            start = keys[^1];
+            if (keys.Length < PageKeys) yield break;
+            start = keys[^1].ToLowerInvariant();
         }
     }
+
+    /// <summary>Keys asked for in each page of a map scanned whole.</summary>
+    private const int PageKeys = 500;
 
     public static byte[] Hex(JsonElement element) =>
         element.ValueKind == JsonValueKind.String ? Hex(element.GetString()!) : throw new ScaleDecodeException($"expected a hex string, got {element.ValueKind}");
@@ -92,7 +106,7 @@ public sealed class ChainState(ChainConnection rpc, string block, RuntimeMetadat
         return number.ValueKind == JsonValueKind.String && number.GetString() is { } text && text.StartsWith("0x", StringComparison.Ordinal)
             && long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long value) && value >= 0
             ? value
-            : throw new MalformedAnswerException($"the block number {number.GetRawText()} is not a 0x-prefixed hex number");
+            : throw new MalformedAnswerException($"the block number {number.Quoted()} is not a 0x-prefixed hex number");
     }
 }
 

@@ -48,11 +48,13 @@ public sealed class RewardsReader(RewardsSeries series) : IStakingAddOn
         Dictionary<uint, StorageItem> claims, CancellationToken token)
     {
         var state = context.State;
-        uint depth = (depthItem?.Value ?? state.Metadata.Constant("Staking", "HistoryDepth"))?.ToUInt32() ?? DefaultHistoryDepth;
-        // payout_stakers takes an era while it is no older than the planned era minus the history depth.
+        uint depth = ChainCounts.EraWindow("Staking.HistoryDepth",
+            (depthItem?.Value ?? state.Metadata.Constant("Staking", "HistoryDepth"))?.ToUInt32() ?? DefaultHistoryDepth);
+        // payout_stakers takes an era while it is no older than the planned era minus the history depth; the planned
+        // era is the active one or the next (ChainCounts.CheckEras), so the window is at most the history depth.
         uint planned = context.CurrentEra ?? context.ActiveEra;
         uint first = planned > depth ? planned - depth : 0;
-        var window = Enumerable.Range((int)first, (int)Math.Max(0, (long)context.ActiveEra - first)).Select(e => (uint)e).ToList();
+        var window = ChainCounts.Eras(first, context.ActiveEra);
         foreach (uint old in _eras.Keys.Where(e => e < first).ToList()) _eras.Remove(old);
         _paid.RemoveWhere(e => e < first);
 

@@ -40,11 +40,11 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
     {
         var state = context.State;
         var metadata = state.Metadata;
-        uint? defer = U32(metadata.Constant("Staking", "SlashDeferDuration"));
-        uint? bonding = U32(metadata.Constant("Staking", "BondingDuration"));
+        uint? defer = EraConstant(metadata, "SlashDeferDuration");
+        uint? bonding = EraConstant(metadata, "BondingDuration");
         var queued = await QueuedItemsAsync(context, batch, defer, token);
         var recorded = bonding is { } b && state.Has("Staking", "ValidatorSlashInEra")
-            ? Enumerable.Range(0, (int)Math.Min(b, context.ActiveEra) + 1).Select(i => context.ActiveEra - (uint)i)
+            ? ChainCounts.ErasBack(context.ActiveEra, b)
                 .Select(e => (Era: e, Item: batch.Item("Staking", "ValidatorSlashInEra", StorageKeys.U32(e), context.Stash))).ToList()
             : null;
         var disabled = state.Has("Session", "DisabledValidators") ? batch.Item("Session", "DisabledValidators") : null;
@@ -84,7 +84,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
         if (entry is null || defer is not { } d) return null;
         if (entry.Hashers.Count == 1)
         {
-            return Enumerable.Range(0, (int)Math.Min(d, context.ActiveEra) + 1).Select(i => context.ActiveEra - (uint)i)
+            return ChainCounts.ErasBack(context.ActiveEra, d)
                 .Select(reported => (reported + d + 1, batch.Item("Staking", "UnappliedSlashes", StorageKeys.U32(reported)))).ToList();
         }
         if (entry.Hashers is not [StorageHasher.Twox64Concat, StorageHasher.Twox64Concat]) return null;
@@ -140,6 +140,10 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
 
     /// <summary>A DisabledValidators or OffendingValidators entry: the index alone (legacy) or the index with more (207, legacy offending).</summary>
     private static long IndexOf(ScaleValue entry) => entry is ScaleNumber ? entry.ToInt64() : entry.Item(0).ToInt64();
+
+    /// <summary>A Staking constant counted in eras, within <see cref="ChainCounts.MaxEraWindow"/>; null where the runtime has none.</summary>
+    private static uint? EraConstant(RuntimeMetadata metadata, string name) =>
+        U32(metadata.Constant("Staking", name)) is { } eras ? ChainCounts.EraWindow($"Staking.{name}", eras) : null;
 
     private static uint? U32(ScaleValue? value) => value?.Number is { } n && n >= 0 && n <= uint.MaxValue ? (uint)n : null;
 

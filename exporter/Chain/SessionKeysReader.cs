@@ -1,16 +1,10 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using XxExporter.Chain.Rpc;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Chain;
 
-/// <summary>
-/// Asks the chain node about itself as a validator: whether its keystore holds the stash's next session keys
-/// (author_hasSessionKeys with the bytes of Session.NextKeys, read in the staking batch) and which roles it runs
-/// as (system_nodeRoles, once per connection: roles change only with a restart). Both methods are unsafe RPC: a node
-/// that refuses them (or answers them with any error) is not asked again on that connection, says so in one log
-/// line, and its series stay absent (docs/xx-node-facts.md §4.5). One request per collection in steady state.
-/// </summary>
 /// <summary>
 /// What the node said about itself as a validator: its roles (null if it refused the call), whether the stash has
 /// next session keys on chain, whether the node's keystore holds them (null if not asked or refused), and why a
@@ -19,20 +13,30 @@ namespace XxExporter.Chain;
 public sealed record NodeKeys(IReadOnlyList<string>? Roles, bool KeysSet, string Stash, bool? KeysOnNode, IReadOnlyDictionary<string, string> Refusals)
     : IStakingFacts;
 
+/// <summary>
+/// Asks the chain node about itself as a validator: whether its keystore holds the stash's next session keys
+/// (author_hasSessionKeys with the bytes of Session.NextKeys, read in the staking batch) and which roles it runs
+/// as (system_nodeRoles, once per connection: roles change only with a restart). Both methods are unsafe RPC and
+/// optional (<see cref="OptionalMethod{T}"/>): a node that refuses them, answers them with an error or with
+/// anything but their answer is not asked again on that connection, says so in one log line, and their series
+/// alone stay absent (docs/xx-node-facts.md §4.5). One request per collection in steady state.
+/// </summary>
 public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries series) : IStakingAddOn
 {
-    private ((int, int) Connection, IReadOnlyList<string>? Roles, string? Refusal)? _roles;
-    private ((int, int) Connection, string Refusal)? _keysRefused;
+    private readonly OptionalMethod<IReadOnlyList<string>> _roles = new(rpc, "system_nodeRoles", "xx_chain_node_role", Roles, oncePerConnection: true);
+    private readonly OptionalMethod<bool> _hasKeys = new(rpc, "author_hasSessionKeys", "xx_validator_session_keys_on_node",
+        answer => answer.Boolean("author_hasSessionKeys"));
 
     public Task<Func<CancellationToken, Task<IStakingFacts>>> AddAsync(StakingContext context, StorageBatch batch, CancellationToken token)
     {
         var nextKeys = batch.Item("Session", "NextKeys", context.Stash);
         return Task.FromResult<Func<CancellationToken, Task<IStakingFacts>>>(async cancel =>
         {
-            var refusals = new Dictionary<string, string>();
-            var roles = await RolesAsync(refusals, cancel);
-            bool? onNode = nextKeys.Raw is { } keys ? await HasKeysAsync(refusals, keys, cancel) : null;
-            return new NodeKeys(roles, nextKeys.Raw is not null, Ss58.Encode(context.Stash), onNode, refusals);
+            var leftOut = new Dictionary<string, string>();
+            var roles = await _roles.CallAsync([], leftOut, cancel);
+            bool? onNode = null;
+            if (nextKeys.Raw is { } keys && await _hasKeys.CallAsync([ChainState.HexOf(keys)], leftOut, cancel) is { Answered: true } held) onNode = held.Value;
+            return new NodeKeys(roles.Answered ? roles.Value : null, nextKeys.Raw is not null, Ss58.Encode(context.Stash), onNode, leftOut);
         });
     }
 
@@ -43,42 +47,6 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
         if (keys.Roles is not null) series.WriteRoles(readings, keys.Roles);
         series.WriteKeysSet(readings, keys.KeysSet);
         if (keys.KeysOnNode is { } onNode) series.WriteKeysOnNode(readings, keys.Stash, onNode);
-    }
-
-    private async Task<IReadOnlyList<string>?> RolesAsync(Dictionary<string, string> refusals, CancellationToken token)
-    {
-        var connection = rpc.Current;
-        if (_roles is not { } known || known.Connection != connection)
-        {
-            try
-            {
-                _roles = (connection, Roles(await rpc.CallAsync("system_nodeRoles", [], token)), null);
-            }
-            catch (RpcErrorException ex)
-            {
-                _roles = (connection, null, ex.Refusal(rpc.Endpoint, "xx_chain_node_role"));
-            }
-        }
-        if (_roles!.Value.Refusal is { } refusal) refusals["system_nodeRoles"] = refusal;
-        return _roles.Value.Roles;
-    }
-
-    private async Task<bool?> HasKeysAsync(Dictionary<string, string> refusals, byte[] keys, CancellationToken token)
-    {
-        var connection = rpc.Current;
-        if (_keysRefused is not { } refused || refused.Connection != connection)
-        {
-            try
-            {
-                return (await rpc.CallAsync("author_hasSessionKeys", [ChainState.HexOf(keys)], token)).Boolean("author_hasSessionKeys");
-            }
-            catch (RpcErrorException ex)
-            {
-                _keysRefused = (connection, ex.Refusal(rpc.Endpoint, "xx_validator_session_keys_on_node"));
-            }
-        }
-        refusals["author_hasSessionKeys"] = _keysRefused!.Value.Refusal;
-        return null;
     }
 
     /// <summary>
@@ -92,11 +60,11 @@ public sealed class SessionKeysReader(ChainConnection rpc, SessionKeysSeries ser
         {
             string? name = role.ValueKind switch
             {
-                JsonValueKind.String => role.GetString(),
-                JsonValueKind.Object => role.EnumerateObject().Select(p => p.Name).FirstOrDefault(),
+                JsonValueKind.String => role.Text("system_nodeRoles", ForeignText.LabelLength),
+                JsonValueKind.Object => role.EnumerateObject().Select(p => ForeignText.FromJson(JsonMarshal.GetRawUtf8PropertyName(p), ForeignText.LabelLength)).FirstOrDefault(),
                 _ => null,
             };
-            if (name is not null && roles.Count < 4) roles.Add(Readings.Label(name.ToLowerInvariant()));
+            if (name is not null && roles.Count < 4) roles.Add(name.ToLowerInvariant());
         }
         return roles.Distinct().ToList();
     }

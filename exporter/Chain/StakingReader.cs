@@ -66,9 +66,10 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
         var controller = bonded.Value ?? throw new ChainNodeFault($"{Ss58.Encode(stash)} is not a bonded stash on this chain");
         uint era = active.Field("index").ToUInt32();
         uint? current = currentEra.Value?.ToUInt32();
+        ChainCounts.CheckEras(era, current);
         bool electionKnown = current > era;
         uint windowStart = era > (uint)window ? era - (uint)window : 0;
-        var windowEras = Enumerable.Range((int)windowStart, (int)(era - windowStart)).Select(e => (uint)e).ToList();
+        var windowEras = ChainCounts.Eras(windowStart, era);
 
         var second = state.Batch();
         var exposure = ExposureItem(state, second, era, stash);

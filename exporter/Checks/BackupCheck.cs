@@ -28,7 +28,7 @@ internal sealed class BackupCheck : IScrapeSource
         _targets = targets;
         _minBytes = minBytes;
         _readable = Families.Gauge(factory, "xx_backup_readable",
-            "1 if the backup target's folder or file could be looked at, 0 if not (permissions, most often; the log names the cause): xx_backup_present and the others are then absent.", "target");
+            "1 if the backup target's folder or file could be looked at, 0 if not (permissions, most often, or a folder of more entries than are looked at; the log names the cause): xx_backup_present and the others are then absent.", "target");
         _present = Families.Gauge(factory, "xx_backup_present",
             "1 if the backup target names at least one file, else 0; its other xx_backup_* series are then absent.", "target");
         _lastSuccess = Families.Gauge(factory, "xx_backup_last_success_timestamp_seconds",
@@ -51,10 +51,10 @@ internal sealed class BackupCheck : IScrapeSource
         foreach (var target in _targets)
         {
             if (target.Source is { } source) ReadSource(readings, target.Name, source);
-            IReadOnlyList<FileInfo> files;
+            FileInfo? newest;
             try
             {
-                files = FileMatch.Files(target.PathOrGlob);
+                newest = FileMatch.Newest(target.PathOrGlob);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -63,7 +63,6 @@ internal sealed class BackupCheck : IScrapeSource
                 continue;
             }
             readings.Set(_readable, true, target.Name);
-            var newest = files.MaxBy(file => file.LastWriteTimeUtc);
             readings.Set(_present, newest is not null, target.Name);
             if (newest is null) continue;
             readings.Set(_lastSuccess, new DateTimeOffset(newest.LastWriteTimeUtc).ToUnixTimeSeconds(), target.Name);
@@ -76,7 +75,7 @@ internal sealed class BackupCheck : IScrapeSource
     {
         try
         {
-            if (FileMatch.Files(source).MaxBy(file => file.LastWriteTimeUtc) is { } newest)
+            if (FileMatch.Newest(source) is { } newest)
                 readings.Set(_sourceModified, new DateTimeOffset(newest.LastWriteTimeUtc).ToUnixTimeSeconds(), target);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -31,8 +31,11 @@ internal sealed class CertificateCheck : IScrapeSource
     private readonly Counter _readErrors;
     private long _readErrorCount; // reads of one source never overlap
 
-    /// <summary>Each key file's public key, parsed again only when the file's size or modification time changes.</summary>
-    private readonly Dictionary<string, (long Length, DateTime Modified, byte[]? PublicKey)> _keys = [];
+    /// <summary>Each certificate file's first certificate, parsed again only when the file changes (an error is kept as its message).</summary>
+    private readonly Dictionary<string, ParsedFile<(ParsedCertificate? Certificate, string? Error)>> _certificates = [];
+
+    /// <summary>Each key file's public key (null: no key this reads), parsed again only when the file changes.</summary>
+    private readonly Dictionary<string, ParsedFile<byte[]?>> _keys = [];
 
     /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
     [ModuleInitializer]
@@ -75,10 +78,10 @@ internal sealed class CertificateCheck : IScrapeSource
         var byName = new Dictionary<string, string>(StringComparer.Ordinal); // file label -> path, across patterns
         foreach (string pattern in _patterns)
         {
-            IReadOnlyList<FileInfo> files;
+            List<FileInfo> files;
             try
             {
-                files = FileMatch.Files(pattern);
+                files = FileMatch.Files(pattern).ToList();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -96,14 +99,22 @@ internal sealed class CertificateCheck : IScrapeSource
             }
         }
         readings.Set(_readErrors, _readErrorCount);
+        // Files gone (a rotation renames them) are forgotten, so what is kept follows what the patterns name now.
+        var current = byName.Values.ToHashSet(StringComparer.Ordinal);
+        foreach (string gone in _certificates.Keys.Where(path => !current.Contains(path)).ToList()) _certificates.Remove(gone);
+        var keyFiles = current.Select(KeyFileOf).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (string gone in _keys.Keys.Where(key => !keyFiles.Contains(key)).ToList()) _keys.Remove(gone);
     }
 
     private void Read(Readings readings, FileInfo file)
     {
-        X509Certificate2 certificate;
+        ParsedCertificate certificate;
         try
         {
-            certificate = X509CertificateLoader.LoadCertificate(SmallFile.ReadAllBytes(file.FullName));
+            if (!_certificates.TryGetValue(file.FullName, out var parsed))
+                _certificates[file.FullName] = parsed = new(file.FullName, (content, _) => ParsedCertificate.Of(content));
+            var (read, error) = parsed.Read();
+            certificate = read ?? throw new CryptographicException(error);
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
@@ -111,16 +122,12 @@ internal sealed class CertificateCheck : IScrapeSource
             _readErrorCount++;
             return;
         }
-        using (certificate)
-        {
-            var (state, kind) = (StateOf(file.Name), KindOf(file.Name));
-            string stateLabel = States.Label(state);
-            byte[] publicKey = certificate.PublicKey.ExportSubjectPublicKeyInfo();
-            readings.Set(_notAfter, new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), file.Name, kind, stateLabel);
-            readings.Set(_notBefore, new DateTimeOffset(certificate.NotBefore.ToUniversalTime()).ToUnixTimeSeconds(), file.Name);
-            readings.Set(_info, 1, file.Name, kind, stateLabel, Fingerprint(publicKey));
-            if (state != CertificateState.Retired && KeyFileOf(file) is { } keyFile) CompareKey(readings, file, publicKey, keyFile);
-        }
+        var (state, kind) = (StateOf(file.Name), KindOf(file.Name));
+        string stateLabel = States.Label(state);
+        readings.Set(_notAfter, new DateTimeOffset(certificate.NotAfter).ToUnixTimeSeconds(), file.Name, kind, stateLabel);
+        readings.Set(_notBefore, new DateTimeOffset(certificate.NotBefore).ToUnixTimeSeconds(), file.Name);
+        readings.Set(_info, 1, file.Name, kind, stateLabel, Fingerprint(certificate.PublicKey));
+        if (state != CertificateState.Retired && KeyFileOf(file) is { } keyFile) CompareKey(readings, file, certificate.PublicKey, keyFile);
     }
 
     private void CompareKey(Readings readings, FileInfo certificate, byte[] publicKey, string keyFile)
@@ -128,16 +135,13 @@ internal sealed class CertificateCheck : IScrapeSource
         byte[]? keyPublic;
         try
         {
-            var key = new FileInfo(keyFile); // not Exists for a missing file or a folder: then read, to say which
-            if (key.Exists && _keys.TryGetValue(keyFile, out var known) && known.Length == key.Length && known.Modified == key.LastWriteTimeUtc)
-                keyPublic = known.PublicKey;
-            else
-            {
-                byte[] keyText = SmallFile.ReadAllBytes(keyFile);
-                try { keyPublic = PublicKeyOf(keyText); }
-                finally { CryptographicOperations.ZeroMemory(keyText); }
-                _keys[keyFile] = (keyText.Length, key.LastWriteTimeUtc, keyPublic);
-            }
+            if (!_keys.TryGetValue(keyFile, out var key))
+                _keys[keyFile] = key = new(keyFile, (keyText, _) =>
+                {
+                    try { return PublicKeyOf(keyText); }
+                    finally { CryptographicOperations.ZeroMemory(keyText); }
+                });
+            keyPublic = key.Read();
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -182,10 +186,10 @@ internal sealed class CertificateCheck : IScrapeSource
     }
 
     /// <summary>The key file beside <c>X-cert.crt</c> (and <c>new.X-cert.crt</c>): <c>X-key.key</c> with the same prefix.</summary>
-    private static string? KeyFileOf(FileInfo certificate) =>
-        certificate.Name.EndsWith("-cert.crt", StringComparison.Ordinal)
-            ? Path.Combine(certificate.DirectoryName ?? ".", certificate.Name[..^"-cert.crt".Length] + "-key.key")
-            : null;
+    private static string? KeyFileOf(FileInfo certificate) => KeyFileOf(certificate.FullName);
+
+    private static string? KeyFileOf(string certificate) =>
+        certificate.EndsWith("-cert.crt", StringComparison.Ordinal) ? certificate[..^"-cert.crt".Length] + "-key.key" : null;
 
     internal static CertificateState StateOf(string name) =>
         name.StartsWith("old.", StringComparison.Ordinal) ? CertificateState.Retired
@@ -200,6 +204,23 @@ internal sealed class CertificateCheck : IScrapeSource
 
     /// <summary>As <c>openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -c1-16</c> prints it.</summary>
     internal static string Fingerprint(byte[] subjectPublicKeyInfo) => Convert.ToHexStringLower(SHA256.HashData(subjectPublicKeyInfo))[..16];
+}
+
+/// <summary>What the check reports of a certificate file's first certificate, kept until the file changes.</summary>
+internal sealed record ParsedCertificate(DateTime NotBefore, DateTime NotAfter, byte[] PublicKey)
+{
+    public static (ParsedCertificate?, string?) Of(byte[] content)
+    {
+        try
+        {
+            using var certificate = X509CertificateLoader.LoadCertificate(content);
+            return (new(certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), certificate.PublicKey.ExportSubjectPublicKeyInfo()), null);
+        }
+        catch (CryptographicException ex)
+        {
+            return (null, ex.Message);
+        }
+    }
 }
 
 /// <summary>Whether a certificate file is in use, by its name's prefix.</summary>

@@ -111,7 +111,7 @@ public sealed record ChecksSettings
             "Host names resolved at each scrape, comma-separated; empty: none.", DnsNameList);
 
         public static readonly Setting<TimeSpan> DnsTimeout = new("checks.dns-timeout", "Checks:DnsTimeout", "5s",
-            "How long a name may take to resolve, for --checks.dns-names and the gateway's node address.", Parsers.Duration("10ms", "1m"));
+            "How long a name may take to resolve, for --checks.dns-names, the gateway's node address and probes given by name.", Parsers.Duration("10ms", "1m"));
 
         public static IReadOnlyList<Setting> All { get; } =
             [Role, Backups, BackupSources, BackupMinBytes, Certificates, Probes, ProbeTimeout, GatewayConfig, DnsNames, DnsTimeout];

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Telemetry;
@@ -19,8 +19,7 @@ internal sealed class DnsCheck : IScrapeSource
         new(ResolutionResult.ResolverError, "resolver_error", "the resolver failed or could not be reached"),
         new(ResolutionResult.Timeout, "timeout", "no answer within the timeout"));
 
-    private readonly IReadOnlyList<string> _names;
-    private readonly NameResolver _resolver;
+    private readonly IReadOnlyDictionary<string, BackgroundWork<string, Resolved>> _lookups;
     private readonly Gauge _success, _result, _duration;
 
     /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
@@ -32,7 +31,8 @@ internal sealed class DnsCheck : IScrapeSource
 
     public DnsCheck(IReadOnlyList<string> names, TimeSpan timeout, NameResolver resolver, IMetricFactory factory)
     {
-        (_names, Timeout, _resolver) = (names, timeout, resolver);
+        Timeout = timeout;
+        _lookups = names.Distinct(StringComparer.OrdinalIgnoreCase).ToDictionary(name => name, _ => Lookups(resolver, timeout));
         _success = Families.Gauge(factory, "xx_dns_resolution_success", "1 if the name resolved to at least one address, else 0.", "name");
         _result = Families.Gauge(factory, "xx_dns_resolution_result",
             $"1 for how resolving the name went, 0 for the others: {Results.Describe()}.", "name", "result");
@@ -45,50 +45,41 @@ internal sealed class DnsCheck : IScrapeSource
 
     /// <summary>
     /// How old a lookup may be before it is renewed. The names rarely change, and a resolver that does not answer must
-    /// not hold every scrape for the timeout: a scrape reports the newest lookup it has and renews an older one in the
-    /// background; only a name never looked up yet is waited for (bounded by the timeout).
+    /// not hold any scrape: lookups run in the background (<see cref="BackgroundWork{TVersion, TResult}"/>), a scrape
+    /// reports the newest that ended (a name has no series until its first lookup ends) and renews an older one.
     /// </summary>
     public static readonly TimeSpan ResolveEvery = TimeSpan.FromMinutes(1);
 
-    private sealed record Resolved(ResolutionResult Result, string Problem, double Seconds, long At);
+    /// <summary>How a lookup went, the addresses it found, and how long it took.</summary>
+    internal sealed record Resolved(ResolutionResult Result, string Problem, double Seconds, IPAddress[] Addresses);
 
-    private readonly ConcurrentDictionary<string, Resolved> _known = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, Task<Resolved>> _renewing = new(StringComparer.OrdinalIgnoreCase);
-
-    public async Task CollectAsync(Readings readings, CancellationToken timeout)
+    public Task CollectAsync(Readings readings, CancellationToken timeout)
     {
-        var lookups = await Task.WhenAll(_names.Select(async name => (name, resolved: await NewestAsync(name))));
-        foreach (var (name, (result, problem, seconds, _)) in lookups)
+        foreach (var (name, lookup) in _lookups)
         {
-            readings.Set(_success, result == ResolutionResult.Ok, name);
-            Results.SetOne(readings, _result, result, name);
-            readings.Set(_duration, seconds, name);
-            if (result != ResolutionResult.Ok) readings.Notice(name, problem);
+            if (lookup.Latest(name, Old)?.Result is not { } resolved) continue;
+            readings.Set(_success, resolved.Result == ResolutionResult.Ok, name);
+            Results.SetOne(readings, _result, resolved.Result, name);
+            readings.Set(_duration, resolved.Seconds, name);
+            if (resolved.Result != ResolutionResult.Ok) readings.Notice(name, resolved.Problem);
         }
+        return Task.CompletedTask;
     }
 
-    private async Task<Resolved> NewestAsync(string name)
-    {
-        if (!_known.TryGetValue(name, out var known)) return await _renewing.GetOrAdd(name, RenewAsync);   // ends within Timeout
-        if (Stopwatch.GetElapsedTime(known.At) >= ResolveEvery) _ = _renewing.GetOrAdd(name, RenewAsync);
-        return known;
-    }
+    /// <summary>A lookup to renew: older than <see cref="ResolveEvery"/>.</summary>
+    internal static bool Old(BackgroundWork<string, Resolved>.Completed lookup) => TimeProvider.System.GetUtcNow() - lookup.At >= ResolveEvery;
 
-    /// <summary>One lookup, bounded by <see cref="Timeout"/> whoever waits for it; its result becomes the newest.</summary>
-    private async Task<Resolved> RenewAsync(string name)
+    /// <summary>A name's lookup in the background, bounded by <paramref name="timeout"/>.</summary>
+    internal static BackgroundWork<string, Resolved> Lookups(NameResolver resolver, TimeSpan timeout) => new(async name =>
     {
-        await Task.Yield();   // never done inside GetOrAdd, so the TryRemove below cannot come before the add
         long started = Stopwatch.GetTimestamp();
-        var (_, result, problem) = await _resolver.ResolveAsync(name, Timeout, CancellationToken.None);
-        var resolved = new Resolved(result, problem, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetTimestamp());
-        _known[name] = resolved;
-        _renewing.TryRemove(name, out _);
-        return resolved;
-    }
+        var (addresses, result, problem) = await resolver.ResolveAsync(name, timeout, CancellationToken.None);
+        return new Resolved(result, problem, Stopwatch.GetElapsedTime(started).TotalSeconds, addresses);
+    }, TimeProvider.System);
 
-    /// <summary>A round that did not end in time: no name is known to resolve.</summary>
+    /// <summary>A round that threw (a bug): no name is known to resolve.</summary>
     public void Unavailable(Readings readings)
     {
-        foreach (string name in _names) readings.Set(_success, false, name);
+        foreach (string name in _lookups.Keys) readings.Set(_success, false, name);
     }
 }

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Text;
 using XxExporter.Files;
 using XxExporter.Settings;
+using XxExporter.Telemetry;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -22,17 +24,19 @@ internal sealed record GatewayConfigReading(GatewayConfigStatus Status, string H
 /// </summary>
 internal static class GatewayConfig
 {
-    /// <summary>The file is flat; this only stops a hostile one from overflowing the stack.</summary>
+    /// <summary>The file is flat and uses no aliases; this only stops a hostile one from overflowing the stack.</summary>
     private const int MaxNesting = 32;
 
     private static readonly string[] AddressKeys = ["cmixAddress", "nodeAddress"];
 
+    /// <summary>Each config file read, parsed again only when it changes (<see cref="ParsedFile{T}"/>); one per configured path.</summary>
+    private static readonly ConcurrentDictionary<string, ParsedFile<GatewayConfigReading>> Files = new(StringComparer.Ordinal);
+
     public static GatewayConfigReading Read(string path)
     {
-        string text;
         try
         {
-            text = Encoding.UTF8.GetString(SmallFile.ReadAllBytes(path)).TrimStart('\uFEFF');
+            return Files.GetOrAdd(path, file => new ParsedFile<GatewayConfigReading>(file, (content, _) => Parse(file, Encoding.UTF8.GetString(content).TrimStart('\uFEFF')))).Read();
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -43,18 +47,19 @@ internal static class GatewayConfig
             string cause = ex is UnauthorizedAccessException ? "is not readable by this user" : $"cannot be read ({OneLine(ex.Message)})";
             return new(GatewayConfigStatus.Unreadable, Problem: $"the gateway config {path} {cause}");
         }
-        return Parse(path, text);
     }
 
     /// <summary>Reads the address from the config's text; <paramref name="path"/> only names the file in the problem.</summary>
     public static GatewayConfigReading Parse(string path, string text)
     {
-        var yaml = new YamlStream();
+        YamlStream yaml;
         try
         {
-            using var reader = new StringReader(text);
-            yaml.Load(new NestingLimitedParser(new Parser(reader), MaxNesting,
-                line => new YamlException($"nested deeper than {MaxNesting} levels at line {line}")));
+            yaml = BoundedYaml.Load(text, MaxNesting, problem => new RefusedYaml(problem));
+        }
+        catch (RefusedYaml ex)
+        {
+            return Invalid(path, $"is not read: {ex.Message}");
         }
         catch (YamlException ex)
         {
@@ -74,7 +79,7 @@ internal static class GatewayConfig
                 return NoAddress(path, $"sets {key} (line {entry.Key.Start.Line}) to no address");
             return HostPort(value.Trim()) is var (host, port)
                 ? new(GatewayConfigStatus.Ok, host, port)
-                : NoAddress(path, $"sets {key} (line {entry.Key.Start.Line}) to \"{Printable(value)}\", which is not host:port with a port from 1 to 65535");
+                : NoAddress(path, $"sets {key} (line {entry.Key.Start.Line}) to \"{ForeignText.Text(value)}\", which is not host:port with a port from 1 to 65535");
         }
         return NoAddress(path, "names no cmixAddress (the node's host:port)");
     }
@@ -95,12 +100,8 @@ internal static class GatewayConfig
 
     private static GatewayConfigReading NoAddress(string path, string problem) => new(GatewayConfigStatus.NoAddress, Problem: $"the gateway config {path} {problem}");
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
+    /// <summary>A parser's message quotes the file (a key, a value): it goes into the log line by the rule for foreign text.</summary>
+    private static string OneLine(string message) => ForeignText.Text(message.ReplaceLineEndings(" ").Trim().TrimEnd('.'));
 
-    /// <summary>Values from the file go into a log line: control characters as '?', at most 100 characters.</summary>
-    private static string Printable(string value)
-    {
-        string shown = new(value.Take(100).Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return value.Length > 100 ? shown + "..." : shown;
-    }
+    private sealed class RefusedYaml(string problem) : Exception(problem);
 }

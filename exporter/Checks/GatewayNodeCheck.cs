@@ -13,7 +13,8 @@ internal enum NodeProbeResult { Ok, NameNotResolved, Refused, Timeout, Unreachab
 /// <summary>
 /// From the gateway host, what the gateway does to reach its cMix node: reads the node's address from the gateway's
 /// config (<see cref="GatewayConfig"/>), resolves the name, then opens a TCP connection to it, each step bounded by
-/// its own timeout. A node host has no gateway config: that is <c>status="missing"</c> and no probe, never a warning.
+/// its own timeout; a scrape waits only for the connection. A node host has no gateway config: that is
+/// <c>status="missing"</c> and no probe, never a warning.
 /// Findings (a bad config, an unreachable node) are logged once until they change; the check itself still worked.
 /// </summary>
 internal sealed class GatewayNodeCheck : IScrapeSource
@@ -34,8 +35,9 @@ internal sealed class GatewayNodeCheck : IScrapeSource
         new(NodeProbeResult.Error, "error"));
 
     private readonly string _path;
-    private readonly TimeSpan _resolveTimeout, _connectTimeout;
-    private readonly NameResolver _resolver;
+    private readonly TimeSpan _connectTimeout;
+    private readonly BackgroundWork<string, GatewayConfigReading> _config;
+    private readonly BackgroundWork<string, DnsCheck.Resolved> _lookup;
     private readonly Gauge _status, _success, _result, _duration;
 
     /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
@@ -49,7 +51,9 @@ internal sealed class GatewayNodeCheck : IScrapeSource
 
     public GatewayNodeCheck(string path, TimeSpan resolveTimeout, TimeSpan connectTimeout, NameResolver resolver, IMetricFactory factory)
     {
-        (_path, _resolveTimeout, _connectTimeout, _resolver) = (path, resolveTimeout, connectTimeout, resolver);
+        (_path, _connectTimeout) = (path, connectTimeout);
+        _config = new(path => Task.Run(() => GatewayConfig.Read(path)), TimeProvider.System);
+        _lookup = DnsCheck.Lookups(resolver, resolveTimeout);
         _status = Families.Gauge(factory, "xx_gateway_config_status",
             $"1 for what reading the gateway's config found, 0 for the others: {Statuses.Describe()}.", "status");
         _success = Families.Gauge(factory, "xx_gateway_node_probe_success",
@@ -62,33 +66,43 @@ internal sealed class GatewayNodeCheck : IScrapeSource
 
     public string Name => "gateway_node";
 
-    /// <summary>Both steps at their longest.</summary>
-    public TimeSpan Timeout => _resolveTimeout + _connectTimeout;
+    /// <summary>The connection at its longest: reading the config and resolving the name are not waited for.</summary>
+    public TimeSpan Timeout => _connectTimeout;
 
+    /// <summary>
+    /// Reads the config and resolves the node's name in the background (<see cref="BackgroundWork{TVersion, TResult}"/>),
+    /// reporting the last reading and the last lookup of its host, renewed as the DNS check renews its names: a
+    /// resolver that does not answer, or a config that takes long to parse, holds no scrape. Until the first of each
+    /// ends there are no series for it; the connection itself is made at each scrape.
+    /// </summary>
     public async Task CollectAsync(Readings readings, CancellationToken timeout)
     {
-        var config = await Task.Run(() => GatewayConfig.Read(_path), timeout);
+        if (_config.Latest(_path, _ => true)?.Result is not { } config) return;   // read again after each scrape
         Statuses.SetOne(readings, _status, config.Status);
         if (config.Status != GatewayConfigStatus.Ok)
         {
             if (config.Problem.Length > 0) readings.Notice("config", config.Problem);
             return;
         }
+        DnsCheck.Resolved resolved;
+        if (IPAddress.TryParse(config.Host, out var address)) resolved = new(ResolutionResult.Ok, "", 0, [address]);
+        else if (_lookup.Latest(config.Host, DnsCheck.Old) is { } lookup && lookup.Version == config.Host) resolved = lookup.Result;
+        else return;
         long started = Stopwatch.GetTimestamp();
-        var (result, problem) = await ProbeAsync(config.Host, config.Port, timeout);
-        readings.Set(_duration, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var (result, problem) = resolved.Result == ResolutionResult.Ok
+            ? await ConnectAsync(config.Host, resolved.Addresses, config.Port, timeout)
+            : (NodeProbeResult.NameNotResolved, resolved.Problem);
+        readings.Set(_duration, resolved.Seconds + Stopwatch.GetElapsedTime(started).TotalSeconds);
         readings.Set(_success, result == NodeProbeResult.Ok);
         Results.SetOne(readings, _result, result);
-        if (result != NodeProbeResult.Ok) readings.Notice($"node {config.Address} (cmixAddress in {_path})", problem);
+        if (result != NodeProbeResult.Ok) readings.Notice($"node {ForeignText.Label(config.Address)} (cmixAddress in {_path})", problem);
     }
 
-    /// <summary>A round that did not end in time: the node is not known to answer.</summary>
+    /// <summary>A round that did not end in time or threw: the node is not known to answer.</summary>
     public void Unavailable(Readings readings) => readings.Set(_success, false);
 
-    private async Task<(NodeProbeResult Result, string Problem)> ProbeAsync(string host, int port, CancellationToken cancel)
+    private async Task<(NodeProbeResult Result, string Problem)> ConnectAsync(string host, IPAddress[] addresses, int port, CancellationToken cancel)
     {
-        var (addresses, resolution, unresolved) = await _resolver.ResolveAsync(host, _resolveTimeout, cancel);
-        if (resolution != ResolutionResult.Ok) return (NodeProbeResult.NameNotResolved, unresolved);
         string where = IPAddress.TryParse(host, out _) ? "" : $" (it resolves to {string.Join(", ", addresses.Take(4))})";
         using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         connect.CancelAfter(_connectTimeout);

@@ -1,14 +1,18 @@
 using System.Runtime.CompilerServices;
 using Prometheus;
 using XxExporter.Chain;
+using XxExporter.Files;
 using XxExporter.Telemetry;
 
 namespace XxExporter.Checks;
 
-/// <summary>The node ID from cmix-IDF.json as the dashboard shows it. No IDF is no error: a gateway host has none.</summary>
+/// <summary>
+/// The node ID from cmix-IDF.json as the dashboard shows it, read again only when the file changes. No IDF is no
+/// error: a gateway host has none.
+/// </summary>
 internal sealed class IdentityCheck : IScrapeSource
 {
-    private readonly string _path;
+    private readonly ParsedFile<(NodeIdentity? Node, string? Problem)> _idf;
     private readonly Gauge _info;
 
     /// <summary>Puts this source in <see cref="SourceRegistry.All"/> when the exporter loads (no list to keep by hand).</summary>
@@ -20,7 +24,11 @@ internal sealed class IdentityCheck : IScrapeSource
 
     public IdentityCheck(string path, IMetricFactory factory)
     {
-        _path = path;
+        _idf = new(path, (content, _) =>
+        {
+            try { return (NodeIdentity.FromCmixId(CmixIdf.NodeIdOf(path, content)), null); }
+            catch (InvalidDataException ex) { return (null, ex.Message); }
+        });
         // One series per host, so the ID is a fair label here (the node's metrics never carry it).
         _info = Families.Gauge(factory, "xx_node_info",
             "The node's ID from its IDF, as the xx dashboard shows it (node_id) and in its links (node_id_url); value 1.", "node_id", "node_id_url");
@@ -36,11 +44,15 @@ internal sealed class IdentityCheck : IScrapeSource
     {
         try
         {
-            if (CmixIdf.ReadNodeId(_path) is not { } cmixId) return;
-            var node = NodeIdentity.FromCmixId(cmixId);
-            readings.Set(_info, 1, node.NodeId, node.NodeIdUrl);
+            var (node, problem) = _idf.Read();
+            if (node is not null) readings.Set(_info, 1, node.NodeId, node.NodeIdUrl);
+            else readings.Fail(problem!); // the message names the file
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // no IDF: a gateway host has none
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             readings.Fail(ex.Message); // the message names the file
         }

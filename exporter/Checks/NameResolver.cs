@@ -10,10 +10,10 @@ internal delegate Task<IPAddress[]> Lookup(string name, CancellationToken cancel
 internal enum ResolutionResult { Ok, NotFound, ResolverError, Timeout }
 
 /// <summary>
-/// Name lookups that never hold a scrape past their timeout. A lookup is cancelled when its timeout passes and the
-/// caller stops waiting then in any case; one that goes on regardless (the system resolver does not always heed the
-/// cancellation) is waited on again by the next scrape instead of starting another, so a resolver that hangs cannot
-/// pile up lookups.
+/// Name lookups bounded by their timeout (the checks run them in the background, so no scrape waits for one). A lookup
+/// is cancelled when its timeout passes and the caller stops waiting then in any case; one that goes on regardless
+/// (the system resolver does not always heed the cancellation) is waited on again by the next lookup of the name
+/// instead of starting another, so a resolver that hangs cannot pile up lookups.
 /// </summary>
 internal sealed class NameResolver(Lookup lookup)
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Prometheus;
@@ -8,11 +9,14 @@ namespace XxExporter.Checks;
 
 /// <summary>
 /// Connects to each TCP endpoint, all at once, and closes the connection again. A target that refuses or does not
-/// answer in time is a result (success 0, logged once until it answers again), not a failure of the check.
+/// answer in time is a result (success 0, logged once until it answers again), not a failure of the check. A target
+/// given by name is connected to at the addresses of its last lookup, made in the background as the DNS check makes
+/// them (a resolver that does not answer holds no scrape); it has no series until its first lookup ends.
 /// </summary>
 internal sealed class ProbeCheck : IScrapeSource
 {
     private readonly IReadOnlyList<ProbeTarget> _targets;
+    private readonly Dictionary<string, BackgroundWork<string, DnsCheck.Resolved>> _lookups;
     private readonly Gauge _success, _duration;
     private readonly string _timedOut;
 
@@ -21,11 +25,15 @@ internal sealed class ProbeCheck : IScrapeSource
     internal static void Declare() => SourceRegistry.Declare(() => Registration);
 
     internal static readonly SourceRegistration Registration = HostChecks.Register("probes", "TCP connections to the endpoints of --checks.probes (xx_probe_*).", (settings, context) =>
-        settings.Probes.Count > 0 ? new ProbeCheck(settings.Probes, settings.ProbeTimeout, context.Factory) : null);
+        settings.Probes.Count > 0
+            ? new ProbeCheck(settings.Probes, settings.ProbeTimeout, HostChecks.Resolver(context), settings.DnsTimeout, context.Factory)
+            : null);
 
-    public ProbeCheck(IReadOnlyList<ProbeTarget> targets, TimeSpan timeout, IMetricFactory factory)
+    public ProbeCheck(IReadOnlyList<ProbeTarget> targets, TimeSpan timeout, NameResolver resolver, TimeSpan resolveTimeout, IMetricFactory factory)
     {
         _targets = targets;
+        _lookups = targets.Select(target => target.Host).Where(host => !IPAddress.TryParse(host, out _)).Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(host => host, _ => DnsCheck.Lookups(resolver, resolveTimeout), StringComparer.OrdinalIgnoreCase);
         Timeout = timeout;
         _timedOut = $"no connection within {timeout.TotalSeconds:0.###}s";
         _success = Families.Gauge(factory, "xx_probe_success", "1 if the last TCP connection to the target succeeded, else 0.", "target");
@@ -41,8 +49,9 @@ internal sealed class ProbeCheck : IScrapeSource
     public async Task CollectAsync(Readings readings, CancellationToken timeout)
     {
         var results = await Task.WhenAll(_targets.Select(target => ProbeAsync(target, timeout)));
-        foreach (var (target, seconds, error) in results)
+        foreach (var probed in results)
         {
+            if (probed is not var (target, seconds, error)) continue;
             readings.Set(_success, error is null, target.Name);
             readings.Set(_duration, seconds, target.Name);
             if (error is not null) readings.Notice($"{target.Name} ({target.Host}:{target.Port})", error);
@@ -55,14 +64,21 @@ internal sealed class ProbeCheck : IScrapeSource
         foreach (var target in _targets) readings.Set(_success, false, target.Name);
     }
 
-    private async Task<(ProbeTarget Target, double Seconds, string? Error)> ProbeAsync(ProbeTarget target, CancellationToken timeout)
+    /// <summary>How connecting went; null for a name not looked up yet.</summary>
+    private async Task<(ProbeTarget Target, double Seconds, string? Error)?> ProbeAsync(ProbeTarget target, CancellationToken timeout)
     {
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(target.Host, out var address)) addresses = [address];
+        else if (_lookups[target.Host].Latest(target.Host, DnsCheck.Old)?.Result is not { } resolved) return null;
+        else if (resolved.Result != ResolutionResult.Ok) return (target, resolved.Seconds, resolved.Problem);
+        else addresses = resolved.Addresses;
+
         long started = Stopwatch.GetTimestamp();
         string? error = null;
         try
         {
             using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(target.Host, target.Port, timeout);
+            await socket.ConnectAsync(addresses, target.Port, timeout);
         }
         catch (OperationCanceledException)
         {

@@ -8,23 +8,38 @@ namespace XxExporter.CmixError;
 
 /// <summary>What the last read found in <c>cmix-err.log</c>: the file's time and, if it decoded, the error.</summary>
 /// <param name="Problem">Why the file could not be read or decoded; null if <paramref name="Error"/> is set.</param>
-public sealed record CmixErrorFinding(string Path, DateTimeOffset Modified, RoundError? Error, string? Problem);
+public sealed record CmixErrorFinding(string Path, DateTimeOffset Modified, RoundError? Error, string? Problem)
+{
+    /// <summary>The error the node stopped on, as the exporter's log says it under the file's name; built once per finding.</summary>
+    public string Sentence { get; } = Error is { } found
+        ? $"the cMix node stopped on an error written at {Modified:yyyy-MM-dd HH:mm:ss}Z " +
+          $"({(found.RoundId == 0 ? "not tied to a round" : $"round {found.RoundId}")}{(found.NodeId is { } node ? $", reported by node {node}" : "")}): " +
+          $"{found.Error}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxServiceDown.md"
+        : $"the cMix node left an error file written at {Modified:yyyy-MM-dd HH:mm:ss}Z that {Problem}, " +
+          "so its reason cannot be shown; if it stays, see docs/runbooks/XxServiceDown.md";
+}
 
 /// <summary>
 /// Watches <c>cmix-err.log</c>, the error a stopping cMix node leaves for its wrapper. It normally lives 10-20
 /// seconds, until the wrapper restarts the node and the new process removes it; one that stays is a node down until
 /// a person acts (docs/xx-node-facts.md, 2.3; docs/runbooks/XxServiceDown.md). Each new file's error is
-/// logged once; the file is decoded again only when its time or size changes.
+/// logged once (a file that keeps changing: at most once a minute); the file is decoded, and its sentence built, again
+/// only when it changes (<see cref="ParsedFile{T}"/>).
 /// </summary>
 public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
 {
     private readonly string _path;
+    private readonly ParsedFile<CmixErrorFinding> _file;
     private readonly Gauge _present, _modified, _decoded, _round;
-    private (DateTime Modified, long Length, RoundError? Error, string? Problem)? _last;
 
     private CmixErrorFileSource(string path, IMetricFactory factory)
     {
         _path = path;
+        _file = new(path, (content, version) =>
+        {
+            var error = RoundErrorFile.TryDecode(content, out string? problem);
+            return new CmixErrorFinding(path, new DateTimeOffset(version.Modified), error, problem);
+        });
         _present = Families.Gauge(factory, "xx_cmix_error_file_present",
             "1 if cmix-err.log (the error a stopped cMix node leaves for its wrapper) exists, else 0; the other xx_cmix_error_file_* series exist only while it does.");
         _modified = Families.Gauge(factory, "xx_cmix_error_file_modified_timestamp_seconds",
@@ -58,56 +73,31 @@ public sealed class CmixErrorFileSource : IScrapeSource, IStatusNote
 
     private void Read(Readings readings)
     {
-        var file = new FileInfo(_path);
-        readings.Set(_present, file.Exists);
-        if (!file.Exists)
+        CmixErrorFinding finding;
+        try
         {
-            _last = null;
+            finding = _file.Read();
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            readings.Set(_present, false); // the restarted node took it
             Current = null;
             return;
         }
-        var modified = new DateTimeOffset(file.LastWriteTimeUtc);
-        readings.Set(_modified, modified.ToUnixTimeSeconds());
-        if (_last is not { } last || last.Modified != file.LastWriteTimeUtc || last.Length != file.Length)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            var error = Decode(out string? problem);
-            last = (file.LastWriteTimeUtc, file.Length, error, problem);
-            _last = last;
+            var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(_path));
+            string problem = $"cannot be read ({ex.Message})";
+            finding = Current is { Error: null } known && known.Modified == modified && known.Problem == problem ? known : new(_path, modified, null, problem);
         }
-        Current = new CmixErrorFinding(_path, modified, last.Error, last.Problem);
-        readings.Set(_decoded, last.Error is not null);
-        if (last.Error is { } found) readings.Set(_round, found.RoundId);
-        readings.Notice(_path, Sentence(Current));
+        Current = finding;
+        readings.Set(_present, true);
+        readings.Set(_modified, finding.Modified.ToUnixTimeSeconds());
+        readings.Set(_decoded, finding.Error is not null);
+        if (finding.Error is { } found) readings.Set(_round, found.RoundId);
+        readings.Notice(_path, finding.Sentence);
     }
 
     /// <summary>The error the node stopped on, for the status page (never a label).</summary>
-    public string? StatusNote => Current is { } finding ? $"{finding.Path}: {Sentence(finding)}" : null;
-
-    /// <summary>The error the node stopped on, as the exporter's log says it under the file's name.</summary>
-    private static string Sentence(CmixErrorFinding finding) => finding.Error is { } found
-        ? $"the cMix node stopped on an error written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z " +
-          $"({(found.RoundId == 0 ? "not tied to a round" : $"round {found.RoundId}")}{(found.NodeId is { } node ? $", reported by node {node}" : "")}): " +
-          $"{found.OneLine()}. Its wrapper restarts it within about 20 s; if this file stays, see docs/runbooks/XxServiceDown.md"
-        : $"the cMix node left an error file written at {finding.Modified:yyyy-MM-dd HH:mm:ss}Z that {finding.Problem}, " +
-          "so its reason cannot be shown; if it stays, see docs/runbooks/XxServiceDown.md";
-
-    private RoundError? Decode(out string? problem)
-    {
-        byte[] content;
-        try
-        {
-            content = SmallFile.ReadAllBytes(_path);
-        }
-        catch (FileNotFoundException)
-        {
-            problem = "was removed while being read"; // the restarted node took it: the next scrape sees no file
-            return null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problem = $"cannot be read ({ex.Message})";
-            return null;
-        }
-        return RoundErrorFile.TryDecode(content, out problem);
-    }
+    public string? StatusNote => Current is { } finding ? $"{finding.Path}: {finding.Sentence}" : null;
 }

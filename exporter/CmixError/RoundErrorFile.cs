@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Google.Protobuf;
+using XxExporter.Telemetry;
 
 namespace XxExporter.CmixError;
 
@@ -8,16 +10,11 @@ namespace XxExporter.CmixError;
 /// </summary>
 /// <param name="RoundId">The failed round; 0 for a failure of the node not tied to a round.</param>
 /// <param name="NodeId">The node that reported it, as the xx dashboard shows node IDs; null if the file names none.</param>
-/// <param name="Error">The error text as the node wrote it (control characters other than line breaks replaced).</param>
-public sealed record RoundError(ulong RoundId, string? NodeId, string Error)
-{
-    /// <summary>The error on one line, cut to <paramref name="maxChars"/>: what a log line or a table cell shows.</summary>
-    public string OneLine(int maxChars = 300)
-    {
-        string line = string.Join(" / ", Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        return line.Length == 0 ? "(no error text)" : line.Length > maxChars ? line[..maxChars] + "..." : line;
-    }
-}
+/// <param name="Error">
+/// The error text on one line (its lines joined by " / "), as a log line or the status page shows it: by the rule
+/// for foreign text (<see cref="ForeignText.TextLength"/>).
+/// </param>
+public sealed record RoundError(ulong RoundId, string? NodeId, string Error);
 
 /// <summary>
 /// Decodes <c>cmix-err.log</c>: the base64 (standard alphabet) of a protobuf <c>RoundError</c> from the elixxir comms
@@ -61,7 +58,7 @@ public static class RoundErrorFile
                         nodeId = NodeIdText(input.ReadBytes().Span);
                         break;
                     case ErrorField when wire == WireFormat.WireType.LengthDelimited:
-                        error = Printable(input.ReadString());
+                        error = OneLine(input.ReadString());
                         break;
                     case IdField or NodeIdField or ErrorField:
                         problem = $"is protobuf whose field {field} has the wrong type for a RoundError";
@@ -82,13 +79,35 @@ public static class RoundErrorFile
         return new RoundError(roundId, nodeId, error);
     }
 
-    /// <summary>IDs are 33 bytes, the 32-byte ID and its type; shown as the dashboard does (docs/xx-node-facts.md, 1).</summary>
-    private static string NodeIdText(ReadOnlySpan<byte> id) =>
-        id.Length == 32 ? Convert.ToBase64String([.. id, NodeType]) : Convert.ToBase64String(id);
+    /// <summary>
+    /// IDs are 33 bytes, the 32-byte ID and its type; shown as the dashboard does (docs/xx-node-facts.md, 1). Any other
+    /// is shown as it is, but only as much of it is encoded as an ID is shown (<see cref="ForeignText.LabelLength"/>).
+    /// </summary>
+    private static string NodeIdText(ReadOnlySpan<byte> id)
+    {
+        if (id.Length == 32) return Convert.ToBase64String([.. id, NodeType]);
+        var head = id[..Math.Min(id.Length, ForeignText.LabelLength / 4 * 3 + 3)];
+        return ForeignText.Show(Convert.ToBase64String(head), more: head.Length < id.Length, whole: id, ForeignText.LabelLength);
+    }
 
-    private static string Printable(string text) =>
-        string.Create(text.Length, text, (chars, source) =>
+    /// <summary>The text's non-blank lines joined by " / ", built only as far as it is shown.</summary>
+    private static string OneLine(string text)
+    {
+        var line = new StringBuilder();
+        bool more = false;
+        foreach (var part in text.AsSpan().EnumerateLines())
         {
-            for (int i = 0; i < source.Length; i++) chars[i] = char.IsControl(source[i]) && source[i] != '\n' ? ' ' : source[i];
-        });
+            var trimmed = part.Trim();
+            if (trimmed.IsEmpty) continue;
+            if (line.Length > ForeignText.TextLength)
+            {
+                more = true;
+                break;
+            }
+            if (line.Length > 0) line.Append(" / ");
+            line.Append(trimmed[..Math.Min(trimmed.Length, ForeignText.TextLength + 1)]);
+        }
+        if (line.Length == 0) return "(no error text)";
+        return ForeignText.Show(line.ToString(), more, MemoryMarshal.AsBytes(text.AsSpan()), ForeignText.TextLength);
+    }
 }

@@ -6,10 +6,17 @@ namespace XxExporter.Files;
 /// <summary>Which file a path or handle names: device and inode, so a rotation can be told from an append.</summary>
 public readonly record struct FileIdentity(ulong Device, ulong Inode);
 
+/// <summary>One version of a file: which file (inode), its size and its modification time; any change of the content changes it.</summary>
+public readonly record struct FileVersion(FileIdentity Identity, long Length, DateTime Modified);
+
+/// <summary>What a path names itself, a symbolic link not followed.</summary>
+public enum FileKind { None, Regular, Folder, SymbolicLink, Fifo, CharacterDevice, BlockDevice, Socket }
+
 /// <summary>
 /// stat(2) and fstat(2) for what .NET does not expose: inode, link count and file type. Linux only (glibc 2.33+
-/// exports both symbols). st_dev and st_ino lead the struct on every Linux ABI; on x86_64 st_nlink (u64) sits at
-/// 16 and st_mode (u32) at 24, on the generic layout arm64 uses st_mode (u32) at 16 and st_nlink (u32) at 20.
+/// exports these symbols). st_dev and st_ino lead the struct on every Linux ABI; on x86_64 st_nlink (u64) sits at
+/// 16 and st_mode (u32) at 24, on the generic layout arm64 uses st_mode (u32) at 16 and st_nlink (u32) at 20; both
+/// put st_size at 48 and st_mtime (seconds, then nanoseconds) at 88.
 /// </summary>
 internal static unsafe partial class FileStat
 {
@@ -18,8 +25,59 @@ internal static unsafe partial class FileStat
     [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Stat(string path, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LStat(string path, byte* buffer);
+
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static partial int FStat(int fd, byte* buffer);
+
+    /// <summary>
+    /// What is at the path itself (a symbolic link is <see cref="FileKind.SymbolicLink"/>, not what it points to);
+    /// <see cref="FileKind.None"/> if nothing is. Throws like <see cref="Exists"/> when that cannot be known.
+    /// </summary>
+    public static FileKind KindAt(string path)
+    {
+        byte* buffer = stackalloc byte[StatBufferSize];
+        if (LStat(path, buffer) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            return errno switch
+            {
+                NoSuchFile or NotADirectory => FileKind.None,
+                AccessDenied => throw new UnauthorizedAccessException($"{path}: a folder on its way may not be searched by this user (permission denied)"),
+                _ => throw new IOException($"{path} cannot be looked at: {Marshal.GetPInvokeErrorMessage(errno)}"),
+            };
+        }
+        return Kind(Mode(buffer));
+    }
+
+    /// <summary>The kind of file as a sentence's noun phrase ("a FIFO"), for messages.</summary>
+    public static string Describe(FileKind kind) => kind switch
+    {
+        FileKind.None => "nothing",
+        FileKind.Regular => "a regular file",
+        FileKind.Folder => "a folder",
+        FileKind.SymbolicLink => "a symbolic link",
+        FileKind.Fifo => "a FIFO",
+        FileKind.CharacterDevice => "a character device",
+        FileKind.BlockDevice => "a block device",
+        _ => "a socket",
+    };
+
+    private static FileKind Kind(uint mode) => (mode & 0xF000) switch
+    {
+        0x8000 => FileKind.Regular,
+        0x4000 => FileKind.Folder,
+        0xA000 => FileKind.SymbolicLink,
+        0x1000 => FileKind.Fifo,
+        0x2000 => FileKind.CharacterDevice,
+        0x6000 => FileKind.BlockDevice,
+        _ => FileKind.Socket,
+    };
+
+    private static bool IsX64 => RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    private static uint Mode(byte* buffer) => IsX64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
 
     /// <summary>The identity of the file a path names now, or false if nothing is there.</summary>
     public static bool TryStat(string path, out FileIdentity identity)
@@ -119,8 +177,8 @@ internal static unsafe partial class FileStat
         }
     }
 
-    /// <summary>The identity, link count (0: deleted while open) and type of an open file.</summary>
-    public static (FileIdentity Identity, ulong Links, bool IsRegular) FStat(SafeFileHandle handle)
+    /// <summary>The identity, link count (0: deleted while open), type and version (size, modification time) of an open file.</summary>
+    public static (FileIdentity Identity, ulong Links, bool IsRegular, FileVersion Version) FStat(SafeFileHandle handle)
     {
         byte* buffer = stackalloc byte[StatBufferSize];
         bool added = false;
@@ -134,10 +192,9 @@ internal static unsafe partial class FileStat
         {
             if (added) handle.DangerousRelease();
         }
-        const uint TypeMask = 0xF000, Regular = 0x8000;
-        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
-        ulong links = x64 ? *(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
-        uint mode = x64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
-        return (new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8)), links, (mode & TypeMask) == Regular);
+        ulong links = IsX64 ? *(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
+        var identity = new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8));
+        var modified = DateTime.UnixEpoch.AddTicks(*(long*)(buffer + 88) * TimeSpan.TicksPerSecond + *(long*)(buffer + 96) / 100);
+        return (identity, links, Kind(Mode(buffer)) == FileKind.Regular, new FileVersion(identity, *(long*)(buffer + 48), modified));
     }
 }

@@ -57,7 +57,7 @@ public static class ExporterHost
             try { corruptPositions = positions.Load(); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new SettingsException($"{LogSettings.Table.PositionsFile.Name} cannot be read: {ex.Message}");
+                throw new SettingsException($"{LogSettings.Table.PositionsFile.Name}: {ex.Message}");
             }
             builder.Services.AddHostedService(services =>
                 new PositionSaverService(positions, services.GetRequiredService<ILogger<PositionSaverService>>()));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using XxExporter.Logs.Tailing;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Logs;
 
@@ -52,12 +53,20 @@ public sealed class PositionSaverService(PositionStore store, ILogger<PositionSa
         SaveLogged();
     }
 
+    /// <summary>A save that keeps failing the same way (a FIFO put at the path) is logged when it starts, changes or ends, at most once a minute.</summary>
+    private readonly FlipLimitedLog _failures = new();
+
     private void SaveLogged()
     {
-        try { store.Save(); }
+        string setting = LogSettings.Table.PositionsFile.Name;
+        try
+        {
+            store.Save();
+            if (_failures.ShouldLog(setting, null)) logger.LogInformation("Read positions are saved to {File} again", store.File);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Cannot save read positions to {File}: {Error}", store.File, ex.Message);
+            if (_failures.ShouldLog(setting, ex.Message)) logger.LogWarning("Cannot save read positions ({Setting}): {Error}", setting, ex.Message);
         }
     }
 }

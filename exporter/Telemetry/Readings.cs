@@ -8,9 +8,6 @@ namespace XxExporter.Telemetry;
 /// </summary>
 public sealed class Readings
 {
-    /// <summary>Label values from outside (a node's version string, a server's table name) are cut to this many characters.</summary>
-    public const int MaxLabelLength = 128;
-
     private readonly List<Reading> _values = new();
     private readonly Dictionary<string, string> _problems = new();
 
@@ -44,7 +41,7 @@ public sealed class Readings
     /// <summary>One subject of the source (a file, a probe target) did not work; logged once per subject until it changes.</summary>
     public void Fail(string subject, string error)
     {
-        _problems[subject] = error;
+        _problems[Subject(subject)] = ForeignText.Show(error, ForeignText.SentenceLength);
         Failed = true;
     }
 
@@ -53,14 +50,18 @@ public sealed class Readings
     /// connections was probed fine): logged once per subject until it changes, like a failure, but the collector
     /// still succeeds.
     /// </summary>
-    public void Notice(string subject, string finding) => _problems[subject] = finding;
+    public void Notice(string subject, string finding) => _problems[Subject(subject)] = ForeignText.Show(finding, ForeignText.SentenceLength);
 
-    /// <summary>A label value cut to <see cref="MaxLabelLength"/>.</summary>
-    public static string Label(string value) => value.Length > MaxLabelLength ? value[..MaxLabelLength] : value;
+    /// <summary>
+    /// Subjects (a file's path, a node's address) and problems are logged: they go by the rule for foreign text
+    /// even when their sources already applied it to the parts they took from outside.
+    /// </summary>
+    private static string Subject(string subject) => ForeignText.Show(subject, ForeignText.TextLength);
 
     private static string[] Cut(string[] labels)
     {
-        for (int i = 0; i < labels.Length; i++) labels[i] = Label(labels[i]);
+        // Every label value, ours or from outside (a node's version string, a file's name), goes by the one rule.
+        for (int i = 0; i < labels.Length; i++) labels[i] = ForeignText.Label(labels[i]);
         return labels;
     }
 

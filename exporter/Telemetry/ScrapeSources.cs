@@ -9,16 +9,18 @@ namespace XxExporter.Telemetry;
 /// while a read is in flight wait for it instead of starting their own (connections cannot pile up); the read is
 /// cancelled at the source's timeout, and no scrape waits past that deadline plus a second even if the read ignores
 /// cancellation (a read wedged in a system call makes later scrapes report it overdue at once). A finished read's
-/// series replace the source's old ones; its problems are logged once each, and once more when they clear.
+/// series replace the source's old ones; its problems are logged once each, and once more when they clear (at most
+/// once a minute per subject).
 /// </summary>
 public sealed class ScrapeSources : IAsyncDisposable
 {
     private readonly IReadOnlyList<SourceRun> _runs;
 
-    public ScrapeSources(IEnumerable<IScrapeSource> sources, ExporterMetrics exporter, ILoggerFactory loggers)
+    /// <param name="clock">What the log's once-a-minute rule counts time by; the system's clock unless a test moves its own.</param>
+    public ScrapeSources(IEnumerable<IScrapeSource> sources, ExporterMetrics exporter, ILoggerFactory loggers, TimeProvider? clock = null)
     {
         _runs = sources.Select(source => new SourceRun(source, exporter.Collector(source.Name),
-            loggers.CreateLogger($"XxExporter.{source.Name}"))).ToList();
+            loggers.CreateLogger($"XxExporter.{source.Name}"), new FlipLimitedLog(clock ?? TimeProvider.System))).ToList();
     }
 
     public IReadOnlyList<string> Names => _runs.Select(run => run.Source.Name).ToList();
@@ -41,13 +43,12 @@ public sealed class ScrapeSources : IAsyncDisposable
         }
     }
 
-    private sealed class SourceRun(IScrapeSource source, CollectorSeries health, ILogger logger)
+    private sealed class SourceRun(IScrapeSource source, CollectorSeries health, ILogger logger, FlipLimitedLog reported)
     {
         private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
         private readonly Lock _gate = new();
         private readonly Dictionary<string, Readings.Reading> _published = new();
         private readonly string _overdue = $"no answer within {source.Timeout.TotalSeconds:0.###}s";
-        private IReadOnlyDictionary<string, string> _reported = new Dictionary<string, string>();
         private Task? _inFlight;
         private Task _inFlightDeadline = Task.CompletedTask;
 
@@ -94,7 +95,7 @@ public sealed class ScrapeSources : IAsyncDisposable
             catch (Exception ex)
             {
                 // A bug in the source: its stack trace once, not at every scrape.
-                if (_reported.GetValueOrDefault("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
+                if (reported.Logged("") != ex.Message) logger.LogError(ex, "The {Collector} collector failed unexpectedly: {Error}", source.Name, ex.Message);
                 readings = UnavailableView(ex.Message);
             }
             Finish(readings, Stopwatch.GetElapsedTime(started), unavailable);
@@ -172,21 +173,19 @@ public sealed class ScrapeSources : IAsyncDisposable
             }
         }
 
-        /// <summary>Each problem when it appears or changes, and once when it clears: a broken file must not flood the log.</summary>
+        /// <summary>
+        /// Each problem when it appears or changes, and once when it clears, at most once a minute per subject
+        /// (<see cref="FlipLimitedLog"/>): a broken file or a flapping target must not flood the log.
+        /// </summary>
         private void Log(IReadOnlyDictionary<string, string> problems)
         {
-            foreach (var (subject, error) in problems)
+            foreach (var (subject, error) in reported.Changes(problems))
             {
-                if (_reported.GetValueOrDefault(subject) == error) continue;
-                if (subject.Length == 0) logger.LogWarning("{Collector}: {Error}", source.Name, error);
+                if (error is null && subject.Length == 0) logger.LogInformation("{Collector}: working again", source.Name);
+                else if (error is null) logger.LogInformation("{Collector} {Subject}: working again", source.Name, subject);
+                else if (subject.Length == 0) logger.LogWarning("{Collector}: {Error}", source.Name, error);
                 else logger.LogWarning("{Collector} {Subject}: {Error}", source.Name, subject, error);
             }
-            foreach (string subject in _reported.Keys.Where(s => !problems.ContainsKey(s)))
-            {
-                if (subject.Length == 0) logger.LogInformation("{Collector}: working again", source.Name);
-                else logger.LogInformation("{Collector} {Subject}: working again", source.Name, subject);
-            }
-            _reported = new Dictionary<string, string>(problems);
         }
     }
 }

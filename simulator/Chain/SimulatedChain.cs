@@ -150,7 +150,9 @@ public sealed class SimulatedChain
 
     /// <summary>
     /// Healthy: the one era, counted from the era active at start (k), in which the stash is active but earns no
-    /// points, has no heartbeat and no block and is disabled, as in the troubled timeline's missed era (null: none).
+    /// points and has no heartbeat and no block (null: none). It is not disabled: a single offline validator's
+    /// unresponsiveness offence has a slash fraction of zero, and the runtime disables only when it slashes. The
+    /// troubled timeline's missed era, which has a slash recorded, is the disabled one.
     /// </summary>
     public uint? MissedEra { get; init; }
 
@@ -234,7 +236,7 @@ public sealed class SimulatedChain
         Set(Key("Babe", "EpochIndex"), ScaleEncoder.U64(session));
         Set(Key("Babe", "CurrentSlot"), ScaleEncoder.U64(genesisSlot + session * _sessionSlots + intoSession));
         var part = PartIn(era);
-        Set(Key("Session", "DisabledValidators"), Disabled(part == Part.Missed ? [(0u, 0u)] : []));
+        Set(Key("Session", "DisabledValidators"), Disabled(part == Part.Missed && _scenario == Scenario.Troubled ? [(0u, 0u)] : []));
         if (part != Part.Earning) return;
         // The stash is first in the active set, so its authority index is 0.
         if (intoSession >= _sessionSlots * 3 / 10) SetOfEra(era, Key("ImOnline", "ReceivedHeartbeats", ScaleEncoder.U32(session), ScaleEncoder.U32(0)), ScaleEncoder.Bool(true));

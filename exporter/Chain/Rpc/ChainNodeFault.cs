@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using XxExporter.Chain.Scale;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Chain.Rpc;
 
@@ -43,6 +45,18 @@ public static class RpcAnswer
         value.ValueKind == JsonValueKind.String
             ? value.GetString()!
             : throw new MalformedAnswerException($"{method} answered {value.ValueKind} where text belongs");
+
+    /// <summary>
+    /// Text the node answered, as a label or a sentence shows it (at most <paramref name="maxLength"/> characters,
+    /// <see cref="ForeignText"/>): only as much of it is decoded as is shown.
+    /// </summary>
+    public static string Text(this JsonElement value, string method, int maxLength) =>
+        value.ValueKind == JsonValueKind.String
+            ? ForeignText.FromJson(JsonMarshal.GetRawUtf8Value(value)[1..^1], maxLength)
+            : throw new MalformedAnswerException($"{method} answered {value.ValueKind} where text belongs");
+
+    /// <summary>Any value the node answered, as its JSON, for a sentence that quotes it (<see cref="ForeignText.TextLength"/>).</summary>
+    public static string Quoted(this JsonElement value) => ForeignText.FromJson(JsonMarshal.GetRawUtf8Value(value), ForeignText.TextLength);
 
     public static JsonElement.ArrayEnumerator Items(this JsonElement value, string method) =>
         value.ValueKind == JsonValueKind.Array

@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Chain.Rpc;
 
@@ -27,7 +27,7 @@ internal readonly record struct RpcEnvelope(long Id, string? Ignored)
                 if (reader.CurrentDepth != 1 || reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("id"u8)) continue;
                 reader.Read();
                 found = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out id);
-                if (!found) return new RpcEnvelope(0, $"its id {Encoding.UTF8.GetString(reader.ValueSpan)} is not one of ours");
+                if (!found) return new RpcEnvelope(0, $"its id {ForeignText.FromJson(reader.ValueSpan, ForeignText.TextLength)} is not one of ours");
             }
         }
         catch (JsonException ex)
@@ -39,11 +39,13 @@ internal readonly record struct RpcEnvelope(long Id, string? Ignored)
 
     /// <summary>
     /// The result of <paramref name="method"/> in its answer (an object, bounded by <see cref="Read"/>): only that
-    /// value is parsed, into memory of its own that outlives the message; a JSON-RPC error throws.
+    /// value is parsed, into memory of its own that outlives the message; a JSON-RPC error throws, its message cut
+    /// as it is read (<see cref="ForeignText"/>): a node's megabytes of error text are never kept.
     /// </summary>
     public static JsonElement ResultOf(string method, ReadOnlySpan<byte> answer)
     {
-        JsonElement? result = null, error = null;
+        JsonElement? result = null;
+        (int Code, string Message)? error = null;
         var reader = new Utf8JsonReader(answer);
         try
         {
@@ -53,7 +55,7 @@ internal readonly record struct RpcEnvelope(long Id, string? Ignored)
                 bool isResult = reader.ValueTextEquals("result"u8), isError = reader.ValueTextEquals("error"u8);
                 reader.Read();
                 if (isResult) result = JsonElement.ParseValue(ref reader);
-                else if (isError) error = JsonElement.ParseValue(ref reader);
+                else if (isError) error = ErrorOf(ref reader);
                 else reader.Skip();
             }
         }
@@ -61,12 +63,27 @@ internal readonly record struct RpcEnvelope(long Id, string? Ignored)
         {
             throw new RpcUnavailableException($"{method}: the answer is not JSON ({ex.Message})", ex);
         }
-        if (error is { ValueKind: JsonValueKind.Object } failure)
-        {
-            int code = failure.TryGetProperty("code", out var c) && c.TryGetInt32(out int n) ? n : 0;
-            string message = failure.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "error";
-            throw new RpcErrorException(method, code, message);
-        }
+        if (error is { } failure) throw new RpcErrorException(method, failure.Code, failure.Message);
         return result ?? throw new RpcUnavailableException($"{method}: the answer has neither result nor error");
+    }
+
+    /// <summary>The code and message of a JSON-RPC error object; null if the error is no object. Other members are skipped unread.</summary>
+    private static (int Code, string Message)? ErrorOf(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        (int code, string message) = (0, "error");
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isCode = reader.ValueTextEquals("code"u8), isMessage = reader.ValueTextEquals("message"u8);
+            reader.Read();
+            if (isCode && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int n)) code = n;
+            else if (isMessage && reader.TokenType == JsonTokenType.String) message = ForeignText.FromJson(reader.ValueSpan, ForeignText.TextLength);
+            else reader.Skip();
+        }
+        return (code, message);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using Microsoft.Extensions.Logging;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Web.Security;
 
@@ -85,12 +86,12 @@ internal sealed class ServerCertificateSource
         if (leaf.NotAfter.ToUniversalTime() < _time.GetUtcNow().UtcDateTime)
         {
             _logger.LogWarning("TLS certificate {Subject} from {CertFile} expired at {NotAfter:u}; clients will refuse it",
-                leaf.Subject, _tls.CertFile, leaf.NotAfter.ToUniversalTime());
+                ForeignText.Text(leaf.Subject), _tls.CertFile, leaf.NotAfter.ToUniversalTime());
         }
         else
         {
             _logger.LogInformation("TLS certificate {Subject} {Action} from {CertFile}, valid until {NotAfter:u}",
-                leaf.Subject, reloaded ? "reloaded" : "loaded", _tls.CertFile, leaf.NotAfter.ToUniversalTime());
+                ForeignText.Text(leaf.Subject), reloaded ? "reloaded" : "loaded", _tls.CertFile, leaf.NotAfter.ToUniversalTime());
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using XxExporter.Files;
 using XxExporter.Settings;
+using XxExporter.Telemetry;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -27,7 +28,7 @@ public static partial class WebConfigLoader
         "cipher_suites", "prefer_server_cipher_suites", "curve_preferences",
     ];
 
-    /// <summary>The deepest nesting of mappings and sequences read (<see cref="NestingLimitedParser"/>); the real file has three levels.</summary>
+    /// <summary>The deepest nesting of mappings and sequences read (<see cref="BoundedYaml"/>); the real file has three levels.</summary>
     public const int MaxNesting = 32;
 
     public static WebConfig Load(string path)
@@ -45,12 +46,10 @@ public static partial class WebConfigLoader
             throw Fail(path, FileProblem(ex));
         }
 
-        var yaml = new YamlStream();
+        YamlStream yaml;
         try
         {
-            using var reader = new StringReader(text);
-            yaml.Load(new NestingLimitedParser(new Parser(reader), MaxNesting,
-                line => Fail(path, $"nested deeper than {MaxNesting} levels at line {line} (the file needs three)")));
+            yaml = BoundedYaml.Load(text, MaxNesting, problem => Fail(path, problem));
         }
         catch (YamlException ex)
         {
@@ -82,7 +81,7 @@ public static partial class WebConfigLoader
                 default:
                     throw Array.IndexOf(UnsupportedTopLevel, key) >= 0
                         ? Fail(path, $"{key}: not supported by xx-exporter (supported: {Tls}, {Users})")
-                        : Fail(path, $"unknown key \"{Printable(key)}\" (line {keyNode.Start.Line}; known: {Tls}, {Users})");
+                        : Fail(path, $"unknown key \"{ForeignText.Text(key)}\" (line {keyNode.Start.Line}; known: {Tls}, {Users})");
             }
         }
 
@@ -114,7 +113,7 @@ public static partial class WebConfigLoader
                 default:
                     throw Array.IndexOf(UnsupportedTls, key) >= 0
                         ? Fail(path, $"{Tls}.{key}: not supported by xx-exporter (supported: cert_file, key_file)")
-                        : Fail(path, $"{Tls}: unknown key \"{Printable(key)}\" (line {keyNode.Start.Line}; known: cert_file, key_file)");
+                        : Fail(path, $"{Tls}: unknown key \"{ForeignText.Text(key)}\" (line {keyNode.Start.Line}; known: cert_file, key_file)");
             }
         }
         // As in the toolkit, a section with nothing set leaves TLS off; half of it is an error.
@@ -134,10 +133,10 @@ public static partial class WebConfigLoader
             string user = Key(path, Users, keyNode);
             if (user.Length == 0) throw Fail(path, $"{Users}: a user name is empty (line {keyNode.Start.Line})");
             // RFC 7617: the user-id cannot contain a colon, so such a user could never log in.
-            if (user.Contains(':')) throw Fail(path, $"{Users}.{Printable(user)}: a user name cannot contain ':'");
+            if (user.Contains(':')) throw Fail(path, $"{Users}.{ForeignText.Text(user)}: a user name cannot contain ':'");
             if (value is not YamlScalarNode { Value: { } hash } || IsNull(value))
-                throw Fail(path, $"{Users}.{Printable(user)}: expected a bcrypt hash (line {value.Start.Line})");
-            if (!IsBcryptHash(hash)) throw Fail(path, $"{Users}.{Printable(user)}: not a bcrypt hash");
+                throw Fail(path, $"{Users}.{ForeignText.Text(user)}: expected a bcrypt hash (line {value.Start.Line})");
+            if (!IsBcryptHash(hash)) throw Fail(path, $"{Users}.{ForeignText.Text(user)}: not a bcrypt hash");
             users[user] = hash;
         }
     }
@@ -190,9 +189,6 @@ public static partial class WebConfigLoader
 
     internal static SettingsException Fail(string path, string problem) => new($"web config {path}: {problem}");
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
-
-    /// <summary>Names from the file go into a terminal line: control characters are shown as '?'.</summary>
-    private static string Printable(string name) =>
-        name.Any(char.IsControl) ? new string(name.Select(c => char.IsControl(c) ? '?' : c).ToArray()) : name;
+    /// <summary>A parser's message quotes the file: it goes into the terminal line by the rule for foreign text.</summary>
+    private static string OneLine(string message) => ForeignText.Text(message.ReplaceLineEndings(" ").Trim().TrimEnd('.'));
 }

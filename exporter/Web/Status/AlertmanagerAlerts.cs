@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using XxExporter.Telemetry;
 
 namespace XxExporter.Web.Status;
 
@@ -94,7 +95,7 @@ public sealed class AlertmanagerAlerts : IDisposable
             using var response = await _http!.GetAsync(_alerts);
             string body = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode)
-                cause = $"it answered HTTP {(int)response.StatusCode}{(body.Trim().Length > 0 ? ": " + Shorten(body.Trim()) : "")}";
+                cause = $"it answered HTTP {(int)response.StatusCode}{(body.Trim().Length > 0 ? ": " + ForeignText.Text(body.Trim()) : "")}";
             else
             {
                 var alerts = Parse(body);
@@ -158,6 +159,4 @@ public sealed class AlertmanagerAlerts : IDisposable
 
     private static bool NonEmpty(JsonElement status, string list) =>
         status.TryGetProperty(list, out var ids) && ids.ValueKind == JsonValueKind.Array && ids.GetArrayLength() > 0;
-
-    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "...";
 }

@@ -23,7 +23,7 @@ public static class StatusBuilder
         var m = await MetricSamples.CollectAsync(registry, cancel);
         // Read after the samples: a note is as new as the metrics beside it.
         var said = (notes ?? []).Select(n => (n.Name, Sentence: n.StatusNote)).Where(n => n.Sentence is not null)
-            .Select(n => new SourceNote(n.Name, n.Sentence!));
+            .Select(n => new SourceNote(n.Name, ForeignText.Show(n.Sentence!, ForeignText.SentenceLength)));
         double nowUnix = now.ToUnixTimeMilliseconds() / 1000.0;
         var notShown = new Dictionary<string, int>();
         // Alertmanager sorts firing alerts first, by severity: its order is already the one of need.

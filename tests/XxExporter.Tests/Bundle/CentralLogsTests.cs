@@ -17,7 +17,7 @@ namespace XxExporter.Tests.Bundle;
 public partial class CentralLogsTests
 {
     private static readonly string Config = File.ReadAllText(Repository.PathOf("alloy/config.alloy"));
-    private static readonly string[] AllowedLabels = ["instance", "site", "log", "level"];
+    private static readonly string[] AllowedLabels = ["instance", "site", "validator", "log", "level"];
 
     // ---- redaction ------------------------------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ public partial class CentralLogsTests
         // loki.source.file adds `filename`; the pipeline drops it and adds only level (the rest are external labels).
         Assert.Contains("stage.label_drop {\n    values = [\"filename\"]", Config);
         Assert.Equal(["level"], LabelsStage().Matches(Config).Select(m => m.Groups[1].Value));
-        Assert.Matches(@"external_labels = \{\s*instance = [^\n]+,\s*site\s+= [^\n]+,\s*\}", Config);
+        Assert.Matches(@"external_labels = \{\s*instance\s+= [^\n]+,\s*site\s+= [^\n]+,\s*validator\s+= [^\n]+,\s*\}", Config);
         Assert.Equal(3, Regex.Matches(Config, @"stage\.timestamp \{\s*source\s+= ""time""\s*format\s+= ""[^""]+""\s*location = coalesce\(sys\.env\(""XX_LOG_TIMEZONE""\), ""Local""\)").Count);
     }
 

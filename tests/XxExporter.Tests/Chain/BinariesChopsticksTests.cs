@@ -1,6 +1,7 @@
 using System.Text;
 using XxExporter.Binaries;
 using XxExporter.Chain;
+using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Chain;
 
@@ -32,7 +33,10 @@ public sealed partial class ChopsticksTests
         string server = _folder.File("xxnetwork-cmix"), gateway = _folder.File("xxnetwork-gateway");
         File.WriteAllBytes(server, StakingChain.InstalledServer);
         File.WriteAllBytes(gateway, StakingChain.InstalledGateway);
-        var m = await Scrape(Ss58.Encode(StakingChain.Alice), binaries: $"server={server},gateway={gateway},wrapper={_folder.File("not-installed.py")}");
+        var (_, registry) = await Start(Ss58.Encode(StakingChain.Alice), binaries: $"server={server},gateway={gateway},wrapper={_folder.File("not-installed.py")}");
+        // Files are hashed in the background: a later scrape reports both hashes.
+        var m = await Exposition.Until(registry, m => m.Has("xx_binary_hash_matches_chain{binary=\"server\",source=\"file\"}")
+            && m.Has("xx_binary_hash_matches_chain{binary=\"gateway\",source=\"file\"}"), TimeSpan.FromSeconds(30));
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"binaries\"}"]);
         Assert.Equal(1, m["xx_binary_hash_matches_chain{binary=\"server\",source=\"file\"}"]);
         Assert.Equal(0, m["xx_binary_hash_matches_chain{binary=\"gateway\",source=\"file\"}"]);

@@ -185,7 +185,8 @@ public sealed class ChainFaultTests : IAsyncDisposable
         _node.Handler = (method, parameters) => method == "system_version" ? new Answer.Result($"\"{version}\"") : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
         var m = await Exposition.Of(Exporter(_node.WsUrl));
-        Assert.Equal(1, m[$"xx_chain_node_info{{chain=\"xx network\",version=\"{version[..Readings.MaxLabelLength]}\",peer_id=\"{_runtime.PeerId}\"}}"]);
+        string info = Assert.Single(m.Series, s => s.StartsWith("xx_chain_node_info{"));
+        Assert.Matches($"^xx_chain_node_info{{chain=\"xx network\",version=\"v{{114}}…#[0-9a-f]{{12}}\",peer_id=\"{_runtime.PeerId}\"}}$", info);
     }
 
     [Fact]
@@ -361,9 +362,16 @@ public sealed class ChainFaultTests : IAsyncDisposable
     [InlineData(-32601, "Method not found")]
     [InlineData(0, "Method not found: system_syncState")]   // chopsticks over HTTP sends no code
     [InlineData(-32000, "sync service busy")]
-    public async Task A_node_without_system_sync_state_degrades(int code, string message)
+    public async Task A_node_without_system_sync_state_degrades(int code, string message) =>
+        await AssertChainUpWithoutTarget(new Answer.Error(code, message));
+
+    [Fact]
+    public async Task A_node_answering_system_sync_state_with_no_object_degrades() =>
+        await AssertChainUpWithoutTarget(new Answer.Result("[105]"));
+
+    private async Task AssertChainUpWithoutTarget(Answer answer)
     {
-        _node.Handler = (method, parameters) => method == "system_syncState" ? new Answer.Error(code, message) : _runtime.Healthy(method, parameters);
+        _node.Handler = (method, parameters) => method == "system_syncState" ? answer : _runtime.Healthy(method, parameters);
         await _node.StartAsync();
         var registry = Exporter(_node.WsUrl);
         var m = await Exposition.Of(registry);

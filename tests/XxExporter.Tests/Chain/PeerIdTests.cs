@@ -101,13 +101,21 @@ public sealed class PeerIdTests : IAsyncDisposable
         Assert.Equal(1, CallsOf("system_localPeerId"));
     }
 
-    [Fact]
-    public async Task A_peer_id_that_is_no_peer_id_is_a_node_fault()
+    [Theory]
+    [InlineData("\"/p2p/" + Ed25519Id + "\"", "system_localPeerId answered text that is no peer id: character 1 (U+002F) is not base58")]
+    [InlineData("[\"" + Ed25519Id + "\"]", "system_localPeerId answered Array where text belongs")]
+    public async Task A_peer_id_that_is_no_peer_id_leaves_only_the_label_empty_and_says_so_once(string answer, string logged)
     {
-        _instead = method => method == "system_localPeerId" ? new Answer.Result($"\"/p2p/{Ed25519Id}\"") : null;
-        var m = await Exposition.Of(await Exporter());
-        Assert.Equal(0, m["xx_chain_up"]);
-        Assert.Contains("system_localPeerId answered text that is no peer id: character 1 (U+002F) is not base58", _logs.All);
+        _instead = method => method == "system_localPeerId" ? new Answer.Result(answer) : null;
+        var registry = await Exporter();
+        for (int i = 0; i < 3; i++)
+        {
+            var m = await Exposition.Of(registry);
+            Assert.Equal(1, m["xx_chain_up"]);
+            Assert.Equal(1, m[Info("")]);
+        }
+        Assert.Single(_logs.Lines, line => line.Contains(logged) && line.Contains("the peer_id label of xx_chain_node_info is left out"));
+        Assert.Equal(1, CallsOf("system_localPeerId"));
     }
 
     [Theory]

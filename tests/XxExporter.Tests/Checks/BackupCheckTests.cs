@@ -147,6 +147,21 @@ public sealed class BackupCheckTests : IDisposable
         await Promtool.AssertLintClean(m.Text);
     }
 
+    [Fact]
+    public void A_folder_is_read_as_a_stream_up_to_its_cap_and_one_past_it_is_reported()
+    {
+        for (int i = 0; i < 30; i++) Write($"wal/{i:D8}", 16, TimeSpan.FromMinutes(60 - i));
+        Write("wal/.partial", 16, TimeSpan.Zero);    // a dot file: not a backup, but an entry looked at
+        Write("wal/sub/newer", 16, TimeSpan.Zero);   // a subfolder: the same
+
+        Assert.Equal("00000029", FileMatch.Newest(_folder.File("wal"), maxEntries: 32)!.Name);
+        Assert.Equal("00000028", FileMatch.Newest(_folder.File("wal/*8"), maxEntries: 32)!.Name);
+        var tooMany = Assert.Throws<IOException>(() => FileMatch.Newest(_folder.File("wal"), maxEntries: 31));
+        Assert.Equal($"{_folder.File("wal")} holds more than 31 entries, more than are looked at (docs/configuration.md): prune it, or keep these files in a folder of their own", tooMany.Message);
+        // A pattern does not make the folder cheaper to read: its other entries are looked at all the same.
+        Assert.Throws<IOException>(() => FileMatch.Newest(_folder.File("wal/*.dump"), maxEntries: 31));
+    }
+
     private async Task<(Exposition Metrics, IEnumerable<string> Log)> SecondScrapeInProcess(string target, string path)
     {
         var harness = Harness(new BackupTarget(target, _folder.File(path)));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using XxExporter.Checks;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -60,6 +61,22 @@ public sealed class CertificateCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task Certificates_whose_names_share_more_than_a_label_holds_stay_two_series()
+    {
+        string shared = new('c', 200);
+        File.WriteAllText(_folder.File(shared + "-one.crt"), Pem(Now.AddDays(-1), Now.AddDays(30)));
+        File.WriteAllText(_folder.File(shared + "-two.crt"), Pem(Now.AddDays(-9), Now.AddDays(-2)));
+
+        var m = await Harness().Scrape();
+
+        var expiries = m.Series.Where(s => s.StartsWith("xx_tls_certificate_expiry_timestamp_seconds{")).ToList();
+        Assert.Equal(2, expiries.Count);
+        Assert.All(expiries, series => Assert.Matches("file=\"c{114}…#[0-9a-f]{12}\"", series));
+        Assert.Equal([Now.AddDays(-2).ToUnixTimeSeconds(), Now.AddDays(30).ToUnixTimeSeconds()], expiries.Select(series => m[series]).Order());
+        await Promtool.AssertLintClean(m.Text);
+    }
+
+    [Fact]
     public async Task A_renewed_certificate_a_repaired_file_and_a_removed_one()
     {
         File.WriteAllText(_folder.File("gateway-cert.crt"), Pem(Now.AddDays(-362), Now.AddDays(3)));
@@ -70,6 +87,7 @@ public sealed class CertificateCheckTests : IDisposable
 
         File.WriteAllText(_folder.File("gateway-cert.crt"), Pem(Now, Now.AddDays(365)));
         File.WriteAllText(_folder.File("cmix-cert.crt"), Pem(Now, Now.AddDays(700)));
+        harness.Clock.Advance(FlipLimitedLog.Interval); // a change is logged at most once a minute
         m = await harness.Scrape();
         Assert.Equal(Now.AddDays(365).ToUnixTimeSeconds(), m[Expiry("gateway-cert.crt", "identity")]);
         Assert.Equal(Now.AddDays(700).ToUnixTimeSeconds(), m[Expiry("cmix-cert.crt", "identity")]);

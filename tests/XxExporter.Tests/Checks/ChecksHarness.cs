@@ -34,14 +34,31 @@ internal sealed class ChecksHarness
         var context = new SourceContext(new SettingValues(Flags(settings), new Dictionary<string, string>(), new Dictionary<string, string>()),
             factory, services.BuildServiceProvider());
         var sources = SourceRegistry.All.Where(source => Names.Contains(source.Name)).SelectMany(source => source.Create(context)).ToList();
-        new ScrapeSources(sources, new ExporterMetrics(factory), Logs.Factory).CollectBeforeEachScrape(Registry);
+        new ScrapeSources(sources, new ExporterMetrics(factory), Logs.Factory, Clock).CollectBeforeEachScrape(Registry);
     }
+
+    /// <summary>The clock of the log's once-a-minute rule: a test moves it past the minute to see a recovery logged.</summary>
+    public Web.ManualClock Clock { get; } = new();
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
     public CapturedLogs Logs { get; } = new();
 
     public Task<Exposition> Scrape() => Exposition.Of(Registry);
+
+    /// <summary>Scrapes until <paramref name="series"/> shows: what a check does in the background is reported by a later scrape.</summary>
+    public Task<Exposition> ScrapeUntil(string series) => Exposition.Until(Registry, m => m.Has(series), TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits until a resolver has been asked <paramref name="count"/> times: lookups start on the thread pool.</summary>
+    public static async Task Asked(Func<int> lookups, int count)
+    {
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (lookups() < count)
+        {
+            Assert.True(DateTime.UtcNow < limit, $"the resolver was asked {lookups()} times, not {count}");
+            await Task.Delay(10);
+        }
+    }
 
     public static long Unix(DateTime utc) => new DateTimeOffset(utc).ToUnixTimeSeconds();
 

@@ -21,7 +21,8 @@ public sealed class DnsCheckTests
     public async Task A_name_that_resolves_and_one_that_does_not()
     {
         var harness = Harness(TimeSpan.FromSeconds(5), null, "localhost", "scheduling.example.invalid");
-        var m = await harness.Scrape();
+        await harness.ScrapeUntil("xx_dns_resolution_success{name=\"localhost\"}");
+        var m = await harness.ScrapeUntil("xx_dns_resolution_success{name=\"scheduling.example.invalid\"}");
         AssertResult(m, "localhost", "ok");
         AssertResult(m, "scheduling.example.invalid", "not_found");
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"dns\"}"]);
@@ -33,32 +34,50 @@ public sealed class DnsCheckTests
     }
 
     [Fact]
-    public async Task A_resolver_that_never_answers_gives_timeout_within_the_deadline()
+    public async Task A_resolver_that_never_answers_holds_no_scrape_and_is_asked_once()
     {
         int lookups = 0;
-        var silent = new NameResolver((name, _) =>
-        {
-            Interlocked.Increment(ref lookups);
-            return name == "localhost" ? Task.FromResult(new[] { IPAddress.Loopback }) : new TaskCompletionSource<IPAddress[]>().Task;
-        });
-        var harness = Harness(TimeSpan.FromMilliseconds(200), silent, "localhost", "auth.example.invalid");
+        var silent = Silent(() => Interlocked.Increment(ref lookups));
+        var harness = Harness(TimeSpan.FromMinutes(1), silent, "localhost", "auth.example.invalid");
+        var m = await harness.ScrapeUntil("xx_dns_resolution_success{name=\"localhost\"}");
+        await ChecksHarness.Asked(() => Volatile.Read(ref lookups), 2);
         for (int scrape = 0; scrape < 3; scrape++)
         {
-            var m = await harness.Scrape().WaitAsync(TimeSpan.FromSeconds(30)); // a bound against hanging the suite, not a timing claim
+            m = await harness.Scrape().WaitAsync(TimeSpan.FromSeconds(30)); // a scrape that waited for the lookup would take the minute
             AssertResult(m, "localhost", "ok");
-            AssertResult(m, "auth.example.invalid", "timeout");
+            Assert.False(m.Has("xx_dns_resolution_success{name=\"auth.example.invalid\"}")); // no lookup has ended: nothing to report
             Assert.Equal(1, m["xx_exporter_collector_success{collector=\"dns\"}"]);
         }
+        Assert.Equal(2, lookups); // each name once: the lookup under way is not started again
+    }
+
+    [Fact]
+    public async Task A_lookup_that_times_out_is_reported_as_timeout_and_not_renewed_before_its_time()
+    {
+        int lookups = 0;
+        var harness = Harness(TimeSpan.FromMilliseconds(200), Silent(() => Interlocked.Increment(ref lookups)), "localhost", "auth.example.invalid");
+        await harness.ScrapeUntil("xx_dns_resolution_success{name=\"localhost\"}");
+        var m = await harness.ScrapeUntil("xx_dns_resolution_success{name=\"auth.example.invalid\"}");
+        for (int scrape = 0; scrape < 3; scrape++) m = await harness.Scrape();
+        AssertResult(m, "localhost", "ok");
+        AssertResult(m, "auth.example.invalid", "timeout");
         Assert.Equal(2, lookups); // each name once: a lookup younger than DnsCheck.ResolveEvery is reported again
         Assert.Contains("dns auth.example.invalid: no answer from the resolver within 0.2s", harness.Logs.All);
     }
+
+    /// <summary>A resolver that knows localhost and never answers for any other name.</summary>
+    private static NameResolver Silent(Action asked) => new((name, _) =>
+    {
+        asked();
+        return name == "localhost" ? Task.FromResult(new[] { IPAddress.Loopback }) : new TaskCompletionSource<IPAddress[]>().Task;
+    });
 
     [Fact]
     public async Task A_resolver_failure_is_its_own_result()
     {
         var failing = new NameResolver((_, _) => Task.FromException<IPAddress[]>(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.TryAgain)));
         var harness = Harness(TimeSpan.FromSeconds(1), failing, "scheduling.example.invalid");
-        AssertResult(await harness.Scrape(), "scheduling.example.invalid", "resolver_error");
+        AssertResult(await harness.ScrapeUntil("xx_dns_resolution_success{name=\"scheduling.example.invalid\"}"), "scheduling.example.invalid", "resolver_error");
         Assert.Contains("dns scheduling.example.invalid: the resolver failed: ", harness.Logs.All);
     }
 }

@@ -1,4 +1,5 @@
 using XxExporter.Checks;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -83,8 +84,53 @@ public sealed class GatewayConfigTests
 
         var control = GatewayConfig.Parse("gateway.yaml", $"cmixAddress: \"node\\e[31m{new string('x', 500)}\"\n");
         Assert.Equal(GatewayConfigStatus.NoAddress, control.Status);
-        Assert.DoesNotContain('\u001b', control.Problem);
-        Assert.True(control.Problem.Length < 300, control.Problem); // the value is cut for the log
+        Assert.Contains("to \"node\\u001b[31mxxx", control.Problem); // escaped, visibly
+        Assert.True(control.Problem.Length < ForeignText.TextLength + 150, control.Problem); // the value is cut for the log
+    }
+
+    /// <summary>Aliases used as mapping keys, each level hashing the one before twice: expanded, it would never end.</summary>
+    internal static string AliasBomb(int levels = 40)
+    {
+        var text = new System.Text.StringBuilder("cmixAddress: \"0.0.0.0:11420\"\nl0: &l0 {x: y}\n");
+        for (int level = 1; level <= levels; level++) text.Append($"l{level}: &l{level} {{? *l{level - 1} : 1, ? [*l{level - 1}] : 2}}\n");
+        return text.ToString();
+    }
+
+    [Theory]
+    [InlineData("base: &base {port: 22840}\ngateway:\n  <<: *base\ncmixAddress: \"0.0.0.0:11420\"\n", "uses the alias *base at line 3")]
+    [InlineData("cmixAddress: &address \"0.0.0.0:11420\"\nnodeAddress: *address\n", "uses the alias *address at line 2")]
+    public void An_alias_is_refused_at_its_line_as_the_file_needs_none(string text, string problem)
+    {
+        var reading = GatewayConfig.Parse("/opt/xxnetwork/config/gateway.yaml", text);
+        Assert.Equal(GatewayConfigStatus.Invalid, reading.Status);
+        Assert.Equal($"the gateway config /opt/xxnetwork/config/gateway.yaml is not read: {problem}: this file needs no aliases, and they are not read", reading.Problem);
+    }
+
+    [Fact]
+    public void An_alias_bomb_is_refused_at_its_first_alias()
+    {
+        var reading = GatewayConfig.Parse("gateway.yaml", AliasBomb());
+        Assert.Equal(GatewayConfigStatus.Invalid, reading.Status);
+        Assert.Contains("uses the alias *l0 at line 3", reading.Problem);
+    }
+
+    [Fact]
+    public void A_file_is_parsed_again_only_when_it_changes()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("gateway.yaml");
+        File.WriteAllText(path, "cmixAddress: \"0.0.0.0:11420\"\n");
+        var first = GatewayConfig.Read(path);
+        Assert.Same(first, GatewayConfig.Read(path)); // the same reading, not parsed again
+
+        File.WriteAllText(path, "cmixAddress: \"0.0.0.0:11421\"\n"); // same size: a new modification time
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal(11421, GatewayConfig.Read(path).Port);
+
+        File.WriteAllText(folder.File("new.yaml"), "cmixAddress: \"0.0.0.0:11422\"\n");
+        File.SetLastWriteTimeUtc(folder.File("new.yaml"), File.GetLastWriteTimeUtc(path));
+        File.Move(folder.File("new.yaml"), path, overwrite: true); // same size and time, another inode
+        Assert.Equal(11422, GatewayConfig.Read(path).Port);
     }
 
     [Fact]

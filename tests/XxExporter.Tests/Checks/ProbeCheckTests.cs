@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using XxExporter.Checks;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Checks;
@@ -21,6 +22,7 @@ public sealed class ProbeCheckTests : IDisposable
         int open = _ports.Listening();
         int closed = Loopback.FreePort();
         var harness = Harness(TimeSpan.FromSeconds(5), new("node", "127.0.0.1", open), new("gateway", "127.0.0.1", closed), new("by_name", "localhost", open));
+        await harness.ScrapeUntil("xx_probe_success{target=\"by_name\"}"); // a name is looked up in the background
 
         var elapsed = Stopwatch.StartNew();
         var m = await harness.Scrape();
@@ -40,10 +42,32 @@ public sealed class ProbeCheckTests : IDisposable
         Assert.Contains($"probes gateway (127.0.0.1:{closed}): Connection refused", harness.Logs.Lines[0]);
         using var gateway = new TcpListener(IPAddress.Loopback, closed);
         gateway.Start();
+        harness.Clock.Advance(FlipLimitedLog.Interval); // a change is logged at most once a minute
         m = await harness.Scrape();
         Assert.Equal(1, m["xx_probe_success{target=\"gateway\"}"]);
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"probes\"}"]);
         Assert.Contains(harness.Logs.Lines, line => line.StartsWith("Information") && line.Contains($"probes gateway (127.0.0.1:{closed}): working again"));
+    }
+
+    [Fact]
+    public async Task A_target_whose_name_the_resolver_never_answers_holds_no_scrape_and_the_others_are_probed()
+    {
+        int open = _ports.Listening();
+        int lookups = 0;
+        var silent = new NameResolver((_, _) => { Interlocked.Increment(ref lookups); return new TaskCompletionSource<IPAddress[]>().Task; });
+        var harness = new ChecksHarness(ChecksHarness.Off with
+        {
+            Probes = [new("node", "127.0.0.1", open), new("by_name", "xx-node.example.invalid", open)],
+            ProbeTimeout = TimeSpan.FromSeconds(1), DnsTimeout = TimeSpan.FromMinutes(1),
+        }, silent);
+        for (int scrape = 0; scrape < 3; scrape++)
+        {
+            var m = await harness.Scrape().WaitAsync(TimeSpan.FromSeconds(30)); // a scrape that waited for the lookup would take the minute
+            Assert.Equal(1, m["xx_probe_success{target=\"node\"}"]);
+            Assert.False(m.Has("xx_probe_success{target=\"by_name\"}")); // no lookup has ended: nothing to report
+            await ChecksHarness.Asked(() => Volatile.Read(ref lookups), 1);
+        }
+        Assert.Equal(1, lookups);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text;
 using XxExporter.CmixError;
+using XxExporter.Telemetry;
 using XxSimulator.Node;
 
 namespace XxExporter.Tests.CmixError;
@@ -27,7 +28,7 @@ public class RoundErrorFileTests
         var error = Decode(content + "\n", out _)!;
         Assert.Equal(9876543UL, error.RoundId);
         Assert.Equal(NodeIdentity.Base64Id, error.NodeId);
-        Assert.Equal("Round 9876543 failed: phase timeout / goroutine 1", error.OneLine());
+        Assert.Equal("Round 9876543 failed: phase timeout / goroutine 1", error.Error);
     }
 
     [Fact]
@@ -38,12 +39,27 @@ public class RoundErrorFileTests
     }
 
     [Fact]
-    public void Control_characters_are_replaced_and_long_text_is_cut_on_one_line()
+    public void Control_characters_are_escaped_and_long_text_is_cut_on_one_line()
     {
-        var error = Decode(CmixErrorFile.Encode(1, [1, 2], "a\u0000b\u001b[31m" + new string('x', 400)), out _)!;
-        Assert.StartsWith("a b [31m", error.Error);
-        Assert.Equal(303, error.OneLine().Length);
+        var error = Decode(CmixErrorFile.Encode(1, [1, 2], "a\u0000b\u001b[31m\u202e\n\n" + new string('x', 400)), out _)!;
+        Assert.Matches(@"^a\\u0000b\\u001b\[31m\\u202e / x+…#[0-9a-f]{12}$", error.Error);
+        Assert.Equal(ForeignText.TextLength, error.Error.Length);
         Assert.Equal("AQI=", error.NodeId); // not a 33-byte ID: shown as it is
+    }
+
+    [Fact]
+    public void A_huge_node_id_or_error_is_kept_only_as_far_as_it_is_shown_and_stays_distinct()
+    {
+        byte[] id = [.. Enumerable.Repeat((byte)0x42, 786_000)];
+        string manyLines = string.Concat(Enumerable.Repeat("short line\n", 70_000));
+        var one = Decode(CmixErrorFile.Encode(1, id, manyLines + "one"), out _)!;
+        var two = Decode(CmixErrorFile.Encode(1, [.. id[..^1], 0x43], manyLines + "two"), out _)!;
+        Assert.Matches("^QkJC[A-Za-z0-9+/]{110}…#[0-9a-f]{12}$", one.NodeId);
+        Assert.Equal(ForeignText.LabelLength, one.NodeId!.Length);
+        Assert.NotEqual(one.NodeId, two.NodeId);
+        Assert.StartsWith("short line / short line / ", one.Error);
+        Assert.Equal(ForeignText.TextLength, one.Error.Length);
+        Assert.NotEqual(one.Error, two.Error);
     }
 
     public static TheoryData<string, string> BadContent => new()

@@ -45,15 +45,19 @@ public static class ReferenceDocs
             # Alert reference
 
             Every alert rule, by rule group: its severity, how long its condition must hold before it fires (`for:`; `-`:
-            at once) and its summary; the name links to its runbook. {Generated($"`{AlertRules.Folder}/`")}
+            at once), its other fixed labels (`notify`: told once or daily, docs/alerts-routing.md; or which case of the
+            alert a rule is) and its summary; the name links to its runbook. {Generated($"`{AlertRules.Folder}/`")}
             How alerts are routed and how fast they arrive: [docs/alerts.md](../alerts.md).
 
             """);
         foreach (var group in rules.GroupBy(r => (r.File, r.Group)))
         {
-            text.Append($"\n## {group.Key.Group} ({group.Key.File})\n\n| Alert | Severity | For | Summary |\n|---|---|---|---|\n");
+            text.Append($"\n## {group.Key.Group} ({group.Key.File})\n\n| Alert | Severity | For | Labels | Summary |\n|---|---|---|---|---|\n");
             foreach (var rule in group)
-                text.Append($"| [`{rule.Name}`](../runbooks/{rule.Name}.md) | {rule.Severity} | {rule.For ?? "-"} | {Cell(rule.Summary)} |\n");
+            {
+                string labels = rule.Labels.Count == 0 ? "-" : string.Join(", ", rule.Labels.Select(l => $"`{l}`"));
+                text.Append($"| [`{rule.Name}`](../runbooks/{rule.Name}.md) | {rule.Severity} | {rule.For ?? "-"} | {labels} | {Cell(rule.Summary)} |\n");
+            }
         }
         return text.ToString();
     }

@@ -31,9 +31,12 @@ public sealed class PostgresScrapes : IAsyncDisposable
             foreach (string variable in PasswordVariables) Environment.SetEnvironmentVariable(variable, null);
         }
         var factory = Metrics.WithCustomRegistry(_registry);
-        _sources = new ScrapeSources(PostgresSource.For(settings.Postgres, factory), new ExporterMetrics(factory), logs);
+        _sources = new ScrapeSources(PostgresSource.For(settings.Postgres, factory), new ExporterMetrics(factory), logs, Clock);
         _sources.CollectBeforeEachScrape(_registry);
     }
+
+    /// <summary>The clock of the log's once-a-minute rule: a test moves it past the minute to see a recovery logged.</summary>
+    internal Web.ManualClock Clock { get; } = new();
 
     public Task<Exposition> Scrape() => Exposition.Of(_registry);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Postgres;
@@ -206,6 +207,7 @@ public sealed class PostgresSourceTests(GatewayDatabase db) : IAsyncLifetime
         Assert.Equal(0, down["xx_postgres_up{database=\"postgres\"}"]);
         Assert.False(down.Has("xx_postgres_table_size_bytes{database=\"postgres\",table=\"clients\"}"));
         server.Start();
+        postgres.Clock.Advance(FlipLimitedLog.Interval); // a change is logged at most once a minute
         Assert.Equal(1, (await postgres.Scrape())["xx_postgres_up{database=\"postgres\"}"]);
         Assert.Single(_logs.Lines, line => line.Contains($"postgres_postgres: {GatewayDatabase.ExporterRole}@127.0.0.1:{server.Port}/postgres is not answering: "));
         Assert.Single(_logs.Lines, line => line.Contains("postgres_postgres: working again"));

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Prometheus;
 using XxExporter.Telemetry;
 using XxExporter.Tests.Support;
@@ -9,6 +10,7 @@ public class ScrapeSourcesTests
 {
     private readonly CapturedLogs _logs = new();
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly Web.ManualClock _clock = new();
 
     /// <summary>A source whose every read does what the test says, counting how often it was started.</summary>
     private sealed class ScriptedSource(Func<Readings, CancellationToken, Task> read, TimeSpan? timeout = null, Action<Readings>? down = null)
@@ -31,7 +33,7 @@ public class ScrapeSourcesTests
     {
         var factory = Metrics.WithCustomRegistry(_registry);
         var family = Families.Gauge(factory, "test_value", "A value.", "item");
-        new ScrapeSources([source], new ExporterMetrics(factory), _logs.Factory).CollectBeforeEachScrape(_registry);
+        new ScrapeSources([source], new ExporterMetrics(factory), _logs.Factory, _clock).CollectBeforeEachScrape(_registry);
         return family;
     }
 
@@ -88,6 +90,7 @@ public class ScrapeSourcesTests
 
         for (int i = 0; i < 3; i++) Assert.Equal(0, Success(await Scrape()));
         error = null;
+        _clock.Advance(FlipLimitedLog.Interval);
         for (int i = 0; i < 2; i++) Assert.Equal(1, Success(await Scrape()));
         Assert.Single(_logs.Lines, line => line.Contains("scripted cmix_node: the server refused the login"));
         Assert.Single(_logs.Lines, line => line.Contains("scripted cmix_node: working again"));
@@ -106,8 +109,40 @@ public class ScrapeSourcesTests
         for (int i = 0; i < 3; i++) Assert.Equal(1, Success(await Scrape()));
         finding = null;
         Assert.Equal(1, Success(await Scrape()));
+        Assert.DoesNotContain(_logs.Lines, line => line.Contains("working again")); // within a minute of the notice
+        _clock.Advance(FlipLimitedLog.Interval);
+        Assert.Equal(1, Success(await Scrape()));
         Assert.Single(_logs.Lines, line => line.StartsWith("Warning") && line.Contains("scripted gateway: connection refused"));
         Assert.Single(_logs.Lines, line => line.Contains("scripted gateway: working again"));
+    }
+
+    [Fact]
+    public async Task A_finding_that_flips_at_every_read_is_logged_at_most_once_a_minute_per_subject()
+    {
+        int read = 0;
+        Start(new ScriptedSource((readings, _) =>
+        {
+            // 200 names, each flipping between two results at every read, as a flapping resolver makes them.
+            bool odd = Interlocked.Increment(ref read) % 2 == 1;
+            for (int name = 0; name < 200; name++) readings.Notice($"node-{name}.invalid", odd ? "no answer within 5s" : "the resolver failed");
+            return Task.CompletedTask;
+        }));
+
+        for (int minute = 0; minute < 3; minute++)
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await Scrape();
+                _clock.Advance(TimeSpan.FromSeconds(1)); // a scrape a second
+            }
+            _clock.Advance(FlipLimitedLog.Interval - TimeSpan.FromSeconds(20));
+        }
+        await Scrape();
+
+        var perName = _logs.Lines.Where(line => line.Contains("scripted node-")).GroupBy(line => Regex.Match(line, @"node-\d+").Value).ToList();
+        Assert.Equal(200, perName.Count);
+        // The first result at once, then at most a line a minute with the result of the moment (61 reads in 3 minutes).
+        Assert.All(perName, lines => Assert.InRange(lines.Count(), 2, 4));
     }
 
     [Fact]
@@ -201,7 +236,9 @@ public class ScrapeSourcesTests
             return Task.CompletedTask;
         }));
 
-        Assert.True((await Scrape()).Has($"test_value{{item=\"{new string('v', Readings.MaxLabelLength)}\"}}"));
+        // The rule's own table is ForeignTextTests: here, that every label goes through it.
+        string series = Assert.Single((await Scrape()).Series, s => s.StartsWith("test_value{"));
+        Assert.Matches($"^test_value{{item=\"v{{114}}…#[0-9a-f]{{12}}\"}}$", series);
     }
 
     [Fact]
