@@ -35,8 +35,9 @@ public sealed class BasicAuthenticator
 
     /// <summary>
     /// Which queue a check waits in for bcrypt. Fresh: a configured user, from a client with no failed check in
-    /// <see cref="SuspectFor"/>; suspect: every other. bcrypt takes a waiting fresh check before any suspect one, so
-    /// clients guessing from any number of addresses delay a known user's first login by at most the one check running.
+    /// <see cref="SuspectFor"/>; suspect: every other. bcrypt takes a waiting fresh check before any suspect one, and a
+    /// guesser is fresh for one check at most, so a known user's first login waits for the check running and the fresh
+    /// checks ahead of it, never for a flood. Why: docs/design/web-security.md, "Basic authentication".
     /// </summary>
     private enum Lane { Fresh, Suspect }
 

@@ -65,7 +65,8 @@ internal sealed class MetricSamples
         /// <summary>Parses the line held (the last one may end without a newline).</summary>
         public void EndLine()
         {
-            if (_line.WrittenCount > 0) ParseLine(System.Text.Encoding.UTF8.GetString(_line.WrittenSpan), Families);
+            // Comments (HELP, TYPE) are not even decoded.
+            if (_line.WrittenCount > 0 && _line.WrittenSpan[0] != (byte)'#') ParseLine(System.Text.Encoding.UTF8.GetString(_line.WrittenSpan), Families);
             _line.ResetWrittenCount();
         }
 
