@@ -13,6 +13,13 @@ public static class ScaleEncoder
 {
     public static byte[] Bool(bool value) => [value ? (byte)1 : (byte)0];
 
+    public static byte[] U16(ushort value)
+    {
+        var bytes = new byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
+        return bytes;
+    }
+
     public static byte[] U32(uint value)
     {
         var bytes = new byte[4];

@@ -43,6 +43,15 @@ public sealed class SimulatedChain
     public const uint FirstEra = 1_000;
     private const int HistoryDepth = 84, SessionsPerEra = 3, ActiveSetSize = 10, ErasPerCycle = 4;
     private const long FirstBlock = 5_000_000;
+
+    /// <summary>
+    /// XXCmix.CmixVariables as genesis set them (docs/xx-node-facts.md §4.2) but for the failure deduction: 190 points,
+    /// the proposed value, so that the break-even is 5 % and the troubled scenario's one failed round in ten is above it
+    /// (genesis deducts 20, a 33 % break-even). One country and one bin keep the value short.
+    /// </summary>
+    private static readonly CmixVariablesValue CmixVariables = new(PeriodMs: 300_000, SuccessPoints: 10, FailurePoints: 190, BlockPoints: 130,
+        Countries: [("US", 0)], Multipliers: [(0, 1000)], PrecomputationMs: 30_000, RealtimeMs: 15_000, AdvertisementMs: 3_000,
+        TeamSize: 5, BatchSize: 1000, MinDelayMs: 80, PoolThresholdPermill: 300_000, RegistrationMax: 1000, RegistrationPeriodMs: 86_400_000);
     private const int Peers = 8;
     /// <summary>The next era's election is stored at the start of the era's last session (of three).</summary>
     private const double ElectionKnownFraction = 2.0 / 3;
@@ -89,6 +98,7 @@ public sealed class SimulatedChain
                 index == 0 ? cmixId : StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes($"xx-simulator cmix {index}")));
         }
         Set(Key("XXCmix", "CmixHashes"), binaries.CmixHashesValue());
+        Set(Key("XXCmix", "CmixVariables"), StakingValues.CmixVariables(CmixVariables));
         Set(Key("Session", "NextKeys", stash), StashKeys());
         for (uint era = FirstEra - HistoryDepth; era < FirstEra; era++)
         {
@@ -118,7 +128,7 @@ public sealed class SimulatedChain
         }
         for (uint through = electionKnown ? era + 1 : era; _exposedThrough < through; _exposedThrough++) WriteExposures(_exposedThrough + 1);
         WritePoints(era, fraction);
-        Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)(_started + (era - FirstEra) * _eraLength).ToUnixTimeMilliseconds()));
+        Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)EraStartsAt(era).ToUnixTimeMilliseconds()));
         Set(Key("Staking", "CurrentEra"), ScaleEncoder.U32(electionKnown ? era + 1 : era));
         Set(Key("Session", "Validators"), Accounts(ActiveSet(era)));
         Set(Key("Session", "CurrentIndex"), ScaleEncoder.U32(era * SessionsPerEra + (uint)(fraction * SessionsPerEra)));
@@ -136,14 +146,30 @@ public sealed class SimulatedChain
     public bool StashActiveAt(DateTimeOffset now) => PartIn(EraAt(now).Era) != Part.Waiting;
 
     /// <summary>When <paramref name="era"/> begins (or began).</summary>
-    public DateTimeOffset EraStartsAt(uint era) => _started + ((long)era - FirstEra) * _eraLength;
+    public DateTimeOffset EraStartsAt(uint era) => _started + ((long)era - FirstEra) * _eraLength
+        + (LongEra is { } longEra && era > FirstEra + longEra.Era ? longEra.Length - _eraLength : TimeSpan.Zero);
 
     /// <summary>When the election for the era after <paramref name="era"/> is stored (CurrentEra = era + 1).</summary>
-    public DateTimeOffset NextElectionKnownAt(uint era) => EraStartsAt(era) + ElectionKnownFraction * _eraLength;
+    public DateTimeOffset NextElectionKnownAt(uint era) => EraStartsAt(era) + ElectionKnownFraction * LengthOf(era);
+
+    /// <summary>
+    /// One era, counted from the era active at start, that lasts <c>Length</c> instead of the era length (null: none):
+    /// the simulated clock runs slower through it, so a story can hold that era's state (its last third, with the next
+    /// election known) for longer than Alertmanager's waits.
+    /// </summary>
+    public (uint Era, TimeSpan Length)? LongEra { get; init; }
+
+    private TimeSpan LengthOf(uint era) => LongEra is { } longEra && era == FirstEra + longEra.Era ? longEra.Length : _eraLength;
 
     /// <summary>The active era at <paramref name="now"/> and how far through it the chain is (0 to 1).</summary>
     private (uint Era, double Fraction) EraAt(DateTimeOffset now)
     {
+        if (LongEra is { } longEra && EraStartsAt(FirstEra + longEra.Era) is var longStarts && now >= longStarts)
+        {
+            if (now - longStarts < longEra.Length) return (FirstEra + longEra.Era, (now - longStarts) / longEra.Length);
+            double after = (now - longStarts - longEra.Length) / _eraLength;
+            return (FirstEra + longEra.Era + 1 + (uint)Math.Floor(after), after - Math.Floor(after));
+        }
         double eras = (now - _started) / _eraLength;
         return (FirstEra + (uint)Math.Floor(eras), eras - Math.Floor(eras));
     }
@@ -156,12 +182,21 @@ public sealed class SimulatedChain
     /// </summary>
     public uint? MissedEra { get; init; }
 
+    /// <summary>
+    /// Healthy: the one era, counted from the era active at start (k), in which the stash waits, as in the troubled
+    /// timeline: still a validator candidate (Staking.Validators) but not elected (in neither ErasStakersOverview nor
+    /// Session.Validators), its cMix node given no rounds. The election for it is lost in era k - 1's last third, and
+    /// the stash is elected again for era k + 1 (null: none).
+    /// </summary>
+    public uint? WaitingEra { get; init; }
+
     private enum Part { Earning, Missed, Waiting }
 
     /// <summary>The stash's part in an era (see the timeline above).</summary>
     private Part PartIn(uint era)
     {
-        if (_scenario == Scenario.Healthy) return era == FirstEra + MissedEra ? Part.Missed : Part.Earning;
+        if (_scenario == Scenario.Healthy)
+            return era == FirstEra + MissedEra ? Part.Missed : era == FirstEra + WaitingEra ? Part.Waiting : Part.Earning;
         long k = ((long)era - FirstEra) % ErasPerCycle;
         return ((k + ErasPerCycle) % ErasPerCycle) switch
         {

@@ -6,9 +6,9 @@ namespace XxSimulator.Chain;
 /// <summary>
 /// The metadata of a runtime with the staking layout of the legacy xx fork (spec ≤206: custody in exposures,
 /// cmix_id in the ledger; docs/xx-node-facts.md §4.1) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
-/// ErasDeductionPoints, ClaimedRewards and the HistoryDepth constant; the same section), with XXCmix.CmixHashes: only the
-/// storage items and constants the exporter reads, with their real hashers and types (slashes, offences and im-online
-/// as §4.3 has them for each layout, rewards as §4.4, session keys as §4.5).
+/// ErasDeductionPoints, ClaimedRewards and the HistoryDepth constant; the same section), with XXCmix.CmixHashes and
+/// CmixVariables: only the storage items and constants the exporter reads, with their real hashers and types (slashes,
+/// offences and im-online as §4.3 has them for each layout, rewards as §4.4, session keys as §4.5).
 /// </summary>
 public sealed class StakingRuntime
 {
@@ -93,6 +93,15 @@ public sealed class StakingRuntime
         int softwareHashes = b.Composite("pallet_xx_cmix::cmix::SoftwareHashes",
             [.. CmixHashes.Fields.Select(field => ((string?)field, h256)), ("extra", b.Option(b.Sequence(h256)))]);
         b.Storage("XXCmix", "CmixHashes", false, [], null, softwareHashes);
+        int cmixPoints = b.Composite("pallet_xx_cmix::cmix::RewardPoints", ("success", u32), ("failure", u32), ("block", u32));
+        int performance = b.Composite("pallet_xx_cmix::cmix::Performance", ("period", u64), ("points", cmixPoints),
+            ("countries", b.Sequence(b.Tuple(b.Array(2, u8), u8))), ("multipliers", b.Sequence(b.Tuple(u8, b.Primitive(Primitive.U16)))));
+        int timeouts = b.Composite("pallet_xx_cmix::cmix::Timeouts", ("precomputation", u64), ("realtime", u64), ("advertisement", u64));
+        int scheduling = b.Composite("pallet_xx_cmix::cmix::Scheduling", ("team_size", u8), ("batch_size", u32), ("min_delay", u64),
+            ("pool_threshold", b.Composite("sp_arithmetic::per_things::Permill", (null, u32))));
+        int registration = b.Composite("pallet_xx_cmix::cmix::UserRegistration", ("max", u32), ("period", u64));
+        b.Storage("XXCmix", "CmixVariables", false, [], null, b.Composite("pallet_xx_cmix::cmix::Variables",
+            ("performance", performance), ("timeouts", timeouts), ("scheduling", scheduling), ("registration", registration)));
         byte[] metadata = b.Build();
         MetadataHex = ChainState.HexOf(metadata);
         Metadata = MetadataParser.Parse(metadata);

@@ -7,6 +7,16 @@ namespace XxSimulator.Chain;
 public readonly record struct UnlockChunk(BigInteger Value, uint Era);
 
 /// <summary>
+/// XXCmix.CmixVariables as pallet xx-cmix declares it (xx-labs/xxchain, xx-cmix/src/cmix.rs): performance (the period,
+/// the points of a round success, a failure and a block, countries by geographic bin, multipliers by bin), timeouts,
+/// scheduling and user registration; durations in milliseconds, the pool threshold in parts per million.
+/// </summary>
+public sealed record CmixVariablesValue(ulong PeriodMs, uint SuccessPoints, uint FailurePoints, uint BlockPoints,
+    IReadOnlyList<(string Country, byte Bin)> Countries, IReadOnlyList<(byte Bin, ushort Multiplier)> Multipliers,
+    ulong PrecomputationMs, ulong RealtimeMs, ulong AdvertisementMs,
+    byte TeamSize, uint BatchSize, ulong MinDelayMs, uint PoolThresholdPermill, uint RegistrationMax, ulong RegistrationPeriodMs);
+
+/// <summary>
 /// SCALE values of the runtime 207 staking items (and those both layouts share), field by field as
 /// <see cref="StakingRuntime"/> declares them. OptionQuery items are stored as their inner value.
 /// </summary>
@@ -50,4 +60,13 @@ public static class StakingValues
 
     /// <summary>207 DisabledValidators: (index in Session.Validators, offence severity).</summary>
     public static byte[] Disabled(IEnumerable<(uint Index, uint SeverityPerbill)> disabled) => Vec(disabled.Select(d => (byte[])[.. U32(d.Index), .. U32(d.SeverityPerbill)]));
+
+    /// <summary>XXCmix.CmixVariables, field by field (a country code is two ASCII bytes).</summary>
+    public static byte[] CmixVariables(CmixVariablesValue v) =>
+        [.. U64(v.PeriodMs), .. U32(v.SuccessPoints), .. U32(v.FailurePoints), .. U32(v.BlockPoints),
+         .. Vec(v.Countries.Select(c => (byte[])[.. System.Text.Encoding.ASCII.GetBytes(c.Country), c.Bin])),
+         .. Vec(v.Multipliers.Select(m => (byte[])[m.Bin, .. U16(m.Multiplier)])),
+         .. U64(v.PrecomputationMs), .. U64(v.RealtimeMs), .. U64(v.AdvertisementMs),
+         v.TeamSize, .. U32(v.BatchSize), .. U64(v.MinDelayMs), .. U32(v.PoolThresholdPermill),
+         .. U32(v.RegistrationMax), .. U64(v.RegistrationPeriodMs)];
 }

@@ -26,9 +26,10 @@ internal sealed class LiveLogs : IDisposable
 
     /// <summary>
     /// No crashes while idle and no invalid bytes; a slow gateway query about once in 15 minutes at 1.5 s rounds
-    /// (the slow-database alert wants more than five). Troubled: every tenth round fails (twice the 5 % break-even),
-    /// each ending in the node's crash and restart as real failures do; regular, so that the failure ratio alert
-    /// fires well before five crashes make it a crash loop (which then holds the ratio alert back).
+    /// (the slow-database alert wants more than five). Troubled: every tenth round fails (twice the 5 % break-even of
+    /// the simulated chain's points, SimulatedChain.CmixVariables), each ending in the node's crash and restart as real
+    /// failures do; regular, so that the failure ratio alert fires well before five crashes make it a crash loop
+    /// (which then holds the ratio alert back).
     /// </summary>
     internal static LogSetOptions OptionsFor(Scenario scenario, int seed) => new(
         Seed: seed, RoundFailureRate: 0, FailEveryRounds: scenario == Scenario.Troubled ? 10 : 0, IdleCrashRate: 0,

@@ -8,7 +8,7 @@ namespace XxSimulator.Node;
 public static class NodeCommandLine
 {
     public const string Usage =
-        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--session-keys held|missing|refused] [--role authority|full] [--peer-id ID] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--gateway-isolated-after N] [--chain-stall-after N] [--chain-started-before N]";
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--session-keys held|missing|refused] [--role authority|full] [--peer-id ID] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--gateway-isolated-after N] [--chain-stall-after N] [--chain-started-before N] [--waiting-era K] [--long-era K:N]";
 
     /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
@@ -43,6 +43,15 @@ public static class NodeCommandLine
                 case "--chain-stall-after": options = options with { ChainStallAfter = Seconds(name, value) }; break;
                 case "--chain-started-before": options = options with { ChainStartedBefore = Seconds(name, value) }; break;
                 case "--peer-id": options = options with { PeerId = value }; break;
+                case "--long-era":
+                    options = options with { LongEra = value.Split(':') is [var longEra, var seconds] && uint.TryParse(longEra, NumberStyles.None, CultureInfo.InvariantCulture, out uint k)
+                        ? (k, Seconds(name, seconds))
+                        : throw new ArgumentException($"--long-era {value}: expected K:N, era K (counted from the start) lasting N seconds, e.g. 1:225") };
+                    break;
+                case "--waiting-era":
+                    options = options with { WaitingEra = uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out uint waiting) ? waiting
+                        : throw new ArgumentException($"--waiting-era {value}: expected an era counted from the start (0 is the era active at start)") };
+                    break;
                 case "--seed":
                     options = options with { Seed = int.TryParse(value, CultureInfo.InvariantCulture, out int seed) ? seed : throw new ArgumentException($"--seed {value}: not an integer") };
                     break;
@@ -74,6 +83,8 @@ public static class NodeCommandLine
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }
+        if (options.WaitingEra is not null && options.Scenario != Scenario.Healthy)
+            throw new ArgumentException("--waiting-era is for the healthy scenario: the troubled one waits every fourth era of its own");
         return options with { LogFolder = logs ?? throw new ArgumentException("--logs DIR is required") };
     }
 

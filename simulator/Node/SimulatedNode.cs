@@ -69,6 +69,12 @@ public sealed record SimulatedNodeOptions
     /// <summary>Healthy: the era, counted from the era active at start, that the validator misses (null: none; <see cref="SimulatedChain.MissedEra"/>).</summary>
     public uint? MissedEra { get; init; }
 
+    /// <summary>The era, counted from the era active at start, that lasts longer than the others, and its length (null: none; <see cref="SimulatedChain.LongEra"/>).</summary>
+    public (uint Era, TimeSpan Length)? LongEra { get; init; }
+
+    /// <summary>Healthy: the era, counted from the era active at start, in which the validator waits (null: none; <see cref="SimulatedChain.WaitingEra"/>).</summary>
+    public uint? WaitingEra { get; init; }
+
     /// <summary>If set, this long after start peer gateways stop gossiping to the gateway; its node's rounds still arrive.</summary>
     public TimeSpan? GatewayIsolatedAfter { get; init; }
 
@@ -106,7 +112,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     {
         var binaries = new SimulatedBinaries(options.BinaryBehind);
         _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow - options.ChainStartedBefore, NodeIdentity.Stash,
-            NodeIdentity.CmixId, binaries) { MissedEra = options.MissedEra };
+            NodeIdentity.CmixId, binaries) { MissedEra = options.MissedEra, WaitingEra = options.WaitingEra, LongEra = options.LongEra };
         _chainStallAfter = options.ChainStallAfter;
         _self = new NodeSelf(options.Role, options.SessionKeys == SessionKeysOnNode.Missing ? new HashSet<string>() : new HashSet<string>([_chain.StashSessionKeys], StringComparer.OrdinalIgnoreCase),
             RefusesUnsafe: options.SessionKeys == SessionKeysOnNode.Refused);

@@ -102,6 +102,14 @@ registry.register({
     server: 'XxH256', fatbin: 'XxH256', libpow: 'XxH256', gateway: 'XxH256', scheduling: 'XxH256', wrapper: 'XxH256',
     udb: 'XxH256', notifications: 'XxH256', extra: 'Option<Vec<XxH256>>',
   },
+
+  // XXCmix.CmixVariables (xx-labs/xxchain, xx-cmix/src/cmix.rs; docs/xx-node-facts.md §4.2): durations in ms.
+  XxCmixRewardPoints: { success: 'u32', failure: 'u32', block: 'u32' },
+  XxCmixPerformance: { period: 'u64', points: 'XxCmixRewardPoints', countries: 'Vec<([u8;2], u8)>', multipliers: 'Vec<(u8, u16)>' },
+  XxCmixTimeouts: { precomputation: 'u64', realtime: 'u64', advertisement: 'u64' },
+  XxCmixScheduling: { team_size: 'u8', batch_size: 'u32', min_delay: 'u64', pool_threshold: 'u32' },
+  XxCmixRegistration: { max: 'u32', period: 'u64' },
+  XxCmixVariables: { performance: 'XxCmixPerformance', timeouts: 'XxCmixTimeouts', scheduling: 'XxCmixScheduling', registration: 'XxCmixRegistration' },
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -438,6 +446,22 @@ add({
       input: { ...hashes, extra }, value: { ...hashes, extra },
     });
   }
+}
+
+// --- cMix variables (docs/xx-node-facts.md §4.2) ------------------------------------------------------------
+{
+  // Every number distinct, so a field read from the wrong offset shows; two countries and two bins so the
+  // sequences before the timeouts have a length to get wrong.
+  const value = {
+    performance: {
+      period: '300000', points: { success: 10, failure: 190, block: 130 },
+      countries: [['0x5553', 0], ['0x4445', 3]], multipliers: [[0, 1023], [3, 873]],
+    },
+    timeouts: { precomputation: '30000', realtime: '15000', advertisement: '3000' },
+    scheduling: { team_size: 5, batch_size: 1000, min_delay: '80', pool_threshold: 300000 },
+    registration: { max: 1001, period: '86400000' },
+  };
+  add({ layout: 'both', pallet: 'XXCmix', item: 'CmixVariables', hashers: [], keys: [], type: 'XxCmixVariables', input: value, value });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ public enum GatewayMessageKind { Real, Dummy }
 
 /// <summary>
 /// Reads gateway.log: rounds received and their messages, its own node's rounds and peers' gossip, slow queries,
-/// poll failures, certificate errors, database errors, starts and crashes.
+/// poll failures, certificate errors and failed renewals, database errors, starts and crashes.
 /// </summary>
 public sealed class GatewayRules : ILogRules
 {
@@ -40,6 +40,7 @@ public sealed class GatewayRules : ILogRules
     private readonly Counter _slowQueries;
     private readonly Counter.Child[] _pollFailures;
     private readonly Counter _certificateErrors;
+    private readonly Counter _certificateRenewalFailures;
     private readonly Counter.Child[] _databaseErrors;
     private readonly GoProcessLifecycle _process;
 
@@ -67,6 +68,8 @@ public sealed class GatewayRules : ILogRules
             $"Failed polls, by kind: {PollFailures.Describe()}.", "kind"));
         _certificateErrors = Families.Counter(factory, "xx_gateway_certificate_errors_total",
             "Times the gateway reported its HTTPS certificate expired.").Published();
+        _certificateRenewalFailures = Families.Counter(factory, "xx_gateway_certificate_renewal_failures_total",
+            "Failed replacements of the gateway's HTTPS certificate (\"[handleReplaceCertificates] Error encountered while replacing certificates ...\"); it retries at once.").Published();
         _databaseErrors = DatabaseErrors.Children(Families.Counter(factory, "xx_gateway_database_errors_total",
             $"Gateway database failures, by kind: {DatabaseErrors.Describe()}.", "kind"));
         _process = new GoProcessLifecycle(
@@ -118,6 +121,10 @@ public sealed class GatewayRules : ILogRules
                 break;
             case (byte)'I':
                 if (message.StartsWith("Inserting new mixed messages failed"u8)) _databaseErrors[(int)GatewayDatabaseError.InsertFailed].Inc();
+                break;
+            case (byte)'[':
+                // The renewal loop of the gateway's cmd/https.go (replaceCertificateErr); its error text follows on a continuation line.
+                if (message.StartsWith("[handleReplaceCertificates] Error encountered while replacing certificates"u8)) _certificateRenewalFailures.Inc();
                 break;
             case (byte)'G':
                 if (message.StartsWith("Gateway cannot run in production without a database"u8)) _databaseErrors[(int)GatewayDatabaseError.Unavailable].Inc();

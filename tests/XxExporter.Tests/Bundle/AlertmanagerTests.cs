@@ -205,6 +205,7 @@ public partial class AlertmanagerTests
         new("XxPostgresDown", C, "critical", false, ("database", "cmix_node")),
         new("XxExporterDown", D, "warning", false),
         new("XxPostgresDown", E, "critical", false, ("database", "cmix_gateway")),
+        new("XxServiceDown", GwF, "critical", false, ("service", "gateway"), ("cause", "crash_loop")),
     ];
 
     private static readonly Posted[] Targets =
@@ -244,9 +245,14 @@ public partial class AlertmanagerTests
         new("XxBackupFailing", D, "warning", true, ("target", "chain")),
         new("XxChainDown", D, "critical", true),
         new("XxValidatorMissedEra", D, "critical", true, ("notify", "once")),
+        // The gateway down on gw-f: seen from outside (its public address, same validator) it is unreachable too;
+        // another validator's unreachable gateway is not held back.
+        new("XxGatewayUnreachableFromOutside", "gw-f:22840", "critical", true),
+        new("XxGatewayHttpsUnusable", "gw-f:22840", "warning", true, ("problem", "certificate")),
+        new("XxGatewayUnreachableFromOutside", "gw-b:22840", "critical", false),
     ];
 
-    private const string GwC = "gw-c:19420";
+    private const string GwC = "gw-c:19420", GwF = "gw-f:19420";
 
     /// <summary>
     /// The alerts one notification of the shipped routes holds: critical ones per validator (facts and long-lived

@@ -49,7 +49,7 @@ public sealed partial class DashboardThresholdTests
         [("chain-staking.json", "Authority nodes with the keys", "red")] = [new Rule("XxValidatorSessionKeysLiveTwice", ") ) ) > {}", WholeCount: true)],
 
         [("cmix-gateway.json", "Round failure ratio (1 h)", "orange")] = [new Own("a warning colour below the alert's ratio")],
-        [("cmix-gateway.json", "Round failure ratio (1 h)", "red")] = [new Rule("XxCmixRoundFailureRatioHigh", "increase(xx_cmix_rounds_completed_total[1h])) ) > {}")],
+        [("cmix-gateway.json", "Round failure ratio (1 h)", "red")] = [new Rule("xx:cmix:round_failure_break_even_ratio", "label_replace(vector({}), \"source\", \"fallback\"")],
         [("cmix-gateway.json", "Time since last round", "red")] = [new Rule("XxCmixNoRoundCompleted", "time() - xx_cmix_last_round_completed_timestamp_seconds{site_role!=\"standby\"} > {}")],
         [("cmix-gateway.json", "cMix database errors (1 h)", "red")] = [new Rule("XxDatabaseErrors", "increase(xx_cmix_database_errors_total{site_role!=\"standby\"}[15m]) > {}", WholeCount: true)],
         [("cmix-gateway.json", "Gateway round age", "red")] =
@@ -70,7 +70,7 @@ public sealed partial class DashboardThresholdTests
         [("overview.json", "Last round", "orange")] = [new Own("ten minutes without a round: worth a look before the alert")],
         [("overview.json", "Last round", "red")] = [new Rule("XxCmixNoRoundCompleted", "time() - xx_cmix_last_round_completed_timestamp_seconds{site_role!=\"standby\"} > {}")],
         [("overview.json", "Round failures (6 h)", "orange")] = [new Own("a warning colour below the alert's ratio")],
-        [("overview.json", "Round failures (6 h)", "red")] = [new Rule("XxCmixRoundFailureRatioHigh", "increase(xx_cmix_rounds_completed_total[6h])) ) > {}")],
+        [("overview.json", "Round failures (6 h)", "red")] = [new Rule("xx:cmix:round_failure_break_even_ratio", "label_replace(vector({}), \"source\", \"fallback\"")],
         [("overview.json", "Crashes (24 h)", "orange")] = [new Own("any crash in a day")],
         [("overview.json", "Crashes (24 h)", "red")] = [new Rule("XxServiceDown", "increase(xx_cmix_crashes_total{site_role!=\"standby\"}[15m]) >= {}")],
         [("overview.json", "Gateway stored round", "orange")] = [new Own("five minutes without a stored round: worth a look before the alert")],

@@ -19,7 +19,8 @@ namespace XxExporter.Tests.Bundle;
 /// certificate kept as old.gateway-cert.crt), and a ready standby copy of
 /// the node host (its own synced chain node without the session keys, the IDF, certificate and backups, cMix stopped)
 /// at a third site. All three carry <c>validator="validator-1"</c>. The story counts the notifications that reach the
-/// webhook: a healthy hour (nothing but the heartbeat), a missed era, then cMix dying on the node host.
+/// webhook: a healthy hour (nothing but the heartbeat), the validator waiting for an era (its election lost, then won
+/// back), a missed era, then cMix dying on the node host.
 /// docs/alerts.md "Notifications per incident" is this test's table.
 /// </summary>
 [FullLane]
@@ -29,8 +30,22 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
     private const string Validator = "validator-1";
     private static readonly TimeSpan EraLength = TimeSpan.FromSeconds(20);
 
-    /// <summary>The era (counted from the start) the validator misses: the first to start after the healthy hour.</summary>
-    private const uint MissedEra = 8;
+    /// <summary>
+    /// The era (counted from the start) the validator waits in; it is elected again for the era after. Its election
+    /// is lost in the last third of the era before, which is long (<see cref="LostElectionEraLength"/>) and holds the
+    /// healthy hour in its first two thirds.
+    /// </summary>
+    private const uint WaitingEra = 2;
+
+    /// <summary>
+    /// The era before the waiting one lasts this long: its last third, the validator active and not elected for the
+    /// next era, outlasts the warnings' minute of group wait, so the warning is told as on the shipped clock (the
+    /// third of a 24 h era); in an era of 20 s it would be over before Alertmanager told it.
+    /// </summary>
+    private static readonly TimeSpan LostElectionEraLength = TimeSpan.FromSeconds(240);
+
+    /// <summary>The era the validator misses: the second after the waiting one, in which it is back in the active set.</summary>
+    private const uint MissedEra = WaitingEra + 2;
 
     /// <summary>
     /// From the start of the missed era: the era itself (no points, no heartbeat), then the missed era told at
@@ -55,22 +70,23 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
     public async Task Each_incident_of_a_three_host_validator_reaches_the_webhook_as_its_count_of_notifications()
     {
         var started = Stopwatch.StartNew();
-        // The healthy hour from the targets up, then the missed era (the first after it), then cMix stops.
-        await using var hosts = await ValidatorHosts.StartAsync(MissedEra, cmixDownAfter: MissedEra * EraLength + MissedEraWindow);
+        // The healthy hour from the targets up, then the validator waiting (the election for the era after it lost),
+        // then the missed era, then cMix stops.
+        await using var hosts = await ValidatorHosts.StartAsync(WaitingEra, MissedEra);
         var stack = hosts.Stack;
         await hosts.WaitForTargetsUpAsync(TimeSpan.FromSeconds(60));
         var healthyFrom = DateTimeOffset.UtcNow;
 
         // The healthy hour: a ready standby, the rotated gateway at its own site, the chain node read by two exporters
         // (one peer id: not equivocation). Nothing but the heartbeat.
-        var missedEraStarts = hosts.Node.EraStartsAt(SimulatedChain.FirstEra + MissedEra);
-        Assert.True(missedEraStarts - healthyFrom >= HealthyHour, $"the start took {started.Elapsed}: no healthy hour before the missed era");
-        await Task.Delay(missedEraStarts - DateTimeOffset.UtcNow);
-        var healthy = Notifications(stack, healthyFrom, missedEraStarts);
-        output.WriteLine($"healthy hour ({Seconds(missedEraStarts - healthyFrom)}): {Describe(healthy)}");
+        var electionLost = hosts.Node.NextElectionKnownAt(SimulatedChain.FirstEra + WaitingEra - 1);
+        Assert.True(electionLost - healthyFrom >= HealthyHour, $"the start took {started.Elapsed}: no healthy hour before the lost election");
+        await DelayUntil(electionLost);
+        var healthy = Notifications(stack, healthyFrom, electionLost);
+        output.WriteLine($"healthy hour ({Seconds(electionLost - healthyFrom)}): {Describe(healthy)}");
         Assert.True(healthy.Count == 0, "notified in the healthy hour: " + Describe(healthy) + "\nfiring: " +
             (await stack.QueryAsync("ALERTS{alertname!=\"XxWatchdog\"}")).ToJsonString());
-        var heartbeats = stack.Webhook.ReceivedWithTimes("/heartbeat").Where(r => r.Arrived > healthyFrom && r.Arrived <= missedEraStarts).ToList();
+        var heartbeats = stack.Webhook.ReceivedWithTimes("/heartbeat").Where(r => r.Arrived > healthyFrom && r.Arrived <= electionLost).ToList();
         Assert.NotEmpty(heartbeats);
         Assert.All(heartbeats, h => Assert.Equal("xx-dead-mans-switch", JsonNode.Parse(h.Body)!["receiver"]!.GetValue<string>()));
         // The standby was watched and judged ready (its rule evaluated, nothing pending), the gateway host's exporter saw the
@@ -82,9 +98,34 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
         Assert.Equal(2, (await stack.QueryAsync("xx_validator_session_keys_on_node{site_role!=\"standby\"} == 1")).Count);
         Assert.Single(await stack.QueryAsync("xx_exporter_build_info{site_role=\"standby\"}"));
 
+        // The validator waits: the election for the next era is lost (it is still a candidate), then for an era it is
+        // in neither the era's exposures nor the session's validators, and its cMix node gets no rounds. Both hosts that
+        // know the stash see it; nothing of the gateway host's is pending or firing (its rules are quiet while the
+        // validator waits, joined on the validator label).
+        await DelayUntil(hosts.Node.EraStartsAt(SimulatedChain.FirstEra + WaitingEra) + EraLength / 2);
+        Assert.Equal(new Dictionary<string, double> { [hosts.NodeHost.Authority] = 0, [hosts.GatewayHost.Authority] = 0 }, await ActiveAsync(stack));
+        Assert.Empty(await stack.QueryAsync($"ALERTS{{instance=\"{hosts.GatewayHost.Authority}\"}}"));
+        // Elected again, it is back in the active set for the era after.
+        await DelayUntil(hosts.Node.EraStartsAt(SimulatedChain.FirstEra + WaitingEra + 1) + EraLength / 2);
+        Assert.Equal(new Dictionary<string, double> { [hosts.NodeHost.Authority] = 1, [hosts.GatewayHost.Authority] = 1 }, await ActiveAsync(stack));
+        var missedEraStarts = hosts.Node.EraStartsAt(SimulatedChain.FirstEra + MissedEra);
+        await DelayUntil(missedEraStarts);
+        var waiting = Notifications(stack, electionLost, missedEraStarts);
+        output.WriteLine($"the validator waiting ({Seconds(missedEraStarts - electionLost)}): {Describe(waiting)}");
+        // One warning, once for the validator (not per host): the lost election. Nothing from the gateway host.
+        var notElected = Assert.Single(waiting);
+        Assert.Equal("xx-default", notElected.Receiver);
+        Assert.Equal(Validator, notElected.GroupLabels["validator"]?.GetValue<string>());
+        var lostAlert = Assert.Single(notElected.Firing);
+        Assert.Equal("XxValidatorNotElectedNextEra", lostAlert["alertname"]!.GetValue<string>());
+        Assert.Equal(Validator, lostAlert["validator"]!.GetValue<string>());
+        Assert.False(lostAlert.ContainsKey("instance"), "the validator's alert names a host: " + lostAlert.ToJsonString());
+        output.WriteLine($"  told {Seconds(notElected.Arrived - electionLost)} after the election was lost, "
+            + $"{Seconds(hosts.Node.EraStartsAt(SimulatedChain.FirstEra + WaitingEra) - notElected.Arrived)} before the waiting era");
+
         // The validator misses an era.
         var cmixDown = hosts.CmixDownAt;
-        await Task.Delay(cmixDown - DateTimeOffset.UtcNow);
+        await DelayUntil(cmixDown);
         var missed = Notifications(stack, missedEraStarts, cmixDown);
         output.WriteLine($"a missed era ({Seconds(cmixDown - missedEraStarts)}): {Describe(missed)}");
         // One page, once for the validator (notify: once), as the era ends.
@@ -109,6 +150,18 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
         AssertAlert(Assert.Single(cause.Firing), "XxDatabaseErrors", "cmix", hosts.NodeHost);
         output.WriteLine($"the story took {started.Elapsed}");
     }
+
+    private static async Task DelayUntil(DateTimeOffset moment)
+    {
+        var left = moment - DateTimeOffset.UtcNow;
+        if (left > TimeSpan.Zero) await Task.Delay(left);
+    }
+
+    /// <summary>xx_validator_active of the hosts that are not a standby, by host.</summary>
+    private static async Task<Dictionary<string, double>> ActiveAsync(MonitoringStack stack) =>
+        (await stack.QueryAsync("xx_validator_active{site_role!=\"standby\"}")).ToDictionary(
+            s => s!["metric"]!["instance"]!.GetValue<string>(),
+            s => double.Parse(s!["value"]![1]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
 
     private static void AssertAlert(JsonObject labels, string alertname, string service, Uri host)
     {
@@ -142,22 +195,29 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
         private readonly TempFolder _folder = new();
         private readonly Listeners _cmixPort = new();
         private readonly List<IAsyncDisposable> _running = [];
+        private uint _waitingEra, _missedEra;
+
+        /// <summary>From the node's start: the missed era and its window (the eras before it of 20 s, the one before the waiting era long).</summary>
+        private TimeSpan CmixDownAfter => _missedEra * EraLength + (LostElectionEraLength - EraLength) + MissedEraWindow;
 
         public MonitoringStack Stack { get; private set; } = null!;
 
         public Uri NodeHost { get; private set; } = null!;
+
+        public Uri GatewayHost { get; private set; } = null!;
 
         /// <summary>The node host's simulated node (its chain's eras).</summary>
         public SimulatedNode Node { get; private set; } = null!;
 
         public DateTimeOffset CmixDownAt { get; private set; }
 
-        public static async Task<ValidatorHosts> StartAsync(uint missedEra, TimeSpan cmixDownAfter)
+        /// <summary>The hosts, the validator waiting in <paramref name="waitingEra"/> and missing <paramref name="missedEra"/>; cMix stops after the missed era's window.</summary>
+        public static async Task<ValidatorHosts> StartAsync(uint waitingEra, uint missedEra)
         {
-            var hosts = new ValidatorHosts();
+            var hosts = new ValidatorHosts { _waitingEra = waitingEra, _missedEra = missedEra };
             try
             {
-                await hosts.StartAllAsync(missedEra, cmixDownAfter);
+                await hosts.StartAllAsync();
                 return hosts;
             }
             catch
@@ -167,12 +227,13 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
             }
         }
 
-        private async Task StartAllAsync(uint missedEra, TimeSpan cmixDownAfter)
+        private async Task StartAllAsync()
         {
             // The node host: cMix, its logs and the validator's chain node; the gateway's files sit in the same
             // simulated folders, read by the gateway host's exporter below.
-            var node = Node = await StartNodeAsync("node", cmixDownAfter, SessionKeysOnNode.Held, missedEra);
-            CmixDownAt = DateTimeOffset.UtcNow + cmixDownAfter;
+            var started = DateTimeOffset.UtcNow;
+            var node = Node = await StartNodeAsync("node", CmixDownAfter, SessionKeysOnNode.Held);
+            CmixDownAt = started + CmixDownAfter;
             NodeHost = await StartExporterAsync(
                 "--logs.dir", Folder("node/log"), "--logs.enabled", "cmix,cmix_wrapper",
                 "--chain.rpc-url", node.RpcUrl, "--chain.idf-path", Folder("node/cred/cmix-IDF.json"),
@@ -188,7 +249,7 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
             var gatewayCred = Directory.CreateDirectory(Folder("gateway/cred")).FullName;
             File.Copy(Folder("node/cred/gateway-cert.crt"), Path.Combine(gatewayCred, "gateway-cert.crt"));
             WriteExpiredCertificate(Path.Combine(gatewayCred, "old.gateway-cert.crt"));
-            var gatewayHost = await StartExporterAsync(
+            var gatewayHost = GatewayHost = await StartExporterAsync(
                 "--logs.dir", Folder("node/log"), "--logs.enabled", "gateway,gateway_wrapper",
                 "--chain.rpc-url", node.RpcUrl, "--chain.stash", node.Stash, "--collector.identity=false",
                 "--checks.backups", $"cmix_gateway={Folder("node/backup/cmix_gateway")}",
@@ -196,9 +257,9 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
                 "--binaries.paths", Binaries("node", "gateway"),
                 "--checks.probes", Probe(node), "--checks.gateway-config", Folder("node/config/gateway.yaml"));
 
-            // The standby: the same IDF (the same seed), its own synced chain node without the session keys, backups
-            // and certificate; cMix stopped, so no log written there.
-            var standby = await StartNodeAsync("standby", null, SessionKeysOnNode.Missing, missedEra: null);
+            // The standby: the same IDF (the same seed), its own synced chain node (the same chain) without the session
+            // keys, backups and certificate; cMix stopped, so no log written there.
+            var standby = await StartNodeAsync("standby", null, SessionKeysOnNode.Missing);
             // A copy of the node host's credentials, so the gateway certificate too.
             File.Copy(Folder("node/cred/gateway-cert.crt"), Folder("standby/cred/gateway-cert.crt"), overwrite: true);
             var standbyHost = await StartExporterAsync(
@@ -235,7 +296,7 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
             return $"chain_rpc={rpc.Host}:{rpc.Port}";
         }
 
-        private async Task<SimulatedNode> StartNodeAsync(string host, TimeSpan? cmixDownAfter, SessionKeysOnNode keys, uint? missedEra)
+        private async Task<SimulatedNode> StartNodeAsync(string host, TimeSpan? cmixDownAfter, SessionKeysOnNode keys)
         {
             var node = await SimulatedNode.StartAsync(new SimulatedNodeOptions
             {
@@ -251,7 +312,9 @@ public sealed class ValidatorStoryEndToEndTests(ITestOutputHelper output)
                 Scenario = Scenario.Healthy,
                 SessionKeys = keys,
                 CmixDownAfter = cmixDownAfter,
-                MissedEra = missedEra,
+                WaitingEra = _waitingEra,
+                MissedEra = _missedEra,
+                LongEra = (_waitingEra - 1, LostElectionEraLength),
             });
             _running.Add(node);
             return node;

@@ -75,6 +75,8 @@ public class GatewayRulesTests
         { "ERROR 2023/07/26 14:00:00 Cannot connect to node, retrying in 10s: dial tcp 10.0.0.2:11420: i/o timeout", "xx_gateway_poll_failures_total{kind=\"node_connect\"}" },
         { "ERROR 2023/07/26 14:00:00 Certificate expired at 2023-07-01 00:00:00 +0000 UTC...", "xx_gateway_certificate_errors_total" },
         { "WARN 2023/07/26 14:00:00 Loaded certificate expired at 2023-07-01 00:00:00 +0000 UTC, requesting new credentials", "xx_gateway_certificate_errors_total" },
+        // replaceCertificateErr (elixxir gateway cmd/https.go), its "%s" a Go time.Time; the "\n Error text: %+v" is a continuation line.
+        { "ERROR 2023/07/26 14:00:00 [handleReplaceCertificates] Error encountered while replacing certificates, will retry after 2023-07-26 14:00:00.000000071 +0000 UTC m=+2592000.000000071...", "xx_gateway_certificate_renewal_failures_total" },
         { "FATAL 2023/07/26 14:00:00 Database call timed out: context deadline exceeded", "xx_gateway_database_errors_total{kind=\"timeout\"}" },
         { "FATAL 2023/07/26 14:00:00 Storage device full: write /var/lib/postgresql: No space left on device", "xx_gateway_database_errors_total{kind=\"storage_full\"}" },
         { "ERROR 2023/07/26 14:00:00 Inserting new mixed messages failed in ProcessCompletedBatch for round 9876543: timeout", "xx_gateway_database_errors_total{kind=\"insert_failed\"}" },
@@ -90,6 +92,24 @@ public class GatewayRulesTests
         Assert.Equal(1, metrics[series]);
         var others = metrics.Series.Where(s => s.StartsWith("xx_gateway_") && s.Contains("_total") && s != series && metrics[s] != 0 && !s.StartsWith("xx_gateway_crashes_total"));
         Assert.Empty(others);
+    }
+
+    [Fact]
+    public async Task A_failed_certificate_renewal_and_its_error_text_count_once_per_attempt()
+    {
+        // Two attempts of the renewal loop (elixxir gateway cmd/https.go, handleReplaceCertificates): the format's
+        // "\n Error text: %+v" puts the error on a line of its own, and the loop retries at once.
+        var metrics = await new RulesHarness(LogKind.Gateway).Feed(
+            "ERROR 2023/07/26 14:00:00 [handleReplaceCertificates] Error encountered while replacing certificates, will retry after 2023-07-26 14:00:00.000000071 +0000 UTC m=+2592000.000000071...",
+            " Error text: Failed to get new https credentials: rpc error: code = Unavailable desc = connection error",
+            "ERROR 2023/07/26 14:00:05 [handleReplaceCertificates] Error encountered while replacing certificates, will retry after 2023-07-26 14:00:05.000000044 +0000 UTC m=+2592005.000000044...",
+            " Error text: Failed to provision protocomms with new https credentials: mux does not exist; is https enabled?",
+            // Not a failure: the loop going to sleep until the next renewal.
+            "DEBUG 2023/07/26 14:00:06 [handleReplaceCertificates] Sleeping until 2023-08-25 14:00:06 +0000 UTC to replace certificates...");
+        Assert.Equal(2, metrics["xx_gateway_certificate_renewal_failures_total"]);
+        Assert.Equal(0, metrics["xx_gateway_certificate_errors_total"]);
+        Assert.Equal(2, metrics["xx_log_continuation_lines_total{log=\"gateway\"}"]);
+        Assert.Equal(0, metrics["xx_gateway_crashes_total"]);
     }
 
     [Fact]

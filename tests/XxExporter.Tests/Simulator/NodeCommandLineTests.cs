@@ -22,15 +22,25 @@ public class NodeCommandLineTests
             "--gateway-database", "Host=db;Database=cmix_gateway", "--gateway-database-password-file", "/run/secrets/pw",
             "--scenario", "troubled", "--seed", "7", "--round-seconds", "0.5", "--config", "/cfg", "--gateway-node-address", "node.example.invalid:11420",
             "--session-keys", "refused", "--role", "full", "--peer-id", "12D3KooWAnotherSiteKeptTheNetworkKey",
-            "--chain-stall-after", "120", "--chain-started-before", "30"]);
+            "--chain-stall-after", "120", "--chain-started-before", "30", "--long-era", "2:225"]);
         Assert.Equal(new SimulatedNodeOptions
         {
             LogFolder = "/l", CredFolder = "/c", BackupFolder = "/b", GatewayDatabase = "Host=db;Database=cmix_gateway", GatewayDatabasePasswordFile = "/run/secrets/pw", Listen = new IPEndPoint(IPAddress.Any, 9944), EraLength = TimeSpan.FromSeconds(90),
             Scenario = Scenario.Troubled, Seed = 7, RoundInterval = TimeSpan.FromSeconds(0.5), ConfigFolder = "/cfg", GatewayNodeAddress = "node.example.invalid:11420",
             SessionKeys = SessionKeysOnNode.Refused, Role = "Full", PeerId = "12D3KooWAnotherSiteKeptTheNetworkKey",
-            ChainStallAfter = TimeSpan.FromSeconds(120), ChainStartedBefore = TimeSpan.FromSeconds(30),
+            ChainStallAfter = TimeSpan.FromSeconds(120), ChainStartedBefore = TimeSpan.FromSeconds(30), LongEra = (2, TimeSpan.FromSeconds(225)),
         }, options);
     }
+
+    [Fact]
+    public void Reads_the_waiting_era_of_a_healthy_node() =>
+        Assert.Equal(new SimulatedNodeOptions { LogFolder = "/l", WaitingEra = 3 },
+            NodeCommandLine.Parse(["--logs", "/l", "--scenario", "healthy", "--waiting-era", "3"]));
+
+    [Fact]
+    public void A_waiting_era_is_not_for_the_troubled_scenario() =>
+        Assert.Contains("--waiting-era is for the healthy scenario", Assert.Throws<ArgumentException>(
+            () => NodeCommandLine.Parse(["--logs", "/l", "--waiting-era", "1", "--scenario", "troubled"])).Message);
 
     [Fact]
     public void Defaults_to_a_healthy_node_on_the_substrate_port() =>
@@ -42,6 +52,9 @@ public class NodeCommandLineTests
     [InlineData("--era-seconds", "0", "expected a positive number of seconds")]
     [InlineData("--session-keys", "lost", "expected held, missing or refused")]
     [InlineData("--role", "boss", "expected authority or full")]
+    [InlineData("--long-era", "225", "--long-era 225: expected K:N")]
+    [InlineData("--long-era", "1:0", "--long-era 0: expected a positive number of seconds")]
+    [InlineData("--waiting-era", "-1", "--waiting-era -1: expected an era counted from the start")]
     [InlineData("--colour", "red", "unknown option --colour")]
     public void Names_what_is_wrong(string name, string value, string message) =>
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => NodeCommandLine.Parse(["--logs", "/l", name, value])).Message);

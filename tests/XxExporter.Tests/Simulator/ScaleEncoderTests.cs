@@ -72,12 +72,27 @@ public class ScaleEncoderTests
         "LegacyDisabledValidators" => Vec(value.EnumerateArray().Select(i => U32(i.GetUInt32()))),
         "XxSoftwareHashes" => [.. CmixHashes.Fields.SelectMany(field => Bytes32(Hex(value.GetProperty(field)))),
             .. Option(value.GetProperty("extra").ValueKind == JsonValueKind.Null ? null : Vec(value.GetProperty("extra").EnumerateArray().Select(e => Bytes32(Hex(e)))))],
+        "XxCmixVariables" => StakingValues.CmixVariables(CmixVariables(value)),
         _ => throw new InvalidOperationException($"no encoder for {type}"),
     };
 
     private static byte[] Slash(JsonElement slash) => StakingValues.UnappliedSlash(Hex(slash.GetProperty("validator")), Big(slash, "own"),
         slash.GetProperty("others").EnumerateArray().Select(o => (Hex(o[0]), BigInteger.Parse(o[1].GetString()!))),
         slash.GetProperty("reporters").EnumerateArray().Select(Hex), Big(slash, "payout"));
+
+    private static CmixVariablesValue CmixVariables(JsonElement value)
+    {
+        var (performance, points, timeouts, scheduling, registration) = (value.GetProperty("performance"), value.GetProperty("performance").GetProperty("points"),
+            value.GetProperty("timeouts"), value.GetProperty("scheduling"), value.GetProperty("registration"));
+        ulong U64Of(JsonElement parent, string field) => ulong.Parse(parent.GetProperty(field).GetString()!);
+        uint U32Of(JsonElement parent, string field) => parent.GetProperty(field).GetUInt32();
+        return new CmixVariablesValue(U64Of(performance, "period"), U32Of(points, "success"), U32Of(points, "failure"), U32Of(points, "block"),
+            [.. performance.GetProperty("countries").EnumerateArray().Select(c => (System.Text.Encoding.ASCII.GetString(Hex(c[0])), c[1].GetByte()))],
+            [.. performance.GetProperty("multipliers").EnumerateArray().Select(m => (m[0].GetByte(), m[1].GetUInt16()))],
+            U64Of(timeouts, "precomputation"), U64Of(timeouts, "realtime"), U64Of(timeouts, "advertisement"),
+            scheduling.GetProperty("team_size").GetByte(), U32Of(scheduling, "batch_size"), U64Of(scheduling, "min_delay"), U32Of(scheduling, "pool_threshold"),
+            U32Of(registration, "max"), U64Of(registration, "period"));
+    }
 
     private static IEnumerable<UnlockChunk> Unlocking(JsonElement ledger) =>
         ledger.GetProperty("unlocking").EnumerateArray().Select(c => new UnlockChunk(Big(c, "value"), c.GetProperty("era").GetUInt32()));

@@ -89,6 +89,67 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_healthy_node_waiting_for_an_era_loses_the_election_before_it_gets_no_rounds_and_is_elected_again()
+    {
+        await StartAsync(Scenario.Healthy, eraSeconds: 8, simulator: ["--waiting-era", "1"]);
+        var lost = await ScrapeUntil(m => m.Has("xx_validator_elected_next_era"));
+        Assert.True(Era(lost) == SimulatedChain.FirstEra, $"the exporter first read the next election in era {Era(lost)}: too slow to see the start");
+        Assert.Equal(0, lost["xx_validator_elected_next_era"]);
+        Assert.Equal(1, lost["xx_validator_active"]);
+
+        // Waiting: still a candidate (not chilled), not in the era's exposures, and not a missed era.
+        var waiting = await ScrapeUntil(m => Era(m) > SimulatedChain.FirstEra);
+        Assert.Equal(SimulatedChain.FirstEra + 1, Era(waiting));
+        Assert.Equal(0, waiting["xx_validator_active"]);
+        Assert.Equal(1, waiting["xx_validator_intends_to_validate"]);
+        Assert.Equal(0, waiting["xx_validator_last_era_missed"]);
+        Assert.Equal(0, waiting["xx_validator_disabled"]);
+
+        // Its cMix node gets no rounds (a round in flight at the era's turn aside).
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var quiet = await ScrapeUntil(_ => true);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var stillQuiet = await ScrapeUntil(_ => true);
+        Assert.Equal(SimulatedChain.FirstEra + 1, Era(stillQuiet));
+        Assert.Equal(0, stillQuiet["xx_validator_active"]);
+        Assert.Equal(Failures(quiet) + Rounds(quiet), Failures(stillQuiet) + Rounds(stillQuiet));
+
+        var elected = await ScrapeUntil(m => Era(m) > SimulatedChain.FirstEra + 1 || m.Has("xx_validator_elected_next_era"));
+        Assert.Equal(SimulatedChain.FirstEra + 1, Era(elected));
+        Assert.Equal(1, elected["xx_validator_elected_next_era"]);
+        Assert.Equal(0, elected["xx_validator_active"]);
+
+        var back = await ScrapeUntil(m => Era(m) == SimulatedChain.FirstEra + 2 && Rounds(m) > Rounds(stillQuiet));
+        Assert.Equal(1, back["xx_validator_active"]);
+        Assert.Equal(0, back["xx_validator_last_era_missed"]);
+        Assert.Equal(0, back["xx_validator_missed_eras"]);
+    }
+
+    [Fact]
+    public async Task A_long_era_lasts_its_own_length_and_the_eras_after_it_the_era_length()
+    {
+        await StartAsync(Scenario.Healthy, eraSeconds: 3, simulator: ["--long-era", "1:9"]);
+        uint longEra = SimulatedChain.FirstEra + 1;
+        Assert.Equal(TimeSpan.FromSeconds(3), _node!.EraStartsAt(longEra) - _node.EraStartsAt(SimulatedChain.FirstEra));
+        Assert.Equal(TimeSpan.FromSeconds(9), _node.EraStartsAt(longEra + 1) - _node.EraStartsAt(longEra));
+        Assert.Equal(TimeSpan.FromSeconds(3), _node.EraStartsAt(longEra + 2) - _node.EraStartsAt(longEra + 1));
+        Assert.Equal(_node.EraStartsAt(longEra) + TimeSpan.FromSeconds(6), _node.NextElectionKnownAt(longEra));
+
+        // Halfway through the long era, when an era of the usual length would have ended: still the long era, its
+        // start as the chain tells it, the next election not yet known.
+        await ScrapeUntil(m => Era(m) == longEra);
+        var halfway = _node.EraStartsAt(longEra) + TimeSpan.FromSeconds(4.5) - DateTimeOffset.UtcNow;
+        if (halfway > TimeSpan.Zero) await Task.Delay(halfway);
+        var during = await ScrapeUntil(_ => true);
+        Assert.Equal(longEra, Era(during));
+        Assert.Equal(_node.EraStartsAt(longEra).ToUnixTimeMilliseconds() / 1000.0, during["xx_staking_active_era_start_timestamp_seconds"], 3);
+        Assert.False(during.Has("xx_validator_elected_next_era"));
+
+        var next = await ScrapeUntil(m => Era(m) == longEra + 1);
+        Assert.Equal(_node.EraStartsAt(longEra + 1).ToUnixTimeMilliseconds() / 1000.0, next["xx_staking_active_era_start_timestamp_seconds"], 3);
+    }
+
+    [Fact]
     public async Task A_node_started_late_in_an_era_has_its_election_known_and_a_stalled_chain_stays_at_its_last_block()
     {
         // Started 5.5 s into a 6 s era: past the election (at 4 s), the era after it half a second away.
