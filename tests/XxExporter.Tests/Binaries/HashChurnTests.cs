@@ -43,7 +43,7 @@ public sealed class HashChurnTests(ITestOutputHelper output) : IAsyncDisposable
         string server = _folder.File("xxnetwork-cmix");
         using (var file = File.Create(server)) file.SetLength(100_000_000);
 
-        string exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        string exporter = BuiltExporter.Path;
         await using var process = await ServerProcess.StartAsync(exporter, _folder.Path, port =>
         [
             $"--web.listen-address=127.0.0.1:{port}", $"--logs.dir={_folder.File("no-logs")}", $"--chain.rpc-url=ws://{_chain.EndPoint}",

@@ -102,7 +102,7 @@ public partial class SystemdUnitTests
     /// </summary>
     private static string WithBuiltExporter(TempFolder folder)
     {
-        string built = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        string built = BuiltExporter.Path;
         Assert.True(File.Exists(built), built);
         string copy = folder.File("xx-exporter.service");
         File.WriteAllText(copy, Unit.Replace("ExecStart=/usr/local/bin/xx-exporter ", $"ExecStart={built} "));

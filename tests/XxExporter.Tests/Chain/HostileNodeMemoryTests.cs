@@ -13,11 +13,8 @@ namespace XxExporter.Tests.Chain;
 [FullLane]
 public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDisposable
 {
-    private const long BudgetBytes = 64L << 20;
     private const long SettledBytes = 32L << 20;
 
-    /// <summary>The GC setting the Native AOT build embeds (exporter/XxExporter.csproj), given to this JIT build the way it reads it.</summary>
-    private static readonly Dictionary<string, string> ShippedGc = new() { ["DOTNET_GCgen0size"] = "100000" };
 
     private readonly SyntheticRuntime _runtime = new();
     private readonly FakeChainNode _node = new((method, _) => Answer.MethodNotFound(method));
@@ -50,12 +47,12 @@ public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDis
         _node.Handler = _runtime.Healthy;
         await _node.StartAsync();
         string url = $"{scheme}://127.0.0.1:{_node.Port}";
-        string exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        string exporter = BuiltExporter.Path;
         await using var process = await ServerProcess.StartAsync(exporter, _folder.Path, port =>
         [
             $"--web.listen-address=127.0.0.1:{port}", $"--logs.dir={_folder.Path}", $"--chain.rpc-url={url}", "--chain.idf-path=/nonexistent/idf.json",
             "--checks.backups=", "--checks.certificates=", "--checks.probes=", "--log.level=warn",
-        ], readyPath: "/-/healthy", environment: ShippedGc);
+        ], readyPath: "/-/healthy", environment: BuiltExporter.ShippedGc);
 
         // Steady: a node that failed once (so the failure paths are loaded, as they are in a running exporter) and is back.
         _node.Handler = (method, parameters) => method == "system_health" ? new Answer.Garbage("<html>502 Bad Gateway</html>") : _runtime.Healthy(method, parameters);
@@ -82,7 +79,7 @@ public sealed class HostileNodeMemoryTests(ITestOutputHelper output) : IAsyncDis
             Assert.True(Volatile.Read(ref sent) >= 3, $"{name}: the exporter asked {method} {sent} times");
             long peak = ProcMemory.Read(process.Id, "VmHWM");
             peaks.Add($"{name}: peak {(peak - steady) >> 20} MiB over steady, now {(ProcMemory.Read(process.Id, "VmRSS") - steady) >> 20} MiB");
-            Assert.True(peak - steady <= BudgetBytes, $"steady RSS {steady >> 20} MiB; " + string.Join("; ", peaks));
+            Assert.True(peak - steady <= BuiltExporter.MemoryBudgetBytes, $"steady RSS {steady >> 20} MiB; " + string.Join("; ", peaks));
         }
 
         await HealthyAgainAsync(process);

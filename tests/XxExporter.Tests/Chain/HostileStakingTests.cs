@@ -17,14 +17,11 @@ namespace XxExporter.Tests.Chain;
 [FullLane]
 public sealed class HostileStakingTests : IAsyncDisposable
 {
-    private const long BudgetBytes = 64L << 20;
     private const int Scrapes = 8;
     /// <summary>A scrape reads the head (7 requests at most) and the staking state (a few more): far fewer than this.</summary>
     private const int RequestsPerScrape = 40;
     private const string StakingUp = "xx_exporter_collector_success{collector=\"staking\"}";
 
-    /// <summary>The GC setting the Native AOT build embeds (exporter/XxExporter.csproj), given to this JIT build the way it reads it.</summary>
-    private static readonly Dictionary<string, string> ShippedGc = new() { ["DOTNET_GCgen0size"] = "100000" };
     private static readonly byte[] Alice = StakingChain.Alice;
     private static readonly string AliceKeys = "0x" + string.Concat(new[] { "a1", "b2", "c3", "d4" }.Select(b => string.Concat(Enumerable.Repeat(b, 32))));
     private static readonly string SlashPrefix = Hex(StorageKeys.Plain("Staking", "UnappliedSlashes"));
@@ -87,7 +84,7 @@ public sealed class HostileStakingTests : IAsyncDisposable
         long peak = ProcMemory.Read(_exporter!.Id, "VmHWM");
         _output.WriteLine($"{name}: {asked} requests in {Scrapes} scrapes; steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
         Assert.True(asked <= Scrapes * RequestsPerScrape, $"{name}: the node was asked {asked} times in {Scrapes} scrapes");
-        Assert.True(peak - steady <= BudgetBytes, $"{name}: steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
+        Assert.True(peak - steady <= BuiltExporter.MemoryBudgetBytes, $"{name}: steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
         Assert.Single(_exporter.Log.Split('\n'), line => line.Contains(fault));
         AssertNoMemoryFailure();
     }
@@ -116,7 +113,7 @@ public sealed class HostileStakingTests : IAsyncDisposable
         _output.WriteLine($"queued slash keys read back: {string.Join(", ", pages)}; steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
         Assert.Contains(pages, p => p.Kept > 0);
         Assert.All(pages, p => Assert.True(p.Kept <= p.Asked, $"{p.Kept} of the keys kept where {p.Asked} were asked for"));
-        Assert.True(peak - steady <= BudgetBytes, $"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
+        Assert.True(peak - steady <= BuiltExporter.MemoryBudgetBytes, $"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
         AssertNoMemoryFailure();
     }
 
@@ -148,14 +145,14 @@ public sealed class HostileStakingTests : IAsyncDisposable
     {
         await _node.StartAsync();
         _cgroup = MemoryCgroup.Create();
-        string exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        string exporter = BuiltExporter.Path;
         // The shell moves itself into the cgroup and becomes the exporter (same process id).
         _exporter = await ServerProcess.StartAsync("/bin/sh", _folder.Path, port =>
         [
             "-c", $"echo $$ > '{Path.Join(_cgroup.Path, "cgroup.procs")}' && exec \"$0\" \"$@\"", exporter,
             $"--web.listen-address=127.0.0.1:{port}", $"--logs.dir={_folder.Path}", $"--chain.rpc-url={_node.WsUrl}", "--chain.idf-path=/nonexistent/idf.json",
             $"--chain.stash={Ss58.Encode(Alice)}", "--chain.timeout=10s", "--checks.backups=", "--checks.certificates=", "--checks.probes=", "--log.level=warn",
-        ], readyPath: "/-/healthy", environment: ShippedGc);
+        ], readyPath: "/-/healthy", environment: BuiltExporter.ShippedGc);
         // Read in full once (the first scrape reads every era of the windows), then a few steady scrapes.
         for (int i = 0; i < 60 && (await ScrapeAsync())[StakingUp] == 0; i++) await Task.Delay(200);
         for (int i = 0; i < 3; i++) AssertStakingUp(await ScrapeAsync());

@@ -177,7 +177,7 @@ public sealed class BackupCheckTests : IDisposable
     {
         var (code, output) = await Repository.RunAsync("unshare", "--user", "true");
         Skip.If(code != 0, $"root reads every folder, and this machine allows no user namespace to take that away: {output}");
-        string exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        string exporter = BuiltExporter.Path;
         await using var server = await ServerProcess.StartAsync("unshare", _folder.Path, port =>
         [
             "--user", exporter, $"--web.listen-address=127.0.0.1:{port}", $"--logs.dir={_folder.File("no-logs")}", "--chain.rpc-url=",

@@ -49,7 +49,7 @@ public sealed class HangingResolverTests(ITestOutputHelper output) : IDisposable
         File.WriteAllText(resolvConf, $"nameserver {address}\noptions timeout:30 attempts:1\n");
         string gatewayConfig = _folder.File("gateway.yaml");
         File.WriteAllText(gatewayConfig, "port: 22840\ncmixAddress: \"xx-node.example.invalid:11420\"\n");
-        string exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        string exporter = BuiltExporter.Path;
         await using var process = await ServerProcess.StartAsync("unshare", _folder.Path, port =>
         [
             "--mount", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", resolvConf,

@@ -17,17 +17,14 @@ namespace XxExporter.Tests.Files;
 [FullLane]
 public sealed class HostileFilesTests(ITestOutputHelper output) : IDisposable
 {
-    /// <summary>docs/configuration.md, "Memory": whatever a file holds costs at most this above the steady RSS.</summary>
-    private const long BudgetBytes = 64L << 20;
 
-    private static readonly string Exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
 
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
     /// <summary>Every source off but those the test names, so only the hostile file is read.</summary>
-    private Task<ServerProcess> StartAsync(params string[] args) => ServerProcess.StartAsync(Exporter, _folder.Path, port =>
+    private Task<ServerProcess> StartAsync(params string[] args) => ServerProcess.StartAsync(BuiltExporter.Path, _folder.Path, port =>
     [
         $"--web.listen-address=127.0.0.1:{port}", $"--logs.dir={_folder.File("logs")}", "--chain.rpc-url=", "--chain.idf-path=",
         "--checks.backups=", "--checks.certificates=", "--checks.probes=", "--checks.dns-names=", "--checks.gateway-config=", .. args,
@@ -70,7 +67,7 @@ public sealed class HostileFilesTests(ITestOutputHelper output) : IDisposable
     {
         string config = _folder.File("web.yml");
         File.WriteAllText(config, GatewayConfigTests.AliasBomb());
-        var start = new ProcessStartInfo(Exporter) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _folder.Path };
+        var start = new ProcessStartInfo(BuiltExporter.Path) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _folder.Path };
         start.ArgumentList.Add($"--web.config.file={config}");
         using var process = Repository.Start(start);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -114,7 +111,7 @@ public sealed class HostileFilesTests(ITestOutputHelper output) : IDisposable
 
         long peak = ProcMemory.Read(process.Id, "VmHWM");
         output.WriteLine($"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
-        Assert.True(peak - steady <= BudgetBytes, $"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
+        Assert.True(peak - steady <= BuiltExporter.MemoryBudgetBytes, $"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
         Assert.Equal(0, cgroup.OomKills);
         Assert.Equal(0, cgroup.TimesAtLimit);
         Assert.Contains("xx_backup_readable{target=\"wal\"} 0", metrics);
@@ -129,7 +126,7 @@ public sealed class HostileFilesTests(ITestOutputHelper output) : IDisposable
     {
         string positions = _folder.File("positions.json");
         string described = await MakeAsync(kind, positions);
-        var (code, text) = await Repository.RunInAsync(_folder.Path, Exporter, $"--logs.dir={_folder.File("logs")}", $"--logs.positions-file={positions}");
+        var (code, text) = await Repository.RunInAsync(_folder.Path, BuiltExporter.Path, $"--logs.dir={_folder.File("logs")}", $"--logs.positions-file={positions}");
         Assert.Equal($"xx-exporter: --logs.positions-file: {positions} is {described}, not a regular file the exporter wrote, so it is left alone and read positions are not saved: name another path or remove it\n", text);
         Assert.Equal(2, code);
         Assert.Equal(described, FileStat.Describe(FileStat.KindAt(positions)));

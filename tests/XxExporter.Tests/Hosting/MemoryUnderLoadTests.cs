@@ -24,8 +24,6 @@ public sealed class MemoryUnderLoadTests(ITestOutputHelper output) : IDisposable
     /// <summary>How far above its steady RSS it may stay once the load has stopped (and its GC has given back what it can).</summary>
     private static readonly long Returned = 24 * MiB;
 
-    /// <summary>The GC setting the Native AOT build embeds (exporter/XxExporter.csproj), given to this JIT build the way it reads it.</summary>
-    private static readonly Dictionary<string, string> ShippedGc = new() { ["DOTNET_GCgen0size"] = "100000" };
 
     private readonly TempFolder _folder = new();
     private readonly List<IDisposable> _disposables = [];
@@ -43,11 +41,11 @@ public sealed class MemoryUnderLoadTests(ITestOutputHelper output) : IDisposable
         TestCertificates.WritePem(certificate, _folder.File("cert.pem"), _folder.File("key.pem"));
         File.WriteAllText(_folder.File("web.yml"), "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n");
         string[] defaults = ["--chain.rpc-url=", "--checks.backups=", "--checks.certificates=", "--checks.probes="];
-        return await ServerProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "xx-exporter"), _folder.Path, port =>
+        return await ServerProcess.StartAsync(BuiltExporter.Path, _folder.Path, port =>
         [
             $"--web.listen-address=127.0.0.1:{port}", $"--web.config.file={_folder.File("web.yml")}", $"--logs.dir={_folder.Path}",
             .. defaults.Where(d => !checks.Any(c => c.StartsWith(d, StringComparison.Ordinal))), .. checks, "--log.level=error",
-        ], readyPath: "/-/healthy", environment: ShippedGc, client: port => Client(IPAddress.Loopback, port));
+        ], readyPath: "/-/healthy", environment: BuiltExporter.ShippedGc, client: port => Client(IPAddress.Loopback, port));
     }
 
     /// <summary>An HTTPS client from <paramref name="source"/> that trusts the test's certificate.</summary>

@@ -149,7 +149,7 @@ public class SettingsTests
     [Fact]
     public async Task Invalid_settings_stop_the_exporter_with_exit_code_2_and_one_line()
     {
-        var (code, output) = await Repository.RunAsync(Path.Combine(AppContext.BaseDirectory, "xx-exporter"), "--web.telemetry-path=/-/ready");
+        var (code, output) = await Repository.RunAsync(BuiltExporter.Path, "--web.telemetry-path=/-/ready");
         Assert.Equal(2, code);
         Assert.Equal("xx-exporter: invalid --web.telemetry-path \"/-/ready\": is one of the exporter's own pages: /, /status.json, /-/healthy, /-/ready\n", output);
     }
@@ -249,7 +249,7 @@ public class SettingsTests
     [Fact]
     public async Task An_unknown_environment_variable_stops_the_exporter_with_exit_code_2_and_one_line()
     {
-        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "xx-exporter"))
+        var start = new System.Diagnostics.ProcessStartInfo(BuiltExporter.Path)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["XX_EXPORTER_LOGS__DIRR"] = "/var/log/xx" },
         };

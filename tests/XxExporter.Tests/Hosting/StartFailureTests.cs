@@ -12,7 +12,7 @@ public sealed class StartFailureTests : IDisposable
     public void Dispose() => _logs.Dispose();
 
     private Task<(int Code, string Output)> RunExporter(string listen) =>
-        Repository.RunAsync(Path.Combine(AppContext.BaseDirectory, "xx-exporter"), "--web.listen-address", listen, "--logs.dir", _logs.Path);
+        Repository.RunAsync(BuiltExporter.Path, "--web.listen-address", listen, "--logs.dir", _logs.Path);
 
     private static void AssertOneLineAndExit2(int code, string output, string line)
     {

@@ -16,7 +16,7 @@ public sealed class StartupReportTests : IDisposable
     public async Task At_the_default_level_a_few_lines_give_the_version_the_real_url_and_what_is_watched()
     {
         File.WriteAllText(_logs.File("cmix.log"), "");
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "xx-exporter"))
+        var start = new ProcessStartInfo(BuiltExporter.Path)
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
             ArgumentList = { "--web.listen-address", "127.0.0.1:0", "--logs.dir", _logs.Path, "--chain.rpc-url", "" },

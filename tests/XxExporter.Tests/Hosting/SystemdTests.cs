@@ -125,7 +125,7 @@ public sealed class SystemdTests : IDisposable
 
         public static RunningExporter Start(int port, string logsDir, string notifySocket, bool asNamespacePid1)
         {
-            string exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+            string exporter = BuiltExporter.Path;
             var start = new ProcessStartInfo(asNamespacePid1 ? "unshare" : exporter)
             {
                 RedirectStandardOutput = true, RedirectStandardError = true,

@@ -13,7 +13,6 @@ public sealed partial class UserMessageTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static string Exporter => Path.Combine(AppContext.BaseDirectory, "xx-exporter");
 
     private static void AssertSentences(string output)
     {
@@ -27,7 +26,7 @@ public sealed partial class UserMessageTests : IDisposable
         File.WriteAllText(_folder.File("server.crt"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         File.WriteAllText(_folder.File("server.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
         File.WriteAllText(_folder.File("web.yml"), "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
-        var (code, output) = await Repository.RunAsync(Exporter, "--web.config.file", _folder.File("web.yml"), "--logs.dir", _folder.Path);
+        var (code, output) = await Repository.RunAsync(BuiltExporter.Path, "--web.config.file", _folder.File("web.yml"), "--logs.dir", _folder.Path);
         Assert.Equal(2, code);
         Assert.Contains("server.crt", output);
         AssertSentences(output);
@@ -37,7 +36,7 @@ public sealed partial class UserMessageTests : IDisposable
     public async Task A_malformed_settings_file_is_a_sentence_with_its_name_and_position()
     {
         File.WriteAllText(_folder.File("settings.json"), "{\n  \"Web\": { \"ListenAddress\" ::19420 }\n}\n");
-        var (code, output) = await Repository.RunAsync(Exporter, "--config.file", _folder.File("settings.json"));
+        var (code, output) = await Repository.RunAsync(BuiltExporter.Path, "--config.file", _folder.File("settings.json"));
         Assert.Equal(2, code);
         Assert.Contains($"{_folder.File("settings.json")} is not valid JSON at line 2", output);
         AssertSentences(output);
@@ -60,7 +59,7 @@ public sealed partial class UserMessageTests : IDisposable
             }
         });
         Directory.CreateDirectory(_folder.File("cmix.log"));   // a folder where the log should be: cannot be read as a file
-        await using var exporter = await ServerProcess.StartAsync(Exporter, _folder.Path, port =>
+        await using var exporter = await ServerProcess.StartAsync(BuiltExporter.Path, _folder.Path, port =>
             ["--web.listen-address", $"127.0.0.1:{port}", "--logs.dir", _folder.Path, "--chain.rpc-url", $"wss://127.0.0.1:{chainPort}",
              "--chain.timeout", "2s"], readyPath: "/-/healthy");
         var waited = Stopwatch.StartNew();

@@ -35,7 +35,7 @@ public sealed class UnreadableLogTests : IDisposable
             var (code, output) = await Repository.RunAsync("unshare", "--user", "true");
             Skip.If(code != 0, $"root reads every file, and this machine allows no user namespace to take that away: {output}");
         }
-        string exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
+        string exporter = BuiltExporter.Path;
         string[] settings(int port) =>
         [
             $"--web.listen-address=127.0.0.1:{port}", $"--logs.dir={_folder.File("log")}", "--logs.enabled=cmix", "--chain.rpc-url=",

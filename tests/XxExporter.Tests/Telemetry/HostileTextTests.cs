@@ -18,16 +18,13 @@ namespace XxExporter.Tests.Telemetry;
 [FullLane]
 public sealed class HostileTextTests(ITestOutputHelper output) : IAsyncDisposable
 {
-    private const long BudgetBytes = 64L << 20;
 
     /// <summary>Each line is cut to ForeignText's lengths: what dozens of them take, far below one hostile text.</summary>
     private const int LogBudgetChars = 256 << 10;
 
     private const int LongestLine = 4 << 10;
 
-    private static readonly Dictionary<string, string> ShippedGc = new() { ["DOTNET_GCgen0size"] = "100000" };
     private static readonly string AliceKeys = "0x" + string.Concat(new[] { "a1", "b2", "c3", "d4" }.Select(b => string.Concat(Enumerable.Repeat(b, 32))));
-    private static readonly string Exporter = Path.Combine(AppContext.BaseDirectory, "xx-exporter");
 
     private readonly SyntheticRuntime _runtime = SyntheticRuntime.FromGoldenVectors(legacy: false);
     private readonly FakeChainNode _node = new((method, _) => Answer.MethodNotFound(method));
@@ -57,9 +54,9 @@ public sealed class HostileTextTests(ITestOutputHelper output) : IAsyncDisposabl
         await _node.StartAsync();
         int port = _node.Port;
         using var cgroup = MemoryCgroup.Create();
-        await using var process = await ServerProcess.StartAsync(Exporter, _folder.Path, listen =>
+        await using var process = await ServerProcess.StartAsync(BuiltExporter.Path, _folder.Path, listen =>
             [.. Quiet(_folder.Path, listen), $"--chain.rpc-url=ws://127.0.0.1:{port}", $"--chain.stash={Ss58.Encode(StakingChain.Alice)}"],
-            readyPath: "/-/healthy", environment: ShippedGc);
+            readyPath: "/-/healthy", environment: BuiltExporter.ShippedGc);
         cgroup.Add(process.Id);
         await HealthyAsync(process);
         Assert.Contains("xx_chain_node_role{role=\"authority\"}", await process.Http.GetStringAsync("/metrics"));
@@ -86,7 +83,7 @@ public sealed class HostileTextTests(ITestOutputHelper output) : IAsyncDisposabl
         string log = process.Log[logged..];
         string longest = log.Split('\n').MaxBy(line => line.Length)!;
         output.WriteLine($"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB; {log.Length} characters of log, longest line {longest.Length}: {longest}");
-        Assert.True(peak - steady <= BudgetBytes, $"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
+        Assert.True(peak - steady <= BuiltExporter.MemoryBudgetBytes, $"steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
         Assert.True(log.Length <= LogBudgetChars, $"{log.Length} characters of log:\n{Head(log)}");
         Assert.True(longest.Length <= LongestLine, Head(longest));
         Assert.Contains("…#", log); // the texts were cut, each with its hash
@@ -101,8 +98,8 @@ public sealed class HostileTextTests(ITestOutputHelper output) : IAsyncDisposabl
     {
         byte[] nodeId = [.. Enumerable.Repeat((byte)0x42, 786_000)];
         File.WriteAllText(Path.Combine(_folder.Path, "cmix-err.log"), CmixErrorFile.Encode(42, nodeId, "Round 42 failed:\nphase timeout"));
-        await using var process = await ServerProcess.StartAsync(Exporter, _folder.Path, port => [.. Quiet(_folder.Path, port), "--chain.rpc-url="],
-            readyPath: "/-/healthy", environment: ShippedGc);
+        await using var process = await ServerProcess.StartAsync(BuiltExporter.Path, _folder.Path, port => [.. Quiet(_folder.Path, port), "--chain.rpc-url="],
+            readyPath: "/-/healthy", environment: BuiltExporter.ShippedGc);
         int logged = process.Log.Length;
 
         Assert.Contains("xx_cmix_error_file_decoded 1", await process.Http.GetStringAsync("/metrics"));
@@ -123,9 +120,9 @@ public sealed class HostileTextTests(ITestOutputHelper output) : IAsyncDisposabl
         string config = Path.Combine(_folder.Path, "gateway.yaml");
         // The bidi characters as they are in the file; ESC as YAML writes it (a raw one is no YAML).
         File.WriteAllText(config, "cmixAddress: \"node\u202Egnp.\\e[2J\u2066x\"\n");
-        await using var process = await ServerProcess.StartAsync(Exporter, _folder.Path, port =>
+        await using var process = await ServerProcess.StartAsync(BuiltExporter.Path, _folder.Path, port =>
             [.. Quiet(_folder.Path, port), "--chain.rpc-url=", $"--checks.gateway-config={config}", "--checks.dns-timeout=1s"],
-            readyPath: "/-/healthy", environment: ShippedGc);
+            readyPath: "/-/healthy", environment: BuiltExporter.ShippedGc);
 
         // The config is read in the background: its verdict is logged after a scrape or a few.
         for (int i = 0; i < 20 && !process.Log.Contains("sets cmixAddress"); i++)

@@ -39,7 +39,7 @@ public sealed class AdmissionTests(ITestOutputHelper output) : IDisposable
             webConfig += "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n";
         }
         File.WriteAllText(_folder.File("web.yml"), webConfig);
-        return await ServerProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "xx-exporter"), _folder.Path, port =>
+        return await ServerProcess.StartAsync(BuiltExporter.Path, _folder.Path, port =>
         [
             $"--web.listen-address=127.0.0.1:{port}", $"--web.config.file={_folder.File("web.yml")}", $"--logs.dir={_folder.Path}",
             "--chain.rpc-url=", "--checks.backups=", "--checks.certificates=", "--checks.probes=", "--log.level=warn",

@@ -60,7 +60,7 @@ public sealed class ExporterWebConfigTests : IDisposable
     {
         string path = _folder.File("web.yml");
         File.WriteAllText(path, string.Concat(Enumerable.Repeat(open, 100_000)) + "x" + string.Concat(Enumerable.Repeat(close, 100_000)) + "\n");
-        var (code, output) = await Repository.RunAsync(Path.Combine(AppContext.BaseDirectory, "xx-exporter"), "--web.config.file", path);
+        var (code, output) = await Repository.RunAsync(BuiltExporter.Path, "--web.config.file", path);
         Assert.Equal($"xx-exporter: web config {path}: nested deeper than {WebConfigLoader.MaxNesting} levels at line 1\n", output);
         Assert.Equal(2, code);
     }
