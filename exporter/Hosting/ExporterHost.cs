@@ -39,6 +39,7 @@ public static class ExporterHost
         // with journald's <priority> prefix instead of our timestamps. Must follow AddSimpleConsole to replace
         // its formatter. Elsewhere this adds nothing.
         builder.Services.AddSystemd();
+        builder.Services.AddHostedService<MemoryReturn>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.ListenAddress, settings.WebConfig));
 
         var registry = Metrics.NewCustomRegistry();

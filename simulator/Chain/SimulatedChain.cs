@@ -176,9 +176,9 @@ public sealed class SimulatedChain
 
     /// <summary>
     /// Healthy: the one era, counted from the era active at start (k), in which the stash is active but earns no
-    /// points and has no heartbeat and no block (null: none). It is not disabled: a single offline validator's
-    /// unresponsiveness offence has a slash fraction of zero, and the runtime disables only when it slashes. The
-    /// troubled timeline's missed era, which has a slash recorded, is the disabled one.
+    /// points and has no heartbeat and no block (null: none). It is not disabled: the offline validator whose offence
+    /// slashes nothing (docs/alerts.md, "Notifications per incident", on where runtimes differ). The troubled
+    /// timeline's missed era, which has a slash recorded, is the disabled one.
     /// </summary>
     public uint? MissedEra { get; init; }
 

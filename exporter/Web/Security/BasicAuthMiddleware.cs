@@ -25,7 +25,7 @@ public static class BasicAuthMiddleware
         {
             // Never logged: the header holds the password.
             string? authorization = context.Request.Headers.Authorization;
-            string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
+            string client = context.Connection.RemoteIpAddress is { } address ? ConnectionsPerAddress.Client(address).ToString() : "";
             var outcome = await authenticator.IsAuthorizedAsync(authorization, client, context.RequestAborted);
             if (outcome == AuthOutcome.Allowed)
             {

@@ -19,9 +19,16 @@ public static class WebConfigKestrelExtensions
     public static KestrelServerOptions Listen(this KestrelServerOptions kestrel, ListenAddress address, WebConfig? config)
     {
         LimitConnections(kestrel.Limits);
-        if (address.Host is null) kestrel.ListenAnyIP(address.Port, listen => listen.UseWebConfigTls(config));
-        else kestrel.Listen(address.Host, address.Port, listen => listen.UseWebConfigTls(config));
+        var perAddress = new ConnectionsPerAddress(MaxConnectionsPerAddress);
+        if (address.Host is null) kestrel.ListenAnyIP(address.Port, Configure);
+        else kestrel.Listen(address.Host, address.Port, Configure);
         return kestrel;
+
+        void Configure(ListenOptions listen)
+        {
+            listen.Use(perAddress.Admit); // first: a connection over the limit costs no TLS handshake
+            listen.UseWebConfigTls(config);
+        }
     }
 
     /// <summary>
@@ -29,6 +36,12 @@ public static class WebConfigKestrelExtensions
     /// this is far above need; it bounds the memory that thousands of idle or half-open connections would hold.
     /// </summary>
     public const int MaxConnections = 256;
+
+    /// <summary>
+    /// Open connections one client (an IPv4 address, an IPv6 /64) may hold: a Prometheus needs one per scrape job and
+    /// a browser a few, and one host holding idle connections then takes an eighth of <see cref="MaxConnections"/>.
+    /// </summary>
+    public const int MaxConnectionsPerAddress = 32;
 
     /// <summary>A client that has not finished its TLS handshake in this time is disconnected.</summary>
     public static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(5);

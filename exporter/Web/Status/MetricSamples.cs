@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Prometheus;
 
@@ -15,35 +16,87 @@ internal sealed record Sample(string Name, IReadOnlyDictionary<string, string> L
 /// </summary>
 internal sealed class MetricSamples
 {
-    private readonly List<Sample> _samples;
+    // By family name: a card looks up a value per row, which must not scan every sample of the registry.
+    private readonly Dictionary<string, List<Sample>> _families;
 
-    private MetricSamples(List<Sample> samples) => _samples = samples;
+    private MetricSamples(Dictionary<string, List<Sample>> families) => _families = families;
 
     public static async Task<MetricSamples> CollectAsync(CollectorRegistry registry, CancellationToken cancel)
     {
-        using var text = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(text, cancel);
-        text.Position = 0;
-        return Parse(new StreamReader(text).ReadToEnd());
+        // Parsed as it is written: with thousands of series, the whole exposition held at once would be megabytes.
+        await using var lines = new LineSink();
+        await registry.CollectAndExportAsTextAsync(lines, cancel);
+        lines.EndLine();
+        return new MetricSamples(lines.Families);
     }
 
-    /// <summary>Parses Prometheus text exposition (no timestamps, as prometheus-net writes it).</summary>
-    private static MetricSamples Parse(string exposition)
+    /// <summary>Parses one line of Prometheus text exposition (no timestamps, as prometheus-net writes it) into <paramref name="families"/>.</summary>
+    private static void ParseLine(string line, Dictionary<string, List<Sample>> families)
     {
-        var samples = new List<Sample>();
-        foreach (string line in exposition.Split('\n'))
+        if (line.Length == 0 || line[0] == '#') return;
+        int brace = line.IndexOf('{');
+        int valueStart = line.LastIndexOf(' ');
+        if (valueStart < 0) return;
+        string name = brace >= 0 && brace < valueStart ? line[..brace] : line[..valueStart];
+        var labels = new Dictionary<string, string>();
+        if (brace >= 0 && brace < valueStart) ParseLabels(line.AsSpan(brace + 1, line.LastIndexOf('}') - brace - 1), labels);
+        if (!double.TryParse(line.AsSpan(valueStart + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return;
+        if (!families.TryGetValue(name, out var family)) families[name] = family = [];
+        family.Add(new Sample(name, labels, value));
+    }
+
+    /// <summary>A write-only stream that parses each line of exposition as soon as it is complete.</summary>
+    private sealed class LineSink : Stream
+    {
+        private readonly ArrayBufferWriter<byte> _line = new(256);
+
+        public Dictionary<string, List<Sample>> Families { get; } = new(StringComparer.Ordinal);
+
+        public override void Write(ReadOnlySpan<byte> buffer)
         {
-            if (line.Length == 0 || line[0] == '#') continue;
-            int brace = line.IndexOf('{');
-            int valueStart = line.LastIndexOf(' ');
-            if (valueStart < 0) continue;
-            string name = brace >= 0 && brace < valueStart ? line[..brace] : line[..valueStart];
-            var labels = new Dictionary<string, string>();
-            if (brace >= 0 && brace < valueStart) ParseLabels(line.AsSpan(brace + 1, line.LastIndexOf('}') - brace - 1), labels);
-            if (double.TryParse(line.AsSpan(valueStart + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-                samples.Add(new Sample(name, labels, value));
+            for (int newline; (newline = buffer.IndexOf((byte)'\n')) >= 0; buffer = buffer[(newline + 1)..])
+            {
+                _line.Write(buffer[..newline]);
+                EndLine();
+            }
+            _line.Write(buffer);
         }
-        return new MetricSamples(samples);
+
+        /// <summary>Parses the line held (the last one may end without a newline).</summary>
+        public void EndLine()
+        {
+            // Comments (HELP, TYPE) are not even decoded.
+            if (_line.WrittenCount > 0 && _line.WrittenSpan[0] != (byte)'#') ParseLine(System.Text.Encoding.UTF8.GetString(_line.WrittenSpan), Families);
+            _line.ResetWrittenCount();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer.AsSpan(offset, count));
+            return Task.CompletedTask;
+        }
+
+        // A flush may come in the middle of a line: lines are parsed at their newline.
+        public override void Flush() { }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private static void ParseLabels(ReadOnlySpan<char> text, Dictionary<string, string> labels)
@@ -69,9 +122,9 @@ internal sealed class MetricSamples
         }
     }
 
-    public IEnumerable<Sample> All(string name) => _samples.Where(s => s.Name == name);
+    public IEnumerable<Sample> All(string name) => _families.GetValueOrDefault(name) ?? [];
 
     /// <summary>The value of an unlabelled family, or of the sample with the given label values; null if absent.</summary>
     public double? Value(string name, params (string Label, string Value)[] labels) =>
-        _samples.FirstOrDefault(s => s.Name == name && labels.All(l => s.Label(l.Label) == l.Value))?.Value;
+        All(name).FirstOrDefault(s => labels.All(l => s.Label(l.Label) == l.Value))?.Value;
 }

@@ -9,6 +9,13 @@ namespace XxExporter.Web.Status;
 /// </summary>
 public static class StatusBuilder
 {
+    /// <summary>
+    /// Rows a list of the report (alerts, notes, each card) holds at most, so that the page and /status.json stay small
+    /// however many certificates, targets or alerts there are: the rest are counted in <see cref="StatusReport.NotShown"/>
+    /// (all of them are in /metrics). A longer list keeps the rows most in need of a look.
+    /// </summary>
+    public const int MaxRows = 50;
+
     /// <summary>The report of the registry's samples now beside <paramref name="alerts"/>, as / and /status.json serve it.</summary>
     public static async Task<StatusReport> BuildAsync(CollectorRegistry registry, DateTimeOffset now, AlertsStatus alerts, CancellationToken cancel,
         IReadOnlyList<IStatusNote>? notes = null)
@@ -16,17 +23,34 @@ public static class StatusBuilder
         var m = await MetricSamples.CollectAsync(registry, cancel);
         // Read after the samples: a note is as new as the metrics beside it.
         var said = (notes ?? []).Select(n => (n.Name, Sentence: n.StatusNote)).Where(n => n.Sentence is not null)
-            .Select(n => new SourceNote(n.Name, ForeignText.Show(n.Sentence!, ForeignText.SentenceLength))).ToList();
+            .Select(n => new SourceNote(n.Name, ForeignText.Show(n.Sentence!, ForeignText.SentenceLength)));
         double nowUnix = now.ToUnixTimeMilliseconds() / 1000.0;
-        return new StatusReport(now, alerts, said,
+        var notShown = new Dictionary<string, int>();
+        // Alertmanager sorts firing alerts first, by severity: its order is already the one of need.
+        alerts = alerts with { Alerts = Rows(notShown, "alerts", alerts.Alerts, _ => 0) };
+        return new StatusReport(now, alerts, Rows(notShown, "notes", said, _ => 0),
             m.All("xx_node_info").Select(s => new NodeId(s.Label("node_id"), s.Label("node_id_url"))).FirstOrDefault(),
             Validator(m), Cmix(m, nowUnix), Chain(m),
-            m.All("xx_postgres_up").Select(s => Database(m, s)).ToList(),
-            Backups(m, nowUnix),
-            m.All("xx_tls_certificate_expiry_timestamp_seconds").Select(s => Certificate(s, nowUnix)).ToList(),
-            Logs(m, nowUnix),
-            m.All("xx_probe_success").Select(s => Probe(m, s.Label("target"), s.Value == 1)).ToList(),
-            m.All("xx_exporter_collector_success").Select(s => new CollectorStatus(s.Label("collector"), s.Value == 1)).ToList());
+            Rows(notShown, "databases", m.All("xx_postgres_up").Select(s => Database(m, s)), d => d.Up ? 1 : 0),
+            Rows(notShown, "backups", Backups(m, nowUnix), b => (b.Present ? 1 : 0, b.TooSmall ? 0 : 1, -(b.AgeSeconds ?? 0))),
+            Rows(notShown, "certificates", m.All("xx_tls_certificate_expiry_timestamp_seconds").Select(s => Certificate(s, nowUnix)), c => c.ExpiresInSeconds),
+            Rows(notShown, "logs", Logs(m, nowUnix), l => l.Readable && l.Present ? 1 : 0),
+            Rows(notShown, "probes", m.All("xx_probe_success").Select(s => Probe(m, s.Label("target"), s.Value == 1)), p => p.Reachable ? 1 : 0),
+            Rows(notShown, "collectors", m.All("xx_exporter_collector_success").Select(s => new CollectorStatus(s.Label("collector"), s.Value == 1)),
+                c => c.Success ? 1 : 0),
+            notShown);
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> in their order when there are at most <see cref="MaxRows"/>; else the first
+    /// <see cref="MaxRows"/> by <paramref name="need"/> (smallest first), the others counted in <paramref name="notShown"/>.
+    /// </summary>
+    private static List<T> Rows<T, TKey>(Dictionary<string, int> notShown, string list, IEnumerable<T> rows, Func<T, TKey> need)
+    {
+        var all = rows.ToList();
+        if (all.Count <= MaxRows) return all;
+        notShown[list] = all.Count - MaxRows;
+        return all.OrderBy(need).Take(MaxRows).ToList();
     }
 
     private static ValidatorStatus? Validator(MetricSamples m)

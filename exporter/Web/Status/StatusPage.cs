@@ -44,8 +44,8 @@ public static class StatusPage
             {{NodeLink(report.Node)}}
             <a href="{{Text(telemetryPath)}}">metrics</a> <a href="/status.json">status.json</a></header>
             """);
-        AlertList(html, report.Alerts);
-        NoteList(html, report.Notes);
+        AlertList(html, report.Alerts, NotShown(report, "alerts"));
+        NoteList(html, report.Notes, NotShown(report, "notes"));
         html.Append("<main>\n");
         if (report.Validator is { } v)
         {
@@ -66,19 +66,19 @@ public static class StatusPage
                 ("Finality lag", ch.FinalityLag is { } lag ? $"{Number(lag)} blocks" : "n/a"), ("Sync target", Number(ch.Target)),
                 ("Peers", Number(ch.Peers)), ("Syncing", ch.Syncing ? "yes" : "no"));
         }
-        Card(html, "Databases", report.Databases.Select(d => (d.Database, d.Summary)));
-        Card(html, "Backups", report.Backups.Select(b => (b.Target, b.Summary)));
-        Card(html, "Certificates", report.Certificates.Select(c => (c.File, c.Summary)));
-        Card(html, "Logs", report.Logs.Select(l => (l.Log, l.Summary)));
-        Card(html, "Reachability", report.Probes.Select(p => (p.Target, p.Summary)));
-        Card(html, "Collectors", report.Collectors.Select(c => (c.Collector, c.Success ? "working" : "failing")));
+        Card(html, "Databases", report.Databases.Select(d => (d.Database, d.Summary)), NotShown(report, "databases"));
+        Card(html, "Backups", report.Backups.Select(b => (b.Target, b.Summary)), NotShown(report, "backups"));
+        Card(html, "Certificates", report.Certificates.Select(c => (c.File, c.Summary)), NotShown(report, "certificates"));
+        Card(html, "Logs", report.Logs.Select(l => (l.Log, l.Summary)), NotShown(report, "logs"));
+        Card(html, "Reachability", report.Probes.Select(p => (p.Target, p.Summary)), NotShown(report, "probes"));
+        Card(html, "Collectors", report.Collectors.Select(c => (c.Collector, c.Success ? "working" : "failing")), NotShown(report, "collectors"));
         html.Append("</main>\n<footer>What is wrong is decided by the alert rules (prometheus/rules/) and shown above as Alertmanager holds it; ");
         html.Append("the cards are the exporter's facts as its metrics have them.</footer>\n</body></html>\n");
         return html.ToString();
     }
 
     /// <summary>The alerts Alertmanager holds for this host, firing first, each with its severity and runbook; or why there are none to show.</summary>
-    private static void AlertList(StringBuilder html, AlertsStatus alerts)
+    private static void AlertList(StringBuilder html, AlertsStatus alerts, int notShown)
     {
         if (alerts.Unavailable is { } why)
         {
@@ -106,15 +106,17 @@ public static class StatusPage
             if (a.Description is { } description) html.Append($"<p class=\"description\">{Text(description)}</p>");
             html.Append("</li>");
         }
+        if (notShown > 0) html.Append($"<li>{More(notShown)} in Alertmanager</li>");
         html.Append("</ul></section>\n");
     }
 
     /// <summary>What sources have to say that is no metric (the error cMix stopped on), right under the alerts.</summary>
-    private static void NoteList(StringBuilder html, IReadOnlyList<SourceNote> notes)
+    private static void NoteList(StringBuilder html, IReadOnlyList<SourceNote> notes, int notShown)
     {
         if (notes.Count == 0) return;
         html.Append("<section class=\"notes\"><ul>");
         foreach (var note in notes) html.Append($"<li><b>{Text(note.Source)}</b>: {Text(note.Sentence)}</li>");
+        if (notShown > 0) html.Append($"<li>{More(notShown)}</li>");
         html.Append("</ul></section>\n");
     }
 
@@ -140,16 +142,21 @@ public static class StatusPage
 
     private static string Count(int count, string thing) => count == 1 ? $"1 {thing}" : $"{count} {thing}s";
 
-    private static void Card(StringBuilder html, string title, params (string Name, string Value)[] rows) => Card(html, title, rows.AsEnumerable());
+    private static void Card(StringBuilder html, string title, params (string Name, string Value)[] rows) => Card(html, title, rows.AsEnumerable(), 0);
 
-    private static void Card(StringBuilder html, string title, IEnumerable<(string Name, string Value)> rows)
+    private static void Card(StringBuilder html, string title, IEnumerable<(string Name, string Value)> rows, int notShown)
     {
         var list = rows.ToList();
         if (list.Count == 0) return;
         html.Append($"<section><h2>{Text(title)}</h2><table>");
         foreach (var (name, value) in list) html.Append($"<tr><td>{Text(name)}</td><td>{Text(value)}</td></tr>");
+        if (notShown > 0) html.Append($"<tr><td colspan=\"2\">{More(notShown)} in the metrics</td></tr>");
         html.Append("</table></section>\n");
     }
+
+    private static int NotShown(StatusReport report, string list) => report.NotShown.GetValueOrDefault(list);
+
+    private static string More(int notShown) => $"and {Number(notShown)} more";
 
     /// <summary>The node ID, linking to its page on the public dashboard (a link only: nothing is loaded from there).</summary>
     private static string NodeLink(NodeId? node) => node is null ? ""

@@ -7,6 +7,7 @@ namespace XxExporter.Web.Status;
 /// wrong is decided once, by the rules in prometheus/rules/), then the exporter's facts as its metrics have them,
 /// not judged here.
 /// </summary>
+/// <param name="NotShown">For each list cut to <see cref="StatusBuilder.MaxRows"/> rows (by its name in the JSON), how many rows were left out.</param>
 public sealed record StatusReport(
     DateTimeOffset GeneratedAt,
     AlertsStatus Alerts,
@@ -20,7 +21,8 @@ public sealed record StatusReport(
     IReadOnlyList<CertificateStatus> Certificates,
     IReadOnlyList<LogStatus> Logs,
     IReadOnlyList<ProbeStatus> Probes,
-    IReadOnlyList<CollectorStatus> Collectors);
+    IReadOnlyList<CollectorStatus> Collectors,
+    IReadOnlyDictionary<string, int> NotShown);
 
 /// <summary>Free text a source has for people (IStatusNote), such as the error cMix stopped on: never a label.</summary>
 public sealed record SourceNote(string Source, string Sentence);

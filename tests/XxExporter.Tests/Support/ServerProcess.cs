@@ -12,10 +12,10 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log = new();
 
-    private ServerProcess(Process process, int port)
+    private ServerProcess(Process process, HttpClient http)
     {
         _process = process;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        Http = http;
     }
 
     public HttpClient Http { get; }
@@ -29,17 +29,19 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="program"/> with <paramref name="args"/> (given the port: <paramref name="port"/>, or a free
-    /// one when 0) in <paramref name="folder"/>.
+    /// one when 0) in <paramref name="folder"/>. <paramref name="client"/> makes <see cref="Http"/> for the port (one
+    /// for HTTPS, say); plain HTTP to 127.0.0.1 when not given.
     /// </summary>
     public static async Task<ServerProcess> StartAsync(string program, string folder, Func<int, IEnumerable<string>> args, string readyPath = "/-/ready",
-        IReadOnlyDictionary<string, string>? environment = null, int port = 0)
+        IReadOnlyDictionary<string, string>? environment = null, int port = 0, Func<int, HttpClient>? client = null)
     {
         Lanes.ServerStarting(program);
         if (port == 0) port = Loopback.FreePort();
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (string arg in args(port)) start.ArgumentList.Add(arg);
-        var running = new ServerProcess(Repository.Start(start), port);
+        var http = client?.Invoke(port) ?? new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        var running = new ServerProcess(Repository.Start(start), http);
         var process = running._process;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) running._log.Enqueue(e.Data); };

@@ -127,7 +127,12 @@ public sealed class HostileTextTests(ITestOutputHelper output) : IAsyncDisposabl
             [.. Quiet(_folder.Path, port), "--chain.rpc-url=", $"--checks.gateway-config={config}", "--checks.dns-timeout=1s"],
             readyPath: "/-/healthy", environment: ShippedGc);
 
-        await process.Http.GetStringAsync("/metrics");
+        // The config is read in the background: its verdict is logged after a scrape or a few.
+        for (int i = 0; i < 20 && !process.Log.Contains("sets cmixAddress"); i++)
+        {
+            await process.Http.GetStringAsync("/metrics");
+            await Task.Delay(200);
+        }
         string line = Assert.Single(process.Log.Split('\n'), l => l.Contains("sets cmixAddress"));
         Assert.Contains(@"to ""node\u202egnp.\u001b[2J\u2066x#", line);
         Assert.DoesNotContain(line, c => c is '\u202E' or '\u001b' or '\u2066');

@@ -162,6 +162,86 @@ public class BasicAuthenticatorTests
     }
 
     [Fact]
+    public async Task Clients_that_guessed_wrong_cannot_fill_the_queue_for_a_known_users_first_login_nor_go_before_it()
+    {
+        string heldHash = BCrypt.Net.BCrypt.HashPassword("held", 4);
+        var users = new Dictionary<string, string>(Users) { ["held"] = heldHash };
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var auth = new BasicAuthenticator(users, verify: (password, hash) =>
+        {
+            order.Enqueue(password);
+            if (hash == heldHash)
+            {
+                entered.TrySetResult();
+                gate.Task.Wait();
+            }
+            return BasicAuthenticator.Bcrypt(password, hash);
+        });
+        // 40 addresses guess bob's password once each, and fail.
+        for (int i = 0; i < 40; i++) Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("bob", "guess", $"guesser {i}"));
+        // One of them has a check inside bcrypt; the others guess again: their queue fills, the excess is refused.
+        var running = Task.Run(() => auth.CheckAsync("held", "guess", "guesser 0").AsTask());
+        await entered.Task;
+        var guesses = Enumerable.Range(1, 39).Select(i => auth.CheckAsync("bob", "guess again", $"guesser {i}").AsTask()).ToList();
+        Assert.Equal(39 - (BasicAuthenticator.MaxQueuedChecks - 1), guesses.Count(guess => guess.IsCompleted));
+        // So do fresh addresses asking for a user that does not exist: they queue with the guessers.
+        Assert.Equal(AuthOutcome.Busy, await auth.CheckAsync("eve", "guess", "new address"));
+
+        // The known user's first login, from an address that has not failed, still gets a place, and goes first.
+        var prometheus = auth.CheckAsync("bob", "pässwörd", "prometheus host").AsTask();
+        Assert.False(prometheus.IsCompleted);
+        gate.SetResult();
+        Assert.Equal(AuthOutcome.Allowed, await prometheus);
+        await Task.WhenAll(guesses);
+        Assert.Equal(AuthOutcome.Denied, await running);
+        Assert.Equal(["guess", "pässwörd"], order.Skip(40).Take(2));
+    }
+
+    [Fact]
+    public async Task A_client_that_failed_is_suspect_until_it_succeeds_or_its_failure_is_old()
+    {
+        var clock = new ManualClock();
+        string heldHash = BCrypt.Net.BCrypt.HashPassword("held", 4);
+        var users = new Dictionary<string, string>(Users) { ["held"] = heldHash };
+        var entered = new SemaphoreSlim(0);
+        var gate = new SemaphoreSlim(0);
+        var auth = new BasicAuthenticator(users, clock, TimeSpan.Zero, (password, hash) =>
+        {
+            if (hash == heldHash)
+            {
+                entered.Release();
+                gate.Wait();
+            }
+            return BasicAuthenticator.Bcrypt(password, hash);
+        });
+        // While bcrypt is held, the suspect lane is filled by guessers, so whether a check is Busy tells its lane.
+        async Task<AuthOutcome> LaneTest(string client)
+        {
+            var held = Task.Run(() => auth.CheckAsync("held", "x", "holder").AsTask());
+            await entered.WaitAsync();
+            var fill = Enumerable.Range(0, BasicAuthenticator.MaxQueuedChecks).Select(i => auth.CheckAsync("eve", "x", $"filler {i}").AsTask()).ToList();
+            var outcome = auth.CheckAsync("bob", "pässwörd", client).AsTask();
+            bool busy = outcome.IsCompleted;
+            gate.Release();
+            await held;
+            await Task.WhenAll(fill);
+            await outcome;
+            return busy ? AuthOutcome.Busy : outcome.Result;
+        }
+
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("bob", "wrong", "mistyped"));
+        Assert.Equal(AuthOutcome.Busy, await LaneTest("mistyped"));
+        clock.Advance(BasicAuthenticator.SuspectFor);
+        Assert.Equal(AuthOutcome.Allowed, await LaneTest("mistyped"));
+
+        Assert.Equal(AuthOutcome.Denied, await auth.CheckAsync("bob", "wrong", "fixed"));
+        Assert.Equal(AuthOutcome.Allowed, await auth.CheckAsync("bob", "pässwörd", "fixed"));
+        Assert.Equal(AuthOutcome.Allowed, await LaneTest("fixed"));
+    }
+
+    [Fact]
     public void It_needs_users()
     {
         Assert.Throws<ArgumentException>(() => new BasicAuthenticator(new Dictionary<string, string>()));

@@ -295,17 +295,9 @@ public sealed class SecuredServerTests(ITestOutputHelper output) : IDisposable
         File.WriteAllText(_folder.File("web.yml"), $"basic_auth_users:\n  {User}: {WebConfigLoaderTests.HtpasswdHash}\n");
         var address = await Start(WebConfigLoader.Load(_folder.File("web.yml")));
         // The attacker connects from 127.0.0.2 (any 127/8 address is this host's), Prometheus from 127.0.0.1.
-        using var attacker = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 50,
-            ConnectCallback = async (context, token) =>
-            {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
-                await socket.ConnectAsync(context.DnsEndPoint, token);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
-        }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        var attackerHandler = Loopback.HandlerFrom(IPAddress.Parse("127.0.0.2"));
+        attackerHandler.MaxConnectionsPerServer = WebConfigKestrelExtensions.MaxConnectionsPerAddress;
+        using var attacker = new HttpClient(attackerHandler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         using var prometheus = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
 
         var flood = Enumerable.Range(0, 50).Select(async i =>

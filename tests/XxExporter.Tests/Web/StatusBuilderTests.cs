@@ -193,6 +193,28 @@ public class StatusBuilderTests
 
     private sealed record Note(string Name, string? StatusNote) : IStatusNote;
 
+    [Fact]
+    public async Task A_long_list_keeps_the_rows_most_in_need_of_a_look_and_counts_the_rest()
+    {
+        // Certificates expiring in 1..60 days, listed in name order, so the soonest are not the first written.
+        int count = StatusBuilder.MaxRows + 10;
+        string exposition = string.Concat(Enumerable.Range(0, count).Select(i =>
+            $"xx_tls_certificate_expiry_timestamp_seconds{{file=\"c{i:D3}.crt\"}} {NowUnix + (count - i) * 86400}\n"));
+        exposition += string.Concat(Enumerable.Range(0, count).Select(i => $"xx_probe_success{{target=\"t{i:D3}\"}} {(i == count - 1 ? 0 : 1)}\n"));
+        var json = await Json(exposition);
+        var certificates = json.GetProperty("certificates").EnumerateArray().Select(c => c.GetProperty("file").GetString()).ToList();
+        Assert.Equal(StatusBuilder.MaxRows, certificates.Count);
+        Assert.Equal($"c{count - 1:D3}.crt", certificates[0]);
+        Assert.DoesNotContain("c000.crt", certificates);
+        Assert.Equal(10, json.GetProperty("notShown").GetProperty("certificates").GetInt32());
+        Assert.Equal($"t{count - 1:D3}", json.GetProperty("probes")[0].GetProperty("target").GetString());
+        Assert.Equal(10, json.GetProperty("notShown").GetProperty("probes").GetInt32());
+        Assert.False(json.GetProperty("notShown").TryGetProperty("collectors", out _));
+
+        string html = await Html(exposition);
+        Assert.Contains("and 10 more in the metrics", html);
+    }
+
     private static async Task<JsonElement> Json(string exposition) =>
         JsonDocument.Parse(JsonSerializer.Serialize(await StatusBuilder.BuildAsync(Registry(exposition), Now, NoAlertmanager, default),
             StatusJson.Default.StatusReport)).RootElement;
