@@ -210,16 +210,19 @@ public partial class AlertmanagerTests
 
     private static readonly Posted[] Targets =
     [
-        // Chain down on A: its health and the validator's offline risk are held back; a missed era (a fact) and the
-        // cMix node's own alerts are not.
+        // Chain down on A: its health, its wrapper's lost chain and the validator's offline risk and blocks are held
+        // back; a missed era (a fact) and the cMix node's own alerts are not.
         new("XxValidatorOfflineRisk", A, "critical", true),
         new("XxChainPeersLow", A, "warning", true),
         new("XxValidatorMissedEra", A, "critical", false, ("notify", "once")),
         new("XxCmixNoRoundCompleted", A, "critical", false),
+        new("XxValidatorNoBlocksAuthored", A, "critical", true),
+        new("XxWrapperChainUnreachable", A, "warning", true, ("service", "cmix")),
         // B: nothing holds its alerts back, but the higher tier of a certificate holds back its lower one.
         new("XxValidatorMissedEra", B, "critical", false, ("notify", "once")),
         new("XxValidatorChilled", B, "critical", false, ("notify", "daily")),
         new("XxChainPeersLow", B, "warning", false),
+        new("XxWrapperChainUnreachable", B, "warning", false, ("service", "cmix")),
         new("XxBackupFailing", B, "warning", false, ("target", "cmix_node")),
         new("XxBackupFailing", B, "warning", false, ("target", "chain")),
         new("XxCertificateExpiring", B, "critical", false, ("file", "node.crt")),
