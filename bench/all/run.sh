@@ -157,9 +157,12 @@ measure() {
   log "logs being written for ${SETTLE}s before the first scrape"
   sleep "$SETTLE"
   log "scraping: $COUNT rounds${COMPARE:+ (candidate and baseline, shuffled in each round)}"
-  python3 "$BENCH/scrape.py" --count "$COUNT" --rate "$RATE" --connections "$CONNECTIONS" --json "$RESULTS/scrapes.json" "${specs[@]}"
-  curl -fsS "http://127.0.0.1:$PORT_candidate/metrics" >"$RESULTS/candidate.metrics.txt"
+  local scraped=0
+  python3 "$BENCH/scrape.py" --count "$COUNT" --rate "$RATE" --connections "$CONNECTIONS" --json "$RESULTS/scrapes.json" "${specs[@]}" || scraped=$?
+  # Kept whether or not the scrapes held: the exporter's own log says why a collector failed.
+  curl -fsS "http://127.0.0.1:$PORT_candidate/metrics" >"$RESULTS/candidate.metrics.txt" || true
   cp "$TMP/candidate.log" "$RESULTS/candidate.log"
+  ((scraped == 0)) || die "the scrapes stopped (exit $scraped); the candidate's log and last /metrics are in $RESULTS"
   stat -c '%s' "$EXPORTER_BIN" >"$RESULTS/candidate.size"
   if [[ -n $COMPARE ]]; then
     curl -fsS "http://127.0.0.1:$PORT_baseline/metrics" >"$RESULTS/baseline.metrics.txt"

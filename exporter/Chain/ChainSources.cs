@@ -42,7 +42,7 @@ public sealed record ChainSources(IReadOnlyList<IScrapeSource> Sources, ChainSna
         [
             new ChainSource(connection, reader.ReadAsync, new ChainSeries(factory), snapshots, bugs, settings.Timeout),
             new StakingSource(snapshots.Follow(), new StakingReader(settings.MissedErasWindow, new SafetyReader(new SafetySeries(factory)),
-                new RewardsReader(new RewardsSeries(factory)), new ControllerReader(factory), new SessionKeysReader(connection, new SessionKeysSeries(factory)),
+                new RewardsReader(new RewardsSeries(factory)), new ControllerReader(factory), new PayeeReader(factory), new SessionKeysReader(connection, new SessionKeysSeries(factory)),
                 new CmixVariablesReader(factory)),
                 new StakingSeries(factory), settings, bugs),
         ];

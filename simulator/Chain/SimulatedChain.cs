@@ -95,6 +95,7 @@ public sealed class SimulatedChain
         {
             Set(Key("Staking", "Validators", account), ValidatorPrefs(commissionPerbill: (uint)(index == 0 ? 100_000_000 : 30_000_000 + 10_000_000 * index), blocked: false));
             Set(Key("Staking", "Bonded", account), account);
+            Set(Key("Staking", "Payee", account), RewardDestination(0));
             BigInteger own = OwnStake(index);
             Set(Key("Staking", "Ledger", account), Ledger(account, own, own, [], []));
             Set(Key("XXStakingExtension", "CmixIds", account),

@@ -6,7 +6,7 @@ namespace XxSimulator.Chain;
 /// <summary>
 /// The metadata of a runtime with the staking layout of the legacy xx fork (spec ≤206: custody in exposures,
 /// cmix_id in the ledger; docs/xx-node-facts.md §4.1) or of runtime 207 (paged exposures, XXStakingExtension.CmixIds and
-/// ErasDeductionPoints, ClaimedRewards and the HistoryDepth constant; the same section), with XXCmix.CmixHashes and
+/// ErasDeductionPoints, ClaimedRewards, Payee and the HistoryDepth constant; the same section), with XXCmix.CmixHashes and
 /// CmixVariables: only the storage items and constants the exporter reads, with their real hashers and types (slashes,
 /// offences and im-online as §4.3 has them for each layout, rewards as §4.4, session keys as §4.5).
 /// </summary>
@@ -55,6 +55,9 @@ public sealed class StakingRuntime
         {
             b.Storage("Staking", "ClaimedRewards", false, twox2, eraAndAccount, b.Sequence(u32));
             b.Constant("Staking", "HistoryDepth", u32, ScaleEncoder.U32(84));
+            // The reward destination: 207 only (the legacy fork always pays into the stash, staked).
+            b.Storage("Staking", "Payee", true, twox, account, b.Variant("pallet_staking::RewardDestination",
+                ("Staked", 0, []), ("Stash", 1, []), ("Controller", 2, []), ("Account", 3, [(null, account)]), ("None", 4, [])));
         }
         int publicKey = b.Composite("sp_core::sr25519::Public", (null, bytes32));
         b.Storage("Session", "NextKeys", true, twox, account, b.Composite("xxnetwork_runtime::SessionKeys",

@@ -31,6 +31,9 @@ public static class StakingValues
     public static byte[] Points(uint total, IEnumerable<(byte[] Account, uint Points)> individual) =>
         [.. U32(total), .. Map(individual.Select(p => (Bytes32(p.Account), U32(p.Points))))];
 
+    /// <summary>A RewardDestination by its variant index (Staked 0, Stash 1, Controller 2, Account 3, None 4), with the account of Account.</summary>
+    public static byte[] RewardDestination(byte variant, byte[]? account = null) => account is null ? [variant] : [variant, .. Bytes32(account)];
+
     public static byte[] ValidatorPrefs(uint commissionPerbill, bool blocked) => [.. Compact(commissionPerbill), .. Bool(blocked)];
 
     public static byte[] ExposureOverview(BigInteger total, BigInteger own, uint nominatorCount, uint pageCount) =>

@@ -1,4 +1,5 @@
 using XxExporter.Chain;
+using XxExporter.Chain.Scale;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Chain;
@@ -68,7 +69,7 @@ public sealed class RewardsChain : IAsyncLifetime
     }
 }
 
-/// <summary>Unclaimed rewards, the bonded controller and the session keys as the exporter reads them from the real xx runtime.</summary>
+/// <summary>Unclaimed rewards, the bonded controller, the (absent) payee and the session keys as the exporter reads them from the real xx runtime.</summary>
 [FullLane]
 public sealed class RewardsChopsticksTests(RewardsChain chain) : IClassFixture<RewardsChain>, IAsyncDisposable
 {
@@ -131,6 +132,18 @@ public sealed class RewardsChopsticksTests(RewardsChain chain) : IClassFixture<R
         Assert.Equal(0.05, m["xx_validator_commission_ratio"], 9);
         Assert.Equal(0, m["xx_validator_next_session_keys_set"]);
         Assert.Equal(0, m["xx_validator_unpaid_eras"]);
+    }
+
+    [SkippableFact]
+    public async Task The_legacy_runtime_has_no_reward_destination_so_no_payee_series()
+    {
+        Skip.If(chain.Node.MissingWhy is not null, chain.Node.MissingWhy);
+        // The xx fork always pays into the stash, bonded: no Staking.Payee item to read (PayeeReader).
+        var metadata = MetadataParser.Parse(ChainState.Hex(await chain.Node.Rpc("state_getMetadata", "[]")));
+        Assert.Null(metadata.FindStorage("Staking", "Payee"));
+        var m = await Exposition.Of(Exporter(RewardsChain.Bob));
+        Assert.DoesNotContain(m.Series, s => s.StartsWith("xx_validator_payee_info", StringComparison.Ordinal));
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"staking\"}"]);
     }
 
     [SkippableFact]
