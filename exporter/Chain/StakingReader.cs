@@ -13,8 +13,11 @@ public sealed record ActiveEra(uint Index, double? StartUnix, uint Session, int 
 /// </summary>
 public sealed record Standing(bool Active, bool Intends, bool? ElectedNext, double? Commission, byte[]? CmixId);
 
-/// <summary>Era points so far in the active era, net of deductions: the validator's and the active set's median.</summary>
-public sealed record EraPoints(double Own, double Median);
+/// <summary>
+/// Era points so far in the active era: the validator's and the active set's median, net of deductions; and the era's
+/// totals as the chain keeps them, all rewards (blocks and cMix rounds) and, where the runtime keeps them apart (207), all deductions.
+/// </summary>
+public sealed record EraPoints(double Own, double Median, double TotalRewards, double? TotalDeductions);
 
 /// <summary>The validator's exposure in the active era, in xx.</summary>
 public sealed record Exposure(double Own, double Total, double Nominators);
@@ -102,7 +105,8 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
         return new ValidatorStaking(
             new ActiveEra(era, eraStart, context.Session, activeSetAccounts.Count),
             standing,
-            new EraPoints(netPoints.GetValueOrDefault(Key(stash)), Median(activeSetAccounts.Select(v => netPoints.GetValueOrDefault(Key(v))).ToList())),
+            new EraPoints(netPoints.GetValueOrDefault(Key(stash)), Median(activeSetAccounts.Select(v => netPoints.GetValueOrDefault(Key(v))).ToList()),
+                points.TotalRewards(), points.TotalDeductions()),
             ExposureOf(exposure.Value),
             new MissedEras(finished.Count > 0 ? finished[^1] : null, finished.Count(f => f.Missed), finished.Count)) { AddOns = addOnFacts };
     }
@@ -123,7 +127,13 @@ public sealed class StakingReader(int window, params IStakingAddOn[] addOns)
     internal sealed record PointsItems(StorageItem Rewards, StorageItem? Deductions)
     {
         /// <summary>The era's total points, net of its total deductions (never below 0).</summary>
-        public double NetTotal() => Math.Max(0, (double)(Rewards.Value?.Field("total").Number ?? 0) - (double)(Deductions?.Value?.Field("total").Number ?? 0));
+        public double NetTotal() => Math.Max(0, TotalRewards() - (TotalDeductions() ?? 0));
+
+        /// <summary>All reward points of the era (0 before any is stored).</summary>
+        public double TotalRewards() => (double)(Rewards.Value?.Field("total").Number ?? 0);
+
+        /// <summary>All deduction points of the era (0 before any is stored); null where the runtime has no ErasDeductionPoints.</summary>
+        public double? TotalDeductions() => Deductions is null ? null : (double)(Deductions.Value?.Field("total").Number ?? 0);
 
         /// <summary>Points per account, net of deductions (never below 0).</summary>
         public Dictionary<string, double> Net()

@@ -19,6 +19,8 @@ public sealed class StakingSeries(IMetricFactory factory)
     private readonly Gauge _eraPoints = Families.Gauge(factory, "xx_validator_era_points", "Era points earned so far in the active era, net of deductions.");
     private readonly Gauge _eraPointsMedian = Families.Gauge(factory, "xx_validator_era_points_active_set_median",
         "Median era points of the active set so far in the active era.");
+    private readonly Gauge _eraPointsTotal = Families.Gauge(factory, "xx_staking_active_era_points",
+        "All era points of the active era so far, by kind: reward (blocks and cMix rounds; before runtime 207 net of deductions), deduction (failed rounds; runtime 207 on).", "kind");
     private readonly Gauge _lastEraPoints = Families.Gauge(factory, "xx_validator_last_era_points", "Era points of the last finished era (read once, kept).");
     private readonly Gauge _lastEraMissed = Families.Gauge(factory, "xx_validator_last_era_missed",
         "1 if in the last finished era the validator was elected and earned no points.");
@@ -49,6 +51,8 @@ public sealed class StakingSeries(IMetricFactory factory)
 
         readings.Set(_eraPoints, points.Own);
         readings.Set(_eraPointsMedian, points.Median);
+        readings.Set(_eraPointsTotal, points.TotalRewards, "reward");
+        if (points.TotalDeductions is { } deductions) readings.Set(_eraPointsTotal, deductions, "deduction");
         readings.SetIfKnown(_ownStake, exposure?.Own);
         readings.SetIfKnown(_totalStake, exposure?.Total);
         readings.SetIfKnown(_nominators, exposure?.Nominators);

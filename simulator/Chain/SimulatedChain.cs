@@ -56,8 +56,11 @@ public sealed class SimulatedChain
     /// <summary>The next era's election is stored at the start of the era's last session (of three).</summary>
     private const double ElectionKnownFraction = 2.0 / 3;
     private const string Version = "0.2.7-xx-simulator";
-    /// <summary>Points a validator with the median rate earns in a whole era.</summary>
-    private const double PointsPerEra = 10_000;
+    /// <summary>
+    /// Points a validator with the median rate earns from rounds in a whole era: twenty times what its share of the
+    /// era's blocks (one a second here) earns it, so that the rounds, not the simulator's fast blocks, decide the points.
+    /// </summary>
+    private double RoundPointsOf(uint era) => 20.0 * CmixVariables.BlockPoints * LengthOf(era).TotalSeconds / ActiveSetSize;
     private static readonly BigInteger Xx = 1_000_000_000; // planck per xx (9 decimals)
     /// <summary>What an era pays the whole active set (Staking.ErasValidatorReward).</summary>
     private static readonly BigInteger EraPayout = 1_000_000 * Xx;
@@ -104,7 +107,7 @@ public sealed class SimulatedChain
         for (uint era = FirstEra - HistoryDepth; era < FirstEra; era++)
         {
             WriteExposures(era);
-            WritePoints(era, 1.0);
+            WritePoints(era, 1.0, BlocksOf(era));
             WritePayout(era);
         }
         WriteExposures(FirstEra);
@@ -119,16 +122,15 @@ public sealed class SimulatedChain
     /// <summary>Brings the storage up to <paramref name="now"/> and returns the chain as the RPC methods see it then.</summary>
     public ChainView At(DateTimeOffset now)
     {
-        var elapsed = now - _started;
         var (era, fraction) = EraAt(now);
         bool electionKnown = fraction >= ElectionKnownFraction;
         for (; _finishedThrough + 1 < era; _finishedThrough++)
         {
-            WritePoints(_finishedThrough + 1, 1.0);
+            WritePoints(_finishedThrough + 1, 1.0, BlocksOf(_finishedThrough + 1));
             WritePayout(_finishedThrough + 1);
         }
         for (uint through = electionKnown ? era + 1 : era; _exposedThrough < through; _exposedThrough++) WriteExposures(_exposedThrough + 1);
-        WritePoints(era, fraction);
+        WritePoints(era, fraction, BlockAt(now) - BlockAt(EraStartsAt(era)));
         Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)EraStartsAt(era).ToUnixTimeMilliseconds()));
         Set(Key("Staking", "CurrentEra"), ScaleEncoder.U32(electionKnown ? era + 1 : era));
         Set(Key("Session", "Validators"), Accounts(ActiveSet(era)));
@@ -136,7 +138,7 @@ public sealed class SimulatedChain
         WriteLiveness(era, fraction);
         if (era >= SlashAppliesIn) _storage.Remove(QueuedSlashKey);
         foreach (uint old in _keysOfEra.Keys.Where(e => e + HistoryDepth < era).ToList()) Forget(old);
-        long best = FirstBlock + (long)elapsed.TotalSeconds;
+        long best = BlockAt(now);
         return new ChainView(best, best - 2, best, Peers, Version, _runtime, new Dictionary<string, string>(_storage, StringComparer.OrdinalIgnoreCase));
     }
 
@@ -227,12 +229,24 @@ public sealed class SimulatedChain
         }
     }
 
-    /// <summary>Reward and deduction points of an era <paramref name="fraction"/> of the way through it.</summary>
-    private void WritePoints(uint era, double fraction)
+    /// <summary>The best block at <paramref name="at"/>: one a second.</summary>
+    private long BlockAt(DateTimeOffset at) => FirstBlock + (long)Math.Floor((at - _started).TotalSeconds);
+
+    /// <summary>The blocks of a whole era.</summary>
+    private long BlocksOf(uint era) => BlockAt(EraStartsAt(era + 1)) - BlockAt(EraStartsAt(era));
+
+    /// <summary>
+    /// Reward and deduction points of an era <paramref name="fraction"/> of the way through it, with
+    /// <paramref name="blocks"/> imported: as on chain, every block gives its author the block points (the earners
+    /// take turns), so the era's total grows by them and by the rounds' points beside them (XxNetworkRoundsStalled
+    /// reads the rounds' share from it). Deductions are of the rounds' points.
+    /// </summary>
+    private void WritePoints(uint era, double fraction, long blocks)
     {
         var earners = Elected(era).Where(v => v.Index != 0 || PartIn(era) != Part.Missed).ToList();
-        var rewards = earners.Select(v => (v.Account, Points: (uint)(PointsPerEra * RateOf(v.Index) * fraction))).ToList();
-        var deductions = rewards.Select((r, i) => (r.Account, Points: (uint)(r.Points * DeductedShareOf(earners[i].Index)))).ToList();
+        var roundPoints = earners.Select(v => (uint)(RoundPointsOf(era) * RateOf(v.Index) * fraction)).ToList();
+        var rewards = earners.Select((v, i) => (v.Account, Points: roundPoints[i] + CmixVariables.BlockPoints * (uint)(blocks / earners.Count + (i < blocks % earners.Count ? 1 : 0)))).ToList();
+        var deductions = earners.Select((v, i) => (v.Account, Points: (uint)(roundPoints[i] * DeductedShareOf(v.Index)))).ToList();
         SetOfEra(era, Key("Staking", "ErasRewardPoints", ScaleEncoder.U32(era)), Points((uint)rewards.Sum(r => r.Points), rewards));
         SetOfEra(era, Key("XXStakingExtension", "ErasDeductionPoints", ScaleEncoder.U32(era)), Points((uint)deductions.Sum(d => d.Points), deductions));
     }

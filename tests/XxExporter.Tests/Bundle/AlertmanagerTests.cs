@@ -275,18 +275,7 @@ public partial class AlertmanagerTests
     {
         await using var listener = await WebhookListener.StartAsync();
         using var folder = new TempFolder();
-
-        // The shipped config with the webhook pointed at the listener, info alerts sent through the shipped
-        // Discord receiver (to the listener too, so its templates are rendered by Alertmanager itself), and
-        // short waits so the test sees notifications within seconds.
-        string shipped = File.ReadAllText(ConfigFile);
-        string config = shipped
-            .Replace(HeartbeatPlaceholder, $"{listener.Url}/heartbeat")
-            .Replace("http://127.0.0.1:5001/", $"{listener.Url}/webhook")
-            .Replace("https://discord.com/api/webhooks/REPLACE-channel-id/REPLACE-webhook-token", $"{listener.Url}/discord")
-            .Replace("receiver: xx-low-noise", "receiver: xx-discord");
-        config = Regex.Replace(config, @"group_wait: \S+", "group_wait: 1s");
-        config = Regex.Replace(config, @"group_interval: \S+", "group_interval: 2s");
+        string config = ShippedConfigFor(listener);
         Assert.Equal(3, Regex.Matches(config, Regex.Escape(listener.Url + "/webhook")).Count);
         Assert.Contains(listener.Url + "/discord", config);
         await using var alertmanager = await AlertmanagerProcess.StartAsync(folder.Path, config);
@@ -354,6 +343,78 @@ public partial class AlertmanagerTests
         Assert.Contains("Runbook: https://example.org/runbooks/xx#XxPostgresDatabaseGrowing\n", message);
     }
 
+    /// <summary>
+    /// The shipped config with the webhook pointed at the listener, info alerts sent through the shipped Discord
+    /// receiver (to the listener too, so its templates are rendered by Alertmanager itself), and short waits so the
+    /// test sees notifications within seconds.
+    /// </summary>
+    private static string ShippedConfigFor(WebhookListener listener)
+    {
+        string config = File.ReadAllText(ConfigFile)
+            .Replace(HeartbeatPlaceholder, $"{listener.Url}/heartbeat")
+            .Replace("http://127.0.0.1:5001/", $"{listener.Url}/webhook")
+            .Replace("https://discord.com/api/webhooks/REPLACE-channel-id/REPLACE-webhook-token", $"{listener.Url}/discord")
+            .Replace("receiver: xx-low-noise", "receiver: xx-discord");
+        config = Regex.Replace(config, @"group_wait: \S+", "group_wait: 1s");
+        return Regex.Replace(config, @"group_interval: \S+", "group_interval: 2s");
+    }
+
+    /// <summary>
+    /// A network-wide stall, as the rules send it (no validator, instance or fleet label): a lone node's round, gateway
+    /// and points alerts and a fleet's stall are held back, the node's other alerts are not, and the stall itself is
+    /// told once. Apart from the test above, where it would hold back the rounds of every validator posted there.
+    /// </summary>
+    [FullLane]
+    [Fact]
+    public async Task A_network_stall_holds_back_the_round_and_points_alerts_of_a_lone_node()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var folder = new TempFolder();
+        await using var alertmanager = await AlertmanagerProcess.StartAsync(folder.Path, ShippedConfigFor(listener));
+        var http = alertmanager.Http;
+
+        var stall = new Posted("XxNetworkRoundsStalled", "", "warning", false);
+        var fleet = new Posted("XxFleetStalled", "", "critical", true, ("fleet", "eu"), ("service", "cmix"));
+        Posted[] node =
+        [
+            new("XxCmixNoRoundCompleted", A, "critical", true),
+            new("XxGatewayNoRounds", "gw-a:19420", "critical", true),
+            new("XxValidatorEraPointsLow", A, "critical", true),
+            new("XxValidatorEraPointsLow", A, "warning", true),
+            new("XxCmixRoundFailureRatioHigh", A, "warning", false),
+            new("XxChainPeersLow", A, "warning", false),
+        ];
+        await PostJson(http, [Unscoped(stall), Unscoped(fleet)]);
+        await Post(http, node);
+        Posted[] all = [stall, fleet, .. node];
+
+        JsonArray alerts = [];
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            alerts = await Get(http, "/api/v2/alerts");
+            if (alerts.Count == all.Length && all.All(p => IsInhibited(alerts, p) == p.Inhibited)) break;
+            await Task.Delay(100);
+        }
+        Assert.Equal(all.Select(p => p.Key).Order(), alerts.Select(a => Posted.KeyOf(a!)).Order());
+        Assert.All(all, p => Assert.True(IsInhibited(alerts, p) == p.Inhibited,
+            $"{p.Key} should {(p.Inhibited ? "" : "not ")}be inhibited: {Find(alerts, p)?["status"]?.ToJsonString()}"));
+
+        // Told: the stall in a notification of its own, and the node's two other warnings; nothing held back.
+        await listener.WaitFor("/webhook", 3, TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(3));   // an uninhibited page would be flushed by now
+        var notified = listener.Received("/webhook").Select(w => JsonNode.Parse(w)!["alerts"]!.AsArray().Select(a => Posted.KeyOf(a!)).ToList()).ToList();
+        Assert.Equal(new[] { stall.Key, node[4].Key, node[5].Key }.Order(), notified.Select(n => Assert.Single(n)).Order());
+    }
+
+    /// <summary>An alert as an aggregate over hosts sends it: without the instance, validator, site and job labels.</summary>
+    private static JsonObject Unscoped(Posted posted)
+    {
+        var json = posted.Json();
+        foreach (string label in new[] { "instance", "validator", "site", "job" }) json["labels"]!.AsObject().Remove(label);
+        return json;
+    }
+
     /// <summary>The receiver the test's copy of the config routes a severity to (info: the shipped Discord receiver).</summary>
     private static string ReceiverFor(string severity) => severity switch
     {
@@ -365,9 +426,11 @@ public partial class AlertmanagerTests
 
     private static JsonNode? Find(JsonArray alerts, Posted posted) => alerts.FirstOrDefault(a => Posted.KeyOf(a!) == posted.Key);
 
-    private static async Task Post(HttpClient http, IEnumerable<Posted> alerts)
+    private static Task Post(HttpClient http, IEnumerable<Posted> alerts) => PostJson(http, alerts.Select(a => a.Json()));
+
+    private static async Task PostJson(HttpClient http, IEnumerable<JsonObject> alerts)
     {
-        var body = new JsonArray(alerts.Select(a => (JsonNode?)a.Json()).ToArray());
+        var body = new JsonArray(alerts.Select(a => (JsonNode?)a).ToArray());
         using var response = await http.PostAsync("/api/v2/alerts", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
         Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }

@@ -49,6 +49,9 @@ public sealed class StakingLayoutTests : IAsyncDisposable
         Assert.False(m.Has("xx_validator_elected_next_era")); // CurrentEra == ActiveEra: no election yet
         Assert.Equal(points, m["xx_validator_era_points"]);
         Assert.Equal(median, m["xx_validator_era_points_active_set_median"]);
+        Assert.Equal(300, m["xx_staking_active_era_points{kind=\"reward\"}"]); // the era's stored total, not the sum of the set
+        if (legacy) Assert.False(m.Has("xx_staking_active_era_points{kind=\"deduction\"}")); // no ErasDeductionPoints before 207
+        else Assert.Equal(30, m["xx_staking_active_era_points{kind=\"deduction\"}"]);
         Assert.Equal(0.1, m["xx_validator_commission_ratio"], 9);
         Assert.Equal(12345678901234.567890123, m["xx_validator_own_stake_xx"], 0);
         Assert.Equal(2, m["xx_validator_nominators"]);
