@@ -14,7 +14,7 @@ public sealed record QueuedSlashes(int Count, double OwnXx, uint? ApplyEra, doub
 public sealed record RecordedSlashes(int Eras, double Xx, uint? LastEra, int Window);
 
 /// <summary>How far the current session has run (0 to 1) and the seconds left in it.</summary>
-public sealed record SessionProgress(double Ratio, double RemainingSeconds);
+public sealed record SessionProgress(double Ratio, double RemainingSeconds, long Slots);
 
 /// <summary>
 /// The validator's safety now: slashes queued and recorded, disabled or offending in the active set, and this
@@ -130,7 +130,7 @@ public sealed class SafetyReader(SafetySeries series) : IStakingAddOn
             || metadata.Constant("Babe", "ExpectedBlockTime")?.Number is not { } slotMs
             || current.Value?.Number is not { } slot || genesis.Value?.Number is not { } first || epoch.Value?.Number is not { } index) return null;
         var elapsed = BigInteger.Clamp(slot - (first + index * duration) + 1, 0, duration);
-        return new SessionProgress((double)elapsed / (double)duration, (double)(duration - elapsed) * (double)slotMs / 1000);
+        return new SessionProgress((double)elapsed / (double)duration, (double)(duration - elapsed) * (double)slotMs / 1000, (long)duration);
     }
 
     private static double? EraSeconds(RuntimeMetadata metadata) =>

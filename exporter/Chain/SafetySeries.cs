@@ -29,6 +29,8 @@ public sealed class SafetySeries(IMetricFactory factory)
         "Blocks the validator authored in the current session (ImOnline.AuthoredBlocks); absent when it is not in the active set.");
     private readonly Gauge _progress = Families.Gauge(factory, "xx_staking_session_progress_ratio", "How far the current session has run, 0 to 1.");
     private readonly Gauge _remaining = Families.Gauge(factory, "xx_staking_session_remaining_seconds", "Seconds left in the current session at the expected block time.");
+    private readonly Gauge _slots = Families.Gauge(factory, "xx_staking_session_length_slots",
+        "Slots in a session (Babe.EpochDuration); each slot has an author, so an active validator of N authors about one in N.");
 
     public void Write(Readings readings, ValidatorSafety safety)
     {
@@ -54,6 +56,7 @@ public sealed class SafetySeries(IMetricFactory factory)
         {
             readings.Set(_progress, session.Ratio);
             readings.Set(_remaining, session.RemainingSeconds);
+            readings.Set(_slots, session.Slots);
         }
     }
 }
