@@ -85,7 +85,7 @@ public sealed class HostileStakingTests : IAsyncDisposable
         _output.WriteLine($"{name}: {asked} requests in {Scrapes} scrapes; steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
         Assert.True(asked <= Scrapes * RequestsPerScrape, $"{name}: the node was asked {asked} times in {Scrapes} scrapes");
         Assert.True(peak - steady <= BuiltExporter.MemoryBudgetBytes, $"{name}: steady RSS {steady >> 20} MiB, peak {peak >> 20} MiB");
-        Assert.Single(_exporter.Log.Split('\n'), line => line.Contains(fault));
+        Assert.Single(await _exporter.LinesAsync(line => line.Contains(fault)));
         AssertNoMemoryFailure();
     }
 
@@ -134,7 +134,7 @@ public sealed class HostileStakingTests : IAsyncDisposable
             Assert.True(m.Has("xx_validator_next_session_keys_set"));
             Assert.DoesNotContain(m.Series, s => s.StartsWith(dropped, StringComparison.Ordinal));
         }
-        Assert.Single(_exporter!.Log.Split('\n'), line => line.Contains(method) && line.Contains($"{dropped} is left out"));
+        Assert.Single(await _exporter!.LinesAsync(line => line.Contains(method) && line.Contains($"{dropped} is left out")));
     }
 
     /// <summary>

@@ -59,7 +59,7 @@ public sealed class HostileFilesTests(ITestOutputHelper output) : IDisposable
         // A core burning parses the bomb would use about as much CPU time as passed; ten scrapes of a refused file use little.
         Assert.True(cpu < elapsed.Elapsed / 4, $"CPU {cpu.TotalSeconds:0.00} s in {elapsed.Elapsed.TotalSeconds:0.0} s");
         Assert.Contains("xx_gateway_config_status{status=\"invalid\"} 1", metrics);
-        Assert.Single(process.Log.Split('\n'), line => line.Contains($"the gateway config {config} is not read: uses the alias *l0 at line 3"));
+        Assert.Single(await process.LinesAsync(line => line.Contains($"the gateway config {config} is not read: uses the alias *l0 at line 3")));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class HostileFilesTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, cgroup.OomKills);
         Assert.Equal(0, cgroup.TimesAtLimit);
         Assert.Contains("xx_backup_readable{target=\"wal\"} 0", metrics);
-        Assert.Contains($"{archive} holds more than {FileMatch.MaxEntries} entries, more than are looked at", process.Log);
+        Assert.NotEmpty(await process.LinesAsync(line => line.Contains($"{archive} holds more than {FileMatch.MaxEntries} entries, more than are looked at")));
     }
 
     public static TheoryData<string> NotRegular => new() { "fifo", "device" };
@@ -153,7 +153,7 @@ public sealed class HostileFilesTests(ITestOutputHelper output) : IDisposable
         }
 
         Assert.Equal(described, FileStat.Describe(FileStat.KindAt(positions)));
-        Assert.Single(process.Log.Split('\n'), line => line.Contains($"Cannot save read positions (--logs.positions-file): {positions} is {described}, not a regular file the exporter wrote"));
+        Assert.Single(await process.LinesAsync(line => line.Contains($"Cannot save read positions (--logs.positions-file): {positions} is {described}, not a regular file the exporter wrote")));
     }
 
     [Fact]

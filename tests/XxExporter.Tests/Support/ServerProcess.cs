@@ -24,6 +24,21 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Log => string.Join('\n', _log);
 
+    /// <summary>
+    /// The lines of its output that match, once at least one has arrived (its output is read as the process writes it,
+    /// so a line written during the last request may still be on its way); none after <paramref name="within"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LinesAsync(Func<string, bool> match, TimeSpan? within = null)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var lines = _log.Where(match).ToList();
+            if (lines.Count > 0 || waited.Elapsed > (within ?? TimeSpan.FromSeconds(10))) return lines;
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>The process id (for /proc/&lt;pid&gt;).</summary>
     public int Id => _process.Id;
 
