@@ -34,6 +34,8 @@ rows = [
     ("scrapes a second (achieved)", lambda r: r.get("scrapes_per_second", r.get("rounds_per_second", 0)), "{:.1f}"),
     ("VmRSS first / last minute", lambda r: (mib(minutes(r)[0]), mib(minutes(r)[-1])),
      "{0[0]:.1f} / {0[1]:.1f}"),
+    ("scrapes with a collector failing (--may-fail)",
+     lambda r: ", ".join(f"{c} {n}" for c, n in sorted(r.get("tolerated_failures", {}).items())) or "none", "{}"),
 ]
 names = list(runs)
 for name in names:
@@ -50,7 +52,7 @@ for label, get, fmt in rows:
     cells = [fmt.format(get(runs[n])) for n in names]
     if len(names) > 1:
         a, b = get(runs["candidate"]), get(runs["baseline"])
-        ratio = "" if isinstance(a, tuple) else f"{a / b:.3f}" if b else ""
+        ratio = "" if isinstance(a, (tuple, str)) else f"{a / b:.3f}" if b else ""
         cells.append(ratio)
     print(f"| {label} | " + " | ".join(cells) + " |")
 end = mib(runs["candidate"]["end"]["VmRSS"])

@@ -20,6 +20,7 @@ ROUNDS=12000 MESSAGES=40000 FILTERS=6000 RECIPIENTS=500   # cmix_gateway rows (b
 PUBLISH=auto           # auto: when the binary is missing or older than the sources; always; never
 COMPARE=               # a git revision to build the baseline from
 CANDIDATE_ENV=()       # environment of the exporter under test only (--env)
+MAY_FAIL=              # collectors allowed to report a failure now and then (--may-fail)
 ROLE=xx_bench_monitor  # the exporters' role: LOGIN + pg_monitor (+ SELECT on client_rounds)
 ROLE_PASSWORD=bench-Monitor-pw-1
 
@@ -33,6 +34,7 @@ usage: bench/all/run.sh [options]
   --count N        scrapes of each exporter (default $COUNT)
   --soak           5 minutes at 100 scrapes a second (15000 rounds at 50 a second, 2 connections): memory must not grow
   --rate R         pace the rounds at R a second (default: back to back)
+  --may-fail LIST  collectors (comma-separated) whose occasional failure does not stop the scrapes; each is counted
   --settle N       seconds of logs being written before the first scrape (default $SETTLE)
   --compare REV    also run an exporter built from git revision REV (git archive), scraped in the same rounds;
                    self: the same binary as the one under test, without --env
@@ -50,6 +52,7 @@ parse_args() {
       --count) COUNT=$2; shift ;;
       --soak) COUNT=15000 RATE=50 CONNECTIONS=2 ;;
       --rate) RATE=$2; shift ;;
+      --may-fail) MAY_FAIL=$2; shift ;;
       --settle) SETTLE=$2; shift ;;
       --compare) COMPARE=$2; shift ;;
       --env) CANDIDATE_ENV+=("$2"); shift ;;
@@ -158,10 +161,11 @@ measure() {
   sleep "$SETTLE"
   log "scraping: $COUNT rounds${COMPARE:+ (candidate and baseline, shuffled in each round)}"
   local scraped=0
-  python3 "$BENCH/scrape.py" --count "$COUNT" --rate "$RATE" --connections "$CONNECTIONS" --json "$RESULTS/scrapes.json" "${specs[@]}" || scraped=$?
+  python3 "$BENCH/scrape.py" --count "$COUNT" --rate "$RATE" --connections "$CONNECTIONS" --json "$RESULTS/scrapes.json" ${MAY_FAIL:+--may-fail "$MAY_FAIL"} "${specs[@]}" || scraped=$?
   # Kept whether or not the scrapes held: the exporter's own log says why a collector failed.
   curl -fsS "http://127.0.0.1:$PORT_candidate/metrics" >"$RESULTS/candidate.metrics.txt" || true
   cp "$TMP/candidate.log" "$RESULTS/candidate.log"
+  if [[ -n $COMPARE ]]; then cp "$TMP/baseline.log" "$RESULTS/baseline.log"; fi
   ((scraped == 0)) || die "the scrapes stopped (exit $scraped); the candidate's log and last /metrics are in $RESULTS"
   stat -c '%s' "$EXPORTER_BIN" >"$RESULTS/candidate.size"
   if [[ -n $COMPARE ]]; then
