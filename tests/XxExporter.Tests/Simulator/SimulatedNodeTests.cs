@@ -188,7 +188,8 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
     [Fact]
     public async Task A_node_down_after_a_while_keeps_its_error_file_and_completes_no_more_rounds()
     {
-        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--cmix-down-after", "1"]);
+        // Down 3 s after its rounds began: a round or more before it even on a loaded machine.
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--cmix-down-after", "3"]);
         var down = await ScrapeUntil(m => m.Has("xx_cmix_error_file_present") && m["xx_cmix_error_file_present"] == 1);
         Assert.True(Rounds(down) > 0); // rounds ran before it went down
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // ten round intervals: a restarted node would have removed the file and run rounds
@@ -202,9 +203,11 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
     [Fact]
     public async Task A_gateway_isolated_after_a_while_logs_its_nodes_rounds_but_no_more_gossip()
     {
-        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--gateway-isolated-after", "1"]);
+        // Isolated 3 s after the simulator's rounds began: long enough for a round or more before it on a loaded
+        // machine (a process held up for a second would otherwise reach the point before its first round).
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--gateway-isolated-after", "3"]);
         var gossiping = await ScrapeUntil(m => m["xx_gateway_gossip_rounds_total"] > 0);
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the point, and a round in flight there done
+        await Task.Delay(TimeSpan.FromSeconds(3 + 1.5)); // past the point, and a round in flight there done
         var isolated = await ScrapeUntil(_ => true);
         var later = await ScrapeUntil(m => m["xx_gateway_local_rounds_total"] > isolated["xx_gateway_local_rounds_total"] + 5);
         Assert.Equal(isolated["xx_gateway_gossip_rounds_total"], later["xx_gateway_gossip_rounds_total"]);
