@@ -79,8 +79,8 @@ public sealed class PostgresSource : IScrapeSource, IAsyncDisposable
     /// <summary>
     /// The server's own answer refusing the exporter's role: SQLSTATE class 28, invalid authorization specification
     /// (28P01 a wrong password, 28000 no pg_hba.conf entry or a role without LOGIN), or 42501, insufficient privilege
-    /// (no CONNECT on the database, no SELECT on a table read). Anything else (refused or timed-out connections, a missing database, a server
-    /// starting up or full) is the server's or the database's trouble.
+    /// (no CONNECT on the database, no SELECT on a table read). Anything else (refused or timed-out connections, a
+    /// missing database, a server starting up or full) is the server's or the database's trouble.
     /// </summary>
     private static bool IsAccessDenied(Exception ex) =>
         ex is PostgresException { SqlState: ['2', '8', ..] or PostgresErrorCodes.InsufficientPrivilege };
