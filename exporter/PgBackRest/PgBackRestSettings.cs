@@ -1,3 +1,4 @@
+using XxExporter.Logs;
 using XxExporter.Settings;
 
 namespace XxExporter.PgBackRest;
@@ -15,6 +16,8 @@ public sealed record PgBackRestSettings
     public required TimeSpan Timeout { get; init; }
     public required TimeSpan FullEvery { get; init; }
     public required TimeSpan BackupEvery { get; init; }
+    /// <summary>The zone of the log's local times: the host's, as for the xx logs (<c>--logs.timezone</c>).</summary>
+    public required TimeZoneInfo TimeZone { get; init; }
 
     public static class Table
     {
@@ -34,7 +37,7 @@ public sealed record PgBackRestSettings
         /// the source is off by default and a container has no pgBackRest log to mount.
         /// </summary>
         public static readonly Setting<string?> LogPath = new("pgbackrest.log-path", "PgBackRest:LogPath", "",
-            "pgBackRest's log-path (pgBackRest's default is /var/log/pgbackrest), where the last backup run's result is read from <stanza>-backup.log: the only place a failed backup shows; empty: not read.",
+            "pgBackRest's log-path (pgBackRest's default is /var/log/pgbackrest), where the last backup run's result is read from <stanza>-backup.log (its times in the zone of --logs.timezone): the only place a failed backup shows; empty: not read.",
             Parsers.Optional)
         { Kind = SettingKind.Path };
 
@@ -72,6 +75,6 @@ public sealed record PgBackRestSettings
     {
         Stanzas = values.Get(Table.Stanzas), Command = values.Get(Table.Command), ConfigFile = values.Get(Table.ConfigFile),
         LogPath = values.Get(Table.LogPath), Interval = values.Get(Table.Interval), Timeout = values.Get(Table.Timeout),
-        FullEvery = values.Get(Table.FullEvery), BackupEvery = values.Get(Table.BackupEvery),
+        FullEvery = values.Get(Table.FullEvery), BackupEvery = values.Get(Table.BackupEvery), TimeZone = values.Get(LogSettings.Table.TimeZone),
     };
 }

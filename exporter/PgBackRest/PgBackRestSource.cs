@@ -235,7 +235,7 @@ public sealed class PgBackRestSource : IScrapeSource
             if (file.Length > LogTailBytes) file.Seek(-LogTailBytes, SeekOrigin.End);
             var tail = new byte[Math.Min(file.Length, LogTailBytes)];
             file.ReadExactly(tail);
-            return (PgBackRestInfo.LastRun(Encoding.UTF8.GetString(tail), TimeZoneInfo.Local), null);
+            return (PgBackRestInfo.LastRun(Encoding.UTF8.GetString(tail), _settings.TimeZone), null);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
