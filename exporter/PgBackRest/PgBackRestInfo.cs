@@ -119,7 +119,24 @@ public static partial class PgBackRestInfo
         throw new FormatException($"pgbackrest info --set did not list backup {label}");
     }
 
-    /// <summary>The files of a <c>repo-ls --recurse --output=json</c> listing: path and modification time.</summary>
+    /// <summary>
+    /// The folders of an archive (<c>repo-ls --output=json archive/&lt;stanza&gt;/&lt;id&gt;</c>) that can hold segments from
+    /// <paramref name="from"/> on: one per timeline and log (the first 16 digits of a segment's name), of every
+    /// timeline, with a log at or after <paramref name="from"/>'s.
+    /// </summary>
+    public static IReadOnlyList<string> LogFoldersFrom(string json, string from)
+    {
+        if (!TryPosition(from, out var start)) throw new FormatException($"\"{from}\" is not a WAL segment name");
+        using var document = Parse(json, "pgbackrest repo-ls");
+        if (document.RootElement.ValueKind != JsonValueKind.Object) throw new FormatException("pgbackrest repo-ls did not write a JSON object of paths");
+        return [.. document.RootElement.EnumerateObject()
+            .Where(entry => entry.Value.ValueKind == JsonValueKind.Object && entry.Value.TryGetProperty("type", out var type) && type.GetString() == "path"
+                && LogFolder().IsMatch(entry.Name) && long.Parse(entry.Name.AsSpan(8), NumberStyles.HexNumber, CultureInfo.InvariantCulture) >= start.Log)
+            .Select(entry => entry.Name)
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The files of a <c>repo-ls --output=json</c> listing: path and modification time.</summary>
     public static IReadOnlyList<(string Path, DateTimeOffset Modified)> ParseListing(string json)
     {
         using var document = Parse(json, "pgbackrest repo-ls");
@@ -134,47 +151,57 @@ public static partial class PgBackRestInfo
     }
 
     /// <summary>
-    /// Whether the archive holds every WAL segment from <paramref name="from"/> (the oldest backup's start) to the newest
-    /// one archived: a restore replays them in order and stops at the first missing one.
+    /// The segments of an archive, gathered listing by listing: only each one's position (log and segment number) and
+    /// the newest one's name and time are kept, not the listings.
     /// </summary>
-    /// <param name="files">The archive's files (<see cref="ParseListing"/>): segments, <c>.backup</c>, <c>.partial</c> and <c>.history</c> files.</param>
-    public static WalContinuity Continuity(string from, IEnumerable<(string Path, DateTimeOffset Modified)> files)
+    public sealed class WalSegments
     {
-        if (!TryPosition(from, out var start)) throw new FormatException($"\"{from}\" is not a WAL segment name");
-        var segments = new List<(Position At, DateTimeOffset Modified)>();
-        foreach (var (path, modified) in files)
+        private readonly HashSet<(long Log, long Segment)> _present = [];
+        private (Position At, DateTimeOffset Modified)? _newest;
+
+        /// <summary>A file of a listing; files that are no segment (<c>.backup</c>, <c>.partial</c>, <c>.history</c>) are left out.</summary>
+        public void Add(string path, DateTimeOffset modified)
         {
             var name = SegmentFile().Match(Path.GetFileName(path));
-            if (name.Success && TryPosition(name.Groups[1].Value, out var at)) segments.Add((at, modified));
+            if (!name.Success || !TryPosition(name.Groups[1].Value, out var at)) return;
+            _present.Add((at.Log, at.Segment));
+            if (_newest is not { } newest || at.CompareTo(newest.At) > 0) _newest = (at, modified);
         }
-        if (segments.Count == 0) return new WalContinuity(1, null, null, from);
-        var newest = segments.MaxBy(segment => segment.At);
-        long perLog = SegmentsPerLog(segments.Select(segment => segment.At));
-        // A timeline switch starts the new timeline at the segment it left the old one: positions, not names, must be complete.
-        var present = segments.Select(segment => segment.At.Index(perLog)).Where(index => index >= start.Index(perLog)).ToHashSet();
-        long first = start.Index(perLog), last = Math.Max(first, newest.At.Index(perLog));
-        long missing = last - first + 1 - present.Count;
-        string? firstMissing = null;
-        if (missing > 0)
-        {
-            long hole = first;
-            while (present.Contains(hole)) hole++;
-            firstMissing = $"{hole / perLog:X8}{hole % perLog:X8}";
-        }
-        return new WalContinuity(missing, newest.At.Name, newest.Modified, firstMissing);
-    }
 
-    /// <summary>
-    /// How many segments one log file (the second 8 digits) holds: 2^32 bytes divided by the segment size, which no
-    /// listing names. It is read from the highest segment number in a log the archive has gone past; PostgreSQL's
-    /// default (16 MiB segments: 256) until it has.
-    /// </summary>
-    private static long SegmentsPerLog(IEnumerable<Position> positions)
-    {
-        var all = positions.ToList();
-        long lastLog = all.Max(position => position.Log);
-        long highest = all.Where(position => position.Log < lastLog).Select(position => position.Segment).DefaultIfEmpty(-1).Max();
-        return highest < 0 ? 256 : (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)highest + 1);
+        /// <summary>
+        /// Whether every segment from <paramref name="from"/> (the oldest backup's start) to the newest is there: a
+        /// restore replays them in order and stops at the first missing one.
+        /// </summary>
+        public WalContinuity ContinuityFrom(string from)
+        {
+            if (!TryPosition(from, out var start)) throw new FormatException($"\"{from}\" is not a WAL segment name");
+            if (_newest is not { } newest) return new WalContinuity(1, null, null, from[8..]);
+            long perLog = SegmentsPerLog();
+            // A timeline switch starts the new timeline at the segment it left the old one: positions, not names, must be complete.
+            long first = start.Index(perLog), last = Math.Max(first, newest.At.Index(perLog));
+            var present = _present.Select(at => at.Log * perLog + at.Segment).Where(index => index >= first).ToHashSet();
+            long missing = last - first + 1 - present.Count;
+            string? firstMissing = null;
+            if (missing > 0)
+            {
+                long hole = first;
+                while (present.Contains(hole)) hole++;
+                firstMissing = $"{hole / perLog:X8}{hole % perLog:X8}";
+            }
+            return new WalContinuity(missing, newest.At.Name, newest.Modified, firstMissing);
+        }
+
+        /// <summary>
+        /// How many segments one log (the second 8 digits) holds: 2^32 bytes divided by the segment size, which no
+        /// listing names. It is read from the highest segment number in a log the archive has gone past; PostgreSQL's
+        /// default (16 MiB segments: 256) until it has.
+        /// </summary>
+        private long SegmentsPerLog()
+        {
+            long lastLog = _present.Max(at => at.Log);
+            long highest = _present.Where(at => at.Log < lastLog).Select(at => at.Segment).DefaultIfEmpty(-1).Max();
+            return highest < 0 ? 256 : (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)highest + 1);
+        }
     }
 
     private readonly record struct Position(string Name, long Log, long Segment) : IComparable<Position>
@@ -252,6 +279,10 @@ public static partial class PgBackRestInfo
 
     private static IEnumerable<JsonElement> Array(JsonElement element, string name) =>
         Member(element, name) is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray() : throw new FormatException($"pgBackRest's \"{name}\" is no list");
+
+    /// <summary>An archive's folder of one timeline's log: 8 digits of timeline, 8 of log.</summary>
+    [GeneratedRegex("^[0-9A-F]{16}$")]
+    private static partial Regex LogFolder();
 
     /// <summary>A segment in the archive: its 24-digit name, the file's hash, and the compression's extension if any.</summary>
     [GeneratedRegex(@"^([0-9A-F]{24})-[0-9a-f]{40}(\.[a-z0-9]+)?$")]

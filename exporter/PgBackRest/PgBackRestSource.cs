@@ -18,8 +18,14 @@ public sealed class PgBackRestSource : IScrapeSource
     /// <summary>More than the JSON of hundreds of backups.</summary>
     private const int MaxInfoBytes = 4 << 20;
 
-    /// <summary>About 60,000 segments (a terabyte of WAL at 16 MiB each) between the oldest backup and now.</summary>
-    private const int MaxListingBytes = 8 << 20;
+    /// <summary>
+    /// A listing of one folder of the archive: a log's segments, 256 of 16 MiB (4,096 at the smallest segment size, 1
+    /// MiB), or the archive's log folders. Listed one folder at a time, so that no listing of the whole archive is held.
+    /// </summary>
+    private const int MaxListingBytes = 1 << 20;
+
+    /// <summary>Log folders listed in one round: 4 TiB of WAL at 16 MiB segments, from the oldest backup on.</summary>
+    private const int MaxLogFolders = 1024;
 
     /// <summary>Where a backup run's result is looked for: its log's end (the whole log grows with every run).</summary>
     private const int LogTailBytes = 256 << 10;
@@ -202,11 +208,9 @@ public sealed class PgBackRestSource : IScrapeSource
         WalContinuity? wal = null;
         if (stanza.ArchiveOf(repo) is { } archive && backups.Select(backup => backup.ArchiveStart).FirstOrDefault(start => start is not null) is { } from)
         {
-            var listing = await RunAsync("pgbackrest_repo_ls", MaxListingBytes, stanza.Name, "repo-ls", repoOption, "--recurse", "--output=json", $"archive/{stanza.Name}/{archive.Id}");
             try
             {
-                if (listing.Output is { } output) wal = PgBackRestInfo.Continuity(from, PgBackRestInfo.ParseListing(output));
-                else problems.Add(listing.Message!);
+                wal = await ContinuityAsync(stanza.Name, repoOption, $"archive/{stanza.Name}/{archive.Id}", from, problems);
             }
             catch (FormatException ex)
             {
@@ -214,6 +218,35 @@ public sealed class PgBackRestSource : IScrapeSource
             }
         }
         return new RepoReading(wal, checksumFiles, problems);
+    }
+
+    /// <summary>The archive from <paramref name="from"/> on, listed log folder by log folder; null (and a problem) if a listing failed.</summary>
+    private async Task<WalContinuity?> ContinuityAsync(string stanza, string repoOption, string archive, string from, List<string> problems)
+    {
+        var top = await RunAsync("pgbackrest_repo_ls", MaxListingBytes, stanza, "repo-ls", repoOption, "--output=json", archive);
+        if (top.Output is null)
+        {
+            problems.Add(top.Message!);
+            return null;
+        }
+        var folders = PgBackRestInfo.LogFoldersFrom(top.Output, from);
+        if (folders.Count > MaxLogFolders)
+        {
+            problems.Add($"{archive} has {folders.Count} log folders after the oldest backup's start, more than the {MaxLogFolders} listed: its continuity is not checked");
+            return null;
+        }
+        var segments = new PgBackRestInfo.WalSegments();
+        foreach (string folder in folders)
+        {
+            var listing = await RunAsync("pgbackrest_repo_ls", MaxListingBytes, stanza, "repo-ls", repoOption, "--output=json", $"{archive}/{folder}");
+            if (listing.Output is null)
+            {
+                problems.Add(listing.Message!);
+                return null;
+            }
+            foreach (var (path, modified) in PgBackRestInfo.ParseListing(listing.Output)) segments.Add(path, modified);
+        }
+        return segments.ContinuityFrom(from);
     }
 
     private Task<CommandResult> RunAsync(string name, int maxBytes, string stanza, params string[] command)

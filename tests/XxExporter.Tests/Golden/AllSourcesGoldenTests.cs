@@ -159,7 +159,8 @@ public sealed class AllSourcesHost : IAsyncLifetime
             for argument; do
               case "$argument" in
                 --set=*) exec cat '{captures}/info-set-checksum-error.json' ;;
-                repo-ls) exec cat '{captures}/repo-ls-gap.json' ;;
+                archive/*/*/*) exec cat '{captures}/repo-ls-log-folder-gap.json' ;;
+                archive/*) exec cat '{captures}/repo-ls-archive.json' ;;
               esac
             done
             exec cat '{captures}/info-checksum-error.json'

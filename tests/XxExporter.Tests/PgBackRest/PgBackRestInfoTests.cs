@@ -6,7 +6,7 @@ namespace XxExporter.Tests.PgBackRest;
 /// <summary>
 /// The readers of pgBackRest's output on what pgBackRest 2.45 (Debian 12) wrote for a PostgreSQL 15 cluster archiving
 /// to a local repository (Captures/: a stanza with no backup, a full and an incremental, a differential that found a
-/// corrupted page, a stanza that does not exist, the archive listing after a segment was deleted, and the backup log
+/// corrupted page, a stanza that does not exist, the archive's log folders and the segments of one after a segment was deleted, and the backup log
 /// ending with a run against the stopped cluster).
 /// </summary>
 public sealed class PgBackRestInfoTests
@@ -62,15 +62,35 @@ public sealed class PgBackRestInfoTests
         Assert.Throws<FormatException>(() => PgBackRestInfo.ChecksumErrorFiles(Capture("info-set-checksum-error.json"), "20261207-030842F"));
     }
 
+    private static WalContinuity Continuity(string from, IEnumerable<(string Path, DateTimeOffset Modified)> files)
+    {
+        var segments = new PgBackRestInfo.WalSegments();
+        foreach (var (path, modified) in files) segments.Add(path, modified);
+        return segments.ContinuityFrom(from);
+    }
+
     [Fact]
     public void A_segment_deleted_from_the_archive_is_a_gap_after_the_oldest_backup_start()
     {
-        var files = PgBackRestInfo.ParseListing(Capture("repo-ls-gap.json"));
+        Assert.Equal(["0000000100000000"], PgBackRestInfo.LogFoldersFrom(Capture("repo-ls-archive.json"), "000000010000000000000002"));
+        var files = PgBackRestInfo.ParseListing(Capture("repo-ls-log-folder-gap.json"));
 
-        var gap = PgBackRestInfo.Continuity("000000010000000000000002", files);
+        var gap = Continuity("000000010000000000000002", files);
         Assert.Equal(new WalContinuity(1, "000000010000000000000007", DateTimeOffset.FromUnixTimeSeconds(1796612934), "0000000000000005"), gap);
         // From after the hole on, the archive is whole.
-        Assert.Equal(0, PgBackRestInfo.Continuity("000000010000000000000006", files).MissingSegments);
+        Assert.Equal(0, Continuity("000000010000000000000006", files).MissingSegments);
+        Assert.Equal(new WalContinuity(1, null, null, "0000000000000002"), Continuity("000000010000000000000002", []));
+    }
+
+    [Fact]
+    public void Only_the_log_folders_of_every_timeline_from_the_oldest_backup_on_are_listed()
+    {
+        const string archive = """
+            {".":{"type":"path"},"0000000100000003":{"type":"path"},"0000000100000004":{"type":"path"},
+             "0000000200000004":{"type":"path"},"0000000200000005":{"type":"path"},"00000002.history":{"type":"file","size":42,"time":1}}
+            """;
+
+        Assert.Equal(["0000000100000004", "0000000200000004", "0000000200000005"], PgBackRestInfo.LogFoldersFrom(archive, "0000000100000004000000A0"));
     }
 
     [Theory]
@@ -84,7 +104,7 @@ public sealed class PgBackRestInfoTests
     {
         var files = segments.Select(name => ($"{name[..16]}/{name}-0123456789abcdef0123456789abcdef01234567.zst", DateTimeOffset.UnixEpoch)).ToList();
 
-        Assert.Equal(missing, PgBackRestInfo.Continuity(segments[0], files).MissingSegments);
+        Assert.Equal(missing, Continuity(segments[0], files).MissingSegments);
     }
 
     [Fact]
