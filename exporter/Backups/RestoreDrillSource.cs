@@ -53,7 +53,7 @@ public sealed class RestoreDrillSource : IScrapeSource, IStatusNote
         _backupTime = Families.Gauge(factory, "xx_restore_drill_backup_timestamp_seconds",
             "When the backup the last drill restored was taken, as it says (pgBackRest's stop time, the dump's creation time), as Unix seconds; absent if the drill found no backup.", "database");
         _backup = Families.Gauge(factory, "xx_restore_drill_backup_info",
-            "Always 1: the backup the last restore drill of the database restored, by its kind (pgbackrest, dump) and label (pgBackRest's set label, the dump's file name).",
+            "Always 1: the backup the last restore drill of the database restored or tried to, by its kind (pgbackrest, dump) and label (pgBackRest's set label, the dump's file name).",
             "database", "kind", "label");
     }
 

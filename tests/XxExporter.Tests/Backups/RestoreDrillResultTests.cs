@@ -91,3 +91,28 @@ public sealed class RestoreDrillResultTests
         Assert.Empty(file.Problems);
     }
 }
+
+/// <summary>docs/backups.md's account of the result file is the one the script writes and the parser reads.</summary>
+public sealed partial class RestoreDrillResultDocumentTests
+{
+    private static readonly string Page = File.ReadAllText(Support.Repository.PathOf("docs/backups.md"));
+
+    [Fact]
+    public void The_documented_keys_are_those_the_script_writes()
+    {
+        string section = Page[Page.IndexOf("### The result file", StringComparison.Ordinal)..];
+        var documented = System.Text.RegularExpressions.Regex.Matches(section, @"(?m)^\| `(\w+)` \|").Select(m => m.Groups[1].Value);
+        string script = File.ReadAllText(Support.Repository.PathOf("deploy/restore-drill/xx-restore-drill"));
+        var written = System.Text.RegularExpressions.Regex.Matches(script, @"""\$database\.(\w+)=").Select(m => m.Groups[1].Value);
+        Assert.Equal(written.Order(), documented.Order());
+    }
+
+    [Fact]
+    public void The_documented_example_is_a_file_the_exporter_reads()
+    {
+        string example = Page[(Page.IndexOf("```\n# xx-restore-drill result", StringComparison.Ordinal) + 4)..];
+        var file = RestoreDrillResult.Parse(Encoding.UTF8.GetBytes(example[..example.IndexOf("```", StringComparison.Ordinal)]));
+        Assert.Empty(file.Problems);
+        Assert.False(Assert.Single(file.Drills).Passed);
+    }
+}
