@@ -64,6 +64,7 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
     private readonly Gauge _started = Families.Gauge(factory, "xx_service_process_start_time_seconds",
         "When the newest running process of the service started, as Unix seconds; absent while none runs.", "service");
     private readonly byte[][] _argv0 = [.. watched.Select(binary => Encoding.UTF8.GetBytes(binary.Path))];
+    private readonly byte[][] _fileNames = [.. watched.Select(binary => Encoding.UTF8.GetBytes(Path.GetFileName(binary.Path)))];
 
     public string Name => "processes";
 
@@ -81,8 +82,9 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
             return;
         }
         long? boot = ReadText("stat") is { } stat ? ProcFiles.BootTime(stat) : null;
-        var count = new int[watched.Count];
-        var newest = new ulong?[watched.Count];
+        var exact = new Tally[watched.Count];
+        var byName = new Tally[watched.Count];
+        var runsFrom = new string?[watched.Count];
         int looked = 0, unreadable = 0;
         byte[] buffer = new byte[CmdlineBytes];
         foreach (int pid in Pids())
@@ -92,39 +94,70 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
                 readings.Fail($"{procfs} ({Procfs.Name}) lists more than {MaxProcesses} processes, more than are looked at: the cMix and gateway processes are not counted");
                 return;
             }
-            int? which;
+            int? length;
             try
             {
-                which = Read($"{pid}/cmdline", buffer) is { } length ? Match(buffer.AsSpan(0, length)) : null;
+                length = Read($"{pid}/cmdline", buffer);
             }
             catch (UnauthorizedAccessException)
             {
                 unreadable++;
                 continue;
             }
+            if (length is not { } read || Match(ProcFiles.Argv0(buffer.AsSpan(0, read))) is not { } match) continue;
+            var (service, isExact) = match;
+            string? argv0 = isExact ? null : Encoding.UTF8.GetString(ProcFiles.Argv0(buffer.AsSpan(0, read)));
             // Its stat read after its cmdline: a process that ended in between is a zombie or gone, and not counted.
-            if (which is not { } service || ReadRunning(pid, buffer) is not { } process) continue;
-            count[service]++;
-            if (newest[service] is not { } known || process.StartTicks > known) newest[service] = process.StartTicks;
+            if (ReadRunning(pid, buffer) is not { } process) continue;
+            if (isExact) exact[service].Add(process.StartTicks);
+            else
+            {
+                byName[service].Add(process.StartTicks);
+                runsFrom[service] ??= argv0;
+            }
         }
         foreach (int i in installed)
         {
-            readings.Set(_processes, count[i], watched[i].Service);
-            if (boot is { } booted && newest[i] is { } ticks) readings.Set(_started, booted + (double)ticks / ProcFiles.TicksPerSecond, watched[i].Service);
+            var tally = exact[i];
+            if (tally.Count == 0 && byName[i].Count > 0)
+            {
+                // Installed elsewhere than the exporter is told (or mounted elsewhere in its container): counted by name.
+                tally = byName[i];
+                readings.Notice(watched[i].Path, $"no process runs from {watched[i].Path} ({BinariesSettings.Table.Paths.Name}), but {tally.Count} from {runsFrom[i]}: counted as {watched[i].Service}; set {BinariesSettings.Table.Paths.Name} to the path it runs from");
+            }
+            readings.Set(_processes, tally.Count, watched[i].Service);
+            if (boot is { } booted && tally.Newest is { } ticks) readings.Set(_started, booted + (double)ticks / ProcFiles.TicksPerSecond, watched[i].Service);
         }
         if (unreadable > 0)
             readings.Notice(procfs, $"the arguments of {unreadable} of {looked} processes in {procfs} ({Procfs.Name}) may not be read (a /proc mounted with hidepid): a cMix or gateway among them is not counted");
     }
 
-    /// <summary>Which watched binary argv[0] is; null if none.</summary>
-    private int? Match(ReadOnlySpan<byte> cmdline)
+    /// <summary>Processes of one service found, and when the newest started.</summary>
+    private struct Tally
     {
-        var argv0 = ProcFiles.Argv0(cmdline);
+        public int Count;
+        public ulong? Newest;
+
+        public void Add(ulong startTicks)
+        {
+            Count++;
+            if (Newest is not { } known || startTicks > known) Newest = startTicks;
+        }
+    }
+
+    /// <summary>
+    /// Which watched binary argv[0] is: its path exactly, or a path ending in the same file name (an install the
+    /// exporter sees at another path); null if none.
+    /// </summary>
+    private (int Service, bool Exact)? Match(ReadOnlySpan<byte> argv0)
+    {
+        (int, bool)? sameName = null;
         for (int i = 0; i < _argv0.Length; i++)
         {
-            if (argv0.SequenceEqual(_argv0[i])) return i;
+            if (argv0.SequenceEqual(_argv0[i])) return (i, true);
+            if (argv0.EndsWith(_fileNames[i]) && argv0.Length > _fileNames[i].Length && argv0[^(_fileNames[i].Length + 1)] == (byte)'/') sameName ??= (i, false);
         }
-        return null;
+        return sameName;
     }
 
     private ProcessStat? ReadRunning(int pid, byte[] buffer)

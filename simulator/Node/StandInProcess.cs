@@ -14,7 +14,7 @@ public sealed class StandInProcess : IDisposable
 
     private StandInProcess(Process process) => _process = process;
 
-    /// <summary>Starts a process whose argv[0] is <paramref name="argv0"/>.</summary>
+    /// <summary>Starts a process whose argv[0] is <paramref name="argv0"/>; returns once it runs under that name.</summary>
     public static StandInProcess Start(string argv0)
     {
         var start = new ProcessStartInfo("/bin/bash") { RedirectStandardInput = true, UseShellExecute = false };
@@ -23,10 +23,34 @@ public sealed class StandInProcess : IDisposable
         start.ArgumentList.Add("exec -a \"$0\" cat >/dev/null");
         start.ArgumentList.Add(argv0);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{argv0}: the stand-in process did not start");
-        return new StandInProcess(process);
+        var standIn = new StandInProcess(process);
+        // Until bash has exec'd, the process is bash: what looks for argv0 right after this would not find it.
+        var waited = Stopwatch.StartNew();
+        while (!RunsAs(process.Id, argv0))
+        {
+            if (process.HasExited || waited.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                standIn.Dispose();
+                throw new InvalidOperationException($"{argv0}: the stand-in process did not come up under that name");
+            }
+            Thread.Sleep(5);
+        }
+        return standIn;
     }
 
     public int Pid => _process.Id;
+
+    private static bool RunsAs(int pid, string argv0)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0')[0] == argv0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     public bool HasExited => _process.HasExited;
 

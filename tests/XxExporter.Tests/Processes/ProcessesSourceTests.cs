@@ -117,6 +117,26 @@ public sealed class ProcessesSourceTests : IDisposable
         Assert.Equal(0, m["xx_service_processes{service=\"gateway\"}"]);
     }
 
+    [Fact]
+    public async Task A_binary_running_from_another_path_is_counted_by_its_name_and_said()
+    {
+        var binaries = Install("server", "gateway");
+        string table = Table("4242",
+            (1, "/sbin/init\0", Stat(1, "systemd", 'S', 27)),
+            // cMix installed at /srv/xx on the host, mounted at the default path in the exporter's container
+            (100, "/srv/xx/bin/xxnetwork-cmix\0--config\0/srv/xx/config/cmix.yaml\0", Stat(100, "xxnetwork-cmix", 'S', 5000)),
+            // only a name ending like the gateway's
+            (101, "/usr/local/bin/not-xxnetwork-gateway\0", Stat(101, "not-xxnetwork-g", 'S', 6000)));
+        var harness = new Harness(table, binaries);
+
+        var m = await harness.Scrape();
+
+        Assert.Equal(1, m["xx_service_processes{service=\"cmix\"}"]);
+        Assert.Equal(0, m["xx_service_processes{service=\"gateway\"}"]);
+        Assert.Equal(1, m["xx_exporter_collector_success{collector=\"processes\"}"]);
+        Assert.Contains($"no process runs from {binaries[0].Path} (--binaries.paths), but 1 from /srv/xx/bin/xxnetwork-cmix: counted as cmix", harness.Logs.All);
+    }
+
     [Theory]
     [InlineData("1", "systemd", "its PID 1 is the exporter")]
     [InlineData("7", "docker-init", "its PID 1 is docker-init")]
