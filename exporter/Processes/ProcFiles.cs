@@ -6,8 +6,7 @@ namespace XxExporter.Processes;
 /// <summary>What <c>/proc/PID/stat</c> says of a process.</summary>
 /// <param name="Command">The kernel's name of the process (comm: the executable's file name, cut to 15 bytes).</param>
 /// <param name="State">R, S, D, ... ; Z (a zombie: exited, not yet reaped by its parent), X (dead).</param>
-/// <param name="StartTicks">When it started, in clock ticks since boot (<see cref="ProcFiles.TicksPerSecond"/>).</param>
-public readonly record struct ProcessStat(int Pid, string Command, char State, ulong StartTicks)
+public readonly record struct ProcessStat(int Pid, string Command, char State)
 {
     /// <summary>
     /// A process that has not exited. The wrapper never reaps the binary it started (xxfoundation/elixxir-wrapper,
@@ -20,9 +19,6 @@ public readonly record struct ProcessStat(int Pid, string Command, char State, u
 /// <summary>The files of procfs the processes source reads, parsed apart from reading them (proc(5)).</summary>
 public static class ProcFiles
 {
-    /// <summary>USER_HZ, the unit of the start times in /proc/PID/stat: 100 on every Linux architecture .NET runs on.</summary>
-    public const int TicksPerSecond = 100;
-
     /// <summary>
     /// argv[0] of <c>/proc/PID/cmdline</c> (the arguments, each ended by a NUL): the bytes before the first NUL, or
     /// all of them if the process rewrote its arguments as one string. Empty for a kernel thread or a zombie.
@@ -34,46 +30,19 @@ public static class ProcFiles
     }
 
     /// <summary>
-    /// <c>/proc/PID/stat</c>: <c>pid (comm) state ppid ...</c>, the start time the 22nd field. comm may hold spaces
-    /// and parentheses, so it ends at the last <c>)</c>. Null for text that is not such a line.
+    /// <c>/proc/PID/stat</c>: <c>pid (comm) state ppid ...</c>. comm may hold spaces and parentheses, so it ends at the
+    /// last <c>)</c>. Null for text that is not such a line.
     /// </summary>
     public static ProcessStat? ParseStat(ReadOnlySpan<byte> content)
     {
         int open = content.IndexOf((byte)'('), close = content.LastIndexOf((byte)')');
         if (open < 1 || close < open || !int.TryParse(content[..open].Trim((byte)' '), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
             return null;
-        string command = Encoding.UTF8.GetString(content[(open + 1)..close]);
-        // After the comm: state is field 3 and starttime field 22, so the first and the 20th of the fields that follow.
-        char state = '\0';
-        int field = 0;
-        var fields = content[(close + 1)..].Trim((byte)' ');
-        foreach (var range in fields.Split((byte)' '))
-        {
-            var text = fields[range];
-            if (++field == 1)
-            {
-                if (text is not [var letter]) return null;
-                state = (char)letter;
-            }
-            else if (field == 20)
-            {
-                return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong start)
-                    ? new ProcessStat(pid, command, state, start)
-                    : null;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>The boot time in Unix seconds from <c>/proc/stat</c>'s <c>btime</c> line; null if it has none.</summary>
-    public static long? BootTime(string procStat)
-    {
-        foreach (var line in procStat.AsSpan().EnumerateLines())
-        {
-            if (line.StartsWith("btime ") && long.TryParse(line[6..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
-                return seconds;
-        }
-        return null;
+        var fields = content[(close + 1)..];
+        // " S 1 ...": the state, one letter between spaces.
+        return fields is [(byte)' ', var state, (byte)' ', ..] && (char.IsAsciiLetterUpper((char)state) || state == (byte)'x')
+            ? new ProcessStat(pid, Encoding.UTF8.GetString(content[(open + 1)..close]), (char)state)
+            : null;
     }
 
     /// <summary>

@@ -61,8 +61,6 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
     private readonly Gauge _processes = Families.Gauge(factory, "xx_service_processes",
         "Processes of the service running now (zombies not counted), found by its binary's path of --binaries.paths as argv[0] in --host.procfs; absent for a binary not installed here, and while the exporter cannot see the host's processes (its log says why).",
         "service");
-    private readonly Gauge _started = Families.Gauge(factory, "xx_service_process_start_time_seconds",
-        "When the newest running process of the service started, as Unix seconds; absent while none runs.", "service");
     private readonly byte[][] _argv0 = [.. watched.Select(binary => Encoding.UTF8.GetBytes(binary.Path))];
     private readonly byte[][] _fileNames = [.. watched.Select(binary => Encoding.UTF8.GetBytes(Path.GetFileName(binary.Path)))];
 
@@ -81,9 +79,8 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
             readings.Fail(blind);
             return;
         }
-        long? boot = ReadText("stat") is { } stat ? ProcFiles.BootTime(stat) : null;
-        var exact = new Tally[watched.Count];
-        var byName = new Tally[watched.Count];
+        var exact = new int[watched.Count];
+        var byName = new int[watched.Count];
         var runsFrom = new string?[watched.Count];
         int looked = 0, unreadable = 0;
         byte[] buffer = new byte[CmdlineBytes];
@@ -109,40 +106,26 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
             string? argv0 = isExact ? null : Encoding.UTF8.GetString(ProcFiles.Argv0(buffer.AsSpan(0, read)));
             // Its stat read after its cmdline: a process that ended in between is a zombie or gone, and not counted.
             if (ReadRunning(pid, buffer) is not { } process) continue;
-            if (isExact) exact[service].Add(process.StartTicks);
+            if (isExact) exact[service]++;
             else
             {
-                byName[service].Add(process.StartTicks);
+                byName[service]++;
                 runsFrom[service] ??= argv0;
             }
         }
         foreach (int i in installed)
         {
-            var tally = exact[i];
-            if (tally.Count == 0 && byName[i].Count > 0)
+            int count = exact[i];
+            if (count == 0 && byName[i] > 0)
             {
                 // Installed elsewhere than the exporter is told (or mounted elsewhere in its container): counted by name.
-                tally = byName[i];
-                readings.Notice(watched[i].Path, $"no process runs from {watched[i].Path} ({BinariesSettings.Table.Paths.Name}), but {tally.Count} from {runsFrom[i]}: counted as {watched[i].Service}; set {BinariesSettings.Table.Paths.Name} to the path it runs from");
+                count = byName[i];
+                readings.Notice(watched[i].Path, $"no process runs from {watched[i].Path} ({BinariesSettings.Table.Paths.Name}), but {count} from {runsFrom[i]}: counted as {watched[i].Service}; set {BinariesSettings.Table.Paths.Name} to the path it runs from");
             }
-            readings.Set(_processes, tally.Count, watched[i].Service);
-            if (boot is { } booted && tally.Newest is { } ticks) readings.Set(_started, booted + (double)ticks / ProcFiles.TicksPerSecond, watched[i].Service);
+            readings.Set(_processes, count, watched[i].Service);
         }
         if (unreadable > 0)
             readings.Notice(procfs, $"the arguments of {unreadable} of {looked} processes in {procfs} ({Procfs.Name}) may not be read (a /proc mounted with hidepid): a cMix or gateway among them is not counted");
-    }
-
-    /// <summary>Processes of one service found, and when the newest started.</summary>
-    private struct Tally
-    {
-        public int Count;
-        public ulong? Newest;
-
-        public void Add(ulong startTicks)
-        {
-            Count++;
-            if (Newest is not { } known || startTicks > known) Newest = startTicks;
-        }
     }
 
     /// <summary>
@@ -220,18 +203,6 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
             return RandomAccess.Read(file, buffer, 0);
         }
         catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private string? ReadText(string relative)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(procfs, relative));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
