@@ -136,7 +136,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         }
         _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries,
             new LiveEvents(options.CmixDownAfter, options.CmixExitAfter, options.GatewayExitAfter, options.GatewayIsolatedAfter,
-                () => _cmixProcess?.Stop(), () => _gatewayProcess?.Stop()));
+                () => CmixEndedAt ??= End(_cmixProcess), () => GatewayEndedAt ??= End(_gatewayProcess)));
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>
@@ -152,6 +152,18 @@ public sealed class SimulatedNode : IAsyncDisposable
 
     /// <summary>When the last block was imported before the chain stalled (<see cref="SimulatedNodeOptions.ChainStallAfter"/>); null while it runs.</summary>
     public DateTimeOffset? ChainStalledAt { get; private set; }
+
+    /// <summary>When the process standing for cMix was ended (<see cref="SimulatedNodeOptions.CmixExitAfter"/>, <see cref="SimulatedNodeOptions.CmixDownAfter"/>); null while it runs.</summary>
+    public DateTimeOffset? CmixEndedAt { get; private set; }
+
+    /// <summary>When the process standing for the gateway was ended (<see cref="SimulatedNodeOptions.GatewayExitAfter"/>); null while it runs.</summary>
+    public DateTimeOffset? GatewayEndedAt { get; private set; }
+
+    private static DateTimeOffset End(StandInProcess? process)
+    {
+        process?.Stop();
+        return DateTimeOffset.UtcNow;
+    }
 
     /// <summary>When <paramref name="era"/> begins (or began) on the simulated chain.</summary>
     public DateTimeOffset EraStartsAt(uint era) => _chain.EraStartsAt(era);
