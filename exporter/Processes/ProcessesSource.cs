@@ -115,22 +115,18 @@ public sealed class ProcessesSource(string procfs, IReadOnlyList<WatchedBinary> 
         }
         foreach (int i in installed)
         {
-            int count = exact[i];
-            if (count == 0 && byName[i] > 0)
-            {
-                // Installed elsewhere than the exporter is told (or mounted elsewhere in its container): counted by name.
-                count = byName[i];
-                readings.Notice(watched[i].Path, $"no process runs from {watched[i].Path} ({BinariesSettings.Table.Paths.Name}), but {count} from {runsFrom[i]}: counted as {watched[i].Service}; set {BinariesSettings.Table.Paths.Name} to the path it runs from");
-            }
-            readings.Set(_processes, count, watched[i].Service);
+            // Only the path counts: other installs on the host (a second stack, a test) have the same file names. One
+            // running from elsewhere while none runs from the path is likely a path the exporter was told wrong.
+            if (exact[i] == 0 && byName[i] > 0)
+                readings.Notice(watched[i].Path, $"no process runs from {watched[i].Path} ({BinariesSettings.Table.Paths.Name}), but {byName[i]} from {runsFrom[i]}, not counted as {watched[i].Service}: if that is this host's {watched[i].Service}, set {BinariesSettings.Table.Paths.Name} to the path it runs from");
+            readings.Set(_processes, exact[i], watched[i].Service);
         }
         if (unreadable > 0)
             readings.Notice(procfs, $"the arguments of {unreadable} of {looked} processes in {procfs} ({Procfs.Name}) may not be read (a /proc mounted with hidepid): a cMix or gateway among them is not counted");
     }
 
     /// <summary>
-    /// Which watched binary argv[0] is: its path exactly, or a path ending in the same file name (an install the
-    /// exporter sees at another path); null if none.
+    /// Which watched binary argv[0] is: its path exactly, or only a path ending in the same file name; null if none.
     /// </summary>
     private (int Service, bool Exact)? Match(ReadOnlySpan<byte> argv0)
     {

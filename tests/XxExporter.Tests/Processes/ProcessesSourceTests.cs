@@ -112,12 +112,12 @@ public sealed class ProcessesSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_binary_running_from_another_path_is_counted_by_its_name_and_said()
+    public async Task A_binary_running_from_another_path_is_not_counted_but_said()
     {
         var binaries = Install("server", "gateway");
         string table = Table("4242",
             (1, "/sbin/init\0", Stat(1, "systemd", 'S')),
-            // cMix installed at /srv/xx on the host, mounted at the default path in the exporter's container
+            // cMix run from /srv/xx (another install, or this one mounted at the default path in the exporter's container)
             (100, "/srv/xx/bin/xxnetwork-cmix\0--config\0/srv/xx/config/cmix.yaml\0", Stat(100, "xxnetwork-cmix", 'S')),
             // only a name ending like the gateway's
             (101, "/usr/local/bin/not-xxnetwork-gateway\0", Stat(101, "not-xxnetwork-g", 'S')));
@@ -125,10 +125,12 @@ public sealed class ProcessesSourceTests : IDisposable
 
         var m = await harness.Scrape();
 
-        Assert.Equal(1, m["xx_service_processes{service=\"cmix\"}"]);
+        Assert.Equal(0, m["xx_service_processes{service=\"cmix\"}"]);
         Assert.Equal(0, m["xx_service_processes{service=\"gateway\"}"]);
         Assert.Equal(1, m["xx_exporter_collector_success{collector=\"processes\"}"]);
-        Assert.Contains($"no process runs from {binaries[0].Path} (--binaries.paths), but 1 from /srv/xx/bin/xxnetwork-cmix: counted as cmix", harness.Logs.All);
+        Assert.Contains($"no process runs from {binaries[0].Path} (--binaries.paths), but 1 from /srv/xx/bin/xxnetwork-cmix, not counted as cmix: " +
+            "if that is this host's cmix, set --binaries.paths to the path it runs from", harness.Logs.All);
+        Assert.DoesNotContain("xxnetwork-gateway", harness.Logs.All);
     }
 
     [Theory]
