@@ -33,9 +33,9 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         var stall = Task.Run(LostElectionAndChainStallAsync);
         var missedEra = Task.Run(MissedEraAndCrashLoopAsync);
         var cmixDown = Task.Run(CmixStoppedOnErrorAsync);
-        var cmixGone = Task.Run(() => ProcessGoneAsync("cMix's process gone without an error file (from its end)",
+        var cmixGone = Task.Run(() => NotRunningAsync("cMix's process gone without an error file (from its end)",
             node => node with { CmixExitAfter = TimeSpan.FromSeconds(20) }, node => node.CmixEndedAt));
-        var gatewayGone = Task.Run(() => ProcessGoneAsync("the gateway's process gone (from its end)",
+        var gatewayGone = Task.Run(() => NotRunningAsync("the gateway's process gone (from its end)",
             node => node with { GatewayExitAfter = TimeSpan.FromSeconds(20) }, node => node.GatewayEndedAt));
         var measured = (await Task.WhenAll(missedEra, cmixDown, stall, cmixGone, gatewayGone)).SelectMany(m => m).ToList();
         output.WriteLine(Table(measured));
@@ -81,7 +81,7 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         return [new("cMix down, cmix-err.log left (from its writing)", StoppedOnError, written, arrived[StoppedOnError], FiveMinutes)];
     }
 
-    private static async Task<List<Measured>> ProcessGoneAsync(string @event, Func<SimulatedNodeOptions, SimulatedNodeOptions> adjust,
+    private static async Task<List<Measured>> NotRunningAsync(string @event, Func<SimulatedNodeOptions, SimulatedNodeOptions> adjust,
         Func<SimulatedNode, DateTimeOffset?> endedAt)
     {
         // A healthy node whose cMix or gateway process ends 20 s after the start, writing no cmix-err.log: nothing
@@ -92,8 +92,8 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         while (endedAt(site.Node) is null && waited.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(500);
         var ended = endedAt(site.Node) ?? throw new InvalidOperationException("the simulated process did not end");
         Assert.False(File.Exists(Path.Combine(site.LogFolder, "cmix-err.log")), "an error file was written");
-        var arrived = await FirstFiringAsync(site.Stack, [ProcessGone], ended, TimeSpan.FromMinutes(8));
-        return [new(@event, ProcessGone, ended, arrived[ProcessGone], FiveMinutes)];
+        var arrived = await FirstFiringAsync(site.Stack, [NotRunning], ended, TimeSpan.FromMinutes(8));
+        return [new(@event, NotRunning, ended, arrived[NotRunning], FiveMinutes)];
     }
 
     private static async Task<List<Measured>> LostElectionAndChainStallAsync()
@@ -133,7 +133,7 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
 
     /// <summary>The witnesses of <c>XxServiceDown</c>, told apart by their <c>cause</c> label (prometheus/rules/xx-alerts.yml).</summary>
     private const string CrashLoop = "XxServiceDown{cause=crash_loop}", StoppedOnError = "XxServiceDown{cause=stopped_on_error}",
-        ProcessGone = "XxServiceDown{cause=process_gone}";
+        NotRunning = "XxServiceDown{cause=not_running}";
 
     /// <summary>An alert's name, with its <c>cause</c> if it has one.</summary>
     private static string Name(JsonNode labels) =>
