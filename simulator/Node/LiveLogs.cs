@@ -12,14 +12,18 @@ internal sealed class LiveLogs : IDisposable
     private readonly NodeLogScript _script;
     private readonly long _maxFileBytes;
     private readonly TimeSpan? _cmixDownAfter, _gatewayIsolatedAfter;
+    private readonly LiveLogEvents _events;
 
     /// <param name="cmixDownAfter">When the node stops for good, leaving cmix-err.log (null: never).</param>
     /// <param name="gatewayIsolatedAfter">When peer gossip stops reaching the gateway (null: never).</param>
-    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, SimulatedBinaries binaries, TimeSpan? cmixDownAfter = null, TimeSpan? gatewayIsolatedAfter = null)
+    /// <param name="events">When the wrappers and the gateway start failing otherwise (none by default).</param>
+    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, SimulatedBinaries binaries, TimeSpan? cmixDownAfter = null,
+        TimeSpan? gatewayIsolatedAfter = null, LiveLogEvents? events = null)
     {
         _maxFileBytes = maxFileBytes;
         _cmixDownAfter = cmixDownAfter;
         _gatewayIsolatedAfter = gatewayIsolatedAfter;
+        _events = events ?? new LiveLogEvents();
         Directory.CreateDirectory(folder);
         _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed) with { Binaries = binaries }, new WallLogClock());
     }
@@ -51,11 +55,11 @@ internal sealed class LiveLogs : IDisposable
             {
                 var running = DateTime.UtcNow - started;
                 if (running >= _gatewayIsolatedAfter) _script.IsolateGateway();
-                if (running >= _cmixDownAfter)
-                {
-                    _script.StopForGood();
-                    _script.FlushAndRotate(_maxFileBytes);
-                }
+                if (running >= _cmixDownAfter) _script.StopForGood();
+                if (running >= _events.WrapperWaitingAfter) _script.WrapperWaits();
+                if (running >= _events.WrapperChainLostAfter) _script.WrapperChainPollFails();
+                if (running >= _events.GatewayRenewalFailingAfter) _script.GatewayRenewalFails();
+                _script.FlushAndRotate(_maxFileBytes);
                 if (!scheduled()) continue;
                 _script.NextRound();
                 _script.FlushAndRotate(_maxFileBytes);
@@ -69,3 +73,9 @@ internal sealed class LiveLogs : IDisposable
 
     public void Dispose() => _script.Dispose();
 }
+
+/// <summary>Times after the start from which the node's logs show a failure each round (null: never).</summary>
+/// <param name="WrapperWaitingAfter">The cMix wrapper restarts and waits for the consensus ready state from then on; cMix does not run.</param>
+/// <param name="WrapperChainLostAfter">The cMix wrapper's chain polls fail (its processes run on).</param>
+/// <param name="GatewayRenewalFailingAfter">The gateway's HTTPS certificate renewal fails, retried at once.</param>
+internal sealed record LiveLogEvents(TimeSpan? WrapperWaitingAfter = null, TimeSpan? WrapperChainLostAfter = null, TimeSpan? GatewayRenewalFailingAfter = null);

@@ -83,6 +83,24 @@ public sealed record SimulatedNodeOptions
 
     /// <summary>How long before the start the chain's first era (1000) began: the story starts that far along.</summary>
     public TimeSpan ChainStartedBefore { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The stash's heartbeat is on chain as usual but it authors no block (<see cref="SimulatedChain.NoBlocksAuthored"/>).</summary>
+    public bool NoBlocksAuthored { get; init; }
+
+    /// <summary>If set, this long after start the stash's reward destination (Staking.Payee) changes from Staked to an account.</summary>
+    public TimeSpan? PayeeChangedAfter { get; init; }
+
+    /// <summary>If set, this long after start no cMix round completes anywhere in the network: no round in the logs, and the era's points grow by the blocks' only.</summary>
+    public TimeSpan? NetworkStalledAfter { get; init; }
+
+    /// <summary>If set, this long after start the cMix wrapper restarts and waits for the consensus ready state for good; cMix does not run.</summary>
+    public TimeSpan? WrapperWaitingAfter { get; init; }
+
+    /// <summary>If set, this long after start the cMix wrapper's chain polls fail (connection refused) each round; cMix and the gateway run on.</summary>
+    public TimeSpan? WrapperChainLostAfter { get; init; }
+
+    /// <summary>If set, this long after start the gateway's HTTPS certificate renewal fails each round (replaceCertificateErr).</summary>
+    public TimeSpan? GatewayRenewalFailingAfter { get; init; }
 }
 
 /// <summary>Whether the simulated node's keystore holds the stash's next session keys, or refuses to say (--rpc-methods safe).</summary>
@@ -111,8 +129,13 @@ public sealed class SimulatedNode : IAsyncDisposable
     private SimulatedNode(SimulatedNodeOptions options)
     {
         var binaries = new SimulatedBinaries(options.BinaryBehind);
-        _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow - options.ChainStartedBefore, NodeIdentity.Stash,
-            NodeIdentity.CmixId, binaries) { MissedEra = options.MissedEra, WaitingEra = options.WaitingEra, LongEra = options.LongEra };
+        var now = DateTimeOffset.UtcNow;
+        _chain = new SimulatedChain(options.Scenario, options.EraLength, now - options.ChainStartedBefore, NodeIdentity.Stash,
+            NodeIdentity.CmixId, binaries)
+        {
+            MissedEra = options.MissedEra, WaitingEra = options.WaitingEra, LongEra = options.LongEra, NoBlocksAuthored = options.NoBlocksAuthored,
+            PayeeChangesAt = now + options.PayeeChangedAfter, RoundsStallAt = now + options.NetworkStalledAfter,
+        };
         _chainStallAfter = options.ChainStallAfter;
         _self = new NodeSelf(options.Role, options.SessionKeys == SessionKeysOnNode.Missing ? new HashSet<string>() : new HashSet<string>([_chain.StashSessionKeys], StringComparer.OrdinalIgnoreCase),
             RefusesUnsafe: options.SessionKeys == SessionKeysOnNode.Refused);
@@ -121,7 +144,8 @@ public sealed class SimulatedNode : IAsyncDisposable
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
-        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries, options.CmixDownAfter, options.GatewayIsolatedAfter);
+        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries, options.CmixDownAfter, options.GatewayIsolatedAfter,
+            new LiveLogEvents(options.WrapperWaitingAfter, options.WrapperChainLostAfter, options.GatewayRenewalFailingAfter));
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>
@@ -179,7 +203,7 @@ public sealed class SimulatedNode : IAsyncDisposable
             throw;
         }
         node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval,
-            () => node._chain.StashActiveAt(DateTimeOffset.UtcNow), node.AfterRoundAsync, node._stop.Token),
+            () => node._chain.StashScheduledAt(DateTimeOffset.UtcNow), node.AfterRoundAsync, node._stop.Token),
             options.BackupFolder is { } backups ? TakeBackupsAsync(backups, options.EraLength, node._stop.Token) : Task.CompletedTask);
         return node;
     }
