@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using XxSimulator.Chain;
 using XxSimulator.Rpc;
@@ -124,6 +125,10 @@ public sealed class SimulatedNode : IAsyncDisposable
     private readonly string _peerId;
     private readonly TimeSpan? _chainStallAfter;
     private ChainView _view;
+
+    /// <summary>The chain as it was at each of the last blocks, for reads at a block: the state read with a block height is the state of that block.</summary>
+    private readonly ConcurrentDictionary<long, ChainView> _recentBlocks = new();
+    private const int RecentBlocksKept = 64;
     private Task _running = Task.CompletedTask;
 
     private SimulatedNode(SimulatedNodeOptions options)
@@ -143,7 +148,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         _view = _chain.At(DateTimeOffset.UtcNow) with { Self = _self, PeerId = _peerId };
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
-        _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
+        _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(ViewFor(method, parameters), method, parameters));
         _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries, options.CmixDownAfter, options.GatewayIsolatedAfter,
             new LiveLogEvents(options.WrapperWaitingAfter, options.WrapperChainLostAfter, options.GatewayRenewalFailingAfter));
     }
@@ -223,7 +228,10 @@ public sealed class SimulatedNode : IAsyncDisposable
                     ChainStalledAt ??= imported;
                     continue;
                 }
-                Volatile.Write(ref _view, _chain.At(now) with { Self = _self, PeerId = _peerId });
+                var view = _chain.At(now) with { Self = _self, PeerId = _peerId };
+                _recentBlocks.TryAdd(view.Best, view);
+                _recentBlocks.TryRemove(view.Best - RecentBlocksKept, out _);
+                Volatile.Write(ref _view, view);
                 imported = now;
             }
         }
@@ -231,6 +239,10 @@ public sealed class SimulatedNode : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>The view a request reads: that of the block a storage read names, if it is one of the last ones, else the current one.</summary>
+    private ChainView ViewFor(string method, System.Text.Json.JsonElement parameters) =>
+        SubstrateRpc.StorageReadAt(method, parameters) is { } block && _recentBlocks.TryGetValue(block, out var view) ? view : Volatile.Read(ref _view);
 
     private Task AfterRoundAsync(CancellationToken stop) => _gatewayDatabase?.StoreRoundAsync(stop) ?? Task.CompletedTask;
 

@@ -46,12 +46,14 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     /// <summary>One incident: its validator (a host or two of it), what causes it, and the one notification it must give.</summary>
     /// <param name="Cause">The node's options with the cause, given the time from the node's start to the causes' moment.</param>
     /// <param name="Labels">The labels the alert must carry beyond alertname, validator and severity.</param>
-    /// <param name="NamesHost">Whether the alert names the host (instance) or is one per validator (none).</param>
+    /// <param name="Names">What the alert is about: a host (validator and instance), a validator (no instance), or the network (neither).</param>
     /// <param name="TwoHosts">A second host of the validator (its gateway host) reads the same chain node for the stash.</param>
     /// <param name="Database">The host's exporter watches the database whose connections the test holds.</param>
     /// <param name="ClosedFromOutside">The validator's gateway, as the blackbox exporter probes it from outside, is a closed port: the alert's host is that address.</param>
     private sealed record Incident(string Name, string Validator, Func<SimulatedNodeOptions, TimeSpan, SimulatedNodeOptions> Cause, string Alert,
-        string Receiver, (string Name, string Value)[] Labels, bool NamesHost, bool TwoHosts = false, bool Database = false, bool ClosedFromOutside = false);
+        string Receiver, (string Name, string Value)[] Labels, Names Names, bool TwoHosts = false, bool Database = false, bool ClosedFromOutside = false);
+
+    private enum Names { Host, Validator, Network }
 
     /// <summary>
     /// The incidents on the shared stack. Not here, with why: the network-wide stall (its own stack, below);
@@ -63,20 +65,24 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     private static readonly Incident[] Incidents =
     [
         new("online but authoring no block, seen by its node host and its gateway host", "validator-1",
-            (node, _) => node with { NoBlocksAuthored = true }, "XxValidatorNoBlocksAuthored", "xx-page", [], NamesHost: false, TwoHosts: true),
+            (node, _) => node with { NoBlocksAuthored = true }, "XxValidatorNoBlocksAuthored", "xx-page", [], Names.Validator, TwoHosts: true),
         new("the reward destination changed", "validator-payee",
-            (node, causes) => node with { PayeeChangedAfter = causes }, "XxValidatorStakingChanged", "xx-page", [("change", "payee")], NamesHost: false),
+            (node, causes) => node with { PayeeChangedAfter = causes }, "XxValidatorStakingChanged", "xx-page", [("change", "payee")], Names.Validator),
         new("the cMix wrapper restarted and waits for consensus while the validator is active", "validator-waiting",
-            (node, causes) => node with { WrapperWaitingAfter = causes }, "XxWrapperWaitingWhileActive", "xx-page", [("service", "cmix")], NamesHost: true),
+            (node, causes) => node with { WrapperWaitingAfter = causes }, "XxWrapperWaitingWhileActive", "xx-page", [("service", "cmix")], Names.Host),
         new("the cMix wrapper cut off from its chain node (processes running)", "validator-cut-off",
-            (node, causes) => node with { WrapperChainLostAfter = causes }, "XxWrapperChainUnreachable", "xx-default", [("service", "cmix")], NamesHost: true),
+            (node, causes) => node with { WrapperChainLostAfter = causes }, "XxWrapperChainUnreachable", "xx-default", [("service", "cmix")], Names.Host),
         new("the gateway's HTTPS certificate renewal failing", "validator-renewal",
-            (node, causes) => node with { GatewayRenewalFailingAfter = causes }, "XxGatewayHttpsCertificateExpired", "xx-default", [], NamesHost: true),
+            (node, causes) => node with { GatewayRenewalFailingAfter = causes }, "XxGatewayHttpsCertificateExpired", "xx-default", [], Names.Host),
         new($"{ConnectionsHeld + 1} of the database server's {MaxConnections} connections in use", "validator-database",
-            (node, _) => node, "XxPostgresConnectionsNearLimit", "xx-default", [("database", "cmix_gateway")], NamesHost: true, Database: true),
+            (node, _) => node, "XxPostgresConnectionsNearLimit", "xx-default", [("database", "cmix_gateway")], Names.Host, Database: true),
         new("the gateway's public port closed to the monitoring host's blackbox exporter", "validator-outside",
-            (node, _) => node, "XxGatewayUnreachableFromOutside", "xx-page", [("job", "xx-gateway-tcp")], NamesHost: true, ClosedFromOutside: true),
+            (node, _) => node, "XxGatewayUnreachableFromOutside", "xx-page", [("job", "xx-gateway-tcp")], Names.Host, ClosedFromOutside: true),
     ];
+
+    /// <summary>The incident of the stack of its own: a lone node, stalled from its start, in a network where no cMix round completes.</summary>
+    private static readonly Incident NetworkStall = new("no cMix round completes anywhere in the network", "validator-1",
+        (node, _) => node with { NetworkStalledAfter = TimeSpan.Zero }, "XxNetworkRoundsStalled", "xx-default", [], Names.Network);
 
     [Fact]
     public async Task Each_new_alert_reaches_the_webhook_once_to_its_receiver_with_its_labels()
@@ -85,9 +91,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         await using var network = new Network();
         var shared = network.StartStackAsync(Incidents, "home");
         // A lone node in a network where no cMix round completes: the chain's points grow by its blocks' only.
-        var stalled = network.StartStackAsync(
-            [new("no cMix round completes anywhere in the network", "validator-1", (node, _) => node with { NetworkStalledAfter = TimeSpan.Zero },
-                "XxNetworkRoundsStalled", "xx-default", [], NamesHost: false)], "lone");
+        var stalled = network.StartStackAsync([NetworkStall], "lone");
         var (sharedStack, sharedHosts) = await shared;
         var (stalledStack, stalledHosts) = await stalled;
         var causes = network.NodesStarted + CausesAfter;
@@ -114,10 +118,8 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
                 var alert = Assert.Single(one.Firing);
                 Assert.Equal(incident.Receiver == "xx-page" ? "critical" : "warning", Label(alert, "severity"));
                 foreach (var (name, value) in incident.Labels) Assert.Equal(value, Label(alert, name));
-                // A fact of the network has neither validator nor host; the others are their validator's, by host or not.
-                bool networkFact = incident.Alert == "XxNetworkRoundsStalled";
-                Assert.Equal(networkFact ? null : incident.Validator, Label(alert, "validator"));
-                Assert.Equal(incident.NamesHost ? host.Authority : null, Label(alert, "instance"));
+                Assert.Equal(incident.Names == Names.Network ? null : incident.Validator, Label(alert, "validator"));
+                Assert.Equal(incident.Names == Names.Host ? host.Authority : null, Label(alert, "instance"));
                 Assert.EndsWith($"/docs/runbooks/{incident.Alert}.md", alert["annotations"]!["runbook_url"]!.GetValue<string>());
             }
             // Nothing else: every notification is one of the incidents'.
@@ -161,6 +163,12 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         private PostgresServer? _database;
         private ServerProcess? _blackbox;
 
+        /// <summary>Keeps <paramref name="running"/> to dispose of; the two stacks start side by side.</summary>
+        private void Track(IAsyncDisposable running)
+        {
+            lock (_running) _running.Add(running);
+        }
+
         /// <summary>When the first node started: the causes' times count from it (within a second of every node's start).</summary>
         public DateTimeOffset NodesStarted => _started;
 
@@ -189,7 +197,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
             }
             Assert.Equal("validator-1", incidents[0].Validator);
             var stack = await MonitoringStack.StartAsync(hosts[0].Item2, site, MonitoringStack.CompressedClock, scraped, ProbedGateways);
-            _running.Add(stack);
+            Track(stack);
             await WaitForTargetsUpAsync(stack, scraped.Count + 1);
             return (stack, hosts);
         }
@@ -233,7 +241,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
                 Scenario = Scenario.Healthy,
                 Role = role,
             }, _started + CausesAfter - DateTimeOffset.UtcNow)); // the causes at one moment on every node, however late it started
-            _running.Add(node);
+            Track(node);
             return node;
         }
 
@@ -273,7 +281,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
                 "--web.listen-address", "127.0.0.1:0", "--log.level", "warn", "--collector.dns=false", "--collector.gateway_node=false",
                 "--checks.backups", "", "--checks.certificates", "", "--checks.probes", "", .. flags,
             ]);
-            _running.Add(app);
+            Track(app);
             return address;
         }
 
