@@ -12,8 +12,8 @@ namespace XxExporter.Tests.Bundle;
 
 /// <summary>
 /// The alerts of issue #22 through the notification model (docs/alerts-routing.md), one incident per row of
-/// <see cref="Incidents"/>: each caused on a validator of its own by the simulated node (or, for the database, by the
-/// test against a real PostgreSQL), watched by the shipped rules and routing on the compressed clock
+/// <see cref="Incidents"/>: each caused on a validator of its own by the simulated node (or by the test: the connections
+/// of a real PostgreSQL, a closed port the shipped blackbox exporter probes), watched by the shipped rules and routing on the compressed clock
 /// (<see cref="MonitoringStack.CompressedClock"/>), and each reaching the webhook as exactly one firing notification to
 /// the receiver the model names, with the validator and host labels it names, and nothing else in the window. Every
 /// validator is in the active set and its eras are long (no era change in the test; sessions of 1000 slots, so blocks
