@@ -25,6 +25,7 @@ cleanup() {
     for ns in $(ip netns list | cut -d' ' -f1); do ip netns pids "$ns" | xargs -r kill -9 2>/dev/null || true; done
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 CENTRAL=10.77.0.1
 ip netns add centre
@@ -92,8 +93,8 @@ ip netns exec centre prometheus --config.file="$C/prometheus.yml" --storage.tsdb
 query() {   # an instant query at the receiver; prints the result array
     "${Q[@]}" "https://$CENTRAL:9090/api/v1/query" --data-urlencode "query=$1" ${2:+--data-urlencode "time=$2"} | jq -c '.data.result'
 }
-metric() {  # one of the receiver's own metrics
-    "${Q[@]}" "https://$CENTRAL:9090/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+metric() {  # one of the receiver's own metrics, summed over its labels
+    "${Q[@]}" "https://$CENTRAL:9090/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 { sum += $2 } END { printf "%.0f\n", sum }'
 }
 wait_for() {  # wait_for DESCRIPTION COMMAND...: until COMMAND succeeds, at most TIMEOUT_S
     local started; started=$(now)
@@ -197,6 +198,7 @@ result home_still_arriving "$(query 'count(up{job="xx-exporter",instance="node.h
 
 # ---- the uplink is back: the cloud agent sends what its WAL kept ------------------------------------------------
 ip -n cloud link set up0 up
+ip -n cloud route replace default via 10.77.2.1   # gone with the link, as a router's would be
 RESTORED=$(now)
 OUTAGE=$((RESTORED - CUT))
 result outage_s "$OUTAGE"

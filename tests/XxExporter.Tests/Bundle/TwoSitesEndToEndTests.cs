@@ -100,11 +100,12 @@ public sealed class TwoSitesEndToEndTests(ITestOutputHelper output)
     /// <summary>The receiver's TLS certificate for its address (a CA of the test's own) and its basic-auth user.</summary>
     private static void WriteReceiverTls(TempFolder folder, string password)
     {
+        var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=xx two-site test CA", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var ca = caRequest.CreateSelfSigned(now.AddHours(-1), now.AddDays(2));
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=central", key, HashAlgorithmName.SHA256);
@@ -112,7 +113,7 @@ public sealed class TwoSitesEndToEndTests(ITestOutputHelper output)
         names.AddIpAddress(IPAddress.Parse(Central));
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var leaf = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var leaf = request.Create(ca, now.AddHours(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
 
         File.WriteAllText(folder.File("ca.crt"), ca.ExportCertificatePem());
         File.WriteAllText(folder.File("server.crt"), leaf.ExportCertificatePem());
