@@ -173,6 +173,8 @@ result samples_appended "$s0 $s1 $((t1 - t0))"
 result receiver_disk_bytes "$d0 $d1"
 result receiver_rss_after "$(metric process_resident_memory_bytes)"
 result receiver_head_series "$(metric prometheus_tsdb_head_series)"
+# XxRemoteWriteFailing's "behind" as the centre computes it from what the agents send about themselves.
+result behind_by_host "$(query 'max by (instance) (prometheus_remote_storage_highest_timestamp_in_seconds - ignoring(remote_name, url) group_right prometheus_remote_storage_queue_highest_sent_timestamp_seconds)')"
 result samples_per_s_by_host "$(query 'sum by (instance) (rate(prometheus_remote_storage_samples_total{job="prometheus-agent"}[1m]))')"
 result agent_wal_bytes "$(du -sb "$WORK/home-node/agent" | cut -f1)"
 result agent_rss "$(ip netns exec home-node curl -s 127.0.0.1:9095/metrics | awk '$1 == "process_resident_memory_bytes" { print $2 }')"

@@ -47,6 +47,11 @@ public sealed class TwoSitesEndToEndTests(ITestOutputHelper output)
         Assert.All(up, s => Assert.Equal("validator-1", Label(s, "validator")));
         Assert.Equal(["node", "prometheus-agent", "xx-exporter"], up.Select(s => Label(s, "job")).Distinct().Order());
 
+        // Each agent's own remote-write series arrive too: XxRemoteWriteFailing can judge every host at the centre.
+        var behind = JsonNode.Parse(Get("behind_by_host"))!.AsArray();
+        Assert.Equal(Hosts.Order(), behind.Select(s => Label(s, "instance")).Order());
+        Assert.All(behind, s => Assert.InRange(double.Parse(s!["value"]![1]!.GetValue<string>(), CultureInfo.InvariantCulture), 0, 120));
+
         // Outbound only: the site reaches its own listener, the centre neither the router nor a host behind it.
         Assert.Equal("reached", Get("site_host_from_site"));
         Assert.Equal("refused", Get("router_from_centre"));
