@@ -102,7 +102,7 @@ internal sealed class CredentialsBackupSource : IScrapeSource
             problems[BackupProblem.Differs] = files.Count(file => file.State == FileInBackup.Differs);
             string? finding = files.Any(file => file.State != FileInBackup.Equal)
                 ? $"the newest backup ({backup.Kind.ToString().ToLowerInvariant()}, of {content.Taken:yyyy-MM-dd HH:mm:ss} UTC) "
-                    + string.Join("; ", files.Where(file => file.State != FileInBackup.Equal).GroupBy(file => file.State)
+                    + string.Join("; ", files.Where(file => file.State != FileInBackup.Equal).GroupBy(file => file.State).OrderBy(group => group.Key)
                         .Select(group => $"{(group.Key == FileInBackup.Missing ? "lacks" : "holds other content for")} {string.Join(", ", group.Select(file => file.File))}"))
                 : null;
             return new(problems, files, content.Taken, Join(unreadable, finding));
