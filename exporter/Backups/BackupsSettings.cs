@@ -46,7 +46,7 @@ public sealed record CredentialsBackupSettings
             Parsers.Duration("1m", "24h"));
 
         public static readonly Setting<TimeSpan> Timeout = new("backups.credentials-timeout", "Backups:CredentialsTimeout", "2m",
-            "How long one comparison may take: each restic run, or the reading of an archive; past it the backup counts as unreadable.",
+            "How long one comparison may take, restic's two runs together or the reading of an archive; past it the backup counts as unreadable.",
             Parsers.Duration("1s", "1h"));
 
         public static IReadOnlyList<Setting> All { get; } = [Folder, Backup, ResticPasswordFile, ResticHost, Interval, Timeout];

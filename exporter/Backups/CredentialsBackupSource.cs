@@ -215,7 +215,9 @@ internal sealed class CredentialsBackupSource : IScrapeSource
     /// <summary>The newest snapshot holding the folder, dumped by restic as a tar. The repository and password file go in restic's environment, never its arguments.</summary>
     private async Task<BackupContent> ReadResticAsync(string repository, IEnumerable<string> names, CancellationToken cancel)
     {
-        var environment = new Dictionary<string, string> { ["RESTIC_REPOSITORY"] = repository };
+        // restic runs in the exporter's memory budget (the systemd unit's MemoryMax covers its children): Go's soft
+        // limit makes it collect garbage early rather than grow, which a repository's index would make it do.
+        var environment = new Dictionary<string, string> { ["RESTIC_REPOSITORY"] = repository, ["GOMEMLIMIT"] = "64MiB" };
         if (_settings.ResticPasswordFile.Length > 0) environment["RESTIC_PASSWORD_FILE"] = _settings.ResticPasswordFile;
         // --no-lock: reading needs no write access to the repository; --no-cache: nor a home folder to keep a cache in.
         ToolRun Restic(string name, params string[] arguments) =>
