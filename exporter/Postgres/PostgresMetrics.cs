@@ -14,6 +14,9 @@ public sealed class PostgresMetrics(IMetricFactory factory)
     public readonly Gauge Up = Families.Gauge(factory, "xx_postgres_up",
         "1 if the last collection from the database succeeded, 0 if the server is down, refused the login, the database is missing or the collection timed out.",
         Database);
+    public readonly Gauge AccessDenied = Families.Gauge(factory, "xx_postgres_access_denied",
+        "1 if the server refused the exporter's role in the last collection (SQLSTATE class 28 at login: a wrong password, no pg_hba.conf entry, a role that may not log in; 42501: no CONNECT on the database or no SELECT on a table), else 0. The server runs; the exporter cannot read it.",
+        Database);
     public readonly Gauge Size = Families.Gauge(factory, "xx_postgres_database_size_bytes", "Size of the database on disk.", Database);
     public readonly Gauge Connections = Families.Gauge(factory, "xx_postgres_connections",
         "Connections to the database by state (active, idle, idle_in_transaction, idle_in_transaction_aborted, fastpath_function_call, disabled, unknown).",

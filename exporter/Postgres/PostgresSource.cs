@@ -10,7 +10,8 @@ namespace XxExporter.Postgres;
 /// One configured database, read when Prometheus scrapes: all of <see cref="PostgresQueries"/> in one batch, so a
 /// read is one round trip on a pooled connection. The pool is capped (<see cref="PostgresSettings.MaxConnections"/>)
 /// and a read is bounded by the timeout on the client and by <c>statement_timeout</c> on the server. While the
-/// database cannot be read, only <c>xx_postgres_up 0</c> remains of it.
+/// database cannot be read, only <c>xx_postgres_up 0</c> remains of it, with <c>xx_postgres_access_denied</c> telling a
+/// server that refused the exporter's role (it runs; the exporter is blind) from one that is down or not answering.
 /// </summary>
 public sealed class PostgresSource : IScrapeSource, IAsyncDisposable
 {
@@ -58,15 +59,31 @@ public sealed class PostgresSource : IScrapeSource, IAsyncDisposable
         {
             // Out of time: ScrapeSources says so (no answer within the timeout) and shows Unavailable.
             timeout.ThrowIfCancellationRequested();
-            Unavailable(readings);
-            readings.Fail($"{_target} is not answering: {Describe(ex)}");
+            bool accessDenied = IsAccessDenied(ex);
+            readings.Set(_metrics.Up, 0, _target.Database);
+            readings.Set(_metrics.AccessDenied, accessDenied, _target.Database);
+            readings.Fail($"{_target} {(accessDenied ? "refuses the exporter's role" : "is not answering")}: {Describe(ex)}");
             return;
         }
         readings.Set(_metrics.Up, 1, _target.Database);
+        readings.Set(_metrics.AccessDenied, 0, _target.Database);
         row.Publish(readings);
     }
 
-    public void Unavailable(Readings readings) => readings.Set(_metrics.Up, 0, _target.Database);
+    public void Unavailable(Readings readings)
+    {
+        readings.Set(_metrics.Up, 0, _target.Database);
+        readings.Set(_metrics.AccessDenied, 0, _target.Database);
+    }
+
+    /// <summary>
+    /// The server's own answer refusing the exporter's role: SQLSTATE class 28, invalid authorization specification
+    /// (28P01 a wrong password, 28000 no pg_hba.conf entry or a role without LOGIN), or 42501, insufficient privilege
+    /// (no CONNECT on the database, no SELECT on a table read). Anything else (refused or timed-out connections, a
+    /// missing database, a server starting up or full) is the server's or the database's trouble.
+    /// </summary>
+    private static bool IsAccessDenied(Exception ex) =>
+        ex is PostgresException { SqlState: ['2', '8', ..] or PostgresErrorCodes.InsufficientPrivilege };
 
     /// <summary>A one-line reason for the log, with the password (should a driver ever echo it) blanked.</summary>
     private string Describe(Exception ex)

@@ -7,7 +7,7 @@ namespace XxExporter.Logs.Rules;
 public enum WrapperError { NoLocalChain, ChainConnection, SyncState, NetworkSettings, UpdateFailed, Download, HashMismatch, CommandFailed, Signature, Other }
 
 /// <summary>
-/// Reads cmix-wrapper.log or gateway-wrapper.log: restarts of the binary after an error, binary updates
+/// Reads cmix-wrapper.log or gateway-wrapper.log: the wrapper's own starts, restarts of the binary after an error, binary updates
 /// pushed by on-chain hash (each attempt's hashes go to <see cref="InstalledHashes"/>), waiting for the consensus
 /// ready state, and the wrapper's errors by kind.
 /// </summary>
@@ -27,6 +27,7 @@ public sealed class WrapperRules : ILogRules
         new(WrapperError.Signature, "signature", "a signed command the wrapper could not verify"),
         new(WrapperError.Other, "other", "any other ERROR or CRITICAL record"));
 
+    private readonly Counter.Child _starts;
     private readonly Counter.Child _restarts;
     private readonly Counter.Child _updates;
     private readonly Counter.Child _binaryStarts;
@@ -37,6 +38,9 @@ public sealed class WrapperRules : ILogRules
     public WrapperRules(IMetricFactory factory, string service, string log, InstalledHashes? installed)
     {
         (_log, _installed) = (log, installed);
+        _starts = Families.Counter(factory, "xx_wrapper_starts_total",
+            "Times the wrapper itself started (\"Running with configuration: ...\", its first line once the network settings pass): systemd starting it again after it crashed or updated itself, or a restart of its service.",
+            "service").WithLabels(service).Published();
         _restarts = Families.Counter(factory, "xx_wrapper_restarts_total",
             "Times the wrapper restarted the binary after an error (\"Restarting binary due to error\").", "service").WithLabels(service).Published();
         _updates = Families.Counter(factory, "xx_wrapper_binary_updates_total",
@@ -53,7 +57,9 @@ public sealed class WrapperRules : ILogRules
     public void OnRecord(in LogRecord record)
     {
         var message = record.Message;
-        if (message.StartsWith("Restarting binary due to error"u8)) _restarts.Inc();
+        // The rest of this line is the wrapper's arguments, its S3 secret among them: only the prefix is read.
+        if (message.StartsWith("Running with configuration: "u8)) _starts.Inc();
+        else if (message.StartsWith("Restarting binary due to error"u8)) _restarts.Inc();
         else if (message.StartsWith("Waiting on consensus ready state"u8) || message.StartsWith("Waiting on IDF for consensus"u8)) _waiting.Set(1);
         else if (message.StartsWith("Consensus ready!"u8)) _waiting.Set(0);
         else if (IsBinaryStart(message))
@@ -124,7 +130,10 @@ public sealed class WrapperRules : ILogRules
     internal static WrapperError? ClassifyError(ReadOnlySpan<byte> message)
     {
         if (message.StartsWith("No local Substrate node running"u8)) return WrapperError.NoLocalChain;
-        if (message.StartsWith("Failed to get substrate chain connection"u8) || message.StartsWith("Connection lost while in "u8))
+        // A query that failed: "Connection lost while in ..." for the session and hash queries, "Failed to query
+        // Staking Bonded|Ledger ..." for the two poll_ready makes per validator while it waits for the ready state.
+        if (message.StartsWith("Failed to get substrate chain connection"u8) || message.StartsWith("Connection lost while in "u8)
+            || message.StartsWith("Failed to query Staking "u8))
             return WrapperError.ChainConnection;
         if (message.StartsWith("Failed to query sync state"u8)) return WrapperError.SyncState;
         if (message.StartsWith("Unacceptable network settings"u8)) return WrapperError.NetworkSettings;

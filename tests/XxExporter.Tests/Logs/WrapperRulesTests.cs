@@ -39,11 +39,53 @@ public class WrapperRulesTests
         Assert.Equal(3, metrics["xx_wrapper_binary_starts_total{service=\"gateway\"}"]);
     }
 
+    /// <summary>
+    /// What cmix-wrapper.py writes at each start (xxfoundation/elixxir-wrapper, wrapper.py main): its arguments as a
+    /// Python dict (the S3 key and secret included), then the waits; a start refused for the network settings logs
+    /// the error before that line and exits. Here systemd starts it four times: the first dies while waiting (its
+    /// traceback goes to the journal), the second is refused, the third updates itself and exits.
+    /// </summary>
+    private const string S3Secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    private static string Configuration(string time) =>
+        $"[INFO] {time}: Running with configuration: {{'s3_access_key': 'AKIAIOSFODNN7EXAMPLE', 's3_secret': '{S3Secret}', "
+        + "'s3_management_bucket': 'alphanet-management-prod', 's3_bin_bucket': 'elixxir-bins', 's3_region': 'us-west-1', "
+        + "'verbose': False, 'gateway': False, 'disable_cloudwatch': False, 'management_cert': '/opt/xxnetwork/cred/network-management.crt', "
+        + "'binary_path': '/opt/xxnetwork/bin/xxnetwork-cmix', 'err_path': '/opt/xxnetwork/log/cmix-err.log', "
+        + "'disable_consensus': False, 'consensus_url': 'ws://localhost:30334'}";
+
+    [Fact]
+    public async Task The_wrappers_own_starts_are_counted_without_its_arguments()
+    {
+        var metrics = await new RulesHarness(LogKind.CmixWrapper).Feed(
+            Configuration("07-Dec-26 03:00:01"),
+            "[INFO] 07-Dec-26 03:00:01: Waiting on IDF for consensus...",
+            "[INFO] 07-Dec-26 03:00:01: Waiting on consensus ready state...",
+            "[WARNING] 07-Dec-26 03:00:40: tcp_slow_start_after_idle should be disabled, run:",
+            "\tsudo /bin/bash -c \"echo 0 > /proc/sys/net/ipv4/tcp_slow_start_after_idle\"",
+            "[ERROR] 07-Dec-26 03:00:40: Unacceptable network settings, refusing to start. Run the suggested commands and restart the wrapper service.",
+            Configuration("07-Dec-26 03:01:20"),
+            "[INFO] 07-Dec-26 03:01:20: Waiting on IDF for consensus...",
+            "[INFO] 07-Dec-26 03:01:20: Waiting on consensus ready state...",
+            "[INFO] 07-Dec-26 03:01:31: Consensus ready!",
+            "[INFO] 07-Dec-26 03:01:31: Script initialized at 1796612491.2201934",
+            "[INFO] 07-Dec-26 03:01:41: Wrapper script updated, exiting now...",
+            Configuration("07-Dec-26 03:01:42"));
+        Assert.Equal(3, metrics["xx_wrapper_starts_total{service=\"cmix\"}"]);
+        Assert.Equal(0, metrics["xx_wrapper_restarts_total{service=\"cmix\"}"]);   // the binary's restarts are another count
+        Assert.Equal(1, metrics["xx_wrapper_errors_total{service=\"cmix\",kind=\"network_settings\"}"]);
+        Assert.DoesNotContain(S3Secret, metrics.Text);
+        Assert.DoesNotContain("AKIAIOSFODNN7EXAMPLE", metrics.Text);
+    }
+
     public static TheoryData<string, string> ErrorLines => new()
     {
         { "[ERROR] 03-Mar-24 10:00:00: No local Substrate node running.", "no_local_chain" },
         { "[ERROR] 03-Mar-24 10:00:00: Failed to get substrate chain connection: [Errno 111] Connection refused", "chain_connection" },
         { "[ERROR] 03-Mar-24 10:00:00: Connection lost while in 'substrate.query(\"XXCmix\", \"CmixHashes\")'. Error: closed", "chain_connection" },
+        { "[ERROR] 03-Mar-24 10:00:00: Connection lost while in 'substrate.query(\"Session\", \"DisabledValidators\")'. Error: closed", "chain_connection" },
+        { "[ERROR] 03-Mar-24 10:00:00: Failed to query Staking Bonded 6Xv5Rk6ZLU7Tjc3k3LHSmzfrcRXkXypVaFYxN8aqqpeV9LhZ: closed", "chain_connection" },
+        { "[ERROR] 03-Mar-24 10:00:00: Failed to query Staking Ledger 6Xv5Rk6ZLU7Tjc3k3LHSmzfrcRXkXypVaFYxN8aqqpeV9LhZ: closed", "chain_connection" },
         { "[ERROR] 03-Mar-24 10:00:00: Failed to query sync state: timeout", "sync_state" },
         { "[ERROR] 03-Mar-24 10:00:00: Unacceptable network settings, refusing to start. Run the suggested commands and restart the wrapper service.", "network_settings" },
         { "[ERROR] 03-Mar-24 10:00:00: Unable to execute blockchain update: 403 Forbidden", "update_failed" },

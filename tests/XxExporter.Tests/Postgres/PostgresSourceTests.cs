@@ -16,12 +16,12 @@ public sealed class PostgresSourceTests(GatewayDatabase db) : IAsyncLifetime
 
     /// <summary>The gateway database (and the node's, <paramref name="withNode"/>) read as the exporter's pg_monitor role.</summary>
     private PostgresScrapes Scrapes(string password = GatewayDatabase.ExporterPassword, int? port = null, string gatewayDatabase = "cmix_gateway",
-        string timeout = "2s", bool withNode = false, params string[] flags)
+        string timeout = "2s", bool withNode = false, string user = GatewayDatabase.ExporterRole, params string[] flags)
     {
         List<string> args =
         [
             "--postgres.gateway.host", "127.0.0.1", "--postgres.gateway.port", (port ?? db.Server.Port).ToString(),
-            "--postgres.gateway.user", GatewayDatabase.ExporterRole, "--postgres.gateway.database", gatewayDatabase,
+            "--postgres.gateway.user", user, "--postgres.gateway.database", gatewayDatabase,
             "--postgres.gateway.sslmode", "disable", "--postgres.timeout", timeout, .. flags,
         ];
         if (withNode)
@@ -49,6 +49,7 @@ public sealed class PostgresSourceTests(GatewayDatabase db) : IAsyncLifetime
         var m = await postgres.Scrape();
         Assert.Equal(1, m["xx_postgres_up{database=\"cmix_gateway\"}"]);
         Assert.Equal(1, m["xx_postgres_up{database=\"cmix_node\"}"]);
+        Assert.Equal(0, m["xx_postgres_access_denied{database=\"cmix_gateway\"}"]);
         Assert.Equal(db.Server.Scalar<long>("cmix_gateway", "SELECT pg_database_size('cmix_gateway')"),
             m["xx_postgres_database_size_bytes{database=\"cmix_gateway\"}"], 0.01 * m["xx_postgres_database_size_bytes{database=\"cmix_gateway\"}"]);
         Assert.True(m["xx_postgres_connections{database=\"cmix_gateway\",state=\"active\"}"] >= 1); // the collector itself
@@ -167,27 +168,52 @@ public sealed class PostgresSourceTests(GatewayDatabase db) : IAsyncLifetime
         return (port, () => Tool(Path.Combine(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"));
     }
 
+    /// <summary>
+    /// The server's answer to the login (SQLSTATE 28P01 for the password, 28000 for a role without LOGIN, 42501 for a
+    /// database the role may not connect to) is told apart from a database it does not have (3D000) and from no
+    /// server at all.
+    /// </summary>
     [Theory]
-    [InlineData("wrong password")]
-    [InlineData("unknown database")]
-    [InlineData("server down")]
-    public async Task Refused_or_unreachable_is_down_within_the_timeout_and_never_shows_the_password(string fault)
+    [InlineData("wrong password", 1)]
+    [InlineData("role may not log in", 1)]
+    [InlineData("no connect privilege", 1)]
+    [InlineData("unknown database", 0)]
+    [InlineData("server down", 0)]
+    public async Task Refused_or_unreachable_is_down_within_the_timeout_and_never_shows_the_password(string fault, int accessDenied)
     {
         const string wrongPassword = "Wr0ng-Pa55word-xyz";
+        if (fault == "role may not log in")
+        {
+            db.Server.Execute("postgres", $"""
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'xx_no_login') THEN
+                    CREATE ROLE xx_no_login NOLOGIN PASSWORD '{GatewayDatabase.ExporterPassword}';
+                  END IF;
+                END $$;
+                """);
+        }
+        if (fault == "no connect privilege" && db.Server.Scalar<long>("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'xx_private'") == 0)
+        {
+            db.Server.Execute("postgres", "CREATE DATABASE xx_private");
+            db.Server.Execute("postgres", "REVOKE CONNECT ON DATABASE xx_private FROM PUBLIC");
+        }
         var postgres = fault switch
         {
             "wrong password" => Scrapes(password: wrongPassword),
+            "role may not log in" => Scrapes(user: "xx_no_login"),
+            "no connect privilege" => Scrapes(gatewayDatabase: "xx_private"),
             "unknown database" => Scrapes(gatewayDatabase: "no_such_db"),
             _ => Scrapes(port: Loopback.FreePort()),
         };
         var elapsed = Stopwatch.StartNew();
         var m = await postgres.Scrape();
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(3), $"took {elapsed.Elapsed}");
-        string database = fault == "unknown database" ? "no_such_db" : "cmix_gateway";
+        string database = fault switch { "unknown database" => "no_such_db", "no connect privilege" => "xx_private", _ => "cmix_gateway" };
         Assert.Equal(0, m[$"xx_postgres_up{{database=\"{database}\"}}"]);
+        Assert.Equal(accessDenied, m[$"xx_postgres_access_denied{{database=\"{database}\"}}"]);
         Assert.Equal(0, m[$"xx_exporter_collector_success{{collector=\"postgres_{database}\"}}"]);
         Assert.DoesNotContain(m.Series, s => s.StartsWith("xx_postgres_database_size_bytes"));
-        Assert.Contains("not answering", _logs.All);
+        Assert.Contains(accessDenied == 1 ? "refuses the exporter's role: " : "is not answering", _logs.All);
         foreach (string secret in new[] { wrongPassword, GatewayDatabase.ExporterPassword })
         {
             Assert.DoesNotContain(secret, _logs.All);
@@ -205,6 +231,7 @@ public sealed class PostgresSourceTests(GatewayDatabase db) : IAsyncLifetime
         server.Kill();
         var down = await postgres.Scrape();
         Assert.Equal(0, down["xx_postgres_up{database=\"postgres\"}"]);
+        Assert.Equal(0, down["xx_postgres_access_denied{database=\"postgres\"}"]);   // stopped: not a refused login
         Assert.False(down.Has("xx_postgres_table_size_bytes{database=\"postgres\",table=\"clients\"}"));
         server.Start();
         postgres.Clock.Advance(FlipLimitedLog.Interval); // a change is logged at most once a minute

@@ -7,7 +7,10 @@ using Microsoft.Extensions.Logging;
 
 namespace XxExporter.Tests.Support;
 
-/// <summary>An HTTP server on 127.0.0.1 that records every POST body by path and answers 200: Alertmanager's receivers.</summary>
+/// <summary>
+/// An HTTP server on 127.0.0.1 that records every POST body by path and answers 200: Alertmanager's receivers (or
+/// another status: a remote write store that rejects every batch).
+/// </summary>
 public sealed class WebhookListener : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -17,7 +20,7 @@ public sealed class WebhookListener : IAsyncDisposable
 
     public string Url => _app.Urls.Single().TrimEnd('/');
 
-    public static async Task<WebhookListener> StartAsync()
+    public static async Task<WebhookListener> StartAsync(int status = StatusCodes.Status200OK)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -29,7 +32,7 @@ public sealed class WebhookListener : IAsyncDisposable
             using var reader = new StreamReader(context.Request.Body);
             var arrived = DateTimeOffset.UtcNow;
             listener._received.Enqueue((context.Request.Path.Value ?? "", await reader.ReadToEndAsync(), arrived));
-            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.StatusCode = status;
         });
         await app.StartAsync();
         return listener;
