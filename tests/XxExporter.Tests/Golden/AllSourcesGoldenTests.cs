@@ -106,6 +106,8 @@ public sealed class AllSourcesHost : IAsyncLifetime
         string gatewayConfig = _host.File("gateway.yaml");
         File.WriteAllText(gatewayConfig, $"port: 22840\ncmixAddress: \"localhost:{((IPEndPoint)_nodePort.LocalEndpoint).Port}\"\n");
 
+        string pgbackrest = await ReplayedPgBackRest();
+
         Uri exporter;
         (_exporter, exporter) = await ExporterTesting.StartAsync([
             "--web.listen-address", "127.0.0.1:0", "--log.level", "warn",
@@ -120,6 +122,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "--checks.gateway-config", gatewayConfig, "--checks.dns-names", "localhost,scheduling.golden.invalid",
             "--backups.credentials-folder", cred, "--backups.credentials-backup", $"folder:{credCopy}",
             "--chain.snapshot", $"{backups}/chain-snapshots", "--chain.data-folder", _host.File("db"),
+            "--pgbackrest.stanzas", "demo", "--pgbackrest.command", pgbackrest, "--pgbackrest.log-path", Path.GetDirectoryName(pgbackrest)!,
         ]);
         using var http = new HttpClient { BaseAddress = exporter, Timeout = TimeSpan.FromSeconds(60) };
         await WaitUntilReady(http);
@@ -135,6 +138,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "xx_binary_hash_matches_chain{binary=\"wrapper\",source=\"file\"}", "xx_dns_resolution_success{name=\"localhost\"}",
             "xx_dns_resolution_success{name=\"scheduling.golden.invalid\"}", "xx_gateway_node_probe_success",
             "xx_credentials_backup_problem{reason=\"differs\"}", "xx_chain_data_size_bytes",
+            "xx_pgbackrest_backups{stanza=\"demo\",repo=\"1\"}",
         ];
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
@@ -155,6 +159,33 @@ public sealed class AllSourcesHost : IAsyncLifetime
             if (DateTime.UtcNow > limit) throw new TimeoutException("the exporter was not ready within 30 s");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>
+    /// pgBackRest 2.45's own output (PgBackRest/Captures: a full, an incremental and a differential that found a bad page
+    /// checksum; the archive listing with a deleted segment; the backup log ending in a failed run), replayed by a
+    /// script in its place so that one scrape reads the same every time (PgBackRestSourceTests runs the real one).
+    /// </summary>
+    private async Task<string> ReplayedPgBackRest()
+    {
+        string captures = Repository.PathOf("tests/XxExporter.Tests/PgBackRest/Captures");
+        string folder = Directory.CreateDirectory(_host.File("pgbackrest")).FullName;
+        File.Copy(Path.Combine(captures, "demo-backup-failed.log"), Path.Combine(folder, "demo-backup.log"));
+        string script = Path.Combine(folder, "pgbackrest");
+        File.WriteAllText(script, $"""
+            #!/bin/sh
+            for argument; do
+              case "$argument" in
+                --set=*) exec cat '{captures}/info-set-checksum-error.json' ;;
+                archive/*/*/*) exec cat '{captures}/repo-ls-log-folder-gap.json' ;;
+                archive/*) exec cat '{captures}/repo-ls-archive.json' ;;
+              esac
+            done
+            exec cat '{captures}/info-checksum-error.json'
+
+            """);
+        var (code, output) = await Repository.RunAsync("chmod", "700", script);
+        return code == 0 ? script : throw new InvalidOperationException(output);
     }
 
     private static void WriteBackup(string backups, string name, DateTime taken)

@@ -8,6 +8,9 @@ public static class Repository
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>How long a tool may run before it is taken as hung (promtool's rule tests take minutes on a loaded machine).</summary>
+    private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(10);
+
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 
     /// <summary>Runs a program from the repository root; returns its exit code and stdout followed by stderr.</summary>
@@ -21,7 +24,7 @@ public static class Repository
         using var process = Start(start);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var limit = new CancellationTokenSource(HangLimit);
         try
         {
             await process.WaitForExitAsync(limit.Token);
@@ -29,7 +32,7 @@ public static class Repository
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', args)} ran for more than 3 minutes");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} ran for more than {HangLimit.TotalMinutes} minutes");
         }
         return (process.ExitCode, await stdout + await stderr);
     }
