@@ -20,6 +20,9 @@ public sealed class SimulatedBinaries(string? behind)
 
     public string? Behind => behind;
 
+    /// <summary>Where binary <paramref name="name"/> is installed, under the install folder.</summary>
+    public static string FileOf(string name) => All.Single(binary => binary.Name == name).File;
+
     /// <summary>The bytes of a build of a binary (1 is installed; the behind binary's chain hash is of build 2).</summary>
     private static byte[] Build(string name, int build) => Encoding.UTF8.GetBytes($"xx-simulator {name} build {build}\n");
 

@@ -78,7 +78,7 @@ internal sealed class NodeLogScript : IDisposable
     private readonly LogWriter _cmix, _cmixWrapper, _gateway, _gatewayWrapper;
     private readonly string _self;
     private readonly string _folder;
-    private bool _gatewayIsolated, _cmixDown;
+    private bool _gatewayIsolated, _cmixDown, _gatewayDown;
     private long _round;
     private long _rounds;
     private int _pid = 4000;
@@ -125,7 +125,7 @@ internal sealed class NodeLogScript : IDisposable
     /// <summary>The next round: completed, failed (ending in a crash and restart), or a crash while waiting for it. None once the node is down for good.</summary>
     public void NextRound()
     {
-        if (_cmixDown) return;
+        if (_cmixDown || _gatewayDown) return;
         _rounds++;
         _round += 1 + _random.Next(3);
         if (_options.LongLineEveryRounds > 0 && _rounds % _options.LongLineEveryRounds == 0) LongLine();
@@ -323,6 +323,25 @@ internal sealed class NodeLogScript : IDisposable
         _cmix.Continuation($"panic: {database}");
         Truth.CmixCrashes++;
         _cmixDown = true;
+    }
+
+    /// <summary>
+    /// The cMix process is killed between rounds (as by the OOM killer or a signal): it writes nothing, neither a line
+    /// nor cmix-err.log, so its wrapper does not restart it (docs/xx-node-facts.md 2.3.1): no rounds from now on.
+    /// </summary>
+    public void CmixKilled() => _cmixDown = true;
+
+    /// <summary>
+    /// The gateway stops on a database call that timed out (xxfoundation/elixxir-gateway, storage/gatewayDb.go); its
+    /// wrapper never restarts it, so its node gets no rounds from now on.
+    /// </summary>
+    public void GatewayStops()
+    {
+        if (_gatewayDown) return;
+        const string timeout = "Database call timed out: context deadline exceeded";
+        _gateway.Record(Tick(10), "FATAL", timeout);
+        _gateway.Continuation($"panic: {timeout}");
+        _gatewayDown = true;
     }
 
     private void FailedRound(string reason)

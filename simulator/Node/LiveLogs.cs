@@ -11,15 +11,12 @@ internal sealed class LiveLogs : IDisposable
 {
     private readonly NodeLogScript _script;
     private readonly long _maxFileBytes;
-    private readonly TimeSpan? _cmixDownAfter, _gatewayIsolatedAfter;
+    private readonly LiveEvents _events;
 
-    /// <param name="cmixDownAfter">When the node stops for good, leaving cmix-err.log (null: never).</param>
-    /// <param name="gatewayIsolatedAfter">When peer gossip stops reaching the gateway (null: never).</param>
-    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, SimulatedBinaries binaries, TimeSpan? cmixDownAfter = null, TimeSpan? gatewayIsolatedAfter = null)
+    public LiveLogs(string folder, Scenario scenario, int seed, long maxFileBytes, SimulatedBinaries binaries, LiveEvents events)
     {
         _maxFileBytes = maxFileBytes;
-        _cmixDownAfter = cmixDownAfter;
-        _gatewayIsolatedAfter = gatewayIsolatedAfter;
+        _events = events;
         Directory.CreateDirectory(folder);
         _script = new NodeLogScript(folder, FileMode.Append, OptionsFor(scenario, seed) with { Binaries = binaries }, new WallLogClock());
     }
@@ -50,12 +47,23 @@ internal sealed class LiveLogs : IDisposable
             while (await rounds.WaitForNextTickAsync(stop))
             {
                 var running = DateTime.UtcNow - started;
-                if (running >= _gatewayIsolatedAfter) _script.IsolateGateway();
-                if (running >= _cmixDownAfter)
+                if (running >= _events.GatewayIsolatedAfter) _script.IsolateGateway();
+                if (running >= _events.CmixDownAfter)
                 {
                     _script.StopForGood();
-                    _script.FlushAndRotate(_maxFileBytes);
+                    _events.CmixGone();
                 }
+                if (running >= _events.CmixExitAfter)
+                {
+                    _script.CmixKilled();
+                    _events.CmixGone();
+                }
+                if (running >= _events.GatewayExitAfter)
+                {
+                    _script.GatewayStops();
+                    _events.GatewayGone();
+                }
+                _script.FlushAndRotate(_maxFileBytes);
                 if (!scheduled()) continue;
                 _script.NextRound();
                 _script.FlushAndRotate(_maxFileBytes);
@@ -69,3 +77,13 @@ internal sealed class LiveLogs : IDisposable
 
     public void Dispose() => _script.Dispose();
 }
+
+/// <summary>What happens to the node while it runs, each this long after the start (null: never).</summary>
+/// <param name="CmixDownAfter">The node stops for good, leaving cmix-err.log.</param>
+/// <param name="CmixExitAfter">The node's process is killed, leaving nothing.</param>
+/// <param name="GatewayExitAfter">The gateway stops on an error; nothing restarts it.</param>
+/// <param name="GatewayIsolatedAfter">Peer gossip stops reaching the gateway.</param>
+/// <param name="CmixGone">Ends the process standing for cMix (called again at each round after).</param>
+/// <param name="GatewayGone">Ends the process standing for the gateway (called again at each round after).</param>
+internal sealed record LiveEvents(TimeSpan? CmixDownAfter, TimeSpan? CmixExitAfter, TimeSpan? GatewayExitAfter, TimeSpan? GatewayIsolatedAfter,
+    Action CmixGone, Action GatewayGone);

@@ -8,7 +8,7 @@ namespace XxSimulator.Node;
 public static class NodeCommandLine
 {
     public const string Usage =
-        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--session-keys held|missing|refused] [--role authority|full] [--peer-id ID] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--gateway-isolated-after N] [--chain-stall-after N] [--chain-started-before N] [--waiting-era K] [--long-era K:N]";
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--session-keys held|missing|refused] [--role authority|full] [--peer-id ID] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--cmix-exit-after N] [--gateway-exit-after N] [--gateway-isolated-after N] [--chain-stall-after N] [--chain-started-before N] [--waiting-era K] [--long-era K:N]";
 
     /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
@@ -39,6 +39,8 @@ public static class NodeCommandLine
                 case "--era-seconds": options = options with { EraLength = Seconds(name, value) }; break;
                 case "--round-seconds": options = options with { RoundInterval = Seconds(name, value) }; break;
                 case "--cmix-down-after": options = options with { CmixDownAfter = Seconds(name, value) }; break;
+                case "--cmix-exit-after": options = options with { CmixExitAfter = Seconds(name, value) }; break;
+                case "--gateway-exit-after": options = options with { GatewayExitAfter = Seconds(name, value) }; break;
                 case "--gateway-isolated-after": options = options with { GatewayIsolatedAfter = Seconds(name, value) }; break;
                 case "--chain-stall-after": options = options with { ChainStallAfter = Seconds(name, value) }; break;
                 case "--chain-started-before": options = options with { ChainStartedBefore = Seconds(name, value) }; break;

@@ -66,6 +66,12 @@ public sealed record SimulatedNodeOptions
     /// <summary>If set, this long after start a round fails and the restarted node dies before removing cmix-err.log: down for good.</summary>
     public TimeSpan? CmixDownAfter { get; init; }
 
+    /// <summary>If set, this long after start the cMix process is killed without a word or an error file: down for good.</summary>
+    public TimeSpan? CmixExitAfter { get; init; }
+
+    /// <summary>If set, this long after start the gateway stops on an error (no error file: nothing restarts it); no rounds follow.</summary>
+    public TimeSpan? GatewayExitAfter { get; init; }
+
     /// <summary>Healthy: the era, counted from the era active at start, that the validator misses (null: none; <see cref="SimulatedChain.MissedEra"/>).</summary>
     public uint? MissedEra { get; init; }
 
@@ -103,6 +109,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     private readonly GatewayRoundStore? _gatewayDatabase;
     private readonly CancellationTokenSource _stop = new();
     private readonly NodeSelf _self;
+    private readonly StandInProcess? _cmixProcess, _gatewayProcess;
     private readonly string _peerId;
     private readonly TimeSpan? _chainStallAfter;
     private ChainView _view;
@@ -121,7 +128,15 @@ public sealed class SimulatedNode : IAsyncDisposable
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
         _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
-        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries, options.CmixDownAfter, options.GatewayIsolatedAfter);
+        if (options.InstallFolder is { } install)
+        {
+            // Started by the paths the wrappers run them from, where the binaries were installed.
+            _cmixProcess = StandInProcess.Start(Path.GetFullPath(Path.Combine(install, SimulatedBinaries.FileOf("server"))));
+            _gatewayProcess = StandInProcess.Start(Path.GetFullPath(Path.Combine(install, SimulatedBinaries.FileOf("gateway"))));
+        }
+        _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries,
+            new LiveEvents(options.CmixDownAfter, options.CmixExitAfter, options.GatewayExitAfter, options.GatewayIsolatedAfter,
+                () => CmixEndedAt ??= End(_cmixProcess), () => GatewayEndedAt ??= End(_gatewayProcess)));
     }
 
     /// <summary>WebSocket URL of the JSON-RPC server, as the exporter's --chain.rpc-url takes it.</summary>
@@ -137,6 +152,18 @@ public sealed class SimulatedNode : IAsyncDisposable
 
     /// <summary>When the last block was imported before the chain stalled (<see cref="SimulatedNodeOptions.ChainStallAfter"/>); null while it runs.</summary>
     public DateTimeOffset? ChainStalledAt { get; private set; }
+
+    /// <summary>When the process standing for cMix was ended (<see cref="SimulatedNodeOptions.CmixExitAfter"/>, <see cref="SimulatedNodeOptions.CmixDownAfter"/>); null while it runs.</summary>
+    public DateTimeOffset? CmixEndedAt { get; private set; }
+
+    /// <summary>When the process standing for the gateway was ended (<see cref="SimulatedNodeOptions.GatewayExitAfter"/>); null while it runs.</summary>
+    public DateTimeOffset? GatewayEndedAt { get; private set; }
+
+    private static DateTimeOffset End(StandInProcess? process)
+    {
+        process?.Stop();
+        return DateTimeOffset.UtcNow;
+    }
 
     /// <summary>When <paramref name="era"/> begins (or began) on the simulated chain.</summary>
     public DateTimeOffset EraStartsAt(uint era) => _chain.EraStartsAt(era);
@@ -236,6 +263,8 @@ public sealed class SimulatedNode : IAsyncDisposable
         {
             await _rpc.DisposeAsync();
             _logs.Dispose();
+            _cmixProcess?.Dispose();
+            _gatewayProcess?.Dispose();
             if (_gatewayDatabase is not null) await _gatewayDatabase.DisposeAsync();
             _stop.Dispose();
         }

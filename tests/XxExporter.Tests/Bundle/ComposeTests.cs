@@ -15,6 +15,7 @@ public partial class ComposeTests
     [InlineData]                                                   // docker compose up on a node or gateway host
     [InlineData("--env-file", "demo/demo.env", "--profile", "demo")]  // the demo on a simulated node
     [InlineData("--profile", "logs")]                              // central logs: Loki and Alloy (docs/operations.md "Central logs")
+    [InlineData("--profile", "drill")]                             // the weekly restore drill of the dumps (docs/backups.md)
     public async Task Compose_file_is_valid(params string[] options)
     {
         var (code, output) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config", "-q"]);
@@ -74,6 +75,31 @@ public partial class ComposeTests
         string loki = File.ReadAllText(Repository.PathOf("loki/loki.yml"));
         Assert.Matches(@"(?m)^  retention_period: \d+d$", loki);
         Assert.Matches(@"(?m)^  retention_enabled: true$", loki);
+    }
+
+    [Fact]
+    public async Task The_drill_profile_runs_the_shipped_script_on_the_dumps_and_the_exporter_reads_its_result()
+    {
+        var (code, rendered) = await Repository.RunAsync("docker-compose", "--profile", "drill", "-f", "docker-compose.yml", "config");
+        Assert.True(code == 0, rendered);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(rendered));
+        var services = (YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["services"];
+        List<string> Volumes(string service) => ((YamlSequenceNode)((YamlMappingNode)services[service])["volumes"]).Select(v => v.ToString()).ToList();
+        string Environment(string service, string name) => ((YamlMappingNode)((YamlMappingNode)services[service])["environment"])[name].ToString();
+
+        Assert.Contains($"{Repository.PathOf("deploy/restore-drill/xx-restore-drill")}:/usr/local/bin/xx-restore-drill:ro", Volumes("restore-drill"));
+        Assert.Contains("gosu postgres /usr/local/bin/xx-restore-drill", string.Join(' ', (YamlSequenceNode)((YamlMappingNode)services["restore-drill"])["entrypoint"]));
+        // Dumps only: the image has no pgBackRest.
+        Assert.All(Environment("restore-drill", "XX_DRILL_BACKUPS").Split(','), backup => Assert.Contains("=dump:/xx/backup/", backup));
+        Assert.Contains(Volumes("restore-drill"), v => v.EndsWith(":/xx/backup:ro", StringComparison.Ordinal));
+
+        // The drill writes into a volume the exporter mounts read-only, where its setting points.
+        string result = Environment("restore-drill", "XX_DRILL_RESULT_FILE"), folder = Path.GetDirectoryName(result)!;
+        Assert.Equal(result, Environment("xx-exporter", XxExporter.Backups.RestoreDrillSource.Table.ResultFile.EnvironmentVariable!));
+        string volume = Volumes("restore-drill").Single(v => v.EndsWith($":{folder}:rw", StringComparison.Ordinal) || v.EndsWith($":{folder}", StringComparison.Ordinal)).Split(':')[0];
+        Assert.Contains($"{volume}:{folder}:ro", Volumes("xx-exporter"));
+        Assert.Matches(@"(?m)^  restore-drill:\n    profiles: \[drill\]$", File.ReadAllText(Repository.PathOf("docker-compose.yml")));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using XxExporter.Backups;
 using XxExporter.Settings;
 using XxExporter.Hosting;
 using XxExporter.Logs;
@@ -17,10 +18,8 @@ public partial class SystemdUnitTests
 
     private static readonly string Unit = File.ReadAllText(Deployed("xx-exporter.service"));
 
-    /// <summary>The unit's settings, continuation lines joined; a key set twice keeps both values.</summary>
-    private static ILookup<string, string> Directives() =>
-        Unit.Replace("\\\n", " ").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] is not ('#' or '['))
-            .Select(l => l.Split('=', 2)).ToLookup(p => p[0], p => p[1]);
+    /// <summary>The exporter unit's settings.</summary>
+    private static ILookup<string, string> Directives() => DirectivesOf("xx-exporter.service");
 
     private static string Directive(string key) => Assert.Single(Directives()[key]);
 
@@ -95,6 +94,96 @@ public partial class SystemdUnitTests
         var group = File.ReadAllLines(root.File("etc/group")).Select(l => l.Split(':')).Single(f => f[0] == Directive("Group"));
         Assert.Equal(user[3], group[2]);
     }
+
+    // ---- the restore drill: deploy/restore-drill/xx-restore-drill, its service and timer (docs/backups.md) ----
+
+    private static readonly string DrillScript = Repository.PathOf("deploy/restore-drill/xx-restore-drill");
+
+    /// <summary>A unit's settings, continuation lines joined; a key set twice keeps both values.</summary>
+    private static ILookup<string, string> DirectivesOf(string name) =>
+        File.ReadAllText(Deployed(name)).Replace("\\\n", " ").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] is not ('#' or '['))
+            .Select(l => l.Split('=', 2)).ToLookup(p => p[0], p => p[1]);
+
+    /// <summary>The drill's units, named as shipped, the service's ExecStart the script in this checkout (verify insists that it exists).</summary>
+    private static string[] DrillUnits(TempFolder folder)
+    {
+        string service = folder.File("xx-restore-drill.service"), timer = folder.File("xx-restore-drill.timer");
+        File.WriteAllText(service, File.ReadAllText(Deployed("xx-restore-drill.service")).Replace("ExecStart=/usr/local/bin/xx-restore-drill", $"ExecStart={DrillScript}"));
+        File.Copy(Deployed("xx-restore-drill.timer"), timer);
+        return [service, timer];
+    }
+
+    [Fact]
+    public async Task Drill_units_pass_systemd_analyze_verify_without_a_warning()
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await Repository.RunAsync("systemd-analyze", ["verify", "--man=no", .. DrillUnits(folder)]);
+        Assert.True(code == 0 && output.Length == 0, output);
+        Assert.Equal("/usr/local/bin/xx-restore-drill", Assert.Single(DirectivesOf("xx-restore-drill.service")["ExecStart"]));
+    }
+
+    [Fact]
+    public async Task Drill_service_is_hardened_and_cannot_write_the_live_data_directory()
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await Repository.RunAsync("systemd-analyze", "security", "--offline=yes", "--threshold=20", DrillUnits(folder)[0]);
+        Assert.True(code == 0, output);
+        var drill = DirectivesOf("xx-restore-drill.service");
+        // Everything read-only but its state directory, its private /var/tmp and pgBackRest's log and spool folders.
+        Assert.Equal("strict", Assert.Single(drill["ProtectSystem"]));
+        Assert.Equal("yes", Assert.Single(drill["PrivateTmp"]));
+        Assert.DoesNotContain(drill["ReadWritePaths"].SelectMany(paths => paths.Split(' ')), path => path.Contains("/var/lib/postgresql"));
+        Assert.Equal("postgres", Assert.Single(drill["User"]));   // PostgreSQL's server refuses root
+    }
+
+    [Fact]
+    public void Drill_writes_its_result_where_the_exporter_reads_it_by_default()
+    {
+        var drill = DirectivesOf("xx-restore-drill.service");
+        string written = $"/var/lib/{Assert.Single(drill["StateDirectory"])}/result";
+        Assert.Equal(written, RestoreDrillSource.Table.ResultFile.Default);
+        Assert.Contains($"result_file=${{XX_DRILL_RESULT_FILE:-{written}}}", File.ReadAllText(DrillScript));
+        // The exporter's user reads it: the folder is open to others (the script writes the file 0644).
+        Assert.Equal("0755", Assert.Single(drill["StateDirectoryMode"]));
+    }
+
+    [Fact]
+    public void Drill_timer_runs_it_well_within_the_age_the_alert_allows()
+    {
+        var timer = DirectivesOf("xx-restore-drill.timer");
+        Assert.Equal("weekly", Assert.Single(timer["OnCalendar"]));
+        var latest = TimeSpan.FromDays(7) + Hours(Assert.Single(timer["RandomizedDelaySec"])) + Hours(Assert.Single(DirectivesOf("xx-restore-drill.service")["TimeoutStartSec"]));
+        string rules = File.ReadAllText(Repository.PathOf("prometheus/rules/xx-alerts.yml"));
+        var days = Regex.Match(rules[rules.IndexOf("alert: XxRestoreDrillFailing", StringComparison.Ordinal)..], @"time\(\) - xx_restore_drill_last_run_timestamp_seconds > (\d+) \* 86400");
+        Assert.True(days.Success, "XxRestoreDrillFailing's age threshold not found");
+        Assert.True(latest < TimeSpan.FromDays(int.Parse(days.Groups[1].Value)), $"a drill may end {latest} after the last: the alert would fire between runs");
+        Assert.Equal("true", Assert.Single(timer["Persistent"]));   // a run missed while the host was off is made up at boot
+    }
+
+    private static TimeSpan Hours(string systemdTime) =>
+        systemdTime.EndsWith('h') ? TimeSpan.FromHours(int.Parse(systemdTime[..^1])) : throw new FormatException($"{systemdTime}: write it in hours");
+
+    [Fact]
+    public void Drill_environment_file_sets_only_what_the_script_reads()
+    {
+        var named = File.ReadAllLines(Deployed("xx-restore-drill.env")).Select(l => DrillAssignment().Match(l)).Where(m => m.Success).ToList();
+        Assert.True(named.Count >= 5, $"only {named.Count} settings in the example");
+        string script = File.ReadAllText(DrillScript);
+        Assert.All(named, m => Assert.Contains("${" + m.Groups["variable"].Value + ":-", script));
+        // The active backup list is one the script takes (its own pattern, in its header).
+        Assert.All(named.Where(m => !m.Groups["commented"].Success && m.Groups["variable"].Value == "XX_DRILL_BACKUPS"),
+            m => Assert.Matches(@"^([A-Za-z0-9_]+=(pgbackrest|dump):[^,]+)(,[A-Za-z0-9_]+=(pgbackrest|dump):[^,]+)*$", m.Groups["value"].Value));
+    }
+
+    [Fact]
+    public async Task Drill_script_is_shellcheck_clean()
+    {
+        var (code, output) = await Repository.RunAsync("shellcheck", DrillScript);
+        Assert.True(code == 0, output);
+    }
+
+    [GeneratedRegex(@"^(?<commented>#)?(?<variable>XX_DRILL_\w+)=(?<value>.*)$")]
+    private static partial Regex DrillAssignment();
 
     /// <summary>
     /// A copy of the unit, named as shipped, whose ExecStart is the exporter built beside the tests: verify

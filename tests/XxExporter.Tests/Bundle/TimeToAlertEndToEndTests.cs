@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using XxExporter.Tests.Support;
 using XxSimulator.Chain;
+using XxSimulator.Node;
 using Xunit.Abstractions;
 
 namespace XxExporter.Tests.Bundle;
@@ -13,10 +14,10 @@ namespace XxExporter.Tests.Bundle;
 /// real <c>for:</c>, Alertmanager's real group waits), with the simulated node's events at known times, from each event to
 /// the notification reaching the webhook. Alertmanager pages once per validator and incident: a critical alert that joins
 /// a validator's open page is told as an update (at most every 5 minutes), so each critical event is timed on a site of
-/// its own, where it opens the page. Three sites run side by side, and this class beside the other tests (it starts
+/// its own, where it opens the page. Five sites run side by side, and this class beside the other tests (it starts
 /// first), so the real minutes overlap: one troubled node whose chain starts 30 s before a missed era ends (then five
 /// crashes); one whose chain starts 30 s before its lost election is known, and whose chain then stalls; one healthy
-/// node whose cMix stops for good on an error.
+/// node whose cMix stops for good on an error; one whose cMix process ends without one; one whose gateway's ends.
 /// </summary>
 [FullLane(StartFirst = true)]
 public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
@@ -32,7 +33,11 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         var stall = Task.Run(LostElectionAndChainStallAsync);
         var missedEra = Task.Run(MissedEraAndCrashLoopAsync);
         var cmixDown = Task.Run(CmixStoppedOnErrorAsync);
-        var measured = (await Task.WhenAll(missedEra, cmixDown, stall)).SelectMany(m => m).ToList();
+        var cmixGone = Task.Run(() => ProcessEndsAsync("cMix's process gone without an error file (from its end)",
+            "cmix", node => node with { CmixExitAfter = ProcessEndsAfter }, node => node.CmixEndedAt));
+        var gatewayGone = Task.Run(() => ProcessEndsAsync("the gateway's process gone (from its end)",
+            "gateway", node => node with { GatewayExitAfter = ProcessEndsAfter }, node => node.GatewayEndedAt));
+        var measured = (await Task.WhenAll(missedEra, cmixDown, stall, cmixGone, gatewayGone)).SelectMany(m => m).ToList();
         output.WriteLine(Table(measured));
         Assert.All(measured, m => Assert.True(m.Delay <= m.Goal, $"{m.Event}: {m.Alert} after {Seconds(m.Delay)}, goal {Seconds(m.Goal)}\n{Table(measured)}"));
     }
@@ -76,6 +81,27 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         return [new("cMix down, cmix-err.log left (from its writing)", StoppedOnError, written, arrived[StoppedOnError], FiveMinutes)];
     }
 
+    /// <summary>Long enough for Prometheus to have scraped the process running before it ends (asserted).</summary>
+    private static readonly TimeSpan ProcessEndsAfter = TimeSpan.FromSeconds(60);
+
+    private static async Task<List<Measured>> ProcessEndsAsync(string @event, string service, Func<SimulatedNodeOptions, SimulatedNodeOptions> adjust,
+        Func<SimulatedNode, DateTimeOffset?> endedAt)
+    {
+        // A healthy node whose cMix or gateway process ends a minute after the start, writing no cmix-err.log: nothing
+        // restarts it, and nothing else of its validator pages, so its alert opens the page.
+        await using var site = await SimulatedSite.StartAsync(Scenario.Healthy, TimeSpan.FromSeconds(90), Rounds, adjust, MonitoringStack.ShippedClock);
+        await site.Stack.WaitForExporterUpAsync(TimeSpan.FromSeconds(60));
+        var waited = Stopwatch.StartNew();
+        while (endedAt(site.Node) is null && waited.Elapsed < ProcessEndsAfter + TimeSpan.FromSeconds(60)) await Task.Delay(500);
+        var ended = endedAt(site.Node) ?? throw new InvalidOperationException("the simulated process did not end");
+        Assert.False(File.Exists(Path.Combine(site.LogFolder, "cmix-err.log")), "an error file was written");
+        var arrived = await FirstFiringAsync(site.Stack, [NotRunning], ended, TimeSpan.FromMinutes(8));
+        // Measured as in the field only if Prometheus saw the process run: a window that never held it would page at once.
+        Assert.True((await site.Stack.QueryAsync($"max_over_time(xx_service_processes{{service=\"{service}\"}}[15m]) == 1")).Count > 0,
+            $"Prometheus did not scrape the {service} process before it ended (a slow start): its end cannot be timed");
+        return [new(@event, NotRunning, ended, arrived[NotRunning], FiveMinutes)];
+    }
+
     private static async Task<List<Measured>> LostElectionAndChainStallAsync()
     {
         // Eras of 15 minutes, the chain 30 s before the election for era 1001 is known (in the last third of era
@@ -111,8 +137,9 @@ public sealed class TimeToAlertEndToEndTests(ITestOutputHelper output)
         ];
     }
 
-    /// <summary>The two witnesses of <c>XxServiceDown</c>, told apart by their <c>cause</c> label (prometheus/rules/xx-alerts.yml).</summary>
-    private const string CrashLoop = "XxServiceDown{cause=crash_loop}", StoppedOnError = "XxServiceDown{cause=stopped_on_error}";
+    /// <summary>The witnesses of <c>XxServiceDown</c>, told apart by their <c>cause</c> label (prometheus/rules/xx-alerts.yml).</summary>
+    private const string CrashLoop = "XxServiceDown{cause=crash_loop}", StoppedOnError = "XxServiceDown{cause=stopped_on_error}",
+        NotRunning = "XxServiceDown{cause=not_running}";
 
     /// <summary>An alert's name, with its <c>cause</c> if it has one.</summary>
     private static string Name(JsonNode labels) =>

@@ -77,6 +77,25 @@ public sealed class AllSourcesHost : IAsyncLifetime
         WriteBackup(_host.File("db"), "chains/xxnetwork/keystore/6b657973", new DateTime(2023, 7, 1, 12, 0, 0, DateTimeKind.Utc));
         WriteBackup(backups, "chain-snapshots/chain-20230716.tar.gz", new DateTime(2023, 7, 16, 4, 0, 0, DateTimeKind.Utc));
         WriteBackup(backups, "chain-snapshots/chain-20230723.tar.gz", new DateTime(2023, 7, 23, 4, 0, 0, DateTimeKind.Utc));
+        // The last restore drill (deploy/restore-drill/xx-restore-drill): the gateway's set restored, the node's dump did not.
+        string drill = _host.File("restore-drill-result");
+        File.WriteAllText(drill, """
+            cmix_gateway.result=ok
+            cmix_gateway.finished=1690340400
+            cmix_gateway.duration_seconds=312.5
+            cmix_gateway.kind=pgbackrest
+            cmix_gateway.label=20230725-033000F
+            cmix_gateway.backup_time=1690256100
+            cmix_gateway.reason=
+            cmix_node.result=failed
+            cmix_node.finished=1690340460
+            cmix_node.duration_seconds=2.25
+            cmix_node.kind=dump
+            cmix_node.label=cmix_node-20230725.dump
+            cmix_node.backup_time=
+            cmix_node.reason=reading the dump cmix_node-20230725.dump failed: pg_restore: error: could not read from input file: end of file
+
+            """);
 
         _database = new GatewayDatabase();
         _standby = new PostgresServer(_database.Server);
@@ -116,6 +135,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "--chain.rpc-url", $"ws://{_chain.EndPoint}", "--chain.idf-path", Path.Combine(cred, "cmix-IDF.json"), "--chain.timeout", "30s",
             "--checks.backups", $"cmix_node={backups}/cmix_node,cmix_gateway={backups}/cmix_gateway,chain={backups}/chain,cred={backups}/cred",
             "--checks.backup-sources", $"cred={cred}",
+            "--restore-drill.result-file", drill,
             "--checks.certificates", $"{Path.Combine(cred, "*.crt")},{Path.Combine(cred, "*.pem")}", // the second matches nothing
             "--binaries.paths", $"server={install}/bin/xxnetwork-cmix,wrapper={install}/cmix-wrapper.py,fatbin={install}/lib/libpow.fatbin,gateway={install}/bin/not-on-this-host",
             "--checks.probes", $"node={_nodePort.LocalEndpoint}", "--checks.probe-timeout", "5s",
