@@ -17,12 +17,10 @@ if (files.length === 0) {
   process.exit(2);
 }
 
-// The packages export no path to their type files: name the file inside this folder's node_modules (the layout
-// changed between releases).
-const releases = [
-  { folder: "node_modules/@grafana/schema", types: "dist/types/raw/dashboard/x/types.gen.d.ts" },
-  { folder: "node_modules/grafana-schema-shipped", types: "dist/esm/raw/dashboard/x/dashboard_types.gen.d.ts" },
-].map(({ folder, types }) => {
+// The packages export no path to their type files: name the file inside this folder's node_modules (the same in
+// the 12 and 13 releases).
+const types = "dist/types/raw/dashboard/x/types.gen.d.ts";
+const releases = ["node_modules/@grafana/schema", "node_modules/grafana-schema-shipped"].map((folder) => {
   const local = (path) => fileURLToPath(new URL(`${folder}/${path}`, import.meta.url));
   const schema = createGenerator({
     path: local(types),

@@ -173,7 +173,7 @@ public class PrometheusRulesTests
     private static IEnumerable<string> MetricNames(string text) =>
         Regex.Matches(text, @"(?<![A-Za-z0-9_:])(?:xx|process)_[a-z0-9_]+").Select(m => m.Value);
 
-    private static YamlMappingNode Load(string relative)
+    internal static YamlMappingNode Load(string relative)
     {
         var stream = new YamlStream();
         using var reader = new StreamReader(PathOf(relative));
@@ -181,21 +181,21 @@ public class PrometheusRulesTests
         return (YamlMappingNode)stream.Documents[0].RootNode;
     }
 
-    private static string? Scalar(YamlNode node, string key) =>
+    internal static string? Scalar(YamlNode node, string key) =>
         node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar
             ? scalar.Value : null;
 
-    private static IEnumerable<YamlNode> Sequence(YamlNode node, string key) =>
+    internal static IEnumerable<YamlNode> Sequence(YamlNode node, string key) =>
         node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlSequenceNode sequence
             ? sequence.Children : [];
 
-    private static Dictionary<string, string> Map(YamlNode node, string key) =>
+    internal static Dictionary<string, string> Map(YamlNode node, string key) =>
         node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlMappingNode child
             ? child.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => (kv.Value as YamlScalarNode)?.Value ?? "")
             : [];
 
     /// <summary>A Prometheus duration: 90s, 5m, 1h30m, 2d.</summary>
-    private static TimeSpan Duration(string text)
+    internal static TimeSpan Duration(string text)
     {
         var parts = Regex.Matches(text, @"(\d+)(ms|s|m|h|d|w|y)");
         Assert.True(parts.Count > 0 && string.Concat(parts.Select(p => p.Value)) == text, $"not a duration: {text}");
