@@ -128,6 +128,9 @@ write_configs() {
     if [[ -n $node_exporter ]]; then
         text=$(replace "$rules" "$text" "'node-exporter:9100'" "'$node_exporter'")
         text=$(replace "$rules" "$text" "instance: xx-exporter:19420" "instance: $exporter")
+    else
+        # No node_exporter: nothing to scrape for the host (XxNodeExporterDown would fire).
+        text=$(replace "$rules" "$text" "- targets: ['node-exporter:9100']" "- targets: []")
     fi
     if [[ -n $interval ]]; then
         text=$(replace "$rules" "$text" "scrape_interval: 15s" "scrape_interval: ${interval}s")

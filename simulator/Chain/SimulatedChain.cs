@@ -126,11 +126,12 @@ public sealed class SimulatedChain
         bool electionKnown = fraction >= ElectionKnownFraction;
         for (; _finishedThrough + 1 < era; _finishedThrough++)
         {
-            WritePoints(_finishedThrough + 1, 1.0, BlocksOf(_finishedThrough + 1));
+            WritePoints(_finishedThrough + 1, RoundsStallAt is { } stall ? RoundsFractionAt(_finishedThrough + 1, stall) : 1.0, BlocksOf(_finishedThrough + 1));
             WritePayout(_finishedThrough + 1);
         }
         for (uint through = electionKnown ? era + 1 : era; _exposedThrough < through; _exposedThrough++) WriteExposures(_exposedThrough + 1);
-        WritePoints(era, fraction, BlockAt(now) - BlockAt(EraStartsAt(era)));
+        WritePoints(era, RoundsFractionAt(era, now), BlockAt(now) - BlockAt(EraStartsAt(era)));
+        if (now >= PayeeChangesAt) Set(Key("Staking", "Payee", _stash), RewardDestination(3, NewPayee));
         Set(Key("Staking", "ActiveEra"), ActiveEra(era, (ulong)EraStartsAt(era).ToUnixTimeMilliseconds()));
         Set(Key("Staking", "CurrentEra"), ScaleEncoder.U32(electionKnown ? era + 1 : era));
         Set(Key("Session", "Validators"), Accounts(ActiveSet(era)));
@@ -146,7 +147,30 @@ public sealed class SimulatedChain
     /// Whether the stash is in the active set at <paramref name="now"/>: only then does its cMix node get rounds (a
     /// waiting validator's node keeps running but is not scheduled). Reads no storage, so any thread may ask.
     /// </summary>
-    public bool StashActiveAt(DateTimeOffset now) => PartIn(EraAt(now).Era) != Part.Waiting;
+    public bool StashScheduledAt(DateTimeOffset now) => PartIn(EraAt(now).Era) != Part.Waiting && !(now >= RoundsStallAt);
+
+    /// <summary>The stash's im-online heartbeat is on chain as usual, but it authors no block (its BABE keys not on its node).</summary>
+    public bool NoBlocksAuthored { get; init; }
+
+    /// <summary>From then on Staking.Payee of the stash is an account instead of Staked (null: never).</summary>
+    public DateTimeOffset? PayeeChangesAt { get; init; }
+
+    /// <summary>
+    /// From then on no cMix round completes anywhere in the network (scheduling down): every validator's round points
+    /// stay as they were, while blocks and their points go on (null: never).
+    /// </summary>
+    public DateTimeOffset? RoundsStallAt { get; init; }
+
+    /// <summary>The account Staking.Payee names once it changed.</summary>
+    private static readonly byte[] NewPayee = StorageKeys.Blake2b(256, Encoding.UTF8.GetBytes("xx-simulator new payee"));
+
+    /// <summary>How far through <paramref name="era"/> its rounds went on at <paramref name="now"/>: to the network's stall, if it came (<see cref="RoundsStallAt"/>).</summary>
+    private double RoundsFractionAt(uint era, DateTimeOffset now)
+    {
+        if (!(now >= RoundsStallAt)) return EraAt(now).Fraction;
+        var stalled = RoundsStallAt!.Value;
+        return stalled < EraStartsAt(era) ? 0 : EraAt(stalled) is var (stallEra, fraction) && stallEra == era ? fraction : 1;
+    }
 
     /// <summary>When <paramref name="era"/> begins (or began).</summary>
     public DateTimeOffset EraStartsAt(uint era) => _started + ((long)era - FirstEra) * _eraLength
@@ -290,7 +314,7 @@ public sealed class SimulatedChain
         if (part != Part.Earning) return;
         // The stash is first in the active set, so its authority index is 0.
         if (intoSession >= _sessionSlots * 3 / 10) SetOfEra(era, Key("ImOnline", "ReceivedHeartbeats", ScaleEncoder.U32(session), ScaleEncoder.U32(0)), ScaleEncoder.Bool(true));
-        SetOfEra(era, Key("ImOnline", "AuthoredBlocks", ScaleEncoder.U32(session), _stash), ScaleEncoder.U32((uint)(intoSession / ActiveSetSize)));
+        if (!NoBlocksAuthored) SetOfEra(era, Key("ImOnline", "AuthoredBlocks", ScaleEncoder.U32(session), _stash), ScaleEncoder.U32((uint)(intoSession / ActiveSetSize)));
     }
 
     private string Key(string pallet, string item, params byte[][] keys) => _runtime.Key(pallet, item, keys);

@@ -57,6 +57,11 @@ public static class SubstrateRpc
 
     public static string BlockHash(long number) => "0x" + number.ToString("x64", CultureInfo.InvariantCulture);
 
+    /// <summary>The block a storage read names (its optional last parameter, a block hash), or null for the best block.</summary>
+    public static long? StorageReadAt(string method, JsonElement parameters) =>
+        (method switch { "state_getStorage" or "state_queryStorageAt" => 1, "state_getKeysPaged" => 3, _ => -1 }) is var at && at >= 0
+            && Optional(parameters, at) is { ValueKind: JsonValueKind.String } hash ? BlockNumber(hash.GetString()!) : null;
+
     private static long BlockNumber(string hash) =>
         hash.StartsWith("0x", StringComparison.Ordinal) && hash.Length == 66
             ? long.Parse(hash.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)

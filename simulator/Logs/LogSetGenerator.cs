@@ -78,7 +78,7 @@ internal sealed class NodeLogScript : IDisposable
     private readonly LogWriter _cmix, _cmixWrapper, _gateway, _gatewayWrapper;
     private readonly string _self;
     private readonly string _folder;
-    private bool _gatewayIsolated, _cmixDown, _gatewayDown;
+    private bool _gatewayIsolated, _cmixDown, _gatewayDown, _wrapperWaiting;
     private long _round;
     private long _rounds;
     private int _pid = 4000;
@@ -125,7 +125,7 @@ internal sealed class NodeLogScript : IDisposable
     /// <summary>The next round: completed, failed (ending in a crash and restart), or a crash while waiting for it. None once the node is down for good.</summary>
     public void NextRound()
     {
-        if (_cmixDown || _gatewayDown) return;
+        if (_cmixDown || _gatewayDown || _wrapperWaiting) return;
         _rounds++;
         _round += 1 + _random.Next(3);
         if (_options.LongLineEveryRounds > 0 && _rounds % _options.LongLineEveryRounds == 0) LongLine();
@@ -296,6 +296,31 @@ internal sealed class NodeLogScript : IDisposable
         _gateway.Continuation($"]t round started at ts {_clock.Now:yyyy-MM-dd HH:mm:ss}, average attempts: 1.000000 (total: {recipients})");
         _gateway.Record(_clock.Now, "TRACE", $"Gossip received for RID {round}, lastChecked: {round - 1}");
         Truth.GatewayGossipRounds++;
+    }
+
+    /// <summary>
+    /// The cMix wrapper is restarted (its service, with the cMix process under it) and then waits for the consensus
+    /// ready state without end, as one that cannot tell that its cMix ID is in the active set does: cMix does not run, so
+    /// no rounds follow, and no error file is written.
+    /// </summary>
+    public void WrapperWaits()
+    {
+        if (_wrapperWaiting) return;
+        _wrapperWaiting = true;
+        _cmixWrapper.Record(Tick(1), "INFO", $"Script initialized at {_clock.Now:yyyy-MM-dd HH:mm:ss}");
+        _cmixWrapper.Record(Tick(0), "INFO", "Waiting on IDF for consensus...");
+        _cmixWrapper.Record(Tick(5), "INFO", "Waiting on consensus ready state...");
+    }
+
+    /// <summary>One of the cMix wrapper's chain polls failing: nothing answers where it looks for the chain node's RPC (every 10 s in wrapper.py).</summary>
+    public void WrapperChainPollFails() =>
+        _cmixWrapper.Record(Tick(0), "ERROR", "Failed to get substrate chain connection: [Errno 111] Connection refused");
+
+    /// <summary>One failed attempt of the gateway's HTTPS certificate renewal (elixxir-gateway cmd/https.go, replaceCertificateErr), retried at once.</summary>
+    public void GatewayRenewalFails()
+    {
+        _gateway.Record(Tick(0), "ERROR", $"[handleReplaceCertificates] Error encountered while replacing certificates, will retry after {_clock.Now:yyyy-MM-dd HH:mm:ss}.000000071 +0000 UTC m=+2592000.000000071...");
+        _gateway.Continuation(" Error text: Failed to get new https credentials: rpc error: code = Unavailable desc = connection error");
     }
 
     /// <summary>

@@ -63,6 +63,9 @@ internal sealed class LiveLogs : IDisposable
                     _script.GatewayStops();
                     _events.GatewayGone();
                 }
+                if (running >= _events.WrapperWaitingAfter) _script.WrapperWaits();
+                if (running >= _events.WrapperChainLostAfter) _script.WrapperChainPollFails();
+                if (running >= _events.GatewayRenewalFailingAfter) _script.GatewayRenewalFails();
                 _script.FlushAndRotate(_maxFileBytes);
                 if (!scheduled()) continue;
                 _script.NextRound();
@@ -83,7 +86,10 @@ internal sealed class LiveLogs : IDisposable
 /// <param name="CmixExitAfter">The node's process is killed, leaving nothing.</param>
 /// <param name="GatewayExitAfter">The gateway stops on an error; nothing restarts it.</param>
 /// <param name="GatewayIsolatedAfter">Peer gossip stops reaching the gateway.</param>
+/// <param name="WrapperWaitingAfter">The cMix wrapper restarts and waits for the consensus ready state from then on; no rounds.</param>
+/// <param name="WrapperChainLostAfter">The cMix wrapper's chain polls fail (its processes run on).</param>
+/// <param name="GatewayRenewalFailingAfter">The gateway's HTTPS certificate renewal fails, retried at once.</param>
 /// <param name="CmixGone">Ends the process standing for cMix (called again at each round after).</param>
 /// <param name="GatewayGone">Ends the process standing for the gateway (called again at each round after).</param>
 internal sealed record LiveEvents(TimeSpan? CmixDownAfter, TimeSpan? CmixExitAfter, TimeSpan? GatewayExitAfter, TimeSpan? GatewayIsolatedAfter,
-    Action CmixGone, Action GatewayGone);
+    TimeSpan? WrapperWaitingAfter, TimeSpan? WrapperChainLostAfter, TimeSpan? GatewayRenewalFailingAfter, Action CmixGone, Action GatewayGone);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using XxSimulator.Chain;
 using XxSimulator.Rpc;
@@ -89,6 +90,24 @@ public sealed record SimulatedNodeOptions
 
     /// <summary>How long before the start the chain's first era (1000) began: the story starts that far along.</summary>
     public TimeSpan ChainStartedBefore { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The stash's heartbeat is on chain as usual but it authors no block (<see cref="SimulatedChain.NoBlocksAuthored"/>).</summary>
+    public bool NoBlocksAuthored { get; init; }
+
+    /// <summary>If set, this long after start the stash's reward destination (Staking.Payee) changes from Staked to an account.</summary>
+    public TimeSpan? PayeeChangedAfter { get; init; }
+
+    /// <summary>If set, this long after start no cMix round completes anywhere in the network: no round in the logs, and the era's points grow by the blocks' only.</summary>
+    public TimeSpan? NetworkStalledAfter { get; init; }
+
+    /// <summary>If set, this long after start the cMix wrapper restarts and waits for the consensus ready state for good; cMix does not run.</summary>
+    public TimeSpan? WrapperWaitingAfter { get; init; }
+
+    /// <summary>If set, this long after start the cMix wrapper's chain polls fail (connection refused) each round; cMix and the gateway run on.</summary>
+    public TimeSpan? WrapperChainLostAfter { get; init; }
+
+    /// <summary>If set, this long after start the gateway's HTTPS certificate renewal fails each round (replaceCertificateErr).</summary>
+    public TimeSpan? GatewayRenewalFailingAfter { get; init; }
 }
 
 /// <summary>Whether the simulated node's keystore holds the stash's next session keys, or refuses to say (--rpc-methods safe).</summary>
@@ -113,13 +132,22 @@ public sealed class SimulatedNode : IAsyncDisposable
     private readonly string _peerId;
     private readonly TimeSpan? _chainStallAfter;
     private ChainView _view;
+
+    /// <summary>The chain as it was at each of the last blocks, for reads at a block: the state read with a block height is the state of that block.</summary>
+    private readonly ConcurrentDictionary<long, ChainView> _recentBlocks = new();
+    private const int RecentBlocksKept = 64;
     private Task _running = Task.CompletedTask;
 
     private SimulatedNode(SimulatedNodeOptions options)
     {
         var binaries = new SimulatedBinaries(options.BinaryBehind);
-        _chain = new SimulatedChain(options.Scenario, options.EraLength, DateTimeOffset.UtcNow - options.ChainStartedBefore, NodeIdentity.Stash,
-            NodeIdentity.CmixId, binaries) { MissedEra = options.MissedEra, WaitingEra = options.WaitingEra, LongEra = options.LongEra };
+        var now = DateTimeOffset.UtcNow;
+        _chain = new SimulatedChain(options.Scenario, options.EraLength, now - options.ChainStartedBefore, NodeIdentity.Stash,
+            NodeIdentity.CmixId, binaries)
+        {
+            MissedEra = options.MissedEra, WaitingEra = options.WaitingEra, LongEra = options.LongEra, NoBlocksAuthored = options.NoBlocksAuthored,
+            PayeeChangesAt = now + options.PayeeChangedAfter, RoundsStallAt = now + options.NetworkStalledAfter,
+        };
         _chainStallAfter = options.ChainStallAfter;
         _self = new NodeSelf(options.Role, options.SessionKeys == SessionKeysOnNode.Missing ? new HashSet<string>() : new HashSet<string>([_chain.StashSessionKeys], StringComparer.OrdinalIgnoreCase),
             RefusesUnsafe: options.SessionKeys == SessionKeysOnNode.Refused);
@@ -127,7 +155,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         _view = _chain.At(DateTimeOffset.UtcNow) with { Self = _self, PeerId = _peerId };
         // The database first: its settings can be wrong (no password file), and then no log file is left open.
         if (options.GatewayDatabase is { } database) _gatewayDatabase = new GatewayRoundStore(database, options.GatewayDatabasePasswordFile);
-        _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(Volatile.Read(ref _view), method, parameters));
+        _rpc = new JsonRpcHost((method, parameters) => SubstrateRpc.Answer(ViewFor(method, parameters), method, parameters));
         if (options.InstallFolder is { } install)
         {
             // Started by the paths the wrappers run them from, where the binaries were installed.
@@ -136,6 +164,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         }
         _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries,
             new LiveEvents(options.CmixDownAfter, options.CmixExitAfter, options.GatewayExitAfter, options.GatewayIsolatedAfter,
+                options.WrapperWaitingAfter, options.WrapperChainLostAfter, options.GatewayRenewalFailingAfter,
                 () => CmixEndedAt ??= End(_cmixProcess), () => GatewayEndedAt ??= End(_gatewayProcess)));
     }
 
@@ -206,7 +235,7 @@ public sealed class SimulatedNode : IAsyncDisposable
             throw;
         }
         node._running = Task.WhenAll(node.ProduceBlocksAsync(node._stop.Token), node._logs.RunAsync(options.RoundInterval,
-            () => node._chain.StashActiveAt(DateTimeOffset.UtcNow), node.AfterRoundAsync, node._stop.Token),
+            () => node._chain.StashScheduledAt(DateTimeOffset.UtcNow), node.AfterRoundAsync, node._stop.Token),
             options.BackupFolder is { } backups ? TakeBackupsAsync(backups, options.EraLength, node._stop.Token) : Task.CompletedTask);
         return node;
     }
@@ -226,7 +255,10 @@ public sealed class SimulatedNode : IAsyncDisposable
                     ChainStalledAt ??= imported;
                     continue;
                 }
-                Volatile.Write(ref _view, _chain.At(now) with { Self = _self, PeerId = _peerId });
+                var view = _chain.At(now) with { Self = _self, PeerId = _peerId };
+                _recentBlocks.TryAdd(view.Best, view);
+                _recentBlocks.TryRemove(view.Best - RecentBlocksKept, out _);
+                Volatile.Write(ref _view, view);
                 imported = now;
             }
         }
@@ -234,6 +266,10 @@ public sealed class SimulatedNode : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>The view a request reads: that of the block a storage read names, if it is one of the last ones, else the current one.</summary>
+    private ChainView ViewFor(string method, System.Text.Json.JsonElement parameters) =>
+        SubstrateRpc.StorageReadAt(method, parameters) is { } block && _recentBlocks.TryGetValue(block, out var view) ? view : Volatile.Read(ref _view);
 
     private Task AfterRoundAsync(CancellationToken stop) => _gatewayDatabase?.StoreRoundAsync(stop) ?? Task.CompletedTask;
 

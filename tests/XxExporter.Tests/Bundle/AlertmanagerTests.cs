@@ -420,6 +420,57 @@ public partial class AlertmanagerTests
         Assert.Equal(new[] { stall.Key, node[4].Key, node[5].Key }.Order(), notified.Select(n => Assert.Single(n)).Order());
     }
 
+    /// <summary>
+    /// A site whose series stop arriving (uplink or its Prometheus down) is one page for the site, holding back the
+    /// vanished-host alerts of its hosts and no other site's; each site's heartbeat is a notification of its own, so the
+    /// dead man's switch can tell one site's silence from the others'.
+    /// </summary>
+    [FullLane]
+    [Fact]
+    public async Task A_vanished_site_is_one_page_and_each_sites_heartbeat_is_its_own()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var folder = new TempFolder();
+        await using var alertmanager = await AlertmanagerProcess.StartAsync(folder.Path, ShippedConfigFor(listener));
+        var http = alertmanager.Http;
+
+        // The site label is not part of a Posted's key: each is posted with the site given here.
+        var site = new Posted("XxSiteVanished", "", "critical", false);
+        Posted[] hosts =
+        [
+            new("XxHostVanished", A, "warning", true),
+            new("XxHostVanished", "gw-a:19420", "warning", true),
+            new("XxHostVanished", B, "warning", false),
+        ];
+        var heartbeat = new Posted("XxWatchdog", "", "info", false);
+        static JsonObject At(string site, JsonObject alert) { alert["labels"]!["site"] = site; return alert; }
+        await PostJson(http, [At("cloud", Unscoped(site)), At("home", Unscoped(heartbeat)), At("cloud", Unscoped(heartbeat))]);
+        await PostJson(http, [At("cloud", hosts[0].Json()), At("cloud", hosts[1].Json()), At("home", hosts[2].Json())]);
+        Posted[] heartbeats = [heartbeat, heartbeat];
+        Posted[] all = [site, .. hosts, .. heartbeats];
+
+        JsonArray alerts = [];
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            alerts = await Get(http, "/api/v2/alerts");
+            if (alerts.Count == all.Length && all.All(p => IsInhibited(alerts, p) == p.Inhibited)) break;
+            await Task.Delay(100);
+        }
+        Assert.All(all, p => Assert.True(IsInhibited(alerts, p) == p.Inhibited,
+            $"{p.Key} should {(p.Inhibited ? "" : "not ")}be inhibited: {Find(alerts, p)?["status"]?.ToJsonString()}"));
+
+        await listener.WaitFor("/webhook", 2, TimeSpan.FromSeconds(20));
+        var beats = await listener.WaitFor("/heartbeat", 2, TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(3));   // an uninhibited host would be flushed by now
+        var notified = listener.Received("/webhook").Select(w => JsonNode.Parse(w)!).ToList();
+        Assert.Equal(new[] { site.Key, hosts[2].Key }.Order(),
+            notified.Select(n => Posted.KeyOf(Assert.Single(n["alerts"]!.AsArray())!)).Order());
+        Assert.Equal("xx-page", notified.Single(n => n["alerts"]![0]!["labels"]!["alertname"]!.GetValue<string>() == "XxSiteVanished")["receiver"]!.GetValue<string>());
+        Assert.Equal(new[] { "cloud", "home" }, beats.Take(2).Select(b => JsonNode.Parse(b)!["groupLabels"]!["site"]!.GetValue<string>()).Order());
+        Assert.All(beats.Take(2), b => Assert.Single(JsonNode.Parse(b)!["alerts"]!.AsArray()));
+    }
+
     /// <summary>An alert as an aggregate over hosts sends it: without the instance, validator, site and job labels.</summary>
     private static JsonObject Unscoped(Posted posted)
     {

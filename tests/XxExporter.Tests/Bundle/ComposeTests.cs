@@ -16,6 +16,7 @@ public partial class ComposeTests
     [InlineData("--env-file", "demo/demo.env", "--profile", "demo")]  // the demo on a simulated node
     [InlineData("--profile", "logs")]                              // central logs: Loki and Alloy (docs/operations.md "Central logs")
     [InlineData("--profile", "drill")]                             // the weekly restore drill of the dumps (docs/backups.md)
+    [InlineData("--profile", "push")]                              // push from this host: a Prometheus agent (docs/operations.md "Fleets")
     public async Task Compose_file_is_valid(params string[] options)
     {
         var (code, output) = await Repository.RunAsync("docker-compose", [.. options, "-f", "docker-compose.yml", "config", "-q"]);
@@ -212,6 +213,30 @@ public partial class ComposeTests
         Assert.NotEmpty(images);
         Assert.All(images, image => Assert.Matches(@":v?\d+\.\d+(\.\d+)?(-[a-z]+)?$", image)); // an exact version, never "latest"
         foreach (string folder in new[] { "/xx/log", "/xx/cred", "/xx/backup" }) Assert.Contains($"{folder}:ro", compose);
+    }
+
+    [Fact]
+    public async Task The_push_profile_runs_the_agent_on_the_host_network_with_the_hosts_labels_and_prometheus_release()
+    {
+        var (code, rendered) = await Repository.RunAsync("docker-compose", "--profile", "push", "-f", "docker-compose.yml", "config");
+        Assert.True(code == 0, rendered);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(rendered));
+        var services = (YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["services"];
+        var agent = (YamlMappingNode)services["prometheus-agent"];
+        Assert.Equal(((YamlMappingNode)services["prometheus"])["image"].ToString(), agent["image"].ToString());
+        Assert.Equal("host", agent["network_mode"].ToString());   // the exporter's and node_exporter's loopback ports
+        var command = ((YamlSequenceNode)agent["command"]).Select(c => c.ToString()).ToList();
+        // Agent mode is a flag of its own from 3.0 on, a feature flag (with the environment in external labels) before.
+        bool major3 = Regex.IsMatch(agent["image"].ToString(), @":v3\.");
+        Assert.Contains(major3 ? "--agent" : "--enable-feature=agent,expand-external-labels", command);
+        Assert.Contains("--config.file=/etc/prometheus/host-agent.yml", command);
+        // The variables host-agent.yml reads are all set, to the labels this host's logs carry (.env).
+        string config = File.ReadAllText(Repository.PathOf("prometheus/examples/host-agent.yml"));
+        var environment = (YamlMappingNode)agent["environment"];
+        Assert.Equal(Regex.Matches(config, @"\$\{(\w+)\}").Select(m => m.Groups[1].Value).Order(), environment.Children.Keys.Select(k => k.ToString()).Order());
+        Assert.Equal("xx-exporter:19420", environment["XX_INSTANCE"].ToString());
+        Assert.Matches(@"(?m)^  prometheus-agent:\n    profiles: \[push\]$", File.ReadAllText(Repository.PathOf("docker-compose.yml")));
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed partial class DashboardThresholdTests
         [("chain-staking.json", "Eras left to claim", "orange")] = [new Rule("XxValidatorRewardsExpiring", "xx_validator_unpaid_oldest_era_eras_left{site_role!=\"standby\"}) <= {}", WholeCount: true, Severity: "critical")],
         [("chain-staking.json", "Eras left to claim", "green")] = [new Rule("XxValidatorRewardsExpiring", "xx_validator_unpaid_oldest_era_eras_left{site_role!=\"standby\"}) <= {}", WholeCount: true, Severity: "warning")],
         [("chain-staking.json", "Authority nodes with the keys", "green")] = [new Own("one node holds the keys; none is XxValidatorSessionKeysMissing, which has no number")],
+        [("chain-staking.json", "Blocks authored and expected this session", "red")] = [new Rule("XxValidatorNoBlocksAuthored", "/ xx_staking_active_set_size{site_role!=\"standby\"} ) >= {}")],
         [("chain-staking.json", "Authority nodes with the keys", "red")] = [new Rule("XxValidatorSessionKeysLiveTwice", ") ) ) > {}", WholeCount: true)],
 
         [("cmix-gateway.json", "Round failure ratio (1 h)", "orange")] = [new Own("a warning colour below the alert's ratio")],
@@ -60,6 +61,11 @@ public sealed partial class DashboardThresholdTests
         [("cmix-gateway.json", "Gateway slow queries (15 min)", "red")] = [new Rule("XxGatewayDatabaseSlow", "increase(xx_gateway_slow_queries_total{site_role!=\"standby\"}[15m]) > {}")],
         [("cmix-gateway.json", "Gateway database errors (1 h)", "red")] = [new Rule("XxDatabaseErrors", "increase(xx_gateway_database_errors_total{site_role!=\"standby\"}[15m]) > {}", WholeCount: true)],
         [("cmix-gateway.json", "Last record age", "orange")] = [new Rule("XxLogSilent", "time() - xx_log_last_record_timestamp_seconds{log=~\"cmix|gateway\",site_role!=\"standby\"} > {}")],
+        [("cmix-gateway.json", "Wrapper chain errors (5 min)", "red")] =
+            [new Rule("XxWrapperChainUnreachable", "increase(xx_wrapper_errors_total{kind=~\"no_local_chain|chain_connection|sync_state\",site_role!=\"standby\"}[5m]) ) > {}", WholeCount: true)],
+        [("cmix-gateway.json", "Gateway certificate renewal failures (1 h)", "red")] = [new Rule("XxGatewayHttpsCertificateExpired", "+ increase(xx_gateway_certificate_renewal_failures_total[1h]) >= {}")],
+        [("cmix-gateway.json", "Served certificate valid for", "green")] =
+            [new Rule("XxCertificateExpiring", "probe_ssl_earliest_cert_expiry{job=\"xx-gateway-tls\",site_role!=\"standby\"} - time() < {}", Severity: "warning")],
         [("cmix-gateway.json", "cMix error file age", "red")] = [new Rule("XxServiceDown", "time() - xx_cmix_error_file_modified_timestamp_seconds{site_role!=\"standby\"} > {}")],
 
         [("overview.json", "Era points vs median", "orange")] = [new Rule("XxValidatorEraPointsLow", "xx_validator_era_points{site_role!=\"standby\"} / xx_validator_era_points_active_set_median < {}", Severity: "warning")],
@@ -83,8 +89,10 @@ public sealed partial class DashboardThresholdTests
         [("overview.json", "Certificates valid for", "orange")] = [new Own("expired; XxCertificateExpiring's critical tier holds from 7 days before (identity certificates)")],
         [("overview.json", "Certificates valid for", "green")] = [new Rule("XxCertificateExpiring", "xx_tls_certificate_expiry_timestamp_seconds{state=\"active\",kind=\"identity\"} - time() < {}", Severity: "warning")],
 
-        [("postgres.json", "Oldest transaction", "orange")] = [new Own("no alert watches transaction age; a long one holds back vacuum")],
-        [("postgres.json", "Oldest transaction", "red")] = [new Own("no alert watches transaction age; a long one holds back vacuum")],
+        [("postgres.json", "Oldest transaction", "orange")] = [new Own("ten minutes: worth a look before the alert")],
+        [("postgres.json", "Oldest transaction", "red")] = [new Rule("XxPostgresLongTransaction", "xx_postgres_oldest_transaction_age_seconds > {}")],
+        [("postgres.json", "Oldest transaction over time", "red")] = [new Rule("XxPostgresLongTransaction", "xx_postgres_oldest_transaction_age_seconds > {}")],
+        [("postgres.json", "Connections used of max_connections", "red")] = [new Rule("XxPostgresConnectionsNearLimit", "sum without (state) (xx_postgres_connections) / xx_postgres_max_connections > {}")],
         [("postgres.json", "Dead rows per live row", "red")] = [new Rule("XxPostgresDatabaseGrowing", "clamp_min(xx_postgres_table_live_rows, 1) > {}")],
         [("postgres.json", "Scrape duration", "red")] = [new SettingDefault(PostgresSettings.Table.Timeout)],
     };

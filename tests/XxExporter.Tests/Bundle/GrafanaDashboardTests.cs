@@ -143,10 +143,12 @@ public partial class GrafanaDashboardTests
         {
             var selectors = Selector().Matches(query.Template).ToList();
             Assert.True(selectors.Count > 0, $"{query}: selects nothing");
-            // A validator's own alerts have no site or host: they are chosen by the validators of the selected hosts.
+            // A validator's own alerts have no site or host: they are chosen by the validators of the selected hosts. So are
+            // the outside-in probes of the gateways, whose instance is the gateway's public address.
             Assert.All(selectors, s => Assert.True(
                 s.Groups["matchers"].Value.Contains("site=~\"$site\"") && s.Groups["matchers"].Value.Contains("instance=~\"$instance\"")
-                    || s.Value == "ALERTS{alertstate=\"firing\", instance=\"\"}" && query.Template.Contains(s.Value + SelectedHostsValidators),
+                    || s.Value == "ALERTS{alertstate=\"firing\", instance=\"\"}" && query.Template.Contains(s.Value + SelectedHostsValidators)
+                    || Dashboards.ReadsProbes(s.Value) && s.Groups["matchers"].Value.Contains("site=~\"$site\"") && query.Template.EndsWith(SelectedHostsValidators, StringComparison.Ordinal),
                 $"{query}: {s.Value} does not filter by $site and $instance"));
             Assert.True(!BareMetric().IsMatch(query.Template), $"{query}: a metric without a {{...}} filter: {query.Template}");
             Assert.All(RateRange().Matches(query.Template), r => Assert.True(r.Groups[1].Value == "$__rate_interval",
@@ -165,6 +167,7 @@ public partial class GrafanaDashboardTests
             string metric = selector.Groups["metric"].Value;
             if (metric == "ALERTS") return;   // Prometheus's own, with the alerts' labels
             if (metric.StartsWith("node_", StringComparison.Ordinal)) return;   // node_exporter's: NodeExporterTests checks them against its output
+            if (Dashboards.ReadsProbes(selector.Value)) return;   // the blackbox exporter's: BlackboxTests checks them against its output
             var labels = metric == "up" ? [] : served.GetValueOrDefault(metric)
                 ?? throw new Xunit.Sdk.XunitException($"{query}: the exporter serves no {metric} ({AllSourcesGoldenTests.GoldenFile})");
             var allowed = labels.Concat(["site", "instance", "job"]).ToHashSet();

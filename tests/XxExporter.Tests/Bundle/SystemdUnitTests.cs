@@ -185,6 +185,46 @@ public partial class SystemdUnitTests
     [GeneratedRegex(@"^(?<commented>#)?(?<variable>XX_DRILL_\w+)=(?<value>.*)$")]
     private static partial Regex DrillAssignment();
 
+    // ---- xx-prometheus-agent.service: push from every host (docs/operations.md "Fleets") ----------------------
+
+    private static readonly string AgentUnit = File.ReadAllText(Deployed("xx-prometheus-agent.service"));
+
+    [Fact]
+    public async Task Agent_unit_passes_systemd_analyze_verify_and_security()
+    {
+        var (code, output) = await Repository.RunAsync("systemd-analyze", "verify", "--man=no", Deployed("xx-prometheus-agent.service"));
+        Assert.True(code == 0 && output.Length == 0, output);
+        (code, output) = await Repository.RunAsync("systemd-analyze", "security", "--offline=yes", "--threshold=20", Deployed("xx-prometheus-agent.service"));
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
+    public async Task Agent_unit_runs_the_shipped_host_config_in_agent_mode_with_the_hosts_labels()
+    {
+        var execStart = Regex.Match(AgentUnit.Replace("\\\n", " "), @"(?m)^ExecStart=(.*)$").Groups[1].Value
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("/usr/bin/prometheus", execStart[0]);
+        Assert.Contains("--enable-feature=agent,expand-external-labels", execStart);
+        Assert.Contains("--config.file=/etc/prometheus/host-agent.yml", execStart);
+        Assert.Contains(execStart, f => f.StartsWith("--storage.agent.retention.max-time=", StringComparison.Ordinal));
+        // The agent scrapes itself on the port it listens on (host-agent.yml, job prometheus-agent).
+        string config = File.ReadAllText(Repository.PathOf("prometheus/examples/host-agent.yml"));
+        string listen = Assert.Single(execStart, f => f.StartsWith("--web.listen-address=", StringComparison.Ordinal)).Split('=')[1];
+        Assert.Contains($"- targets: ['{listen}']", config);
+        // Every label the config takes from the environment is set in the example settings file, and no other.
+        var used = Regex.Matches(config, @"\$\{(\w+)\}").Select(m => m.Groups[1].Value).Distinct().Order();
+        var set = File.ReadAllLines(Deployed("xx-prometheus-agent.env")).Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('=')[0]).Order();
+        Assert.Equal(used, set);
+        // The flags parse: promtool reads the config the unit names, with the password file it names in place.
+        using var folder = new TempFolder();
+        string copy = folder.File("host-agent.yml");
+        File.WriteAllText(folder.File("central.password"), "test");
+        File.WriteAllText(folder.File("central-ca.crt"), "");
+        File.WriteAllText(copy, config.Replace("/etc/prometheus/", folder.Path + "/"));
+        var (code, output) = await Repository.RunAsync("promtool", "check", "config", "--agent", copy);
+        Assert.True(code == 0, output);
+    }
+
     /// <summary>
     /// A copy of the unit, named as shipped, whose ExecStart is the exporter built beside the tests: verify
     /// insists that the program exists.

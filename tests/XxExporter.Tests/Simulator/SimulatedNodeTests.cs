@@ -221,6 +221,47 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_wrapper_that_waits_stops_the_rounds_one_that_lost_its_chain_and_a_failing_renewal_are_counted()
+    {
+        // Each 3 s after the rounds began, on three nodes' worth of logs in one: the wrapper waiting ends the rounds,
+        // the failed chain polls and renewals go on each round.
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--wrapper-waiting-after", "3", "--wrapper-chain-lost-after", "3", "--gateway-renewal-failing-after", "3"]);
+        var running = await ScrapeUntil(m => Rounds(m) > 0 && m["xx_wrapper_waiting_for_consensus{service=\"cmix\"}"] == 0);
+        var waiting = await ScrapeUntil(m => m["xx_wrapper_waiting_for_consensus{service=\"cmix\"}"] == 1);
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // ten round intervals
+        var later = await ScrapeUntil(m => m["xx_gateway_certificate_renewal_failures_total"] >= 2);
+        Assert.True(Rounds(running) > 0);
+        Assert.Equal(Rounds(waiting), Rounds(later));
+        Assert.Equal(1, later["xx_wrapper_waiting_for_consensus{service=\"cmix\"}"]);
+        Assert.True(later["xx_wrapper_errors_total{service=\"cmix\",kind=\"chain_connection\"}"] >= 2);
+        Assert.Equal(0, later["xx_gateway_certificate_errors_total"]);
+        Assert.False(File.Exists(Path.Combine(_folder.Path, "log", "cmix-err.log")));
+    }
+
+    [Fact]
+    public async Task A_node_authoring_no_blocks_a_changed_payee_and_a_network_stall_show_on_chain()
+    {
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--blocks-authored", "none", "--payee-change-after", "3", "--network-stall-after", "3"]);
+        var before = await ScrapeUntil(m => Payee(m) == "staked");
+        Assert.Equal(0, before["xx_validator_session_blocks_authored"]);
+        await ScrapeUntil(m => Payee(m) == "account");
+        // Stalled: the era's reward points grow by exactly the block points of the blocks imported since, and the logs show no round.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var stalled = await ScrapeUntil(_ => true);
+        var later = await ScrapeUntil(m => m["xx_chain_block_height{status=\"best\"}"] >= stalled["xx_chain_block_height{status=\"best\"}"] + 2);
+        double blockPoints = later["xx_chain_cmix_points{event=\"block\"}"];
+        Assert.Equal(blockPoints * (later["xx_chain_block_height{status=\"best\"}"] - stalled["xx_chain_block_height{status=\"best\"}"]),
+            later["xx_staking_active_era_points{kind=\"reward\"}"] - stalled["xx_staking_active_era_points{kind=\"reward\"}"]);
+        Assert.Equal(Rounds(stalled), Rounds(later));
+        Assert.Equal(0, later["xx_validator_session_blocks_authored"]);
+    }
+
+    /// <summary>The destination of the one xx_validator_payee_info series (null: none, or more than one).</summary>
+    private static string? Payee(Exposition m) =>
+        m.Series.Where(s => s.StartsWith("xx_validator_payee_info{", StringComparison.Ordinal)).ToList() is [var series]
+            ? System.Text.RegularExpressions.Regex.Match(series, "destination=\"([a-z]+)\"").Groups[1].Value : null;
+
+    [Fact]
     public async Task The_gateway_config_names_the_given_node_address()
     {
         int closed = Loopback.FreePort();

@@ -10,12 +10,16 @@ public sealed record DashboardQuery(string DashboardUid, string PanelTitle, stri
 {
     /// <summary>
     /// False only for the firing-alerts table: <c>ALERTS{alertstate="firing"}</c> has data only while an alert fires.
-    /// Every other query returns series on a healthy, active node with both databases configured.
+    /// Every other query returns series on a healthy, active node with both databases configured (with node_exporter and
+    /// the blackbox exporter scraped, for <see cref="ReadsNodeExporter"/> and <see cref="ReadsBlackbox"/>).
     /// </summary>
     public bool ReturnsDataWhenHealthy => !Dashboards.SelectsAlerts(Template);
 
     /// <summary>True for the host panels' node_exporter series (docs/operations.md "The host"), which only a node_exporter scrape has.</summary>
     public bool ReadsNodeExporter => Template.Contains("node_", StringComparison.Ordinal);
+
+    /// <summary>True for the outside-in probes of the gateways (prometheus.yml jobs xx-gateway-*), which only a blackbox exporter's scrape has.</summary>
+    public bool ReadsBlackbox => Dashboards.ReadsProbes(Template);
 
     public override string ToString() => $"{DashboardUid} / {PanelTitle} / {RefId}";
 }
@@ -78,6 +82,11 @@ public static partial class Dashboards
     private static partial Regex Variable();
 
     internal static bool SelectsAlerts(string expr) => AlertsSeries().IsMatch(expr);
+
+    internal static bool ReadsProbes(string expr) => ProbeSeries().IsMatch(expr);
+
+    [GeneratedRegex(@"\bprobe_\w+\s*\{")]
+    private static partial Regex ProbeSeries();
 
     [GeneratedRegex(@"\bALERTS\b")]
     private static partial Regex AlertsSeries();

@@ -40,12 +40,14 @@ public sealed class MonitoringStack : IAsyncDisposable
     /// As above, with <paramref name="otherHosts"/> scraped too: further exporters of the same validator
     /// (<c>validator-1</c>, as prometheus.yml ships its target), each with its site and target labels.
     /// </summary>
-    public static async Task<MonitoringStack> StartAsync(Uri exporter, string site, string[]? clock, IReadOnlyList<ScrapedHost> otherHosts)
+    /// <param name="editPrometheusYml">Changes the generated prometheus.yml further (e.g. the blackbox exporter's address and the gateways it probes).</param>
+    public static async Task<MonitoringStack> StartAsync(Uri exporter, string site, string[]? clock, IReadOnlyList<ScrapedHost> otherHosts,
+        Func<string, string>? editPrometheusYml = null)
     {
         var stack = new MonitoringStack(await WebhookListener.StartAsync());
         try
         {
-            await stack.StartServersAsync(exporter, site, clock ?? CompressedClock, otherHosts);
+            await stack.StartServersAsync(exporter, site, clock ?? CompressedClock, otherHosts, editPrometheusYml);
             return stack;
         }
         catch
@@ -55,13 +57,14 @@ public sealed class MonitoringStack : IAsyncDisposable
         }
     }
 
-    private async Task StartServersAsync(Uri exporter, string site, string[] clock, IReadOnlyList<ScrapedHost> otherHosts)
+    private async Task StartServersAsync(Uri exporter, string site, string[] clock, IReadOnlyList<ScrapedHost> otherHosts, Func<string, string>? editPrometheusYml)
     {
         int alertmanagerPort = Loopback.FreePort(), prometheusPort = Loopback.FreePort();
         while (prometheusPort == alertmanagerPort) prometheusPort = Loopback.FreePort();
         await DemoScript.WriteConfigsAsync(_folder.Path, exporter.Authority, $"127.0.0.1:{alertmanagerPort}", $"127.0.0.1:{prometheusPort}",
             $"{Webhook.Url}/webhook", site, clock);
         if (otherHosts.Count > 0) AddTargets(_folder.File("prometheus/prometheus.yml"), exporter, otherHosts);
+        if (editPrometheusYml is not null) File.WriteAllText(_folder.File("prometheus/prometheus.yml"), editPrometheusYml(File.ReadAllText(_folder.File("prometheus/prometheus.yml"))));
         Alertmanager = await AlertmanagerProcess.RunAsync(_folder.File("alertmanager"), alertmanagerPort);
         string prometheus = _folder.File("prometheus");
         Prometheus = await ServerProcess.StartAsync("prometheus", prometheus, port =>
