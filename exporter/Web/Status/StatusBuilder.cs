@@ -127,7 +127,30 @@ public static class StatusBuilder
             string drill = drillPassed is null ? "" : $"; last drill {(drillPassed == true ? "passed" : "failed")} {Ago(drillAge)}";
             return new RecoveryStatus(subject, pointAge, drilledCopy is not null, drillPassed, drillAge, missing,
                 point + drill + (missing is null ? "" : $"; missing: {missing}"));
-        }).OrderBy(r => r.Missing is null).ThenBy(r => r.Subject, StringComparer.Ordinal).ToList();
+        }).Concat(Credentials(m, now)).Concat(ChainSnapshot(m, now))
+            .OrderBy(r => r.Missing is null).ThenBy(r => r.Subject, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The credentials folder's newest backup as the credentials check compares it with the live files; none without the folder.</summary>
+    private static IEnumerable<RecoveryStatus> Credentials(MetricSamples m, double now)
+    {
+        var problems = m.All("xx_credentials_backup_problem").Where(p => p.Value > 0).Select(p => p.Label("reason")).ToList();
+        if (!m.All("xx_credentials_backup_problem").Any()) yield break;
+        double? age = m.Value("xx_credentials_backup_timestamp_seconds") is { } made ? now - made : null;
+        string? missing = problems.Count == 0 ? null : problems.Contains("not_configured") ? "no backup of them is configured (--backups.credentials-backup)"
+            : problems.Contains("no_backup") ? "no backup of them found" : $"their newest backup is not the live files ({string.Join(", ", problems)})";
+        string point = age is null ? "no recovery point" : $"recovery point {Ago(age)}{(missing is null ? " (equal to the live files)" : "")}";
+        yield return new RecoveryStatus("credentials", age, false, null, null, missing, point + (missing is null ? "" : $"; missing: {missing}"));
+    }
+
+    /// <summary>The chain database's newest snapshot (--chain.snapshot); none when it is not looked at.</summary>
+    private static IEnumerable<RecoveryStatus> ChainSnapshot(MetricSamples m, double now)
+    {
+        if (m.Value("xx_chain_snapshot_present") is not { } present) yield break;
+        double? age = m.Value("xx_chain_snapshot_timestamp_seconds") is { } taken ? now - taken : null;
+        string? missing = present == 1 ? null : "no snapshot of the chain database found (--chain.snapshot)";
+        yield return new RecoveryStatus("chain", age, false, null, null, missing,
+            (age is null ? "no recovery point" : $"recovery point {Ago(age)} (snapshot)") + (missing is null ? "" : $"; missing: {missing}"));
     }
 
     private static List<BackupStatus> Backups(MetricSamples m, double now) =>

@@ -91,6 +91,11 @@ public class StatusBuilderTests
             xx_restore_drill_success{database="cmix_gateway"} 0
             xx_restore_drill_last_run_timestamp_seconds{database="cmix_gateway"} {{NowUnix - 600}}
             xx_pgbackrest_backups{repo="1",stanza="spare"} 0
+            xx_credentials_backup_problem{reason="differs"} 1
+            xx_credentials_backup_problem{reason="no_backup"} 0
+            xx_credentials_backup_timestamp_seconds {{NowUnix - 86400}}
+            xx_chain_snapshot_present 1
+            xx_chain_snapshot_timestamp_seconds {{NowUnix - 3 * 3600}}
             """;
         var json = await Json(exposition);
         // The drilled copy, older than the newest backup, is the one known to restore.
@@ -100,8 +105,11 @@ public class StatusBuilderTests
         Assert.Equal("recovery point 2h ago (backed up, not drilled); last drill failed 10m ago; missing: the last restore drill failed: "
             + "its newest backup is not known to restore", Summary(json, "recovery", "cmix_gateway"));
         Assert.Equal("no recovery point; missing: pgBackRest lists no backup of it: nothing restores it", Summary(json, "recovery", "spare"));
-        // The databases most in need of a look come first.
-        Assert.Equal("cmix_node", json.GetProperty("recovery")[2].GetProperty("subject").GetString());
+        Assert.Equal("recovery point 24h ago; missing: their newest backup is not the live files (differs)", Summary(json, "recovery", "credentials"));
+        Assert.Equal("recovery point 3h ago (snapshot)", Summary(json, "recovery", "chain"));
+        // The subjects most in need of a look come first.
+        Assert.Equal(["cmix_gateway", "credentials", "spare", "chain", "cmix_node"],
+            json.GetProperty("recovery").EnumerateArray().Select(r => r.GetProperty("subject").GetString()));
 
         string withoutDrill = await Html("""
             xx_restore_drill_result_file_present 0
