@@ -20,9 +20,12 @@ public sealed record ToolRun(string Name, string Program, IReadOnlyList<string> 
 }
 
 /// <summary>How a run ended: <see cref="Output"/> when it exited 0, else <see cref="Failure"/> and <see cref="Message"/>.</summary>
+/// <param name="Output">Standard output as text (<see cref="ExternalCommands.RunAsync"/>), or null.</param>
 /// <param name="Failure">A fixed word for the <c>reason</c> label: not_found, timed_out, output_too_large or exit_code.</param>
 /// <param name="Message">A sentence naming the program and the cause, with the tool's own last words on standard error.</param>
-public sealed record CommandResult(string? Output, string? Failure, string? Message)
+/// <param name="Bytes">Standard output as it was written (<see cref="ExternalCommands.RunForBytesAsync"/>: a tar that
+/// <c>restic dump</c> writes), or null.</param>
+public sealed record CommandResult(string? Output, string? Failure, string? Message, byte[]? Bytes = null)
 {
     public bool Succeeded => Failure is null;
 }
@@ -42,7 +45,15 @@ public sealed class ExternalCommands(IMetricFactory factory)
         "Runs of an external program (pgbackrest, restic) that failed: not found, timed out, too much output, or an exit code other than 0.",
         "command", "reason");
 
+    /// <summary>Runs the tool for its output as UTF-8 text (JSON, mostly).</summary>
     public async Task<CommandResult> RunAsync(ToolRun command, CancellationToken cancel)
+    {
+        var result = await RunForBytesAsync(command, cancel);
+        return result.Bytes is { } bytes ? new CommandResult(Encoding.UTF8.GetString(bytes), null, null) : result;
+    }
+
+    /// <summary>Runs the tool for its output as bytes, for output that is no text (an archive).</summary>
+    public async Task<CommandResult> RunForBytesAsync(ToolRun command, CancellationToken cancel)
     {
         var start = new ProcessStartInfo(command.Program)
         {
@@ -50,7 +61,6 @@ public sealed class ExternalCommands(IMetricFactory factory)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (string argument in command.Arguments) start.ArgumentList.Add(argument);
@@ -72,7 +82,7 @@ public sealed class ExternalCommands(IMetricFactory factory)
         var error = ReadTailAsync(process.StandardError);
         try
         {
-            var (output, tooLarge) = await ReadBoundedAsync(process.StandardOutput, command.MaxOutputBytes, limit.Token);
+            var (output, tooLarge) = await ReadBoundedAsync(process.StandardOutput.BaseStream, command.MaxOutputBytes, limit.Token);
             if (tooLarge)
             {
                 Kill(process);
@@ -81,7 +91,7 @@ public sealed class ExternalCommands(IMetricFactory factory)
             await process.WaitForExitAsync(limit.Token);
             string tail = await error;
             return process.ExitCode == 0
-                ? new CommandResult(output, null, null)
+                ? new CommandResult(null, null, null, output)
                 : Failed(command, "exit_code", $"{command.Name}: {command.Program} exited with code {process.ExitCode}" + (tail.Length > 0 ? $": {tail}" : "."));
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
@@ -114,18 +124,18 @@ public sealed class ExternalCommands(IMetricFactory factory)
         }
     }
 
-    /// <summary>Standard output up to <paramref name="maxBytes"/> (counted as UTF-16 characters read, which a byte is at least).</summary>
-    private static async Task<(string Output, bool TooLarge)> ReadBoundedAsync(StreamReader reader, int maxBytes, CancellationToken cancel)
+    /// <summary>Standard output up to <paramref name="maxBytes"/> bytes.</summary>
+    private static async Task<(byte[] Output, bool TooLarge)> ReadBoundedAsync(Stream stream, int maxBytes, CancellationToken cancel)
     {
-        var output = new StringBuilder();
-        var buffer = new char[8192];
+        using var output = new MemoryStream();
+        var buffer = new byte[8192];
         int read;
-        while ((read = await reader.ReadAsync(buffer, cancel)) > 0)
+        while ((read = await stream.ReadAsync(buffer, cancel)) > 0)
         {
-            if (output.Length + read > maxBytes) return (output.ToString(), true);
-            output.Append(buffer, 0, read);
+            if (output.Length + read > maxBytes) return ([], true);
+            output.Write(buffer, 0, read);
         }
-        return (output.ToString(), false);
+        return (output.ToArray(), false);
     }
 
     /// <summary>The last lines of standard error, read to its end so the tool never blocks on a full pipe.</summary>

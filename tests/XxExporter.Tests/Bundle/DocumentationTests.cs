@@ -50,6 +50,14 @@ public partial class DocumentationTests
     }
 
     [Fact]
+    public void The_alert_count_in_the_routing_page_is_the_rules_count()
+    {
+        var alerts = PrometheusRulesTests.Alerts().GroupBy(alert => alert.Name).ToList();
+        int critical = alerts.Count(tiers => tiers.Any(alert => alert.Label("severity") == "critical"));
+        Assert.Contains($"Now: {alerts.Count} alerts, {critical} with a critical tier.", File.ReadAllText(Repository.PathOf("docs/alerts-routing.md")).ReplaceLineEndings(" "));
+    }
+
+    [Fact]
     public void A_link_is_told_from_an_image_and_a_path_from_a_system_path()
     {
         Assert.Equal(["docs/a.md#x", "b.png"], MarkdownLink().Matches("see [a](docs/a.md#x) and ![b](b.png)").Select(m => m.Groups["target"].Value));

@@ -15,10 +15,11 @@ namespace XxExporter.Tests.Golden;
 
 /// <summary>
 /// A host with every source the exporter reads, each fixed so that one scrape reads the same every time: the golden
-/// log files, a backup folder and a certificate with set times, the simulated node's IDF, a PostgreSQL primary (the
-/// gateway database) with a hot standby (the node database, for the standby-only series), the simulated chain frozen
-/// at one moment, a TCP listener to probe (directly and as the node a gateway config names), and two names to resolve
-/// (localhost and one under the reserved .invalid). The exporter is started from flags and scraped once, after its logs
+/// log files, a backup folder and a certificate with set times, the simulated node's IDF and a copy of its credentials
+/// folder, a chain data folder and its snapshots, a PostgreSQL primary (the gateway database) with a hot standby (the
+/// node database, for the standby-only series), the simulated chain frozen at one moment, a TCP listener to probe
+/// (directly and as the node a gateway config names), and two names to resolve (localhost and one under the reserved
+/// .invalid). The exporter is started from flags and scraped once, after its logs
 /// were read.
 /// </summary>
 public sealed class AllSourcesHost : IAsyncLifetime
@@ -62,6 +63,20 @@ public sealed class AllSourcesHost : IAsyncLifetime
         }
         foreach (string file in Directory.GetFiles(cred)) File.SetLastWriteTimeUtc(file, new DateTime(2023, 7, 1, 12, 0, 0, DateTimeKind.Utc));
         WriteBackup(backups, "cred/cred-20230702.tgz", new DateTime(2023, 7, 2, 3, 0, 0, DateTimeKind.Utc));
+        // A copy of the credentials folder, equal to it, which the credentials' backup check compares file by file.
+        string credCopy = Directory.CreateDirectory(Path.Combine(backups, "cred-copy")).FullName;
+        foreach (string file in Directory.GetFiles(cred))
+        {
+            string copy = Path.Combine(credCopy, Path.GetFileName(file));
+            File.Copy(file, copy);
+            File.SetLastWriteTimeUtc(copy, new DateTime(2023, 7, 2, 3, 0, 0, DateTimeKind.Utc));
+        }
+        // A chain database of three files and two weekly snapshots of it.
+        WriteBackup(_host.File("db"), "chains/xxnetwork/db/full/000001.sst", new DateTime(2023, 7, 26, 12, 0, 0, DateTimeKind.Utc));
+        WriteBackup(_host.File("db"), "chains/xxnetwork/db/full/MANIFEST-000002", new DateTime(2023, 7, 26, 12, 0, 0, DateTimeKind.Utc));
+        WriteBackup(_host.File("db"), "chains/xxnetwork/keystore/6b657973", new DateTime(2023, 7, 1, 12, 0, 0, DateTimeKind.Utc));
+        WriteBackup(backups, "chain-snapshots/chain-20230716.tar.gz", new DateTime(2023, 7, 16, 4, 0, 0, DateTimeKind.Utc));
+        WriteBackup(backups, "chain-snapshots/chain-20230723.tar.gz", new DateTime(2023, 7, 23, 4, 0, 0, DateTimeKind.Utc));
         // The last restore drill (deploy/restore-drill/xx-restore-drill): the gateway's set restored, the node's dump did not.
         string drill = _host.File("restore-drill-result");
         File.WriteAllText(drill, """
@@ -125,6 +140,8 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "--binaries.paths", $"server={install}/bin/xxnetwork-cmix,wrapper={install}/cmix-wrapper.py,fatbin={install}/lib/libpow.fatbin,gateway={install}/bin/not-on-this-host",
             "--checks.probes", $"node={_nodePort.LocalEndpoint}", "--checks.probe-timeout", "5s",
             "--checks.gateway-config", gatewayConfig, "--checks.dns-names", "localhost,scheduling.golden.invalid",
+            "--backups.credentials-folder", cred, "--backups.credentials-backup", $"folder:{credCopy}",
+            "--chain.snapshot", $"{backups}/chain-snapshots", "--chain.data-folder", _host.File("db"),
             "--pgbackrest.stanzas", "demo", "--pgbackrest.command", pgbackrest, "--pgbackrest.log-path", Path.GetDirectoryName(pgbackrest)!,
         ]);
         using var http = new HttpClient { BaseAddress = exporter, Timeout = TimeSpan.FromSeconds(60) };
@@ -140,6 +157,7 @@ public sealed class AllSourcesHost : IAsyncLifetime
             "xx_binary_hash_matches_chain{binary=\"fatbin\",source=\"file\"}", "xx_binary_hash_matches_chain{binary=\"server\",source=\"file\"}",
             "xx_binary_hash_matches_chain{binary=\"wrapper\",source=\"file\"}", "xx_dns_resolution_success{name=\"localhost\"}",
             "xx_dns_resolution_success{name=\"scheduling.golden.invalid\"}", "xx_gateway_node_probe_success",
+            "xx_credentials_backup_problem{reason=\"differs\"}", "xx_chain_data_size_bytes",
             "xx_pgbackrest_backups{stanza=\"demo\",repo=\"1\"}",
         ];
         var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -44,7 +44,9 @@ public sealed class CollectorSwitchTests : IDisposable
         await using var node = new FakeChainNode(new Chain.SyntheticRuntime().Healthy);
         await node.StartAsync();
         File.WriteAllText(_logs.File("xxnetwork-cmix"), "binary");
-        string[] chain = ["--chain.rpc-url", node.WsUrl, "--binaries.paths", $"server={_logs.File("xxnetwork-cmix")}"];
+        // The chain database on disk is a source of its own (chain_storage, xx_chain_snapshot_*, xx_chain_data_*), not
+        // read from the node: off here, so that every xx_chain_ family left is the chain collector's.
+        string[] chain = ["--chain.rpc-url", node.WsUrl, "--binaries.paths", $"server={_logs.File("xxnetwork-cmix")}", "--chain.data-folder", ""];
 
         var (_, on) = await Scrape(chain);
         Assert.Equal(["binaries", "chain", "staking"], on.Intersect(["chain", "staking", "binaries"]).Order());

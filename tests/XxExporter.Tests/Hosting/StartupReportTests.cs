@@ -41,7 +41,7 @@ public sealed class StartupReportTests : IDisposable
             Assert.Contains($"Logs found: {_logs.File("cmix.log")}; not there yet: {_logs.File("gateway.log")}", all);
             Assert.Contains("Postgres: none configured", all);
             Assert.Contains("Chain: off", all);
-            Assert.Contains("Read at each scrape: backups, certificates, cmix_error_file, dns, gateway_node, identity, log_files, probes", all);
+            Assert.Contains("Read at each scrape: backups, certificates, chain_storage, cmix_error_file, credentials_backup, dns, gateway_node, identity, log_files, probes", all);
             // Neither the node's IDF nor the gateway's config on this machine: what the default probes follow is said.
             Assert.Matches(@"Host role: both \(neither \S+cmix-IDF\.json nor .+ exists; set --host\.role\)", all);
             Assert.DoesNotContain("does not exist yet", all);

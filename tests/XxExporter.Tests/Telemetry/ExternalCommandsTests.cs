@@ -26,6 +26,16 @@ public sealed class ExternalCommandsTests
     }
 
     [Fact]
+    public async Task Output_that_is_no_text_is_given_byte_for_byte()
+    {
+        // 0xFF and a lone NUL are no UTF-8 text: decoded, they would come back changed.
+        var result = await _commands.RunForBytesAsync(Shell("printf '\\377\\000\\001'"), CancellationToken.None);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(new byte[] { 0xFF, 0x00, 0x01 }, result.Bytes);
+    }
+
+    [Fact]
     public async Task A_failing_tool_is_told_with_its_exit_code_and_its_own_last_words()
     {
         var result = await _commands.RunAsync(Shell("echo 'WARN: first line' >&2; echo 'ERROR: [055]: unable to load info file' >&2; exit 55"), CancellationToken.None);
