@@ -78,7 +78,7 @@ internal sealed class NodeLogScript : IDisposable
     private readonly LogWriter _cmix, _cmixWrapper, _gateway, _gatewayWrapper;
     private readonly string _self;
     private readonly string _folder;
-    private bool _gatewayIsolated, _cmixDown, _gatewayDown, _wrapperWaiting;
+    private bool _gatewayIsolated, _cmixDown, _gatewayDown, _wrapperWaiting, _wrapperRestarting;
     private long _round;
     private long _rounds;
     private int _pid = 4000;
@@ -125,7 +125,7 @@ internal sealed class NodeLogScript : IDisposable
     /// <summary>The next round: completed, failed (ending in a crash and restart), or a crash while waiting for it. None once the node is down for good.</summary>
     public void NextRound()
     {
-        if (_cmixDown || _gatewayDown || _wrapperWaiting) return;
+        if (_cmixDown || _gatewayDown || _wrapperWaiting || _wrapperRestarting) return;
         _rounds++;
         _round += 1 + _random.Next(3);
         if (_options.LongLineEveryRounds > 0 && _rounds % _options.LongLineEveryRounds == 0) LongLine();
@@ -310,6 +310,22 @@ internal sealed class NodeLogScript : IDisposable
         _cmixWrapper.Record(Tick(1), "INFO", $"Script initialized at {_clock.Now:yyyy-MM-dd HH:mm:ss}");
         _cmixWrapper.Record(Tick(0), "INFO", "Waiting on IDF for consensus...");
         _cmixWrapper.Record(Tick(5), "INFO", "Waiting on consensus ready state...");
+    }
+
+    /// <summary>
+    /// The cMix wrapper started again by systemd after it exited (Restart=always), and exiting again before its waits,
+    /// its traceback in the journal, not in this log: only its first line, its arguments as a Python dict
+    /// (xxfoundation/elixxir-wrapper, wrapper.py main; the example S3 key of the AWS documentation). The binary runs
+    /// in the wrapper's unit, so cMix is stopped and no rounds follow.
+    /// </summary>
+    public void WrapperStartsAgain()
+    {
+        _wrapperRestarting = true;
+        _cmixWrapper.Record(Tick(1), "INFO", "Running with configuration: {'s3_access_key': 'AKIAIOSFODNN7EXAMPLE', "
+            + "'s3_secret': 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 's3_management_bucket': 'elixxir-management-mainnet', "
+            + "'s3_bin_bucket': 'elixxir-bins', 's3_region': 'us-west-1', 'verbose': False, 'gateway': False, "
+            + "'binary_path': '/opt/xxnetwork/bin/xxnetwork-cmix', 'err_path': '/opt/xxnetwork/log/cmix-err.log', "
+            + "'disable_consensus': False, 'consensus_url': 'ws://localhost:63007'}");
     }
 
     /// <summary>One of the cMix wrapper's chain polls failing: nothing answers where it looks for the chain node's RPC (every 10 s in wrapper.py).</summary>

@@ -65,6 +65,12 @@ internal sealed class LiveLogs : IDisposable
                 }
                 if (running >= _events.WrapperWaitingAfter) _script.WrapperWaits();
                 if (running >= _events.WrapperChainLostAfter) _script.WrapperChainPollFails();
+                if (running >= _events.WrapperRestartingAfter)
+                {
+                    // The binary runs in the wrapper's unit: each exit of the wrapper stops it.
+                    _script.WrapperStartsAgain();
+                    _events.CmixGone();
+                }
                 if (running >= _events.GatewayRenewalFailingAfter) _script.GatewayRenewalFails();
                 _script.FlushAndRotate(_maxFileBytes);
                 if (!scheduled()) continue;
@@ -88,8 +94,10 @@ internal sealed class LiveLogs : IDisposable
 /// <param name="GatewayIsolatedAfter">Peer gossip stops reaching the gateway.</param>
 /// <param name="WrapperWaitingAfter">The cMix wrapper restarts and waits for the consensus ready state from then on; no rounds.</param>
 /// <param name="WrapperChainLostAfter">The cMix wrapper's chain polls fail (its processes run on).</param>
+/// <param name="WrapperRestartingAfter">The cMix wrapper exits and is started again each round; cMix does not run.</param>
 /// <param name="GatewayRenewalFailingAfter">The gateway's HTTPS certificate renewal fails, retried at once.</param>
 /// <param name="CmixGone">Ends the process standing for cMix (called again at each round after).</param>
 /// <param name="GatewayGone">Ends the process standing for the gateway (called again at each round after).</param>
 internal sealed record LiveEvents(TimeSpan? CmixDownAfter, TimeSpan? CmixExitAfter, TimeSpan? GatewayExitAfter, TimeSpan? GatewayIsolatedAfter,
-    TimeSpan? WrapperWaitingAfter, TimeSpan? WrapperChainLostAfter, TimeSpan? GatewayRenewalFailingAfter, Action CmixGone, Action GatewayGone);
+    TimeSpan? WrapperWaitingAfter, TimeSpan? WrapperChainLostAfter, TimeSpan? WrapperRestartingAfter, TimeSpan? GatewayRenewalFailingAfter,
+    Action CmixGone, Action GatewayGone);

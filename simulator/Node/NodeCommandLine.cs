@@ -8,7 +8,7 @@ namespace XxSimulator.Node;
 public static class NodeCommandLine
 {
     public const string Usage =
-        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--session-keys held|missing|refused] [--role authority|full] [--peer-id ID] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--cmix-exit-after N] [--gateway-exit-after N] [--gateway-isolated-after N] [--chain-stall-after N] [--chain-started-before N] [--waiting-era K] [--long-era K:N] [--blocks-authored usual|none] [--payee-change-after N] [--network-stall-after N] [--wrapper-waiting-after N] [--wrapper-chain-lost-after N] [--gateway-renewal-failing-after N]";
+        "usage: xx-simulator node --logs DIR [--listen HOST:PORT] [--cred DIR] [--backups DIR] [--config DIR [--gateway-node-address HOST:PORT]] [--gateway-database CONNSTR [--gateway-database-password-file FILE]] [--era-seconds N] [--scenario healthy|troubled] [--session-keys held|missing|refused] [--role authority|full] [--peer-id ID] [--seed N] [--round-seconds N] [--install DIR [--binary-behind server|fatbin|libpow|gateway|wrapper]] [--cmix-down-after N] [--cmix-exit-after N] [--gateway-exit-after N] [--gateway-isolated-after N] [--chain-stall-after N] [--chain-started-before N] [--waiting-era K] [--long-era K:N] [--blocks-authored usual|none] [--payee-change-after N] [--network-stall-after N] [--wrapper-waiting-after N] [--wrapper-chain-lost-after N] [--wrapper-restarting-after N] [--gateway-renewal-failing-after N]";
 
     /// <summary>The options after the command name; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static SimulatedNodeOptions Parse(IReadOnlyList<string> args)
@@ -49,6 +49,7 @@ public static class NodeCommandLine
                 case "--network-stall-after": options = options with { NetworkStalledAfter = Seconds(name, value) }; break;
                 case "--wrapper-waiting-after": options = options with { WrapperWaitingAfter = Seconds(name, value) }; break;
                 case "--wrapper-chain-lost-after": options = options with { WrapperChainLostAfter = Seconds(name, value) }; break;
+                case "--wrapper-restarting-after": options = options with { WrapperRestartingAfter = Seconds(name, value) }; break;
                 case "--gateway-renewal-failing-after": options = options with { GatewayRenewalFailingAfter = Seconds(name, value) }; break;
                 case "--blocks-authored":
                     options = options with { NoBlocksAuthored = value switch

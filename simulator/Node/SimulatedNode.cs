@@ -106,6 +106,9 @@ public sealed record SimulatedNodeOptions
     /// <summary>If set, this long after start the cMix wrapper's chain polls fail (connection refused) each round; cMix and the gateway run on.</summary>
     public TimeSpan? WrapperChainLostAfter { get; init; }
 
+    /// <summary>If set, this long after start the cMix wrapper exits and is started again each round, with cMix stopped (as systemd restarts a crashing wrapper).</summary>
+    public TimeSpan? WrapperRestartingAfter { get; init; }
+
     /// <summary>If set, this long after start the gateway's HTTPS certificate renewal fails each round (replaceCertificateErr).</summary>
     public TimeSpan? GatewayRenewalFailingAfter { get; init; }
 }
@@ -164,7 +167,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         }
         _logs = new LiveLogs(options.LogFolder, options.Scenario, options.Seed, options.MaxLogFileBytes, binaries,
             new LiveEvents(options.CmixDownAfter, options.CmixExitAfter, options.GatewayExitAfter, options.GatewayIsolatedAfter,
-                options.WrapperWaitingAfter, options.WrapperChainLostAfter, options.GatewayRenewalFailingAfter,
+                options.WrapperWaitingAfter, options.WrapperChainLostAfter, options.WrapperRestartingAfter, options.GatewayRenewalFailingAfter,
                 () => CmixEndedAt ??= End(_cmixProcess), () => GatewayEndedAt ??= End(_gatewayProcess)));
     }
 
@@ -182,7 +185,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     /// <summary>When the last block was imported before the chain stalled (<see cref="SimulatedNodeOptions.ChainStallAfter"/>); null while it runs.</summary>
     public DateTimeOffset? ChainStalledAt { get; private set; }
 
-    /// <summary>When the process standing for cMix was ended (<see cref="SimulatedNodeOptions.CmixExitAfter"/>, <see cref="SimulatedNodeOptions.CmixDownAfter"/>); null while it runs.</summary>
+    /// <summary>When the process standing for cMix was ended (<see cref="SimulatedNodeOptions.CmixExitAfter"/>, <see cref="SimulatedNodeOptions.CmixDownAfter"/>, <see cref="SimulatedNodeOptions.WrapperRestartingAfter"/>); null while it runs.</summary>
     public DateTimeOffset? CmixEndedAt { get; private set; }
 
     /// <summary>When the process standing for the gateway was ended (<see cref="SimulatedNodeOptions.GatewayExitAfter"/>); null while it runs.</summary>

@@ -34,8 +34,9 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     private static readonly TimeSpan CausesAfter = TimeSpan.FromSeconds(45);
 
     /// <summary>
-    /// From the causes: the slowest incident (a warning: 15 s compressed <c>for:</c>, the counters' first increase,
-    /// Alertmanager's minute of group wait) with room for a loaded machine. Shorter than the 5 min group interval, so it
+    /// From the causes: the slowest incidents (a warning: 15 s compressed <c>for:</c>, the counters' first increase,
+    /// Alertmanager's minute of group wait; a process gone: the rule's minute of range without it, which no clock
+    /// compresses) with room for a loaded machine. Shorter than the 5 min group interval, so it
     /// counts first notifications, not updates.
     /// </summary>
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(150);
@@ -55,19 +56,18 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     /// <param name="Database">The host's exporter watches the database whose connections the test holds.</param>
     /// <param name="WrongPassword">... with a password file that holds a wrong password.</param>
     /// <param name="ClosedFromOutside">The validator's gateway, as the blackbox exporter probes it from outside, is a closed port: the alert's host is that address.</param>
+    /// <param name="Installed">The node runs stand-ins for the cMix and gateway processes from installed binaries, which the exporter looks for (--binaries.paths).</param>
     private sealed record Incident(string Name, string Validator, Func<SimulatedNodeOptions, TimeSpan, SimulatedNodeOptions> Cause, string Alert,
         string Receiver, (string Name, string Value)[] Labels, Names Names, bool TwoHosts = false, bool Database = false, bool WrongPassword = false,
-        bool ClosedFromOutside = false);
+        bool ClosedFromOutside = false, bool Installed = false);
 
     private enum Names { Host, Validator, Network }
 
     /// <summary>
     /// The incidents on the shared stack. Not here, with why: the network-wide stall (its own stack, below);
     /// XxPostgresLongTransaction (its threshold is an hour of real time, which no compressed clock shortens); the TLS
-    /// and HTTP/2 probes (they need TLS servers with and without a trusted certificate: BlackboxTests); the wrapper
-    /// restarting (XxWrapperRestarting: the simulator has no option for a wrapper that keeps starting yet); node_exporter,
-    /// federation and remote write down (the watchers' own tests: AlertmanagerTests, RemoteWriteTests); a process gone
-    /// (not on main yet).
+    /// and HTTP/2 probes (they need TLS servers with and without a trusted certificate: BlackboxTests); node_exporter,
+    /// federation and remote write down (the watchers' own tests: AlertmanagerTests, RemoteWriteTests).
     /// </summary>
     private static readonly Incident[] Incidents =
     [
@@ -87,6 +87,15 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
             (node, _) => node, "XxPostgresAccessDenied", "xx-default", [("database", "cmix_gateway")], Names.Host, Database: true, WrongPassword: true),
         new("the gateway's public port closed to the monitoring host's blackbox exporter", "validator-outside",
             (node, _) => node, "XxGatewayUnreachableFromOutside", "xx-page", [("job", "xx-gateway-tcp")], Names.Host, ClosedFromOutside: true),
+        new("cMix's process gone without an error file (nothing restarts it)", "validator-gone",
+            (node, causes) => node with { CmixExitAfter = causes }, "XxServiceDown", "xx-page", [("service", "cmix"), ("cause", "not_running")], Names.Host,
+            Installed: true),
+        // The wrapper's fifth start opens the validator's page; cMix, stopped with the wrapper, is gone a minute later
+        // (XxServiceDown, cause not_running): it joins that open page as an update after the 5 min group interval,
+        // after the window, so the page is one notification holding the restarts alone.
+        new("the cMix wrapper restarting, started again by systemd each round with cMix stopped", "validator-restarting",
+            (node, causes) => node with { WrapperRestartingAfter = causes }, "XxWrapperRestarting", "xx-page", [("service", "cmix")], Names.Host,
+            Installed: true),
     ];
 
     /// <summary>The incident of the stack of its own: a lone node, stalled from its start, in a network where no cMix round completes.</summary>
@@ -119,8 +128,9 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
             var notified = Notifications(stack);
             foreach (var (incident, host) in hosts)
             {
-                // Exactly one notification holding the incident's alert, to the model's receiver, holding just that alert.
-                var about = notified.Where(n => n.Firing.Any(a => Label(a, "alertname") == incident.Alert)).ToList();
+                // Exactly one notification holding the incident's alert of its validator, to the model's receiver, holding just that alert.
+                var about = notified.Where(n => n.Firing.Any(a => Label(a, "alertname") == incident.Alert
+                    && (incident.Names == Names.Network || Label(a, "validator") == incident.Validator))).ToList();
                 Assert.True(about.Count == 1, $"{incident.Name}: {about.Count} notifications of {incident.Alert}:\n{string.Join('\n', about)}");
                 var one = about[0];
                 Assert.Equal(incident.Receiver, one.Receiver);
@@ -196,7 +206,9 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
                 var node = await StartNodeAsync(folder, incident, first ? "Authority" : "Full");
                 string[] identity = first ? ["--chain.idf-path", $"{folder}/cred/cmix-IDF.json"] : ["--chain.stash", node.Stash, "--collector.identity=false"];
                 string[] postgres = incident.Database ? DatabaseFlags(incident.WrongPassword) : [];
-                var host = await StartExporterAsync(["--logs.dir", $"{folder}/log", "--chain.rpc-url", node.RpcUrl, .. identity, .. postgres]);
+                string[] processes = incident.Installed
+                    ? ["--binaries.paths", string.Join(",", SimulatedBinaries.All.Select(b => $"{b.Name}={folder}/opt/{b.File}"))] : [];
+                var host = await StartExporterAsync(["--logs.dir", $"{folder}/log", "--chain.rpc-url", node.RpcUrl, .. identity, .. postgres, .. processes]);
                 hosts.Add((incident, incident.ClosedFromOutside ? await ProbedGatewayAsync(incident, site) : host));
                 if (hosts.Count > 1) scraped.Add(new ScrapedHost(host, [("validator", incident.Validator), ("site", site)]));
                 // The validator's gateway host: its exporter reads the same chain node for the stash.
@@ -243,6 +255,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
             {
                 LogFolder = Directory.CreateDirectory($"{folder}/log").FullName,
                 CredFolder = Directory.CreateDirectory($"{folder}/cred").FullName,
+                InstallFolder = incident.Installed ? $"{folder}/opt" : null,
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 EraLength = EraLength,
                 ChainStartedBefore = IntoTheEra + (DateTimeOffset.UtcNow - _started),

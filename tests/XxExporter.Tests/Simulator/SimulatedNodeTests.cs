@@ -239,6 +239,26 @@ public sealed class SimulatedNodeTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_wrapper_restarting_logs_each_start_and_its_cmix_process_is_gone_with_no_more_rounds()
+    {
+        // Restarting 3 s after the rounds began; the exporter finds the stand-in processes by the installed paths.
+        string install = Path.Combine(_folder.Path, "opt");
+        await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--install", install, "--wrapper-restarting-after", "3"],
+            exporter: ["--binaries.paths", string.Join(",", SimulatedBinaries.All.Select(b => $"{b.Name}={install}/{b.File}"))]);
+        const string cmixProcesses = "xx_service_processes{service=\"cmix\"}", starts = "xx_wrapper_starts_total{service=\"cmix\"}";
+        var running = await ScrapeUntil(m => Rounds(m) > 0 && m.Has(cmixProcesses) && m[cmixProcesses] == 1);
+        Assert.Equal(0, running[starts]);
+        var restarting = await ScrapeUntil(m => m[starts] >= 1);
+        var later = await ScrapeUntil(m => m[starts] >= restarting[starts] + 5);
+        Assert.Equal(0, later[cmixProcesses]);
+        Assert.Equal(1, later["xx_service_processes{service=\"gateway\"}"]);
+        Assert.Equal(Rounds(restarting), Rounds(later));
+        // It exits before its waits: nothing holds back the process's absence.
+        Assert.Equal(0, later["xx_wrapper_waiting_for_consensus{service=\"cmix\"}"]);
+        Assert.False(File.Exists(Path.Combine(_folder.Path, "log", "cmix-err.log")));
+    }
+
+    [Fact]
     public async Task A_node_authoring_no_blocks_a_changed_payee_and_a_network_stall_show_on_chain()
     {
         await StartAsync(Scenario.Healthy, eraSeconds: 60, simulator: ["--blocks-authored", "none", "--payee-change-after", "3", "--network-stall-after", "3"]);
