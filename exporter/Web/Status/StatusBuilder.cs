@@ -32,6 +32,7 @@ public static class StatusBuilder
             m.All("xx_node_info").Select(s => new NodeId(s.Label("node_id"), s.Label("node_id_url"))).FirstOrDefault(),
             Validator(m), Cmix(m, nowUnix), Chain(m),
             Rows(notShown, "databases", m.All("xx_postgres_up").Select(s => Database(m, s)), d => d.Up ? 1 : 0),
+            Rows(notShown, "recovery", Recovery(m, nowUnix), r => r.Missing is null ? 1 : 0),
             Rows(notShown, "backups", Backups(m, nowUnix), b => (b.Present ? 1 : 0, b.TooSmall ? 0 : 1, -(b.AgeSeconds ?? 0))),
             Rows(notShown, "certificates", m.All("xx_tls_certificate_expiry_timestamp_seconds").Select(s => Certificate(s, nowUnix)), c => c.ExpiresInSeconds),
             Rows(notShown, "logs", Logs(m, nowUnix), l => l.Readable && l.Present ? 1 : 0),
@@ -95,6 +96,61 @@ public static class StatusBuilder
     {
         double seconds = m.Value("xx_probe_duration_seconds", ("target", target)) ?? 0;
         return new ProbeStatus(target, reachable, seconds, reachable ? $"reachable in {seconds * 1000:0.#} ms" : "not reachable");
+    }
+
+    /// <summary>
+    /// Per database this host backs up with pgBackRest or drills (a stanza is named as its database): the newest copy
+    /// known to restore (the last drill passed on it), else the newest completed backup; and what is missing for
+    /// the first of those, in a sentence. The same order as the rule xx:recovery:point_age_seconds.
+    /// </summary>
+    private static List<RecoveryStatus> Recovery(MetricSamples m, double now)
+    {
+        var stanzas = m.All("xx_pgbackrest_backups").Select(s => s.Label("stanza"));
+        var drilled = m.All("xx_restore_drill_success").Select(s => s.Label("database"));
+        bool drillRuns = m.Value("xx_restore_drill_result_file_present") == 1;
+        return stanzas.Concat(drilled).Distinct(StringComparer.Ordinal).Select(subject =>
+        {
+            bool? drillPassed = m.Value("xx_restore_drill_success", ("database", subject)) is { } success ? success == 1 : null;
+            double? drillAge = m.Value("xx_restore_drill_last_run_timestamp_seconds", ("database", subject)) is { } ran ? now - ran : null;
+            double? drilledCopy = drillPassed == true ? m.Value("xx_restore_drill_backup_timestamp_seconds", ("database", subject)) : null;
+            var completed = m.All("xx_pgbackrest_backup_last_completed_timestamp_seconds").Where(s => s.Label("stanza") == subject).ToList();
+            double? newestBackup = completed.Count > 0 ? completed.Max(s => s.Value) : null;
+            bool backupsListed = m.All("xx_pgbackrest_backups").Any(s => s.Label("stanza") == subject);
+            double? pointAge = (drilledCopy ?? newestBackup) is { } taken ? now - taken : null;
+            string? missing = backupsListed && newestBackup is null ? "pgBackRest lists no backup of it: nothing restores it"
+                : drillPassed == false ? "the last restore drill failed: its newest backup is not known to restore"
+                : drillPassed is null && drillRuns ? "the restore drill does not cover it (XX_DRILL_BACKUPS)"
+                : drillPassed is null ? "no restore drill runs on this host (--restore-drill.result-file): no backup is known to restore"
+                : null;
+            string point = pointAge is null ? "no recovery point"
+                : $"recovery point {Ago(pointAge)} ({(drilledCopy is not null ? "known to restore" : "backed up, not drilled")})";
+            string drill = drillPassed is null ? "" : $"; last drill {(drillPassed == true ? "passed" : "failed")} {Ago(drillAge)}";
+            return new RecoveryStatus(subject, pointAge, drilledCopy is not null, drillPassed, drillAge, missing,
+                point + drill + (missing is null ? "" : $"; missing: {missing}"));
+        }).Concat(Credentials(m, now)).Concat(ChainSnapshot(m, now))
+            .OrderBy(r => r.Missing is null).ThenBy(r => r.Subject, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The credentials folder's newest backup as the credentials check compares it with the live files; none without the folder.</summary>
+    private static IEnumerable<RecoveryStatus> Credentials(MetricSamples m, double now)
+    {
+        var problems = m.All("xx_credentials_backup_problem").Where(p => p.Value > 0).Select(p => p.Label("reason")).ToList();
+        if (!m.All("xx_credentials_backup_problem").Any()) yield break;
+        double? age = m.Value("xx_credentials_backup_timestamp_seconds") is { } made ? now - made : null;
+        string? missing = problems.Count == 0 ? null : problems.Contains("not_configured") ? "no backup of them is configured (--backups.credentials-backup)"
+            : problems.Contains("no_backup") ? "no backup of them found" : $"their newest backup is not the live files ({string.Join(", ", problems)})";
+        string point = age is null ? "no recovery point" : $"recovery point {Ago(age)}{(missing is null ? " (equal to the live files)" : "")}";
+        yield return new RecoveryStatus("credentials", age, false, null, null, missing, point + (missing is null ? "" : $"; missing: {missing}"));
+    }
+
+    /// <summary>The chain database's newest snapshot (--chain.snapshot); none when it is not looked at.</summary>
+    private static IEnumerable<RecoveryStatus> ChainSnapshot(MetricSamples m, double now)
+    {
+        if (m.Value("xx_chain_snapshot_present") is not { } present) yield break;
+        double? age = m.Value("xx_chain_snapshot_timestamp_seconds") is { } taken ? now - taken : null;
+        string? missing = present == 1 ? null : "no snapshot of the chain database found (--chain.snapshot)";
+        yield return new RecoveryStatus("chain", age, false, null, null, missing,
+            (age is null ? "no recovery point" : $"recovery point {Ago(age)} (snapshot)") + (missing is null ? "" : $"; missing: {missing}"));
     }
 
     private static List<BackupStatus> Backups(MetricSamples m, double now) =>

@@ -67,6 +67,7 @@ public static class StatusPage
                 ("Peers", Number(ch.Peers)), ("Syncing", ch.Syncing ? "yes" : "no"));
         }
         Card(html, "Databases", report.Databases.Select(d => (d.Database, d.Summary)), NotShown(report, "databases"));
+        Card(html, "Recovery readiness", report.Recovery.Select(r => (r.Subject, r.Summary)), NotShown(report, "recovery"));
         Card(html, "Backups", report.Backups.Select(b => (b.Target, b.Summary)), NotShown(report, "backups"));
         Card(html, "Certificates", report.Certificates.Select(c => (c.File, c.Summary)), NotShown(report, "certificates"));
         Card(html, "Logs", report.Logs.Select(l => (l.Log, l.Summary)), NotShown(report, "logs"));

@@ -17,6 +17,7 @@ public sealed record StatusReport(
     CmixStatus? Cmix,
     ChainStatus? Chain,
     IReadOnlyList<DatabaseStatus> Databases,
+    IReadOnlyList<RecoveryStatus> Recovery,
     IReadOnlyList<BackupStatus> Backups,
     IReadOnlyList<CertificateStatus> Certificates,
     IReadOnlyList<LogStatus> Logs,
@@ -42,6 +43,12 @@ public sealed record CmixStatus(string? Activity, double? LastRoundAgeSeconds, d
 public sealed record ChainStatus(bool Up, double? Best, double? Finalized, double? Target, double? FinalityLag, double? Peers, bool Syncing, string Summary);
 
 public sealed record DatabaseStatus(string Database, bool Up, double? SizeBytes, string Summary);
+
+/// <summary>How far back a database can be recovered, and whether that copy is known to restore.</summary>
+/// <param name="PointAgeSeconds">Age of the newest copy the last drill restored, else of the newest completed backup.</param>
+/// <param name="Missing">What stands between this database and a known restore, as a sentence; null when nothing does.</param>
+public sealed record RecoveryStatus(string Subject, double? PointAgeSeconds, bool KnownToRestore, bool? DrillPassed, double? DrillAgeSeconds,
+    string? Missing, string Summary);
 
 public sealed record BackupStatus(string Target, bool Present, double? AgeSeconds, double? SizeBytes, bool TooSmall, string Summary);
 

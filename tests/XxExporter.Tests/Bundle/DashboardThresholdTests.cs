@@ -85,6 +85,7 @@ public sealed partial class DashboardThresholdTests
         [("overview.json", "Certificate expiry", "orange")] = [new Rule("XxCertificateExpiring", "xx_tls_certificate_expiry_timestamp_seconds{state=\"active\",kind=\"identity\"} - time() < {}", Severity: "critical")],
         [("overview.json", "Certificate expiry", "green")] = [new Rule("XxCertificateExpiring", "xx_tls_certificate_expiry_timestamp_seconds{state=\"active\",kind=\"identity\"} - time() < {}", Severity: "warning")],
         [("overview.json", "Log silence", "orange")] = [new Rule("XxLogSilent", "time() - xx_log_last_record_timestamp_seconds{log=~\"cmix|gateway\",site_role!=\"standby\"} > {}")],
+        [("overview.json", "Last drill", "red")] = [new Rule("XxRestoreDrillFailing", "time() - xx_restore_drill_last_run_timestamp_seconds > {}")],
         [("overview.json", "Oldest backup", "red")] = [new Rule("xx:backup:overdue_age_seconds", "time() - xx_backup_last_success_timestamp_seconds > {}")],
         [("overview.json", "Certificates valid for", "orange")] = [new Own("expired; XxCertificateExpiring's critical tier holds from 7 days before (identity certificates)")],
         [("overview.json", "Certificates valid for", "green")] = [new Rule("XxCertificateExpiring", "xx_tls_certificate_expiry_timestamp_seconds{state=\"active\",kind=\"identity\"} - time() < {}", Severity: "warning")],

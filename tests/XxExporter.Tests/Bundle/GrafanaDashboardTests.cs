@@ -160,6 +160,7 @@ public partial class GrafanaDashboardTests
     public void Every_metric_and_label_the_queries_use_is_one_the_exporter_serves()
     {
         var served = ServedSeries();
+        var recorded = PrometheusRulesTests.Records().Select(r => r.Name).ToHashSet();
         Assert.Contains("xx_validator_elected_next_era", served.Keys);
         Assert.Contains("xx_cmix_round_duration_seconds_bucket", served.Keys);
         Assert.All(Dashboards.Queries(), query => Assert.All(Selector().Matches(query.Template), selector =>
@@ -168,6 +169,11 @@ public partial class GrafanaDashboardTests
             if (metric == "ALERTS") return;   // Prometheus's own, with the alerts' labels
             if (metric.StartsWith("node_", StringComparison.Ordinal)) return;   // node_exporter's: NodeExporterTests checks them against its output
             if (Dashboards.ReadsProbes(selector.Value)) return;   // the blackbox exporter's: BlackboxTests checks them against its output
+            if (metric.Contains(':'))   // a recorded series: one of the rules' records
+            {
+                Assert.True(recorded.Contains(metric), $"{query}: no rule records {metric}");
+                return;
+            }
             var labels = metric == "up" ? [] : served.GetValueOrDefault(metric)
                 ?? throw new Xunit.Sdk.XunitException($"{query}: the exporter serves no {metric} ({AllSourcesGoldenTests.GoldenFile})");
             var allowed = labels.Concat(["site", "instance", "job"]).ToHashSet();

@@ -75,6 +75,51 @@ public class StatusBuilderTests
         Assert.DoesNotContain("chip", html[html.IndexOf("<main>", StringComparison.Ordinal)..]);
     }
 
+    [Fact]
+    public async Task Recovery_readiness_names_each_database_its_recovery_point_and_what_is_missing()
+    {
+        string exposition = $$"""
+            xx_restore_drill_result_file_present 1
+            xx_pgbackrest_backups{repo="1",stanza="cmix_node"} 3
+            xx_pgbackrest_backup_last_completed_timestamp_seconds{repo="1",stanza="cmix_node",type="full"} {{NowUnix - 5 * 3600}}
+            xx_pgbackrest_backup_last_completed_timestamp_seconds{repo="1",stanza="cmix_node",type="incr"} {{NowUnix - 3600}}
+            xx_restore_drill_success{database="cmix_node"} 1
+            xx_restore_drill_last_run_timestamp_seconds{database="cmix_node"} {{NowUnix - 2 * 86400}}
+            xx_restore_drill_backup_timestamp_seconds{database="cmix_node"} {{NowUnix - 3 * 86400}}
+            xx_pgbackrest_backups{repo="1",stanza="cmix_gateway"} 2
+            xx_pgbackrest_backup_last_completed_timestamp_seconds{repo="1",stanza="cmix_gateway",type="full"} {{NowUnix - 7200}}
+            xx_restore_drill_success{database="cmix_gateway"} 0
+            xx_restore_drill_last_run_timestamp_seconds{database="cmix_gateway"} {{NowUnix - 600}}
+            xx_pgbackrest_backups{repo="1",stanza="spare"} 0
+            xx_credentials_backup_problem{reason="differs"} 1
+            xx_credentials_backup_problem{reason="no_backup"} 0
+            xx_credentials_backup_timestamp_seconds {{NowUnix - 86400}}
+            xx_chain_snapshot_present 1
+            xx_chain_snapshot_timestamp_seconds {{NowUnix - 3 * 3600}}
+            """;
+        var json = await Json(exposition);
+        // The drilled copy, older than the newest backup, is the one known to restore.
+        Assert.Equal("recovery point 3d ago (known to restore); last drill passed 2d ago", Summary(json, "recovery", "cmix_node"));
+        Assert.Equal(3 * 86400, Row(json, "recovery", "cmix_node").GetProperty("pointAgeSeconds").GetDouble());
+        Assert.False(Row(json, "recovery", "cmix_node").TryGetProperty("missing", out _));
+        Assert.Equal("recovery point 2h ago (backed up, not drilled); last drill failed 10m ago; missing: the last restore drill failed: "
+            + "its newest backup is not known to restore", Summary(json, "recovery", "cmix_gateway"));
+        Assert.Equal("no recovery point; missing: pgBackRest lists no backup of it: nothing restores it", Summary(json, "recovery", "spare"));
+        Assert.Equal("recovery point 24h ago; missing: their newest backup is not the live files (differs)", Summary(json, "recovery", "credentials"));
+        Assert.Equal("recovery point 3h ago (snapshot)", Summary(json, "recovery", "chain"));
+        // The subjects most in need of a look come first.
+        Assert.Equal(["cmix_gateway", "credentials", "spare", "chain", "cmix_node"],
+            json.GetProperty("recovery").EnumerateArray().Select(r => r.GetProperty("subject").GetString()));
+
+        string withoutDrill = await Html("""
+            xx_restore_drill_result_file_present 0
+            xx_pgbackrest_backups{repo="1",stanza="cmix_node"} 1
+            xx_pgbackrest_backup_last_completed_timestamp_seconds{repo="1",stanza="cmix_node",type="full"} 1700096400
+            """);
+        Assert.Contains("<h2>Recovery readiness</h2><table><tr><td>cmix_node</td><td>recovery point 1h ago (backed up, not drilled); "
+            + "missing: no restore drill runs on this host (--restore-drill.result-file): no backup is known to restore</td></tr>", withoutDrill);
+    }
+
     [Theory]
     [InlineData("xx_validator_active 1\nxx_validator_intends_to_validate 1\nxx_validator_elected_next_era 1\n", "active", "yes")]
     [InlineData("xx_validator_active 1\nxx_validator_intends_to_validate 1\nxx_validator_elected_next_era 0\n", "active", "no")]
