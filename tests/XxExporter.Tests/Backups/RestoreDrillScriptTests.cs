@@ -139,8 +139,9 @@ public sealed class RestoreDrillScriptTests(BackedUpCluster cluster) : IClassFix
     [Fact]
     public async Task A_pgbackrest_set_restores_and_the_result_names_its_label()
     {
-        var (code, output) = await Drill($"cmix_gateway=pgbackrest:{BackedUpCluster.Stanza},cmix_node=pgbackrest:{BackedUpCluster.Stanza}",
-            ("XX_DRILL_PGBACKREST_CONFIG", cluster.Config));
+        // Both databases of the one stanza, as docs/backups.md's recipe names them.
+        string backups = Recipe.Block("drill").Split('\n').Single(line => line.StartsWith("XX_DRILL_BACKUPS=", StringComparison.Ordinal))["XX_DRILL_BACKUPS=".Length..];
+        var (code, output) = await Drill(backups, ("XX_DRILL_PGBACKREST_CONFIG", cluster.Config));
 
         Assert.True(code == 0, output);
         foreach (string database in new[] { "cmix_gateway", "cmix_node" })
