@@ -19,7 +19,8 @@ namespace XxExporter.Tests.Bundle;
 /// the receiver the model names, with the validator and host labels it names, and nothing else in the window. Every
 /// validator is in the active set and its eras are long (no era change in the test; sessions of 1000 slots, so blocks
 /// are expected). The network-wide stall is a fact of the whole network that any node's rounds disprove, so it has a
-/// stack of its own with one node (a lone operator). docs/alerts.md "Notifications per incident" is this test's table.
+/// stack of its own with one node (a lone operator); so has the stack watching itself (<see cref="Watchers"/>), whose
+/// causes are in its own prometheus.yml. docs/alerts.md "Notifications per incident" is this test's table.
 /// </summary>
 [FullLane]
 [Collection(CompressedClockStacks.Name)]
@@ -52,17 +53,21 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     /// <summary>One incident: its validator (a host or two of it), what causes it, and the one notification it must give.</summary>
     /// <param name="Cause">The node's options with the cause, given the time from the node's start to the causes' moment.</param>
     /// <param name="Labels">The labels the alert must carry beyond alertname, validator and severity.</param>
-    /// <param name="Names">What the alert is about: a host (validator and instance), a validator (no instance), or the network (neither).</param>
+    /// <param name="Names">What the alert is about: a host (validator and instance), a validator (no instance), the network (neither), or a target
+    /// of the stack itself (no validator; the instance of the federated Prometheus, or of the stack's own for its remote write).</param>
     /// <param name="TwoHosts">A second host of the validator (its gateway host) reads the same chain node for the stash.</param>
     /// <param name="Database">The host's exporter watches the database whose connections the test holds.</param>
     /// <param name="WrongPassword">... with a password file that holds a wrong password.</param>
     /// <param name="Outside">The validator's gateway as the blackbox exporter probes it from outside, if it does: the alert's host is that address.</param>
     /// <param name="Installed">The node runs stand-ins for the cMix and gateway processes from installed binaries, which the exporter looks for (--binaries.paths).</param>
+    /// <param name="Closed">What the stack's prometheus.yml names at a closed port on 127.0.0.1, the cause (no node of its own unless it is the host's node_exporter).</param>
     private sealed record Incident(string Name, string Validator, Func<SimulatedNodeOptions, TimeSpan, SimulatedNodeOptions> Cause, string Alert,
         string Receiver, (string Name, string Value)[] Labels, Names Names, bool TwoHosts = false, bool Database = false, bool WrongPassword = false,
-        ProbedGateway Outside = ProbedGateway.None, bool Installed = false);
+        ProbedGateway Outside = ProbedGateway.None, bool Installed = false, Closed Closed = Closed.None);
 
-    private enum Names { Host, Validator, Network }
+    private enum Names { Host, Validator, Network, Stack }
+
+    private enum Closed { None, NodeExporter, Federated, RemoteWriteStore }
 
     /// <summary>What the blackbox exporter finds at the validator's gateway address: nothing probed, a closed port, or TLS with a self-signed certificate.</summary>
     private enum ProbedGateway { None, ClosedPort, SelfSigned }
@@ -71,8 +76,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     /// The incidents on the shared stack. Not here, with why: the network-wide stall (its own stack, below);
     /// XxPostgresLongTransaction (its threshold is an hour of real time, which no compressed clock shortens); a served
     /// certificate expiring and a gateway that is not HTTP/2 (they need a certificate the blackbox exporter trusts, which
-    /// the shipped module takes from the system's CAs: BlackboxTests); node_exporter,
-    /// federation and remote write down (the watchers' own tests: AlertmanagerTests, RemoteWriteTests).
+    /// the shipped module takes from the system's CAs: BlackboxTests).
     /// </summary>
     private static readonly Incident[] Incidents =
     [
@@ -112,6 +116,21 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     private static readonly Incident NetworkStall = new("no cMix round completes anywhere in the network", "validator-1",
         (node, _) => node with { NetworkStalledAfter = TimeSpan.Zero }, "XxNetworkRoundsStalled", "xx-default", [], Names.Network);
 
+    /// <summary>
+    /// The stack watching itself, on a stack of its own around one healthy validator: the host's node_exporter, a site's
+    /// Prometheus to federate and the store to remote-write to are closed ports (before Prometheus 2.54 a queue that never
+    /// sent has no sent timestamp: RemoteWriteTests).
+    /// </summary>
+    private static readonly Incident[] Watchers =
+    [
+        new("the host's node_exporter unreachable, its xx-exporter up", "validator-1", (node, _) => node, "XxNodeExporterDown", "xx-default",
+            [("job", "node")], Names.Host, Closed: Closed.NodeExporter),
+        new("a site's Prometheus unreachable by federation", "", (node, _) => node, "XxFederationTargetDown", "xx-default",
+            [("job", "xx-federate"), ("site", "far")], Names.Stack, Closed: Closed.Federated),
+        new("the remote write store's port closed", "", (node, _) => node, "XxRemoteWriteFailing", "xx-default",
+            [("job", "prometheus"), ("remote_name", "central"), ("problem", "behind")], Names.Stack, Closed: Closed.RemoteWriteStore),
+    ];
+
     [Fact]
     public async Task Each_new_alert_reaches_the_webhook_once_to_its_receiver_with_its_labels()
     {
@@ -120,8 +139,10 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         var shared = network.StartStackAsync(Incidents, "home");
         // A lone node in a network where no cMix round completes: the chain's points grow by its blocks' only.
         var stalled = network.StartStackAsync([NetworkStall], "lone");
+        var watchers = network.StartStackAsync(Watchers, "watchers");
         var (sharedStack, sharedHosts) = await shared;
         var (stalledStack, stalledHosts) = await stalled;
+        var (watchersStack, watchersHosts) = await watchers;
         var causes = network.NodesStarted + CausesAfter;
         Assert.True(DateTimeOffset.UtcNow < causes, $"the start took {started.Elapsed}: the causes came before Prometheus saw the hosts as they were");
 
@@ -130,7 +151,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         await using var held = await network.HoldConnectionsAsync(ConnectionsHeld);
         await DelayUntil(causes + Window);
 
-        var stacks = new[] { (Stack: sharedStack, Hosts: sharedHosts), (Stack: stalledStack, Hosts: stalledHosts) };
+        var stacks = new[] { (Stack: sharedStack, Hosts: sharedHosts), (Stack: stalledStack, Hosts: stalledHosts), (Stack: watchersStack, Hosts: watchersHosts) };
         foreach (var (stack, _) in stacks)
             output.WriteLine(string.Join('\n', Notifications(stack).Select(n => $"{Seconds(n.Arrived - causes)} after the causes: {n}")));
         foreach (var (stack, hosts) in stacks)
@@ -140,15 +161,15 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
             {
                 // Exactly one notification holding the incident's alert of its validator, to the model's receiver, holding just that alert.
                 var about = notified.Where(n => n.Firing.Any(a => Label(a, "alertname") == incident.Alert
-                    && (incident.Names == Names.Network || Label(a, "validator") == incident.Validator))).ToList();
+                    && (incident.Names is Names.Network or Names.Stack || Label(a, "validator") == incident.Validator))).ToList();
                 Assert.True(about.Count == 1, $"{incident.Name}: {about.Count} notifications of {incident.Alert}:\n{string.Join('\n', about)}");
                 var one = about[0];
                 Assert.Equal(incident.Receiver, one.Receiver);
                 var alert = Assert.Single(one.Firing);
                 Assert.Equal(incident.Receiver == "xx-page" ? "critical" : "warning", Label(alert, "severity"));
                 foreach (var (name, value) in incident.Labels) Assert.Equal(value, Label(alert, name));
-                Assert.Equal(incident.Names == Names.Network ? null : incident.Validator, Label(alert, "validator"));
-                Assert.Equal(incident.Names == Names.Host ? host.Authority : null, Label(alert, "instance"));
+                Assert.Equal(incident.Names is Names.Network or Names.Stack ? null : incident.Validator, Label(alert, "validator"));
+                Assert.Equal(incident.Names is Names.Host or Names.Stack ? host.Authority : null, Label(alert, "instance"));
                 Assert.EndsWith($"/docs/runbooks/{incident.Alert}.md", alert["annotations"]!["runbook_url"]!.GetValue<string>());
             }
             // Nothing else: every notification is one of the incidents'.
@@ -201,12 +222,12 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         /// <summary>When the first node started: the causes' times count from it (within a second of every node's start).</summary>
         public DateTimeOffset NodesStarted => _started;
 
-        /// <summary>Starts a node (and its exporters) per incident, then one stack scraping them all; the first incident's validator is the stack's shipped target.</summary>
+        /// <summary>Starts a node (and its exporters) per incident but the stack's own, then one stack scraping them all; the first incident's validator is the stack's shipped target.</summary>
         public async Task<(MonitoringStack Stack, List<(Incident Incident, Uri Host)> Hosts)> StartStackAsync(Incident[] incidents, string site)
         {
             var hosts = new List<(Incident, Uri)>();
             var scraped = new List<ScrapedHost>();
-            foreach (var incident in incidents)
+            foreach (var incident in incidents.Where(i => i.Names != Names.Stack))
             {
                 // The simulated nodes share one stash and node identity (the simulator's): only the first validator's
                 // reads its IDF and runs its chain node as the authority, or one validator on many hosts would be what
@@ -227,10 +248,53 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
                         "--chain.rpc-url", node.RpcUrl, "--chain.stash", node.Stash, "--collector.identity=false"]), [("validator", incident.Validator), ("site", site + "-gateway")]));
             }
             Assert.Equal("validator-1", incidents[0].Validator);
-            var stack = await MonitoringStack.StartAsync(hosts[0].Item2, site, MonitoringStack.CompressedClock, scraped, ProbedGateways);
+            var closed = incidents.Select(i => i.Closed).Where(c => c != Closed.None).ToDictionary(c => c, _ => Loopback.FreePort());
+            var stack = await MonitoringStack.StartAsync(hosts[0].Item2, site, MonitoringStack.CompressedClock, scraped,
+                // The probed gateways are the shared stack's only, however far it got when another stack starts.
+                yml => WithClosed(incidents.Any(i => i.Outside != ProbedGateway.None) ? ProbedGateways(yml) : yml, closed, hosts[0].Item2));
             Track(stack);
             await WaitForTargetsUpAsync(stack, scraped.Count + 1);
+            foreach (var incident in incidents.Where(i => i.Names == Names.Stack))
+                hosts.Add((incident, incident.Closed == Closed.RemoteWriteStore ? stack.Prometheus.Address : new Uri($"http://127.0.0.1:{closed[incident.Closed]}")));
             return (stack, hosts);
+        }
+
+        /// <summary>
+        /// prometheus.yml with the ports of <paramref name="closed"/>: the node_exporter target of the shipped host (its
+        /// instance <paramref name="exporter"/>'s), a federate job as prometheus/examples/fleet-central.yml has, a remote write queue.
+        /// </summary>
+        private static string WithClosed(string yml, Dictionary<Closed, int> closed, Uri exporter)
+        {
+            static string Replace(string text, string old, string replacement)
+            {
+                Assert.True(text.Contains(old, StringComparison.Ordinal), $"the generated prometheus.yml has no \"{old}\"");
+                return text.Replace(old, replacement, StringComparison.Ordinal);
+            }
+            if (closed.TryGetValue(Closed.NodeExporter, out int node))
+                yml = Replace(Replace(yml, "  - job_name: node\n    static_configs:\n      - targets: []", $"  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:{node}']"),
+                    "instance: xx-exporter:19420", $"instance: {exporter.Authority}");
+            if (closed.TryGetValue(Closed.Federated, out int federated))
+                yml += $$"""
+
+                      - job_name: xx-federate
+                        honor_labels: true
+                        metrics_path: /federate
+                        params:
+                          'match[]': ['{job=~"xx-exporter|node"}']
+                        static_configs:
+                          - targets: ['127.0.0.1:{{federated}}']
+                            labels:
+                              site: far
+
+                    """;
+            if (closed.TryGetValue(Closed.RemoteWriteStore, out int store))
+                yml += $"""
+                    remote_write:
+                      - url: http://127.0.0.1:{store}/api/v1/write
+                        name: central
+
+                    """;
+            return yml;
         }
 
         private string? _probedGateways;
