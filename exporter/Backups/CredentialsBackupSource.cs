@@ -44,7 +44,7 @@ internal sealed class CredentialsBackupSource : IScrapeSource
     internal static readonly SourceRegistration Registration = new("credentials_backup",
         "Whether every file of --backups.credentials-folder is in the newest backup of --backups.credentials-backup, byte for byte (xx_credentials_backup_*).",
         context => CredentialsBackupSettings.Read(context.Settings) is { } settings
-            ? [new CredentialsBackupSource(settings, context.Shared(shared => new ExternalCommands(shared.Factory))!, context.Factory, TimeProvider.System)]
+            ? [new CredentialsBackupSource(settings, ExternalCommands.Of(context), context.Factory, TimeProvider.System)]
             : [],
         CredentialsBackupSettings.Table.All);
 

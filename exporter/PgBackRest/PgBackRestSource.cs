@@ -46,7 +46,7 @@ public sealed class PgBackRestSource : IScrapeSource
     public static readonly SourceRegistration Registration = new("pgbackrest",
         "The pgBackRest stanzas of --pgbackrest.stanzas as pgbackrest info reports them, the WAL archive's continuity and the last backup run's log (xx_pgbackrest_*).",
         context => PgBackRestSettings.Read(context.Settings) is { Stanzas.Count: > 0 } settings
-            ? [new PgBackRestSource(settings, context.Shared(shared => new ExternalCommands(shared.Factory))!, context.Factory, TimeProvider.System)]
+            ? [new PgBackRestSource(settings, ExternalCommands.Of(context), context.Factory, TimeProvider.System)]
             : [],
         PgBackRestSettings.Table.All);
 

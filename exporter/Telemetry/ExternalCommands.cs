@@ -41,6 +41,9 @@ public sealed class ExternalCommands(IMetricFactory factory)
     /// <summary>The most of a tool's standard error kept for its message (its last lines say why it failed).</summary>
     private const int ErrorTailChars = 4096;
 
+    /// <summary>The exporter's one runner, made by the first source that asks.</summary>
+    public static ExternalCommands Of(SourceContext context) => context.Shared(made => new ExternalCommands(made.Factory))!;
+
     private readonly Counter _failures = Families.Counter(factory, "xx_exporter_command_failures_total",
         "Runs of an external program (pgbackrest, restic) that failed: not found, timed out, too much output, or an exit code other than 0.",
         "command", "reason");
