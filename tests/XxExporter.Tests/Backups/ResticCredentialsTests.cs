@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text.Json;
 using XxExporter.Backups;
 using XxExporter.Tests.Support;
@@ -5,13 +6,13 @@ using XxExporter.Tests.Support;
 namespace XxExporter.Tests.Backups;
 
 /// <summary>
-/// A real restic repository (Debian's restic) in a temporary folder, made and backed up by the test with a password
-/// file, read by the credentials' backup check as the exporter runs it.
+/// A real restic repository (Debian's restic) in a temporary folder, made and backed up with the commands of
+/// docs/backups.md's recipe (<see cref="Recipe"/>), read by the credentials' backup check as the exporter runs it.
 /// </summary>
 [FullLane]
+[UnsupportedOSPlatform("windows")]
 public sealed class ResticCredentialsTests : IAsyncLifetime
 {
-    private const string Password = "correct horse battery staple";
     private readonly TempFolder _host = new();
     private string _cred = "", _repository = "", _passwordFile = "";
 
@@ -23,9 +24,30 @@ public sealed class ResticCredentialsTests : IAsyncLifetime
         // A DER certificate is no text: its bytes must come through restic dump unchanged.
         File.WriteAllBytes(Path.Combine(_cred, "cmix-cert.der"), [0x30, 0x82, 0xFF, 0x00, 0xC3, 0x28]);
         _repository = _host.File("restic");
-        _passwordFile = _host.File("restic-password");
-        File.WriteAllText(_passwordFile, Password + "\n");
-        await Restic("init");
+        _passwordFile = _host.File("etc/xx-restic/password");
+        Directory.CreateDirectory(_host.File("etc"));
+        var (_, group) = await Repository.RunAsync("id", "-gn");
+        // The exporter's group is the test's own (what is checked: the commands run and keep the repository group-readable);
+        // replaced first, as the test's folders have "xx-exporter" in their names.
+        await Shell(Recipe.Block("restic-init", [("xx-exporter", group.Trim()), .. ResticPaths]));
+    }
+
+    /// <summary>The page's repository and password folder, here.</summary>
+    private (string Page, string Here)[] ResticPaths =>
+        [("/srv/backup/xx-cred", _repository), ("/etc/xx-restic", Path.GetDirectoryName(_passwordFile)!)];
+
+    private static async Task Shell(string commands)
+    {
+        var (code, output) = await Repository.RunAsync("bash", "-euo", "pipefail", "-c", commands);
+        Assert.True(code == 0, $"{commands}: {output}");
+    }
+
+    /// <summary>The recipe's daily snapshot: its cron line's command, run now.</summary>
+    private Task Snapshot()
+    {
+        string line = Recipe.Block("restic-cron", [.. ResticPaths, ("/opt/xxnetwork/cred", _cred)]).Split('\n').Single(line => line.Length > 0 && !line.StartsWith('#'));
+        // Five time fields and the user, then the command.
+        return Shell(line.Split(' ', 7, StringSplitOptions.RemoveEmptyEntries)[6]);
     }
 
     public Task DisposeAsync()
@@ -66,7 +88,10 @@ public sealed class ResticCredentialsTests : IAsyncLifetime
     [Fact]
     public async Task A_snapshot_of_the_folder_equal_to_the_live_files_then_changed_then_added_to()
     {
-        await Restic("backup", _cred);
+        await Snapshot();
+        // restic keeps the repository group-readable, as the recipe's exporter user needs.
+        Assert.All(Directory.GetFiles(_repository, "*", SearchOption.AllDirectories),
+            file => Assert.True(File.GetUnixFileMode(file).HasFlag(UnixFileMode.GroupRead), file));
         var m = await Checked(Harness());
         AssertProblems(m);
         Assert.Equal(1, m["xx_credentials_backup_file_equal{file=\"cmix-cert.der\"}"]);
@@ -91,9 +116,10 @@ public sealed class ResticCredentialsTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_password_is_unreadable_with_restics_own_words_and_no_password_anywhere()
     {
-        await Restic("backup", _cred);
+        await Snapshot();
+        string password = File.ReadAllText(_passwordFile).Trim();
         string wrong = _host.File("wrong-password");
-        File.WriteAllText(wrong, "not " + Password);
+        File.WriteAllText(wrong, "not " + password);
         var harness = Harness(passwordFile: wrong);
 
         var m = await Checked(harness);
@@ -101,7 +127,7 @@ public sealed class ResticCredentialsTests : IAsyncLifetime
         AssertProblems(m, BackupProblem.Unreadable);
         Assert.Contains("its backup (--backups.credentials-backup) cannot be read: restic_snapshots: restic exited with code 1: ", harness.Logs.All);
         Assert.Contains("wrong password", harness.Logs.All);
-        Assert.DoesNotContain(Password, harness.Logs.All + m.Text);
+        Assert.DoesNotContain(password, harness.Logs.All + m.Text);
         Assert.Contains("xx_exporter_command_failures_total{command=\"restic_snapshots\",reason=\"exit_code\"} 1", m.Text);
     }
 

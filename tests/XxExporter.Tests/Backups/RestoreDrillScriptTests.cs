@@ -8,18 +8,17 @@ namespace XxExporter.Tests.Backups;
 
 /// <summary>
 /// A live PostgreSQL 15 cluster on 127.0.0.1 holding a gateway database with rounds, archiving its WAL to a local
-/// pgBackRest repository (with its own configuration) that holds one full backup, as docs/backups.md sets it up.
+/// pgBackRest repository that holds one full backup, configured as docs/backups.md's recipe says (<see cref="Recipe"/>).
 /// </summary>
 public sealed class BackedUpCluster : IDisposable
 {
-    public const string Stanza = "xx";
+    public const string Stanza = Recipe.Stanza;
     private readonly TempFolder _folder = new();
 
     public BackedUpCluster()
     {
         AsPostgres.Own(_folder.Path);
-        Server = new PostgresServer("archive_mode=on", "wal_level=replica",
-            $"archive_command='pgbackrest --config={Config} --stanza={Stanza} archive-push %p'");
+        Server = new PostgresServer(Recipe.PostgresSettings(Config));
         WriteConfig(Config, Repository);
         Server.Execute("postgres", "CREATE DATABASE cmix_gateway; CREATE DATABASE cmix_node;");
         Server.Execute("cmix_gateway", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Postgres", "gateway-schema.sql")));
@@ -48,24 +47,8 @@ public sealed class BackedUpCluster : IDisposable
     /// <summary>pgBackRest's configuration of this cluster with its repository at <paramref name="repository"/>.</summary>
     public void WriteConfig(string config, string repository)
     {
-        string logs = _folder.File("log");
-        File.WriteAllText(config, $"""
-            [global]
-            repo1-type=posix
-            repo1-path={repository}
-            log-path={logs}
-            lock-path={_folder.File("lock")}
-            spool-path={_folder.File("spool")}
-            start-fast=y
-            archive-timeout=30
-            repo1-retention-full=2
-
-            [{Stanza}]
-            pg1-path={Server.DataDir}
-            pg1-port={Server.Port}
-            pg1-socket-path={Server.Folder}
-
-            """);
+        File.WriteAllText(config, Recipe.PgBackRestConfig(repository, _folder.File("log"), Server,
+            $"lock-path={_folder.File("lock")}", $"spool-path={_folder.File("spool")}"));
         AsPostgres.Own(config);
     }
 
@@ -156,8 +139,9 @@ public sealed class RestoreDrillScriptTests(BackedUpCluster cluster) : IClassFix
     [Fact]
     public async Task A_pgbackrest_set_restores_and_the_result_names_its_label()
     {
-        var (code, output) = await Drill($"cmix_gateway=pgbackrest:{BackedUpCluster.Stanza},cmix_node=pgbackrest:{BackedUpCluster.Stanza}",
-            ("XX_DRILL_PGBACKREST_CONFIG", cluster.Config));
+        // Both databases of the one stanza, as docs/backups.md's recipe names them.
+        string backups = Recipe.Block("drill").Split('\n').Single(line => line.StartsWith("XX_DRILL_BACKUPS=", StringComparison.Ordinal))["XX_DRILL_BACKUPS=".Length..];
+        var (code, output) = await Drill(backups, ("XX_DRILL_PGBACKREST_CONFIG", cluster.Config));
 
         Assert.True(code == 0, output);
         foreach (string database in new[] { "cmix_gateway", "cmix_node" })

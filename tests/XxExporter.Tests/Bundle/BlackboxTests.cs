@@ -1,13 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 using XxExporter.Tests.Support;
 
 namespace XxExporter.Tests.Bundle;
@@ -43,8 +37,8 @@ public class BlackboxTests
         File.WriteAllText(folder.File("ca.crt"), ca.ExportCertificatePem());
         // Ten days left: inside XxCertificateExpiring's 14 days.
         var notAfter = now.AddDays(10);
-        using var trusted = Leaf((request, serial) => request.Create(ca, now.AddDays(-1), notAfter, serial));
-        using var selfSigned = Leaf((request, _) => request.CreateSelfSigned(now.AddDays(-1), notAfter));
+        using var trusted = GatewayHttps.LocalhostCertificate((request, serial) => request.Create(ca, now.AddDays(-1), notAfter, serial));
+        using var selfSigned = GatewayHttps.LocalhostCertificate((request, _) => request.CreateSelfSigned(now.AddDays(-1), notAfter));
 
         await using var trustedGateway = await GatewayHttps.StartAsync(trusted);
         await using var selfSignedGateway = await GatewayHttps.StartAsync(selfSigned);
@@ -115,58 +109,4 @@ public class BlackboxTests
 
     private static string Input(string series, double value) =>
         $"      - series: '{series}'\n        values: '{value.ToString(CultureInfo.InvariantCulture)}x20'\n";
-
-    /// <summary>A certificate for localhost (the name the probes use), made by <paramref name="create"/>.</summary>
-    private static X509Certificate2 Leaf(Func<CertificateRequest, byte[], X509Certificate2> create)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var issued = create(request, RandomNumberGenerator.GetBytes(8));
-        using var withKey = issued.HasPrivateKey ? issued : issued.CopyWithPrivateKey(key);
-        // Kestrel needs a certificate whose key it can use on Linux: export and load it again as PKCS#12.
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
-    }
-
-    /// <summary>
-    /// HTTPS on 127.0.0.1 answering as a gateway's gRPC server behind its gRPC-web wrapper does to a plain GET
-    /// (grpc-go's ServeHTTP: 405, Allow: POST, "invalid gRPC request method"), over HTTP/2 or HTTP/1.1.
-    /// </summary>
-    private sealed class GatewayHttps : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private GatewayHttps(WebApplication app, int port) => (_app, Port) = (app, port);
-
-        public int Port { get; }
-
-        public static async Task<GatewayHttps> StartAsync(X509Certificate2 certificate)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(certificate);
-            }));
-            var app = builder.Build();
-            app.Run(async context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-                context.Response.Headers.Allow = "POST";
-                await context.Response.WriteAsync($"invalid gRPC request method \"{context.Request.Method}\"\n");
-            });
-            await app.StartAsync();
-            return new GatewayHttps(app, new Uri(app.Urls.Single()).Port);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Npgsql;
@@ -13,7 +14,7 @@ namespace XxExporter.Tests.Bundle;
 /// <summary>
 /// The alerts of issue #22 through the notification model (docs/alerts-routing.md), one incident per row of
 /// <see cref="Incidents"/>: each caused on a validator of its own by the simulated node (or by the test: the connections
-/// of a real PostgreSQL, a transaction left open on one whose clock it moves ahead, a closed port the shipped blackbox exporter probes), watched by the shipped rules and routing on the compressed clock
+/// of a real PostgreSQL, a transaction left open on one whose clock it moves ahead, a closed port or a self-signed TLS server the shipped blackbox exporter probes), watched by the shipped rules and routing on the compressed clock
 /// (<see cref="MonitoringStack.CompressedClock"/>), and each reaching the webhook as exactly one firing notification to
 /// the receiver the model names, with the validator and host labels it names, and nothing else in the window. Every
 /// validator is in the active set and its eras are long (no era change in the test; sessions of 1000 slots, so blocks
@@ -55,19 +56,23 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     /// <param name="TwoHosts">A second host of the validator (its gateway host) reads the same chain node for the stash.</param>
     /// <param name="Database">The host's exporter watches the database whose connections the test holds.</param>
     /// <param name="WrongPassword">... with a password file that holds a wrong password.</param>
-    /// <param name="ClosedFromOutside">The validator's gateway, as the blackbox exporter probes it from outside, is a closed port: the alert's host is that address.</param>
+    /// <param name="Outside">The validator's gateway as the blackbox exporter probes it from outside, if it does: the alert's host is that address.</param>
     /// <param name="Installed">The node runs stand-ins for the cMix and gateway processes from installed binaries, which the exporter looks for (--binaries.paths).</param>
     /// <param name="TransactionLeftOpen">The host's exporter watches a database server of its own, on which the test leaves a transaction open and moves the server's clock ahead.</param>
     private sealed record Incident(string Name, string Validator, Func<SimulatedNodeOptions, TimeSpan, SimulatedNodeOptions> Cause, string Alert,
         string Receiver, (string Name, string Value)[] Labels, Names Names, bool TwoHosts = false, bool Database = false, bool WrongPassword = false,
-        bool ClosedFromOutside = false, bool Installed = false, bool TransactionLeftOpen = false);
+        ProbedGateway Outside = ProbedGateway.None, bool Installed = false, bool TransactionLeftOpen = false);
 
     private enum Names { Host, Validator, Network }
 
+    /// <summary>What the blackbox exporter finds at the validator's gateway address: nothing probed, a closed port, or TLS with a self-signed certificate.</summary>
+    private enum ProbedGateway { None, ClosedPort, SelfSigned }
+
     /// <summary>
     /// The incidents on the shared stack. Not here, with why: the network-wide stall (its own stack, below);
-    /// the TLS
-    /// and HTTP/2 probes (they need TLS servers with and without a trusted certificate: BlackboxTests); node_exporter,
+    /// a served
+    /// certificate expiring and a gateway that is not HTTP/2 (they need a certificate the blackbox exporter trusts, which
+    /// the shipped module takes from the system's CAs: BlackboxTests); node_exporter,
     /// federation and remote write down (the watchers' own tests: AlertmanagerTests, RemoteWriteTests).
     /// </summary>
     private static readonly Incident[] Incidents =
@@ -90,7 +95,12 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         new("a transaction left open on its own database server, whose clock then moves two hours ahead", "validator-long-transaction",
             (node, _) => node, "XxPostgresLongTransaction", "xx-default", [("database", "cmix_gateway")], Names.Host, TransactionLeftOpen: true),
         new("the gateway's public port closed to the monitoring host's blackbox exporter", "validator-outside",
-            (node, _) => node, "XxGatewayUnreachableFromOutside", "xx-page", [("job", "xx-gateway-tcp")], Names.Host, ClosedFromOutside: true),
+            (node, _) => node, "XxGatewayUnreachableFromOutside", "xx-page", [("job", "xx-gateway-tcp")], Names.Host, Outside: ProbedGateway.ClosedPort),
+        // The TCP probe succeeds and the TLS probe fails, so the certificate alert alone; the HTTP/2 probe fails in the
+        // handshake too, and its alert waits for a verified one.
+        new("the gateway's public port answering TLS with a self-signed certificate", "validator-https",
+            (node, _) => node, "XxGatewayHttpsUnusable", "xx-default", [("problem", "certificate"), ("job", "xx-gateway-tls")], Names.Host,
+            Outside: ProbedGateway.SelfSigned),
         new("cMix's process gone without an error file (nothing restarts it)", "validator-gone",
             (node, causes) => node with { CmixExitAfter = causes }, "XxServiceDown", "xx-page", [("service", "cmix"), ("cause", "not_running")], Names.Host,
             Installed: true),
@@ -214,7 +224,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
                 string[] processes = incident.Installed
                     ? ["--binaries.paths", string.Join(",", SimulatedBinaries.All.Select(b => $"{b.Name}={folder}/opt/{b.File}"))] : [];
                 var host = await StartExporterAsync(["--logs.dir", $"{folder}/log", "--chain.rpc-url", node.RpcUrl, .. identity, .. postgres, .. processes]);
-                hosts.Add((incident, incident.ClosedFromOutside ? await ProbedGatewayAsync(incident, site) : host));
+                hosts.Add((incident, incident.Outside == ProbedGateway.None ? host : await ProbedGatewayAsync(incident, site)));
                 if (hosts.Count > 1) scraped.Add(new ScrapedHost(host, [("validator", incident.Validator), ("site", site)]));
                 // The validator's gateway host: its exporter reads the same chain node for the stash.
                 if (incident.TwoHosts)
@@ -229,18 +239,31 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         }
 
         private string? _probedGateways;
+        private X509Certificate2? _selfSigned;
 
         /// <summary>
-        /// The shipped blackbox exporter (blackbox/blackbox.yml) and, for its probes to find, a port on 127.0.0.1 that
-        /// refuses connections as the gateway of <paramref name="incident"/>'s validator; returns that address.
+        /// The shipped blackbox exporter (blackbox/blackbox.yml, started once) and, for its probes to find as the gateway
+        /// of <paramref name="incident"/>'s validator, a port on 127.0.0.1 that refuses connections or a TLS server with
+        /// a self-signed certificate; returns that address (the alert's instance).
         /// </summary>
         private async Task<Uri> ProbedGatewayAsync(Incident incident, string site)
         {
-            _blackbox = await ServerProcess.StartAsync("prometheus-blackbox-exporter", _folder.Path,
+            _blackbox ??= await ServerProcess.StartAsync("prometheus-blackbox-exporter", _folder.Path,
                 port => [$"--config.file={Repository.PathOf("blackbox/blackbox.yml")}", $"--web.listen-address=127.0.0.1:{port}"], readyPath: "/-/healthy");
-            var gateway = new Uri($"http://127.0.0.1:{Loopback.FreePort()}");
-            _probedGateways = $"      - targets: ['{gateway.Authority}']\n        labels:\n          validator: {incident.Validator}\n          site: {site}\n";
+            // The self-signed certificate's name is localhost (the module prefers IPv4: 127.0.0.1), so only its issuer fails the probe.
+            var gateway = incident.Outside == ProbedGateway.SelfSigned
+                ? new Uri($"http://localhost:{await StartSelfSignedGatewayAsync()}") : new Uri($"http://127.0.0.1:{Loopback.FreePort()}");
+            _probedGateways += $"      - targets: ['{gateway.Authority}']\n        labels:\n          validator: {incident.Validator}\n          site: {site}\n";
             return gateway;
+        }
+
+        /// <summary>A gateway's HTTPS on 127.0.0.1 with a self-signed certificate for localhost, valid for a year; returns its port.</summary>
+        private async Task<int> StartSelfSignedGatewayAsync()
+        {
+            _selfSigned = GatewayHttps.LocalhostCertificate((request, _) => request.CreateSelfSigned(_started.AddDays(-1), _started.AddDays(365)));
+            var server = await GatewayHttps.StartAsync(_selfSigned);
+            Track(server);
+            return server.Port;
         }
 
         /// <summary>prometheus.yml with the blackbox exporter's address and the gateway it probes (the jobs xx-gateway-* as shipped).</summary>
@@ -351,7 +374,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         {
             var steps = Enumerable.Reverse(_running).Select(r => (Func<ValueTask>)r.DisposeAsync).ToList();
             steps.Add(() => _blackbox?.DisposeAsync() ?? ValueTask.CompletedTask);
-            steps.Add(() => { _database?.Dispose(); _movableClockDatabase?.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
+            steps.Add(() => { _database?.Dispose(); _selfSigned?.Dispose(); _movableClockDatabase?.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
             await Teardown.AllAsync([.. steps]);
         }
     }

@@ -6,13 +6,13 @@ namespace XxExporter.Tests.PgBackRest;
 
 /// <summary>
 /// The real pgBackRest (Debian's) backing up a real PostgreSQL 15 cluster that archives its WAL with
-/// <c>pgbackrest archive-push</c> into a local repository, with a pgbackrest.conf of its own (docs/pgbackrest.md shows
-/// the same): what the source reports after backups, and the failures <c>pgbackrest info</c> hides.
+/// <c>pgbackrest archive-push</c> into a local repository, configured as docs/backups.md's recipe says (<see cref="Recipe"/>):
+/// what the source reports after backups, and the failures <c>pgbackrest info</c> hides.
 /// </summary>
 [FullLane]
 public sealed class PgBackRestSourceTests : IDisposable
 {
-    private const string Stanza = "demo";
+    private const string Stanza = Recipe.Stanza;
     private static readonly bool Root = Environment.UserName == "root";
 
     private readonly TempFolder _folder = new();
@@ -22,26 +22,9 @@ public sealed class PgBackRestSourceTests : IDisposable
     {
         foreach (string folder in new[] { "repo", "log", "lock", "spool" }) Directory.CreateDirectory(_folder.File(folder));
         // The archiver runs archive-push with this file from the start; it is written before anything is archived.
-        _server = new PostgresServer("archive_mode=on", "wal_level=replica",
-            $"archive_command='pgbackrest --config={Config} --stanza={Stanza} archive-push %p'");
-        File.WriteAllText(Config, $"""
-            [global]
-            repo1-type=posix
-            repo1-path={_folder.File("repo")}
-            repo1-retention-full=2
-            log-path={_folder.File("log")}
-            lock-path={_folder.File("lock")}
-            spool-path={_folder.File("spool")}
-            start-fast=y
-            archive-timeout=30
-            log-level-console=off
-            log-level-stderr=warn
-
-            [{Stanza}]
-            pg1-path={_server.DataDir}
-            pg1-port={_server.Port}
-            pg1-socket-path={_server.Folder}
-            """);
+        _server = new PostgresServer(Recipe.PostgresSettings(Config));
+        File.WriteAllText(Config, Recipe.PgBackRestConfig(_folder.File("repo"), _folder.File("log"), _server,
+            $"lock-path={_folder.File("lock")}", $"spool-path={_folder.File("spool")}", "log-level-console=off", "log-level-stderr=warn"));
         if (Root) Run("chown", "-R", "postgres:postgres", _folder.Path);
     }
 
