@@ -14,7 +14,7 @@ namespace XxExporter.Tests.Bundle;
 /// <summary>
 /// The alerts of issue #22 through the notification model (docs/alerts-routing.md), one incident per row of
 /// <see cref="Incidents"/>: each caused on a validator of its own by the simulated node (or by the test: the connections
-/// of a real PostgreSQL, a closed port or a self-signed TLS server the shipped blackbox exporter probes), watched by the shipped rules and routing on the compressed clock
+/// of a real PostgreSQL, a transaction left open on one whose clock it moves ahead, a closed port or a self-signed TLS server the shipped blackbox exporter probes), watched by the shipped rules and routing on the compressed clock
 /// (<see cref="MonitoringStack.CompressedClock"/>), and each reaching the webhook as exactly one firing notification to
 /// the receiver the model names, with the validator and host labels it names, and nothing else in the window. Every
 /// validator is in the active set and its eras are long (no era change in the test; sessions of 1000 slots, so blocks
@@ -60,10 +60,11 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     /// <param name="WrongPassword">... with a password file that holds a wrong password.</param>
     /// <param name="Outside">The validator's gateway as the blackbox exporter probes it from outside, if it does: the alert's host is that address.</param>
     /// <param name="Installed">The node runs stand-ins for the cMix and gateway processes from installed binaries, which the exporter looks for (--binaries.paths).</param>
+    /// <param name="TransactionLeftOpen">The host's exporter watches a database server of its own, on which the test leaves a transaction open and moves the server's clock ahead.</param>
     /// <param name="Closed">What the stack's prometheus.yml names at a closed port on 127.0.0.1, the cause (no node of its own unless it is the host's node_exporter).</param>
     private sealed record Incident(string Name, string Validator, Func<SimulatedNodeOptions, TimeSpan, SimulatedNodeOptions> Cause, string Alert,
         string Receiver, (string Name, string Value)[] Labels, Names Names, bool TwoHosts = false, bool Database = false, bool WrongPassword = false,
-        ProbedGateway Outside = ProbedGateway.None, bool Installed = false, Closed Closed = Closed.None);
+        ProbedGateway Outside = ProbedGateway.None, bool Installed = false, bool TransactionLeftOpen = false, Closed Closed = Closed.None);
 
     private enum Names { Host, Validator, Network, Stack }
 
@@ -73,8 +74,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
     private enum ProbedGateway { None, ClosedPort, SelfSigned }
 
     /// <summary>
-    /// The incidents on the shared stack. Not here, with why: the network-wide stall (its own stack, below);
-    /// XxPostgresLongTransaction (its threshold is an hour of real time, which no compressed clock shortens); a served
+    /// The incidents on the shared stack. Not here, with why: the network-wide stall (its own stack, below); a served
     /// certificate expiring and a gateway that is not HTTP/2 (they need a certificate the blackbox exporter trusts, which
     /// the shipped module takes from the system's CAs: BlackboxTests).
     /// </summary>
@@ -94,6 +94,9 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
             (node, _) => node, "XxPostgresConnectionsNearLimit", "xx-default", [("database", "cmix_gateway")], Names.Host, Database: true),
         new("the database refusing the exporter's role (a wrong password in its password file), the server up", "validator-refused",
             (node, _) => node, "XxPostgresAccessDenied", "xx-default", [("database", "cmix_gateway")], Names.Host, Database: true, WrongPassword: true),
+        // The transaction's age is the server's now() - xact_start: the server's clock, moved two hours ahead, makes an hour pass.
+        new("a transaction left open on its own database server, whose clock then moves two hours ahead", "validator-long-transaction",
+            (node, _) => node, "XxPostgresLongTransaction", "xx-default", [("database", "cmix_gateway")], Names.Host, TransactionLeftOpen: true),
         new("the gateway's public port closed to the monitoring host's blackbox exporter", "validator-outside",
             (node, _) => node, "XxGatewayUnreachableFromOutside", "xx-page", [("job", "xx-gateway-tcp")], Names.Host, Outside: ProbedGateway.ClosedPort),
         // The TCP probe succeeds and the TLS probe fails, so the certificate alert alone; the HTTP/2 probe fails in the
@@ -149,6 +152,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         // The database's connections: the test holds them from the causes' moment on.
         await DelayUntil(causes);
         await using var held = await network.HoldConnectionsAsync(ConnectionsHeld);
+        await using var open = await network.LeaveTransactionOpenAsync(TimeSpan.FromHours(2));
         await DelayUntil(causes + Window);
 
         var stacks = new[] { (Stack: sharedStack, Hosts: sharedHosts), (Stack: stalledStack, Hosts: stalledHosts), (Stack: watchersStack, Hosts: watchersHosts) };
@@ -210,7 +214,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         private readonly TempFolder _folder = new();
         private readonly List<IAsyncDisposable> _running = [];
         private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
-        private PostgresServer? _database;
+        private PostgresServer? _database, _movableClockDatabase;
         private ServerProcess? _blackbox;
 
         /// <summary>Keeps <paramref name="running"/> to dispose of; the two stacks start side by side.</summary>
@@ -236,7 +240,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
                 string folder = _folder.File($"{site}/{incident.Validator}");
                 var node = await StartNodeAsync(folder, incident, first ? "Authority" : "Full");
                 string[] identity = first ? ["--chain.idf-path", $"{folder}/cred/cmix-IDF.json"] : ["--chain.stash", node.Stash, "--collector.identity=false"];
-                string[] postgres = incident.Database ? DatabaseFlags(incident.WrongPassword) : [];
+                string[] postgres = incident.Database || incident.TransactionLeftOpen ? DatabaseFlags(incident) : [];
                 string[] processes = incident.Installed
                     ? ["--binaries.paths", string.Join(",", SimulatedBinaries.All.Select(b => $"{b.Name}={folder}/opt/{b.File}"))] : [];
                 var host = await StartExporterAsync(["--logs.dir", $"{folder}/log", "--chain.rpc-url", node.RpcUrl, .. identity, .. postgres, .. processes]);
@@ -354,23 +358,40 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
             return node;
         }
 
-        /// <summary>The exporter's flags for an empty gateway database on a server of few connections (started once), with the right password or a wrong one.</summary>
-        private string[] DatabaseFlags(bool wrongPassword)
+        /// <summary>
+        /// The exporter's flags for an empty gateway database, with the right password or a wrong one: on a server of few
+        /// connections (started once), or, for the transaction left open, on a server of its own with a movable clock.
+        /// </summary>
+        private string[] DatabaseFlags(Incident incident)
         {
-            if (_database is null)
-            {
-                _database = new PostgresServer($"max_connections={MaxConnections}");
-                _database.Execute("postgres", """
-                    CREATE DATABASE cmix_gateway;
-                    CREATE ROLE xx_exporter LOGIN PASSWORD 'Exp0rter-S3cret-Pw';
-                    GRANT pg_monitor TO xx_exporter;
-                    GRANT CONNECT ON DATABASE cmix_gateway TO xx_exporter;
-                    """);
-            }
-            string password = _folder.File(wrongPassword ? "wrong-postgres-password" : "postgres-password");
-            File.WriteAllText(password, wrongPassword ? "not-the-exporter-password" : "Exp0rter-S3cret-Pw");
-            return ["--postgres.gateway.host", "127.0.0.1", "--postgres.gateway.port", _database.Port.ToString(), "--postgres.gateway.user", "xx_exporter",
+            var server = incident.TransactionLeftOpen
+                ? _movableClockDatabase ??= GatewayDatabaseServer(new PostgresServer(movableClock: true))
+                : _database ??= GatewayDatabaseServer(new PostgresServer($"max_connections={MaxConnections}"));
+            string password = _folder.File(incident.WrongPassword ? "wrong-postgres-password" : "postgres-password");
+            File.WriteAllText(password, incident.WrongPassword ? "not-the-exporter-password" : "Exp0rter-S3cret-Pw");
+            return ["--postgres.gateway.host", "127.0.0.1", "--postgres.gateway.port", server.Port.ToString(), "--postgres.gateway.user", "xx_exporter",
                 "--postgres.gateway.password-file", password, "--postgres.gateway.sslmode", "disable"];
+        }
+
+        private static PostgresServer GatewayDatabaseServer(PostgresServer server)
+        {
+            server.Execute("postgres", """
+                CREATE DATABASE cmix_gateway;
+                CREATE ROLE xx_exporter LOGIN PASSWORD 'Exp0rter-S3cret-Pw';
+                GRANT pg_monitor TO xx_exporter;
+                GRANT CONNECT ON DATABASE cmix_gateway TO xx_exporter;
+                """);
+            return server;
+        }
+
+        /// <summary>Opens a transaction on the gateway database of the server with a movable clock, then moves its clock <paramref name="ahead"/>; the transaction is open until disposed.</summary>
+        public async Task<IAsyncDisposable> LeaveTransactionOpenAsync(TimeSpan ahead)
+        {
+            var connection = new NpgsqlConnection(_movableClockDatabase!.ConnectionString("cmix_gateway"));
+            await connection.OpenAsync();
+            await using (var begin = new NpgsqlCommand("BEGIN; SELECT 1", connection)) await begin.ExecuteNonQueryAsync();
+            _movableClockDatabase.ClockAhead = ahead;
+            return connection;
         }
 
         /// <summary>Opens <paramref name="count"/> idle connections to the gateway database, held until disposed.</summary>
@@ -416,7 +437,7 @@ public sealed class IncidentNotificationsEndToEndTests(ITestOutputHelper output)
         {
             var steps = Enumerable.Reverse(_running).Select(r => (Func<ValueTask>)r.DisposeAsync).ToList();
             steps.Add(() => _blackbox?.DisposeAsync() ?? ValueTask.CompletedTask);
-            steps.Add(() => { _database?.Dispose(); _selfSigned?.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
+            steps.Add(() => { _database?.Dispose(); _selfSigned?.Dispose(); _movableClockDatabase?.Dispose(); _folder.Dispose(); return ValueTask.CompletedTask; });
             await Teardown.AllAsync([.. steps]);
         }
     }

@@ -14,8 +14,16 @@ public sealed class PostgresServer : IDisposable
     private static readonly string Bin = FindBin();
     private readonly TempFolder _folder = new();
     private readonly string _options;
+    private readonly string? _clock;
 
-    public PostgresServer(params string[] settings)
+    public PostgresServer(params string[] settings) : this(false, settings) { }
+
+    /// <param name="movableClock">
+    /// The server's wall clock (now(), xact_start) runs <see cref="ClockAhead"/> of the machine's, by libfaketime
+    /// (apt-get install faketime), which reads the offset from a file each second; its monotonic clock, by which it
+    /// times its waits, is left alone.
+    /// </param>
+    public PostgresServer(bool movableClock, params string[] settings)
     {
         Lanes.ServerStarting("PostgreSQL");
         Port = Loopback.FreePort();
@@ -26,7 +34,18 @@ public sealed class PostgresServer : IDisposable
         RunServerTool("initdb", "-D", DataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
             $"--pwfile={_folder.File("pw")}", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8");
         _options = Options(settings);
+        if (movableClock)
+        {
+            _clock = _folder.File("clock");
+            ClockAhead = TimeSpan.Zero;
+        }
         Start();
+    }
+
+    /// <summary>How far ahead of the machine's the server's wall clock is (a server started with a movable clock).</summary>
+    public TimeSpan ClockAhead
+    {
+        set => File.WriteAllText(_clock ?? throw new InvalidOperationException("the server's clock is not movable"), $"+{value.TotalSeconds:0}");
     }
 
     /// <summary>
@@ -59,7 +78,18 @@ public sealed class PostgresServer : IDisposable
         new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Database = database, Username = user, Password = password, Pooling = false }
             .ConnectionString;
 
-    public void Start() => RunServerTool("pg_ctl", "-D", DataDir, "-l", _folder.File("server.log"), "-w", "-o", _options, "start");
+    public void Start() => RunServerTool(_clock is null ? [] : FakeClock(_clock), "pg_ctl", "-D", DataDir, "-l", _folder.File("server.log"), "-w", "-o", _options, "start");
+
+    private static Dictionary<string, string> FakeClock(string offsetFile)
+    {
+        string library = Directory.GetDirectories("/usr/lib").Select(d => Path.Combine(d, "faketime", "libfaketimeMT.so.1")).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("libfaketime not found under /usr/lib (apt-get install faketime)");
+        return new()
+        {
+            ["LD_PRELOAD"] = library, ["FAKETIME_TIMESTAMP_FILE"] = offsetFile, ["FAKETIME_CACHE_DURATION"] = "1",
+            ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
+        };
+    }
 
     /// <summary>Stops like a crash (no shutdown checkpoint, connections cut).</summary>
     public void Kill() => RunServerTool("pg_ctl", "-D", DataDir, "-m", "immediate", "-w", "stop");
@@ -88,18 +118,23 @@ public sealed class PostgresServer : IDisposable
         _folder.Dispose();
     }
 
-    private void RunServerTool(string tool, params string[] args)
+    private void RunServerTool(string tool, params string[] args) => RunServerTool([], tool, args);
+
+    private void RunServerTool(Dictionary<string, string> environment, string tool, params string[] args)
     {
         string path = Path.Combine(Bin, tool);
-        if (Environment.UserName == "root") Run("runuser", ["-u", "postgres", "--", path, .. args]);
-        else Run(path, args);
+        if (Environment.UserName == "root") Run(environment, "runuser", ["-u", "postgres", "--", path, .. args]);
+        else Run(environment, path, args);
     }
 
-    private static void Run(string program, params string[] args)
+    private static void Run(string program, params string[] args) => Run([], program, args);
+
+    private static void Run(Dictionary<string, string> environment, string program, params string[] args)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         // pg_basebackup logs in to the primary over TCP as the superuser.
         start.Environment["PGPASSWORD"] = SuperuserPassword;
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
